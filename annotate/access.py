@@ -1,0 +1,59 @@
+"""Who may see and change what, in one place.
+
+Every view goes through `membership_or_404` and then fetches objects only through the
+querysets below, which are already limited to what the member may see. An outsider
+gets 404 (we do not even confirm that the project exists); a member whose role does
+not allow a page gets 403; an object outside the member's querysets is a 404.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from annotate.models import Article, Layer, Membership, Role
+
+ANY_ROLE = frozenset(Role.values)
+CURATORS = frozenset({Role.MANAGER, Role.CURATOR})
+MANAGERS = frozenset({Role.MANAGER})
+
+
+def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> Membership:
+    """The user's membership of project `slug`: 404 if they are not a member, 403 if
+    they are one without any of `roles`."""
+    if not user.is_authenticated:
+        raise Http404("No such project.")
+    membership = Membership.objects.select_related("project").filter(project__slug=slug, user=user).first()
+    if membership is None:
+        raise Http404("No such project.")
+    if membership.role not in roles:
+        raise PermissionDenied("Your role in this project does not allow this.")
+    return membership
+
+
+def articles(membership: Membership) -> QuerySet[Article]:
+    """The articles a member may open: curators and managers all of the project's,
+    annotators those assigned to them."""
+    queryset = Article.objects.filter(project=membership.project)
+    if membership.can_curate:
+        return queryset
+    return queryset.filter(layers__annotator=membership.user)
+
+
+def layers(membership: Membership) -> QuerySet[Layer]:
+    """The layers a member may read: curators all; annotators their own, and also the
+    other annotators' (never gold) when the project is not blind."""
+    queryset = Layer.objects.filter(article__project=membership.project)
+    if membership.can_curate:
+        return queryset
+    mine = queryset.filter(annotator=membership.user)
+    if membership.project.blind:
+        return mine
+    return queryset.filter(annotator__isnull=False, article__in=articles(membership))
+
+
+def editable_layers(membership: Membership) -> QuerySet[Layer]:
+    """The layers a member may change: annotators their own; curators also gold."""
+    queryset = Layer.objects.filter(article__project=membership.project)
+    if membership.can_curate:
+        return queryset.filter(annotator__isnull=True) | queryset.filter(annotator=membership.user)
+    return queryset.filter(annotator=membership.user)

@@ -1,0 +1,29 @@
+"""The change record: every change is written with who, when, what, before and after.
+
+Domain functions call `record` inside their own transaction, so a change and its
+record are committed together or not at all.
+"""
+
+from annotate.models import Change, Layer, Project
+
+
+def record(
+    *,
+    project: Project,
+    user,
+    action: str,
+    target: str = "",
+    layer: Layer | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> Change:
+    """Write one change record. `user` may be None for system actions (seeding, commands)."""
+    return Change.objects.create(
+        project=project,
+        layer=layer,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+    )

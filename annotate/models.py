@@ -1,0 +1,327 @@
+"""The data model: projects, their label scheme, articles, layers and argument units.
+
+The rules that a database can hold are constraints here; the rules that span several
+tables (a span inside its article's text, a relation inside one layer) live in the
+domain modules (`units.py`, `relations.py`), which every view and command goes through.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f77b4.")
+single_key = RegexValidator(r"^[a-z0-9]$", "Use one lower-case letter or digit.")
+
+
+def text_hash(text: str) -> str:
+    """The SHA-256 of the article text as UTF-8: equal texts, equal hashes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True)
+    guidelines = models.TextField(blank=True, help_text="Shown to annotators beside the article.")
+    annotators_per_article = models.PositiveSmallIntegerField(default=2)
+    blind = models.BooleanField(default=True, help_text="Annotators see only their own layer.")
+    snapping = models.BooleanField(default=True, help_text="Selections snap to whole tokens.")
+    document_stance = models.BooleanField(
+        default=False, help_text="Annotators also give the op-ed's stance towards its topic."
+    )
+    structure_checks_block = models.BooleanField(
+        default=False, help_text="Failed structure checks stop a layer from being finished."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(annotators_per_article__gte=1), name="project_annotators_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("annotate:project_detail", args=[self.slug])
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", "Manager"
+    CURATOR = "curator", "Curator"
+    ANNOTATOR = "annotator", "Annotator"
+
+
+class MembershipQuerySet(models.QuerySet):
+    def annotators(self):
+        return self.filter(role=Role.ANNOTATOR)
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) in {self.project}"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def can_curate(self) -> bool:
+        """Managers may do everything curators do."""
+        return self.role in (Role.MANAGER, Role.CURATOR)
+
+
+class SchemeEntry(models.Model):
+    """What labels and relation types share: a name, a description, a colour, a key."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    name = models.CharField(max_length=60)
+    description = models.TextField(blank=True, help_text="Shown to annotators.")
+    colour = models.CharField(max_length=7, validators=[hex_colour], default="#1f77b4")
+    key = models.CharField(max_length=1, validators=[single_key], help_text="Keyboard key.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Label(SchemeEntry):
+    """A unit type (MajorClaim, Claim, Premise ...). `attributes` maps an attribute name
+    to its allowed values, e.g. {"stance": ["For", "Against"]} on Claim."""
+
+    attributes = models.JSONField(default=dict, blank=True)
+
+    class Meta(SchemeEntry.Meta):
+        default_related_name = "labels"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="label_unique_name"),
+            models.UniqueConstraint(fields=["project", "key"], name="label_unique_key"),
+        ]
+
+    def clean(self) -> None:
+        allowed = self.attributes
+        if not isinstance(allowed, dict) or not all(
+            isinstance(values, list) and all(isinstance(v, str) for v in values) for values in allowed.values()
+        ):
+            raise ValidationError({"attributes": 'Use {"name": ["value", ...]}, e.g. {"stance": ["For", "Against"]}.'})
+
+
+class RelationType(SchemeEntry):
+    class Meta(SchemeEntry.Meta):
+        default_related_name = "relation_types"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="relationtype_unique_name"),
+            models.UniqueConstraint(fields=["project", "key"], name="relationtype_unique_key"),
+        ]
+
+
+class ArticleQuerySet(models.QuerySet):
+    def assigned_to(self, user):
+        return self.filter(layers__annotator=user)
+
+    def with_progress(self):
+        """Annotate each article with how many annotator layers it has and how many are finished."""
+        annotator_layers = Q(layers__annotator__isnull=False)
+        return self.annotate(
+            layer_count=models.Count("layers", filter=annotator_layers),
+            finished_count=models.Count("layers", filter=annotator_layers & Q(layers__status=Layer.Status.FINISHED)),
+        )
+
+
+class Article(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
+    title = models.CharField(max_length=500)
+    author = models.CharField(max_length=200, blank=True)
+    outlet = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    published = models.DateField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    # Normalised once at import (NFC, "\n" line ends); offsets are code points into it.
+    text = models.TextField()
+    text_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "text_hash"], name="article_unique_text"),
+            models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk and self.text_hash and self.text_hash != text_hash(self.text) and self.has_units():
+            raise ValidationError("The text cannot change once an argument unit points into it.")
+        self.text_hash = text_hash(self.text)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("annotate:article_detail", args=[self.project.slug, self.pk])
+
+    def has_units(self) -> bool:
+        return ArgumentUnit.objects.filter(layer__article_id=self.pk).exists()
+
+
+class LayerQuerySet(models.QuerySet):
+    def annotator_layers(self):
+        return self.filter(annotator__isnull=False)
+
+    def gold(self):
+        return self.filter(annotator__isnull=True)
+
+
+class Layer(models.Model):
+    """One annotator's work on one article, or (annotator empty) the curators' gold layer.
+
+    An annotator layer exists exactly when the article is assigned to that annotator.
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        FINISHED = "finished", "Finished"
+
+    class Stance(models.TextChoices):
+        FOR = "For", "For"
+        AGAINST = "Against", "Against"
+        NEUTRAL = "Neutral", "Neutral"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="layers")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="layers"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    document_stance = models.CharField(max_length=10, choices=Stance.choices, blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LayerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "annotator__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "annotator"], condition=Q(annotator__isnull=False), name="layer_one_per_annotator"
+            ),
+            models.UniqueConstraint(fields=["article"], condition=Q(annotator__isnull=True), name="layer_one_gold"),
+            models.CheckConstraint(
+                condition=Q(status__in=["not_started", "in_progress", "finished"]), name="layer_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_name} on {self.article}"
+
+    @property
+    def is_gold(self) -> bool:
+        return self.annotator_id is None
+
+    @property
+    def owner_name(self) -> str:
+        """The name exports and pages use for this layer: the annotator's username, or "gold"."""
+        return "gold" if self.is_gold else self.annotator.username
+
+
+class ArgumentUnit(models.Model):
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="units")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="units")
+    attributes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["layer", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} #{self.pk}"
+
+
+class Span(models.Model):
+    """A `[start, end)` range of the article text in code points (Python `str` indices)."""
+
+    unit = models.ForeignKey(ArgumentUnit, on_delete=models.CASCADE, related_name="spans")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["unit", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__gte=0) & Q(start__lt=models.F("end")), name="span_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.start}, {self.end})"
+
+
+class Relation(models.Model):
+    """A typed, directed link from one unit (source) to another (target) of the same layer."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="relations")
+    type = models.ForeignKey(RelationType, on_delete=models.PROTECT, related_name="relations")
+    source = models.ForeignKey(ArgumentUnit, on_delete=models.CASCADE, related_name="outgoing")
+    target = models.ForeignKey(ArgumentUnit, on_delete=models.CASCADE, related_name="incoming")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["layer", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="relation_no_self_link"),
+            models.UniqueConstraint(fields=["source", "target"], name="relation_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.type} {self.target_id}"
+
+
+class Change(models.Model):
+    """One recorded change: who, when, what, and the object before and after.
+
+    Written in the same transaction as the change itself, so the record and the data
+    never disagree; undo replays `before`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="changes")
+    layer = models.ForeignKey(Layer, null=True, blank=True, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=60)
+    target = models.CharField(max_length=60, blank=True, help_text='The changed object, e.g. "unit:12".')
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["layer", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"

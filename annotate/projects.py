@@ -1,0 +1,223 @@
+"""Projects, their members, label scheme, articles and assignment.
+
+Plain functions with keyword-only arguments; each is one transaction and writes its
+change record in it.
+"""
+
+from collections import Counter
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from annotate import changes
+from annotate.formats.plaintext import normalise_text
+from annotate.formats.records import ArticleRecord
+from annotate.models import Article, Label, Layer, Membership, Project, RelationType, Role, text_hash
+from annotate.schemes import DEFAULT_PRESET, PRESETS
+
+
+class AssignmentError(ValueError):
+    """An assignment that cannot be made, with a message for the manager."""
+
+
+@transaction.atomic
+def create_project(*, name: str, slug: str, manager: User, preset: str = DEFAULT_PRESET, **settings) -> Project:
+    """Create a project with `manager` as its manager and the labels of a scheme preset."""
+    project = Project.objects.create(name=name, slug=slug, **settings)
+    Membership.objects.create(project=project, user=manager, role=Role.MANAGER)
+    apply_preset(project=project, preset=preset, user=manager)
+    changes.record(
+        project=project,
+        user=manager,
+        action="project.create",
+        target=f"project:{project.pk}",
+        after={"name": name, "slug": slug, "preset": preset},
+    )
+    return project
+
+
+@transaction.atomic
+def apply_preset(*, project: Project, preset: str, user) -> None:
+    """Add the preset's labels and relation types that the project does not have yet."""
+    scheme = PRESETS[preset]
+    for order, entry in enumerate(scheme.labels):
+        Label.objects.get_or_create(project=project, name=entry["name"], defaults={"order": order, **entry})
+    for order, entry in enumerate(scheme.relation_types):
+        RelationType.objects.get_or_create(project=project, name=entry["name"], defaults={"order": order, **entry})
+    changes.record(
+        project=project,
+        user=user,
+        action="scheme.apply_preset",
+        target=f"project:{project.pk}",
+        after={"preset": preset},
+    )
+
+
+@transaction.atomic
+def set_member(*, project: Project, user: User, role: str, by) -> Membership:
+    """Add `user` to the project with `role`, or change the role they have."""
+    membership, created = Membership.objects.get_or_create(project=project, user=user, defaults={"role": role})
+    before = None if created else {"role": membership.role}
+    if not created and membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    changes.record(
+        project=project,
+        user=by,
+        action="member.set",
+        target=f"user:{user.pk}",
+        before=before,
+        after={"username": user.username, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, by) -> None:
+    """Remove a member; their layers stay (work is never deleted by a membership change)."""
+    project = membership.project
+    if membership.is_manager and not project.memberships.filter(role=Role.MANAGER).exclude(pk=membership.pk).exists():
+        raise AssignmentError("A project needs at least one manager.")
+    changes.record(
+        project=project,
+        user=by,
+        action="member.remove",
+        target=f"user:{membership.user_id}",
+        before={"username": membership.user.username, "role": membership.role},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def add_article(*, project: Project, record: ArticleRecord, user) -> tuple[Article, bool]:
+    """Store an article (text normalised once, here). An identical text already in the
+    project is not stored twice: returns `(article, created)`."""
+    text = normalise_text(record.text)
+    existing = project.articles.filter(text_hash=text_hash(text)).first()
+    if existing:
+        return existing, False
+    article = Article.objects.create(
+        project=project,
+        title=record.title,
+        author=record.author,
+        outlet=record.outlet,
+        url=record.url,
+        published=record.published or None,
+        metadata=record.metadata,
+        text=text,
+    )
+    changes.record(
+        project=project,
+        user=user,
+        action="article.import",
+        target=f"article:{article.pk}",
+        after={"title": article.title, "text_hash": article.text_hash, "length": len(text)},
+    )
+    return article, True
+
+
+@transaction.atomic
+def assign(*, article: Article, annotators: list[User], by) -> list[Layer]:
+    """Make `annotators` exactly the annotators of `article`.
+
+    New annotators get an empty layer. An annotator is only taken off while their
+    layer is empty, so that no annotation is ever lost by re-assignment.
+    """
+    project = article.project
+    allowed = set(project.memberships.annotators().values_list("user_id", flat=True))
+    wanted = {user.pk for user in annotators}
+    if strangers := wanted - allowed:
+        raise AssignmentError(f"Only annotators of this project can be assigned (user ids {sorted(strangers)}).")
+    current = {layer.annotator_id: layer for layer in article.layers.annotator_layers()}
+    to_remove = [layer for user_id, layer in current.items() if user_id not in wanted]
+    if busy := [layer for layer in to_remove if layer.status != Layer.Status.NOT_STARTED or layer.units.exists()]:
+        names = ", ".join(layer.annotator.username for layer in busy)
+        raise AssignmentError(f"{names} already started “{article.title}”; their work cannot be unassigned.")
+    for layer in to_remove:
+        layer.delete()
+    created = [
+        Layer.objects.create(article=article, annotator_id=user_id) for user_id in sorted(wanted - current.keys())
+    ]
+    if to_remove or created:
+        changes.record(
+            project=project,
+            user=by,
+            action="article.assign",
+            target=f"article:{article.pk}",
+            before={"annotators": sorted(current)},
+            after={"annotators": sorted(wanted)},
+        )
+    return created
+
+
+@transaction.atomic
+def spread_evenly(*, project: Project, per_article: int, by) -> int:
+    """Give every article `per_article` annotators, choosing those with the least work.
+
+    Existing assignments are kept; an article only gets annotators added. Returns how
+    many layers were created.
+    """
+    annotator_ids = list(project.memberships.annotators().order_by("user__username").values_list("user_id", flat=True))
+    if per_article < 1:
+        raise AssignmentError("Give each article at least one annotator.")
+    if per_article > len(annotator_ids):
+        raise AssignmentError(
+            f"The project has {len(annotator_ids)} annotators; it cannot give each article {per_article}."
+        )
+    assigned: dict[int, set[int]] = {}
+    load = Counter({user_id: 0 for user_id in annotator_ids})
+    for article_id, user_id in Layer.objects.filter(
+        article__project=project, annotator_id__in=annotator_ids
+    ).values_list("article_id", "annotator_id"):
+        assigned.setdefault(article_id, set()).add(user_id)
+        load[user_id] += 1
+    new_layers = []
+    for article_id in project.articles.order_by("id").values_list("id", flat=True):
+        have = assigned.get(article_id, set())
+        # Least-loaded first; ties go in username order, so the result is repeatable.
+        candidates = sorted((uid for uid in annotator_ids if uid not in have), key=lambda uid: load[uid])
+        for user_id in candidates[: max(0, per_article - len(have))]:
+            new_layers.append(Layer(article_id=article_id, annotator_id=user_id))
+            load[user_id] += 1
+    Layer.objects.bulk_create(new_layers)
+    changes.record(
+        project=project,
+        user=by,
+        action="project.spread_evenly",
+        target=f"project:{project.pk}",
+        after={"per_article": per_article, "layers_created": len(new_layers)},
+    )
+    return len(new_layers)
+
+
+@transaction.atomic
+def update_settings(*, form, user) -> Project:
+    """Save a valid project settings form, recording what changed."""
+    before = {name: form.initial.get(name) for name in form.changed_data}
+    project = form.save()
+    changes.record(
+        project=project,
+        user=user,
+        action="project.settings",
+        target=f"project:{project.pk}",
+        before=before,
+        after={name: form.cleaned_data[name] for name in form.changed_data},
+    )
+    return project
+
+
+@transaction.atomic
+def save_scheme_entry(*, form, user):
+    """Save a valid label or relation-type form, recording before and after."""
+    kind = form._meta.model._meta.model_name
+    before = {name: form.initial.get(name) for name in form.changed_data} if form.instance.pk else None
+    entry = form.save()
+    changes.record(
+        project=entry.project,
+        user=user,
+        action=f"{kind}.save",
+        target=f"{kind}:{entry.pk}",
+        before=before,
+        after={name: form.cleaned_data[name] for name in form.changed_data},
+    )
+    return entry

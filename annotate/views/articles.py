@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotate import access, projects
+from annotate.formats.records import ArticleRecord
+from annotate.forms import ArticleForm
+
+
+@require_GET
+@login_required
+def article_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug)
+    articles = access.articles(membership).with_progress().order_by("id")
+    context = {"membership": membership, "project": membership.project, "articles": articles}
+    return render(request, "annotate/article_list.html", context)
+
+
+@require_GET
+@login_required
+def article_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug)
+    article = get_object_or_404(access.articles(membership), pk=pk)
+    layer = access.layers(membership).filter(article=article, annotator=request.user).first()
+    context = {"membership": membership, "project": membership.project, "article": article, "layer": layer}
+    return render(request, "annotate/article_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def article_create(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    form = ArticleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record = ArticleRecord(
+            title=data["title"],
+            text=data["text"],
+            author=data["author"],
+            outlet=data["outlet"],
+            url=data["url"],
+            published=data["published"].isoformat() if data["published"] else "",
+        )
+        article, created = projects.add_article(project=membership.project, record=record, user=request.user)
+        if created:
+            messages.success(request, f"Article “{article.title}” added.")
+        else:
+            messages.warning(request, f"This text is already in the project, as “{article.title}”.")
+        return redirect(article)
+    context = {"membership": membership, "project": membership.project, "form": form}
+    return render(request, "annotate/article_create.html", context, status=422 if form.errors else 200)

@@ -1,0 +1,179 @@
+"""Manager pages: members, label scheme, assignment."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotate import access, projects
+from annotate.forms import ArticleAssignForm, LabelForm, MemberForm, RelationTypeForm, SpreadForm
+from annotate.models import Layer, Membership
+from annotate.views import render_partial
+
+SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    project = membership.project
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        projects.set_member(
+            project=project, user=form.cleaned_data["username"], role=form.cleaned_data["role"], by=request.user
+        )
+        form = MemberForm()
+    members = project.memberships.select_related("user").order_by("role", "user__username")
+    context = {"membership": membership, "project": project, "form": form, "members": members}
+    return render_partial(request, "annotate/member_list.html", "members", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    member = get_object_or_404(Membership.objects.select_related("user"), project=membership.project, pk=pk)
+    try:
+        projects.remove_member(membership=member, by=request.user)
+        messages.success(request, f"{member.user.username} is no longer a member.")
+    except projects.AssignmentError as error:
+        messages.error(request, str(error))
+    return redirect("annotate:member_list", slug)
+
+
+@require_http_methods(["GET"])
+@login_required
+def scheme(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    project = membership.project
+    context = {
+        "membership": membership,
+        "project": project,
+        "labels": project.labels.all(),
+        "relation_types": project.relation_types.all(),
+    }
+    return render(request, "annotate/scheme.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def scheme_entry_edit(request: HttpRequest, slug: str, kind: str, pk: int | None = None) -> HttpResponse:
+    """Create or edit a label (`kind="label"`) or a relation type (`kind="relation_type"`)."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    form_class = SCHEME_FORMS.get(kind)
+    if form_class is None:
+        raise Http404("No such kind of scheme entry.")
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(form_class._meta.model, project=membership.project, pk=pk)
+    form = form_class(request.POST or None, instance=instance, project=membership.project)
+    if request.method == "POST" and form.is_valid():
+        entry = projects.save_scheme_entry(form=form, user=request.user)
+        messages.success(request, f"“{entry.name}” saved.")
+        return redirect("annotate:scheme", slug)
+    context = {
+        "membership": membership,
+        "project": membership.project,
+        "form": form,
+        "kind": kind,
+        "instance": instance,
+    }
+    return render(request, "annotate/scheme_entry_edit.html", context, status=422 if form.errors else 200)
+
+
+def assignment_context(membership: Membership) -> dict:
+    project = membership.project
+    annotators = list(
+        User.objects.filter(memberships__project=project, memberships__role="annotator").order_by("username")
+    )
+    articles = list(project.articles.order_by("id"))
+    layers = {
+        (layer.article_id, layer.annotator_id): layer
+        for layer in Layer.objects.filter(article__project=project, annotator__isnull=False)
+    }
+    rows = [
+        (article, [(annotator, layers.get((article.pk, annotator.pk))) for annotator in annotators])
+        for article in articles
+    ]
+    load = {annotator.pk: 0 for annotator in annotators}
+    for _, annotator_id in layers:
+        if annotator_id in load:
+            load[annotator_id] += 1
+    return {
+        "membership": membership,
+        "project": project,
+        "annotators": [(annotator, load[annotator.pk]) for annotator in annotators],
+        "rows": rows,
+        "spread_form": SpreadForm(initial={"per_article": project.annotators_per_article}),
+    }
+
+
+@require_http_methods(["GET"])
+@login_required
+def assignment(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    return render(request, "annotate/assignment.html", assignment_context(membership))
+
+
+@require_POST
+@login_required
+def assignment_article(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Set exactly which annotators an article has (the checkboxes of one row)."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    article = get_object_or_404(membership.project.articles, pk=pk)
+    form = ArticleAssignForm(request.POST, project=membership.project)
+    status = 200
+    if not form.is_valid():
+        messages.error(request, "Choose annotators of this project.")
+        status = 422
+    else:
+        try:
+            projects.assign(article=article, annotators=list(form.cleaned_data["annotators"]), by=request.user)
+            messages.success(request, f"Assignment of “{article.title}” saved.")
+        except projects.AssignmentError as error:
+            messages.error(request, str(error))
+            status = 422
+    if not request.htmx:
+        return redirect("annotate:assignment", slug)
+    return render_partial(
+        request, "annotate/assignment.html", "assignment-table", assignment_context(membership), status=status
+    )
+
+
+@require_POST
+@login_required
+def assignment_spread(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    form = SpreadForm(request.POST)
+    status = 200
+    if not form.is_valid():
+        messages.error(request, "Give a number of annotators per article between 1 and 50.")
+        status = 422
+    else:
+        try:
+            created = projects.spread_evenly(
+                project=membership.project, per_article=form.cleaned_data["per_article"], by=request.user
+            )
+            messages.success(request, f"{created} new assignments made.")
+        except projects.AssignmentError as error:
+            messages.error(request, str(error))
+            status = 422
+    if not request.htmx:
+        return redirect("annotate:assignment", slug)
+    return render_partial(
+        request, "annotate/assignment.html", "assignment-table", assignment_context(membership), status=status
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def scheme_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The project's label and relation colours as CSS classes, so pages need no inline styles."""
+    membership = access.membership_or_404(request.user, slug)
+    project = membership.project
+    rules = [f".label-{label.pk} {{ --colour: {label.colour}; }}" for label in project.labels.all()]
+    rules += [f".relation-type-{kind.pk} {{ --colour: {kind.colour}; }}" for kind in project.relation_types.all()]
+    return HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")

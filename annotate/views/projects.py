@@ -1,0 +1,98 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from annotate import access, projects
+from annotate.forms import ProjectCreateForm, ProjectSettingsForm
+from annotate.models import Layer, Project
+
+
+@require_GET
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    mine = (
+        Project.objects.filter(memberships__user=request.user)
+        .annotate(
+            article_count=Count("articles", distinct=True),
+        )
+        .order_by("name")
+    )
+    roles = dict(request.user.memberships.values_list("project_id", "role"))
+    rows = [(project, roles[project.pk]) for project in mine]
+    return render(request, "annotate/project_list.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_create(request: HttpRequest) -> HttpResponse:
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        project = projects.create_project(
+            name=form.cleaned_data["name"],
+            slug=form.cleaned_data["slug"],
+            description=form.cleaned_data["description"],
+            preset=form.cleaned_data["preset"],
+            manager=request.user,
+        )
+        messages.success(request, f"Project “{project.name}” created. Add members and articles next.")
+        return redirect(project)
+    return render(request, "annotate/project_create.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@require_GET
+@login_required
+def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug)
+    project = membership.project
+    queue = (
+        Layer.objects.filter(article__project=project, annotator=request.user)
+        .select_related("article")
+        .order_by("article_id")
+    )
+    status_counts = dict(
+        Layer.objects.filter(article__project=project, annotator__isnull=False)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    context = {
+        "membership": membership,
+        "project": project,
+        "queue": queue,
+        "article_count": access.articles(membership).count(),
+        "status_counts": [(label, status_counts.get(value, 0)) for value, label in Layer.Status.choices],
+    }
+    return render(request, "annotate/project_detail.html", context)
+
+
+@require_GET
+@login_required
+def queue_next(request: HttpRequest, slug: str) -> HttpResponse:
+    """The annotator's next article: the first one of their queue not yet finished."""
+    membership = access.membership_or_404(request.user, slug)
+    layer = (
+        Layer.objects.filter(article__project=membership.project, annotator=request.user)
+        .exclude(status=Layer.Status.FINISHED)
+        .order_by(~Q(status=Layer.Status.IN_PROGRESS), "article_id")
+        .select_related("article")
+        .first()
+    )
+    if layer is None:
+        messages.info(request, "Your queue is empty: every article assigned to you is finished.")
+        return redirect(membership.project)
+    return redirect(layer.article.get_absolute_url())
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    form = ProjectSettingsForm(request.POST or None, instance=membership.project)
+    if request.method == "POST" and form.is_valid():
+        projects.update_settings(form=form, user=request.user)
+        messages.success(request, "Settings saved.")
+        return redirect("annotate:project_settings", slug)
+    context = {"membership": membership, "project": membership.project, "form": form}
+    return render(request, "annotate/project_settings.html", context, status=422 if form.errors else 200)

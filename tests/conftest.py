@@ -1,0 +1,84 @@
+import os
+
+import pytest
+
+from annotate import projects
+from annotate.models import Role
+from tests.factories import make_article, make_project, make_user
+
+
+def pytest_configure(config):
+    if not config.pluginmanager.hasplugin("django"):
+        return  # the Django-free modules' tests can run without it
+    from django.conf import settings
+
+    # Under the test command (and so in CI) the suite must run on PostgreSQL, never fall back.
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("ANNOTATE_REQUIRE_POSTGRES") == "1" and "postgresql" not in engine:
+        raise pytest.UsageError(f"The suite must run on PostgreSQL, not {engine}: check DATABASE_URL.")
+    # Tests run with DEBUG off, as in production, but over plain HTTP and without a
+    # collected static manifest.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+# Personas: a manager, a curator, two annotators and an outsider who must see nothing.
+@pytest.fixture
+def manager(db):
+    return make_user("mia_manager")
+
+
+@pytest.fixture
+def project(manager):
+    return make_project(manager=manager, slug="opeds")
+
+
+@pytest.fixture
+def curator(project):
+    user = make_user("cory_curator")
+    projects.set_member(project=project, user=user, role=Role.CURATOR, by=None)
+    return user
+
+
+@pytest.fixture
+def annotator(project):
+    user = make_user("ann_annotator")
+    projects.set_member(project=project, user=user, role=Role.ANNOTATOR, by=None)
+    return user
+
+
+@pytest.fixture
+def annotator2(project):
+    user = make_user("ben_annotator")
+    projects.set_member(project=project, user=user, role=Role.ANNOTATOR, by=None)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """A user with a project of their own, who must see nothing of `project`."""
+    user = make_user("olga_outsider")
+    make_project(manager=user, slug="elsewhere")
+    return user
+
+
+@pytest.fixture
+def article(project, annotator, annotator2, manager):
+    """An article assigned to both annotators."""
+    article = make_article(project)
+    projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
+    return article
+
+
+@pytest.fixture
+def client_for(client):
+    """Log a persona in: `client_for(annotator).get(...)`."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
