@@ -33,7 +33,7 @@ def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> M
 def articles(membership: Membership) -> QuerySet[Article]:
     """The articles a member may open: curators and managers all of the project's,
     annotators those assigned to them."""
-    queryset = Article.objects.filter(project=membership.project)
+    queryset = Article.objects.filter(project=membership.project).select_related("project")
     if membership.can_curate:
         return queryset
     return queryset.filter(layers__annotator=membership.user)

@@ -91,6 +91,8 @@ class SpreadForm(forms.Form):
 
 
 class ArticleForm(forms.ModelForm):
+    url = forms.URLField(label="URL", max_length=1000, required=False, assume_scheme="https")
+
     class Meta:
         model = Article
         fields = ["title", "author", "outlet", "url", "published", "text"]

@@ -8,6 +8,7 @@ from collections import Counter
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.forms.models import model_to_dict
 
 from annotate import changes
 from annotate.formats.plaintext import normalise_text
@@ -193,31 +194,41 @@ def spread_evenly(*, project: Project, per_article: int, by) -> int:
 @transaction.atomic
 def update_settings(*, form, user) -> Project:
     """Save a valid project settings form, recording what changed."""
-    before = {name: form.initial.get(name) for name in form.changed_data}
-    project = form.save()
+    before, after = saved_with_diff(form)
     changes.record(
-        project=project,
+        project=form.instance,
         user=user,
         action="project.settings",
-        target=f"project:{project.pk}",
+        target=f"project:{form.instance.pk}",
         before=before,
-        after={name: form.cleaned_data[name] for name in form.changed_data},
+        after=after,
     )
-    return project
+    return form.instance
 
 
 @transaction.atomic
 def save_scheme_entry(*, form, user):
     """Save a valid label or relation-type form, recording before and after."""
     kind = form._meta.model._meta.model_name
-    before = {name: form.initial.get(name) for name in form.changed_data} if form.instance.pk else None
-    entry = form.save()
+    is_new = form.instance.pk is None
+    before, after = saved_with_diff(form)
+    entry = form.instance
     changes.record(
         project=entry.project,
         user=user,
         action=f"{kind}.save",
         target=f"{kind}:{entry.pk}",
-        before=before,
-        after={name: form.cleaned_data[name] for name in form.changed_data},
+        before=None if is_new else before,
+        after=after,
     )
     return entry
+
+
+def saved_with_diff(form) -> tuple[dict, dict]:
+    """Save a valid model form; return the fields that changed, before and after."""
+    fields = list(form.fields)
+    # form.initial, not form.instance: validation has already copied the new values there.
+    before = {name: form.initial.get(name) for name in fields} if form.instance.pk else {}
+    after = model_to_dict(form.save(), fields=fields)
+    changed = [name for name in fields if before.get(name) != after[name]]
+    return {name: before.get(name) for name in changed}, {name: after[name] for name in changed}

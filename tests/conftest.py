@@ -19,6 +19,8 @@ def pytest_configure(config):
     # Tests run with DEBUG off, as in production, but over plain HTTP and without a
     # collected static manifest.
     settings.SECURE_SSL_REDIRECT = False
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Case, Count, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -75,7 +75,7 @@ def queue_next(request: HttpRequest, slug: str) -> HttpResponse:
     layer = (
         Layer.objects.filter(article__project=membership.project, annotator=request.user)
         .exclude(status=Layer.Status.FINISHED)
-        .order_by(~Q(status=Layer.Status.IN_PROGRESS), "article_id")
+        .order_by(Case(When(status=Layer.Status.IN_PROGRESS, then=0), default=1), "article_id")
         .select_related("article")
         .first()
     )

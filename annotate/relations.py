@@ -1,0 +1,41 @@
+"""Relations: typed, directed links between two units of one layer."""
+
+from django.db import transaction
+
+from annotate import changes
+from annotate.models import ArgumentUnit, Layer, Relation, RelationType
+from annotate.units import AnnotationError
+
+
+def snapshot(relation: Relation) -> dict:
+    return {
+        "id": relation.pk,
+        "type": relation.type_id,
+        "source": relation.source_id,
+        "target": relation.target_id,
+    }
+
+
+@transaction.atomic
+def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation:
+    """Link `source` to `target` with `type`. Refused: self-links, units of another
+    layer (and so of another article), a type of another project, a second link
+    between the same two units."""
+    if type.project_id != layer.article.project_id:
+        raise AnnotationError("That relation type belongs to another project.")
+    if source.layer_id != layer.pk or target.layer_id != layer.pk:
+        raise AnnotationError("Both units must be in this layer.")
+    if source.pk == target.pk:
+        raise AnnotationError("A unit cannot be linked to itself.")
+    if Relation.objects.filter(source=source, target=target).exists():
+        raise AnnotationError("These two units are already linked.")
+    relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
+    changes.record(
+        project=layer.article.project,
+        layer=layer,
+        user=user,
+        action="relation.create",
+        target=f"relation:{relation.pk}",
+        after=snapshot(relation),
+    )
+    return relation

@@ -1,0 +1,148 @@
+"""Every URL, visited as every persona: the expected status, and nothing leaks.
+
+Adding a URL without an entry in MATRIX fails `test_permission_matrix_covers_every_url`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from annotate.models import Layer, Membership
+from tests.factories import make_article
+
+PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
+MEMBERS_OK = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 404, "anonymous": 302}
+MANAGERS_ONLY = {"manager": 200, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
+ANY_USER = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 200, "anonymous": 302}
+MANAGER_POST = {"manager": 302, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
+
+# route name → (method, kwargs from the scenario, expected status by persona)
+MATRIX = {
+    "project_list": ("get", lambda s: {}, ANY_USER),
+    "project_create": ("get", lambda s: {}, ANY_USER),
+    "project_detail": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
+    "queue_next": (
+        "get",
+        lambda s: {"slug": s.slug},
+        {"manager": 302, "curator": 302, "annotator": 302, "outsider": 404, "anonymous": 302},
+    ),
+    "project_settings": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    "article_list": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
+    "article_create": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    "article_detail": ("get", lambda s: {"slug": s.slug, "pk": s.article.pk}, MEMBERS_OK),
+    "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
+    "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    "scheme_css": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
+    "scheme_entry_create": ("get", lambda s: {"slug": s.slug, "kind": "label"}, MANAGERS_ONLY),
+    "scheme_entry_edit": ("get", lambda s: {"slug": s.slug, "kind": "label", "pk": s.label.pk}, MANAGERS_ONLY),
+    "assignment": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    "assignment_spread": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
+    "assignment_article": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, MANAGER_POST),
+}
+
+
+def route_names(resolver=None, namespace="") -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= route_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name and namespace == "annotate:":
+            names.add(pattern.name)
+    return names
+
+
+def test_permission_matrix_covers_every_url():
+    assert route_names() == set(MATRIX)
+
+
+class Scenario:
+    def __init__(self, project, article, manager):
+        self.slug = project.slug
+        self.article = article
+        self.label = project.labels.first()
+        spare = make_article(project).pk  # noqa: F841 - a second article keeps lists non-trivial
+        self.spare_membership = Membership.objects.filter(project=project, role="annotator").last()
+
+
+@pytest.fixture
+def scenario(project, article, manager, curator, annotator, annotator2, outsider):
+    return Scenario(project, article, manager)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("route", sorted(MATRIX))
+def test_permission_matrix(route, persona, scenario, client, request):
+    method, kwargs, expected = MATRIX[route]
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+
+    response = getattr(client, method)(reverse(f"annotate:{route}", kwargs=kwargs(scenario)))
+
+    assert response.status_code == expected[persona]
+    if persona == "anonymous":
+        assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("route", sorted(name for name, (method, _, _) in MATRIX.items() if method == "post"))
+def test_post_only_routes_refuse_get(route, scenario, client, manager):
+    client.force_login(manager)
+
+    response = client.get(reverse(f"annotate:{route}", kwargs=MATRIX[route][1](scenario)))
+
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("route", ["project_list", "project_detail", "article_list", "article_detail"])
+def test_read_only_routes_refuse_post(route, scenario, client, manager):
+    client.force_login(manager)
+
+    response = client.post(reverse(f"annotate:{route}", kwargs=MATRIX[route][1](scenario)))
+
+    assert response.status_code == 405
+
+
+def test_annotator_cannot_open_an_article_not_assigned_to_them(project, annotator, client):
+    unassigned = make_article(project)
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:article_detail", args=[project.slug, unassigned.pk]))
+
+    assert response.status_code == 404
+
+
+def test_article_of_another_project_is_not_found_through_this_project(project, annotator, outsider, client):
+    foreign = make_article(outsider.memberships.get().project)
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:article_detail", args=[project.slug, foreign.pk]))
+
+    assert response.status_code == 404
+
+
+def test_project_list_shows_only_the_users_projects(project, annotator, outsider, client):
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:project_list"))
+
+    assert [project for project, role in response.context["rows"]] == [project]
+
+
+def test_manager_cannot_edit_a_label_of_another_project_through_their_own(project, manager, outsider, client):
+    foreign_label = outsider.memberships.get().project.labels.first()
+    client.force_login(manager)
+
+    response = client.get(reverse("annotate:scheme_entry_edit", args=[project.slug, "label", foreign_label.pk]))
+
+    assert response.status_code == 404
+
+
+def test_annotator_queue_lists_only_their_own_layers(project, article, annotator, client):
+    make_article(project)  # not assigned to anyone
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:project_detail", args=[project.slug]))
+
+    assert [layer.pk for layer in response.context["queue"]] == [
+        Layer.objects.get(article=article, annotator=annotator).pk
+    ]

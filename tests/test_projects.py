@@ -1,0 +1,124 @@
+"""Projects: presets, members, assignment, and the seeded demo."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotate import projects, units
+from annotate.models import Article, Change, Label, Layer, Membership, Project, RelationType, Role
+from annotate.seeding import load_seeds
+from tests.factories import make_article, make_project, make_user
+
+
+def test_default_preset_is_argument_annotated_essays_with_stance_on_claims(project):
+    labels = list(project.labels.values_list("name", "key", "attributes"))
+    relation_types = list(project.relation_types.values_list("name", "key"))
+
+    assert labels == [("MajorClaim", "m", {}), ("Claim", "c", {"stance": ["For", "Against"]}), ("Premise", "p", {})]
+    assert relation_types == [("supports", "s"), ("attacks", "a")]
+
+
+@pytest.mark.parametrize(
+    ("preset", "labels", "relation_types"),
+    [
+        ("premise_conclusion", ["Conclusion", "Premise"], ["supports", "attacks"]),
+        ("webis", ["assumption", "anecdote", "testimony", "statistics", "common-ground", "other"], []),
+    ],
+)
+def test_other_presets_create_their_labels(db, preset, labels, relation_types):
+    project = make_project(preset=preset)
+
+    assert list(project.labels.values_list("name", flat=True)) == labels
+    assert list(project.relation_types.values_list("name", flat=True)) == relation_types
+
+
+def test_spread_evenly_gives_each_article_n_annotators_and_balances_the_load(project, manager):
+    annotators = [make_user(f"a{i}") for i in range(3)]
+    for user in annotators:
+        projects.set_member(project=project, user=user, role=Role.ANNOTATOR, by=manager)
+    articles = [make_article(project) for _ in range(6)]
+
+    created = projects.spread_evenly(project=project, per_article=2, by=manager)
+
+    assert created == 12
+    per_article = [Layer.objects.filter(article=a).count() for a in articles]
+    per_annotator = [Layer.objects.filter(annotator=u).count() for u in annotators]
+    assert (per_article, per_annotator) == ([2] * 6, [4, 4, 4])
+
+
+def test_spread_evenly_keeps_existing_assignments_and_fills_up_to_n(project, manager, annotator, annotator2):
+    first, second = make_article(project), make_article(project)
+    projects.assign(article=first, annotators=[annotator], by=manager)
+
+    created = projects.spread_evenly(project=project, per_article=1, by=manager)
+
+    assert created == 1
+    assert list(Layer.objects.order_by("article_id").values_list("article_id", "annotator__username")) == [
+        (first.pk, "ann_annotator"),
+        (second.pk, "ben_annotator"),
+    ]
+
+
+def test_spread_evenly_refuses_more_annotators_per_article_than_the_project_has(project, manager, annotator):
+    make_article(project)
+
+    with pytest.raises(projects.AssignmentError, match="has 1 annotators; it cannot give each article 2"):
+        projects.spread_evenly(project=project, per_article=2, by=manager)
+    assert Layer.objects.count() == 0
+
+
+def test_assign_refuses_a_user_who_is_not_an_annotator_of_the_project(project, manager):
+    article = make_article(project)
+    stranger = make_user()
+
+    with pytest.raises(projects.AssignmentError, match="Only annotators of this project"):
+        projects.assign(article=article, annotators=[stranger], by=manager)
+    assert Layer.objects.count() == 0
+
+
+def test_assign_never_takes_away_a_layer_with_work_in_it(project, article, annotator, annotator2, manager):
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    units.create_unit(layer=layer, label=project.labels.get(name="Claim"), spans=[(0, 4)], user=annotator)
+
+    with pytest.raises(projects.AssignmentError, match="ann_annotator already started"):
+        projects.assign(article=article, annotators=[annotator2], by=manager)
+    assert Layer.objects.filter(article=article).count() == 2
+
+
+def test_assign_takes_away_an_untouched_layer_and_records_the_change(project, article, annotator, annotator2, manager):
+    projects.assign(article=article, annotators=[annotator2], by=manager)
+
+    assert list(article.layers.values_list("annotator__username", flat=True)) == ["ben_annotator"]
+    change = Change.objects.filter(action="article.assign").latest("id")
+    assert (change.before, change.after) == (
+        {"annotators": sorted([annotator.pk, annotator2.pk])},
+        {"annotators": [annotator2.pk]},
+    )
+
+
+def test_the_last_manager_cannot_be_removed(project, manager):
+    membership = Membership.objects.get(project=project, user=manager)
+
+    with pytest.raises(projects.AssignmentError, match="at least one manager"):
+        projects.remove_member(membership=membership, by=manager)
+    assert Membership.objects.filter(project=project, role=Role.MANAGER).count() == 1
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(
+        model.objects.count() for model in (User, Project, Membership, Label, RelationType, Article, Layer, Change)
+    )
+
+
+def test_load_seeds_builds_the_demo_and_a_second_run_changes_nothing(db):
+    load_seeds()
+    after_first = counts()
+
+    load_seeds()
+
+    assert counts() == after_first
+    project = Project.objects.get(slug="demo")
+    roles = dict(project.memberships.values_list("user__username", "role"))
+    assert roles == {"manager": "manager", "curator": "curator", "alice": "annotator", "bob": "annotator"}
+    article = project.articles.get()
+    assert (article.title, article.author) == ("Did Trump Flinch?", "David Mark")
+    assert sorted(article.layers.values_list("annotator__username", flat=True)) == ["alice", "bob"]

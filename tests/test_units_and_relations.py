@@ -1,0 +1,119 @@
+"""The domain rules for units and relations refuse bad input and change nothing."""
+
+import pytest
+
+from annotate import projects, relations, units
+from annotate.models import ArgumentUnit, Change, Layer, Relation, Span
+from tests.factories import make_article, make_project
+
+
+@pytest.fixture
+def layer(article, annotator):
+    return Layer.objects.get(article=article, annotator=annotator)
+
+
+@pytest.fixture
+def claim(project):
+    return project.labels.get(name="Claim")
+
+
+def test_create_unit_stores_spans_attributes_and_a_change_record(layer, claim, annotator):
+    unit = units.create_unit(
+        layer=layer, label=claim, spans=[(10, 20), (0, 5)], attributes={"stance": "For"}, user=annotator
+    )
+
+    assert list(unit.spans.values_list("start", "end")) == [(0, 5), (10, 20)]
+    change = Change.objects.get(action="unit.create")
+    assert (change.user, change.layer, change.target) == (annotator, layer, f"unit:{unit.pk}")
+    assert change.after == {
+        "id": unit.pk,
+        "label": claim.pk,
+        "spans": [[0, 5], [10, 20]],
+        "attributes": {"stance": "For"},
+        "note": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("spans", "message"),
+    [
+        ([], "Select some text first."),
+        ([(5, 5)], "The selection is empty."),
+        ([(-1, 4)], "lies outside the text"),
+        ([(0, 10_000)], "lies outside the text"),
+        ([(0, 10), (5, 15)], "may not overlap"),
+    ],
+)
+def test_create_unit_refuses_bad_spans_and_writes_nothing(layer, claim, annotator, spans, message):
+    with pytest.raises(units.AnnotationError, match=message):
+        units.create_unit(layer=layer, label=claim, spans=spans, user=annotator)
+
+    assert (ArgumentUnit.objects.count(), Span.objects.count(), Change.objects.filter(layer=layer).count()) == (0, 0, 0)
+
+
+def test_create_unit_refuses_a_span_past_the_end_of_the_text(layer, claim, annotator):
+    end = len(layer.article.text)
+
+    with pytest.raises(units.AnnotationError, match=rf"\[{end - 3}, {end + 1}\) lies outside the text"):
+        units.create_unit(layer=layer, label=claim, spans=[(end - 3, end + 1)], user=annotator)
+
+
+def test_create_unit_accepts_a_span_ending_exactly_at_the_end_of_the_text(layer, claim, annotator):
+    end = len(layer.article.text)
+
+    unit = units.create_unit(layer=layer, label=claim, spans=[(end - 3, end)], user=annotator)
+
+    assert list(unit.spans.values_list("start", "end")) == [(end - 3, end)]
+
+
+def test_create_unit_refuses_a_label_of_another_project(layer, annotator):
+    foreign_label = make_project().labels.get(name="Claim")
+
+    with pytest.raises(units.AnnotationError, match="another project"):
+        units.create_unit(layer=layer, label=foreign_label, spans=[(0, 5)], user=annotator)
+    assert ArgumentUnit.objects.count() == 0
+
+
+def test_create_unit_refuses_an_attribute_value_the_label_does_not_allow(layer, claim, annotator):
+    with pytest.raises(units.AnnotationError, match="stance must be one of For, Against"):
+        units.create_unit(layer=layer, label=claim, spans=[(0, 5)], attributes={"stance": "Maybe"}, user=annotator)
+
+
+def test_relation_across_layers_is_refused(project, article, annotator, annotator2, claim):
+    mine = Layer.objects.get(article=article, annotator=annotator)
+    theirs = Layer.objects.get(article=article, annotator=annotator2)
+    source = units.create_unit(layer=mine, label=claim, spans=[(0, 5)], user=annotator)
+    target = units.create_unit(layer=theirs, label=claim, spans=[(10, 20)], user=annotator2)
+
+    with pytest.raises(units.AnnotationError, match="Both units must be in this layer."):
+        relations.create_relation(
+            layer=mine, type=project.relation_types.get(name="supports"), source=source, target=target, user=annotator
+        )
+    assert Relation.objects.count() == 0
+
+
+def test_relation_across_articles_is_refused(project, layer, annotator, claim, manager):
+    other_article = make_article(project)
+    projects.assign(article=other_article, annotators=[annotator], by=manager)
+    other_layer = Layer.objects.get(article=other_article, annotator=annotator)
+    source = units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
+    target = units.create_unit(layer=other_layer, label=claim, spans=[(0, 5)], user=annotator)
+
+    with pytest.raises(units.AnnotationError, match="Both units must be in this layer."):
+        relations.create_relation(
+            layer=layer, type=project.relation_types.get(name="supports"), source=source, target=target, user=annotator
+        )
+    assert Relation.objects.count() == 0
+
+
+def test_relation_to_itself_and_duplicate_relations_are_refused(project, layer, annotator, claim):
+    supports = project.relation_types.get(name="supports")
+    a = units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
+    b = units.create_unit(layer=layer, label=claim, spans=[(10, 20)], user=annotator)
+    relations.create_relation(layer=layer, type=supports, source=a, target=b, user=annotator)
+
+    with pytest.raises(units.AnnotationError, match="cannot be linked to itself"):
+        relations.create_relation(layer=layer, type=supports, source=a, target=a, user=annotator)
+    with pytest.raises(units.AnnotationError, match="already linked"):
+        relations.create_relation(layer=layer, type=supports, source=a, target=b, user=annotator)
+    assert list(Relation.objects.values_list("source", "target")) == [(a.pk, b.pk)]

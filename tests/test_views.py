@@ -1,0 +1,289 @@
+"""Manager and annotator pages: happy paths, bad input, pinned query counts."""
+
+import pytest
+from django.urls import reverse
+
+from annotate import projects
+from annotate.models import Change, Label, Layer, Membership, Project, Role
+from tests.factories import make_article, make_project, make_user
+
+
+def test_login_page_logs_the_user_in_and_lands_on_the_project_list(client, annotator, project):
+    response = client.post(reverse("login"), {"username": "ann_annotator", "password": "secret-pass-1"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("annotate:project_list"), 302)]
+    assert [project for project, role in response.context["rows"]] == [project]
+
+
+def test_login_with_a_wrong_password_says_so(client, annotator):
+    response = client.post(reverse("login"), {"username": "ann_annotator", "password": "wrong"})
+
+    assert response.status_code == 200
+    assert "Please enter a correct username and password." in response.content.decode()
+
+
+def test_logout_is_a_post_and_ends_the_session(client, annotator):
+    client.force_login(annotator)
+
+    response = client.post(reverse("logout"))
+
+    assert (response.status_code, response["Location"]) == (302, reverse("login"))
+    assert client.get(reverse("annotate:project_list")).status_code == 302
+
+
+def test_creating_a_project_makes_the_creator_its_manager_with_the_chosen_scheme(client, db):
+    user = make_user()
+    client.force_login(user)
+
+    response = client.post(
+        reverse("annotate:project_create"),
+        {"name": "Editorials", "slug": "editorials", "description": "", "preset": "webis"},
+    )
+
+    project = Project.objects.get(slug="editorials")
+    assert response["Location"] == reverse("annotate:project_detail", args=["editorials"])
+    assert Membership.objects.get(project=project).role == Role.MANAGER
+    assert project.labels.count() == 6
+
+
+def test_creating_a_project_with_a_taken_slug_is_refused_with_422(client, project, manager):
+    client.force_login(manager)
+
+    response = client.post(reverse("annotate:project_create"), {"name": "Again", "slug": project.slug, "preset": "aae"})
+
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"slug": ["Project with this Slug already exists."]}
+    assert Project.objects.count() == 1
+
+
+def test_manager_adds_a_member_with_htmx_and_gets_the_member_list_partial(client, project, manager):
+    make_user("newcomer")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:member_list", args=[project.slug]),
+        {"username": "newcomer", "role": "annotator"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith('<section id="members">')
+    assert project.memberships.get(user__username="newcomer").role == Role.ANNOTATOR
+
+
+def test_adding_an_unknown_username_is_refused_and_changes_nothing(client, project, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:member_list", args=[project.slug]),
+        {"username": "nobody", "role": "annotator"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"username": ["There is no active account named “nobody”."]}
+    assert project.memberships.count() == 1
+
+
+def test_label_with_a_key_already_in_use_is_refused(client, project, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:scheme_entry_create", args=[project.slug, "label"]),
+        {"name": "Evidence", "key": "c", "colour": "#123456", "order": 4, "attributes": "{}"},
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"__all__": ["Label with this Project and Key already exists."]}
+    assert not Label.objects.filter(name="Evidence").exists()
+
+
+def test_manager_edits_a_label_and_the_change_is_recorded(client, project, manager):
+    claim = project.labels.get(name="Claim")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:scheme_entry_edit", args=[project.slug, "label", claim.pk]),
+        {
+            "name": "Claim",
+            "description": claim.description,
+            "key": "k",
+            "colour": "#1f77b4",
+            "order": 1,
+            "attributes": '{"stance": ["For", "Against"]}',
+        },
+    )
+
+    assert response.status_code == 302
+    claim.refresh_from_db()
+    assert claim.key == "k"
+    change = Change.objects.get(action="label.save")
+    assert (change.before, change.after) == ({"key": "c"}, {"key": "k"})
+
+
+def test_label_attributes_must_be_a_mapping_of_value_lists(client, project, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:scheme_entry_create", args=[project.slug, "label"]),
+        {"name": "Evidence", "key": "e", "colour": "#123456", "order": 4, "attributes": '["For"]'},
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["attributes"] == [
+        'Use {"name": ["value", ...]}, e.g. {"stance": ["For", "Against"]}.'
+    ]
+
+
+def test_manager_assigns_an_article_by_hand(client, project, manager, annotator, annotator2):
+    article = make_article(project)
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:assignment_article", args=[project.slug, article.pk]),
+        {"annotators": [annotator2.pk]},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert list(article.layers.values_list("annotator__username", flat=True)) == ["ben_annotator"]
+
+
+def test_spread_evenly_from_the_assignment_page(client, project, manager, annotator, annotator2):
+    for _ in range(4):
+        make_article(project)
+    client.force_login(manager)
+
+    response = client.post(reverse("annotate:assignment_spread", args=[project.slug]), {"per_article": 1})
+
+    assert response.status_code == 302
+    assert sorted(Layer.objects.values_list("annotator__username", flat=True)) == [
+        "ann_annotator",
+        "ann_annotator",
+        "ben_annotator",
+        "ben_annotator",
+    ]
+
+
+def test_spread_evenly_asking_for_too_many_annotators_says_why_with_422(client, project, manager, annotator):
+    make_article(project)
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:assignment_spread", args=[project.slug]), {"per_article": 3}, headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 422
+    assert "The project has 1 annotators; it cannot give each article 3." in response.content.decode()
+    assert Layer.objects.count() == 0
+
+
+def test_next_article_goes_to_the_in_progress_one_before_unstarted_ones(client, project, manager, annotator):
+    first, second = make_article(project), make_article(project)
+    for article in (first, second):
+        projects.assign(article=article, annotators=[annotator], by=manager)
+    Layer.objects.filter(article=second).update(status=Layer.Status.IN_PROGRESS)
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:queue_next", args=[project.slug]))
+
+    assert response["Location"] == second.get_absolute_url()
+
+
+def test_next_article_with_everything_finished_says_the_queue_is_empty(client, project, article, annotator):
+    Layer.objects.filter(annotator=annotator).update(status=Layer.Status.FINISHED)
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:queue_next", args=[project.slug]), follow=True)
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "Your queue is empty: every article assigned to you is finished."
+    ]
+
+
+def test_article_page_shows_title_and_text(client, project, article, annotator):
+    client.force_login(annotator)
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.context["article"] == article
+    assert article.text in response.content.decode()
+
+
+def test_manager_adds_an_article_and_its_text_is_normalised(client, project, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:article_create", args=[project.slug]),
+        {"title": "Cafe\u0301s", "text": "Cafe\u0301s are good.\r\nReally.", "author": "", "outlet": "", "url": ""},
+    )
+
+    article = project.articles.get()
+    assert response["Location"] == article.get_absolute_url()
+    assert article.text == "Caf\u00e9s are good.\nReally."
+
+
+def test_scheme_css_gives_each_label_its_colour(client, project, annotator):
+    client.force_login(annotator)
+    claim = project.labels.get(name="Claim")
+
+    response = client.get(reverse("annotate:scheme_css", args=[project.slug]))
+
+    assert response["Content-Type"] == "text/css; charset=utf-8"
+    assert f".label-{claim.pk} {{ --colour: #1f77b4; }}" in response.content.decode().splitlines()
+
+
+def test_project_settings_are_saved(client, project, manager):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:project_settings", args=[project.slug]),
+        {"name": project.name, "annotators_per_article": 3, "snapping": "on"},
+    )
+
+    project.refresh_from_db()
+    assert response.status_code == 302
+    assert (project.annotators_per_article, project.blind, project.snapping) == (3, False, True)
+
+
+# Query counts stay the same whatever the amount of data.
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_project_list_runs_a_fixed_number_of_queries(client, db, django_assert_num_queries, n):
+    user = make_user()
+    for _ in range(n):
+        project = make_project(manager=user)
+        make_article(project)
+    client.force_login(user)
+
+    with django_assert_num_queries(4):
+        response = client.get(reverse("annotate:project_list"))
+
+    assert len(response.context["rows"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_article_list_runs_a_fixed_number_of_queries(client, project, manager, annotator, django_assert_num_queries, n):
+    for _ in range(n):
+        projects.assign(article=make_article(project), annotators=[annotator], by=manager)
+    client.force_login(annotator)
+
+    with django_assert_num_queries(5):
+        response = client.get(reverse("annotate:article_list", args=[project.slug]))
+
+    assert [a.layer_count for a in response.context["articles"]] == [1] * n
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_assignment_page_runs_a_fixed_number_of_queries(
+    client, project, manager, annotator, django_assert_num_queries, n
+):
+    for _ in range(n):
+        make_article(project)
+    client.force_login(manager)
+
+    with django_assert_num_queries(6):
+        response = client.get(reverse("annotate:assignment", args=[project.slug]))
+
+    assert len(response.context["rows"]) == n
