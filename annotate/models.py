@@ -318,6 +318,10 @@ class Change(models.Model):
     target = models.CharField(max_length=60, blank=True, help_text='The changed object, e.g. "unit:12".')
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
+    # Undo and redo: an "undo" or "redo" record points at the change it reverts, and
+    # a change that is currently undone says so.
+    reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    undone = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -16,6 +16,19 @@ def snapshot(relation: Relation) -> dict:
     }
 
 
+def record(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> None:
+    layer = relation.layer
+    changes.record(
+        project=layer.article.project,
+        layer=layer,
+        user=user,
+        action=action,
+        target=f"relation:{relation.pk}",
+        before=before,
+        after=after,
+    )
+
+
 @transaction.atomic
 def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation:
     """Link `source` to `target` with `type`. Refused: self-links, units of another
@@ -30,12 +43,11 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
     if Relation.objects.filter(source=source, target=target).exists():
         raise AnnotationError("These two units are already linked.")
     relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
-    changes.record(
-        project=layer.article.project,
-        layer=layer,
-        user=user,
-        action="relation.create",
-        target=f"relation:{relation.pk}",
-        after=snapshot(relation),
-    )
+    record(relation, action="relation.create", user=user, before=None, after=snapshot(relation))
     return relation
+
+
+@transaction.atomic
+def delete_relation(*, relation: Relation, user) -> None:
+    record(relation, action="relation.delete", user=user, before=snapshot(relation), after=None)
+    relation.delete()

@@ -8,9 +8,10 @@ is one transaction and writes its change record in it; bad input raises
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Q
 
 from annotate import changes
-from annotate.models import ArgumentUnit, Label, Layer, Span
+from annotate.models import ArgumentUnit, Label, Layer, Relation, Span
 
 
 class AnnotationError(ValueError):
@@ -50,15 +51,38 @@ def validate_attributes(label: Label, attributes: dict) -> dict:
     return dict(attributes)
 
 
-def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]]) -> dict:
-    """What the change record keeps of a unit: enough to recreate it exactly."""
-    return {
+def spans_of(unit: ArgumentUnit) -> list[tuple[int, int]]:
+    return [(span.start, span.end) for span in unit.spans.order_by("start")]
+
+
+def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]], *, relations: Iterable[Relation] = ()) -> dict:
+    """What the change record keeps of a unit: enough to recreate it exactly
+    (with the relations that a deletion takes with it)."""
+    state = {
         "id": unit.pk,
         "label": unit.label_id,
         "spans": [list(span) for span in spans],
         "attributes": unit.attributes,
         "note": unit.note,
     }
+    if relations:
+        from annotate.relations import snapshot as relation_snapshot
+
+        state["relations"] = [relation_snapshot(relation) for relation in relations]
+    return state
+
+
+def record(unit: ArgumentUnit, *, action: str, user, before: dict | None, after: dict | None) -> None:
+    layer = unit.layer
+    changes.record(
+        project=layer.article.project,
+        layer=layer,
+        user=user,
+        action=action,
+        target=f"unit:{unit.pk}",
+        before=before,
+        after=after,
+    )
 
 
 @transaction.atomic
@@ -74,12 +98,56 @@ def create_unit(
         layer=layer, label=label, attributes=validate_attributes(label, attributes or {})
     )
     Span.objects.bulk_create([Span(unit=unit, start=start, end=end) for start, end in ordered])
-    changes.record(
-        project=article.project,
-        layer=layer,
-        user=user,
-        action="unit.create",
-        target=f"unit:{unit.pk}",
-        after=snapshot(unit, ordered),
-    )
+    record(unit, action="unit.create", user=user, before=None, after=snapshot(unit, ordered))
     return unit
+
+
+@transaction.atomic
+def update_unit(
+    *,
+    unit: ArgumentUnit,
+    user,
+    label: Label | None = None,
+    attributes: dict | None = None,
+    spans: Iterable[tuple[int, int]] | None = None,
+) -> ArgumentUnit:
+    """Change a unit's label, attributes or spans (whichever are given).
+
+    A new label keeps only the attributes it defines too (a Claim's stance is dropped
+    when it becomes a Premise).
+    """
+    old_spans = spans_of(unit)
+    before = snapshot(unit, old_spans)
+    if label is not None:
+        if label.project_id != unit.label.project_id:
+            raise AnnotationError("That label belongs to another project.")
+        unit.label = label
+        unit.attributes = {name: value for name, value in unit.attributes.items() if name in label.attributes}
+    if attributes is not None:
+        merged = {**unit.attributes, **attributes}
+        unit.attributes = validate_attributes(unit.label, {k: v for k, v in merged.items() if v})
+    new_spans = old_spans if spans is None else validate_spans(unit.layer.article.text, spans)
+    after = snapshot(unit, new_spans)
+    if after == before:
+        return unit
+    unit.save(update_fields=["label", "attributes"])
+    if new_spans != old_spans:
+        unit.spans.all().delete()
+        Span.objects.bulk_create([Span(unit=unit, start=start, end=end) for start, end in new_spans])
+    record(unit, action="unit.update", user=user, before=before, after=after)
+    return unit
+
+
+def add_span(*, unit: ArgumentUnit, span: tuple[int, int], user) -> ArgumentUnit:
+    """Add a span to a unit, making (or extending) a discontinuous unit."""
+    return update_unit(unit=unit, spans=[*spans_of(unit), span], user=user)
+
+
+@transaction.atomic
+def delete_unit(*, unit: ArgumentUnit, user) -> None:
+    """Delete a unit and the relations that start or end at it (all kept in the
+    change record, so undo brings them back)."""
+    linked = Relation.objects.filter(Q(source=unit) | Q(target=unit))
+    before = snapshot(unit, spans_of(unit), relations=linked.order_by("id"))
+    record(unit, action="unit.delete", user=user, before=before, after=None)
+    unit.delete()

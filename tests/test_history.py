@@ -1,0 +1,116 @@
+"""Editing units, deleting them with their relations, and undo/redo on the change record."""
+
+import pytest
+
+from annotate import history, relations, units
+from annotate.models import ArgumentUnit, Change, Layer, Relation
+
+
+@pytest.fixture
+def layer(article, annotator):
+    return Layer.objects.get(article=article, annotator=annotator)
+
+
+@pytest.fixture
+def scheme(project):
+    return {label.name: label for label in project.labels.all()}
+
+
+@pytest.fixture
+def supports(project):
+    return project.relation_types.get(name="supports")
+
+
+def state(layer):
+    """Everything a layer holds, as plain data."""
+    unit_rows = [
+        (unit.pk, unit.label.name, unit.attributes, [(s.start, s.end) for s in unit.spans.order_by("start")])
+        for unit in layer.units.order_by("id")
+    ]
+    relation_rows = list(layer.relations.order_by("id").values_list("id", "type__name", "source", "target"))
+    return unit_rows, relation_rows
+
+
+def test_relabelling_a_claim_as_premise_drops_its_stance(layer, scheme, annotator):
+    unit = units.create_unit(
+        layer=layer, label=scheme["Claim"], spans=[(0, 5)], attributes={"stance": "For"}, user=annotator
+    )
+
+    units.update_unit(unit=unit, label=scheme["Premise"], user=annotator)
+
+    unit.refresh_from_db()
+    assert (unit.label.name, unit.attributes) == ("Premise", {})
+    change = Change.objects.filter(action="unit.update").get()
+    assert (change.before["attributes"], change.after["attributes"]) == ({"stance": "For"}, {})
+
+
+def test_add_span_makes_a_discontinuous_unit_and_refuses_an_overlapping_one(layer, scheme, annotator):
+    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(20, 30)], user=annotator)
+
+    units.add_span(unit=unit, span=(0, 6), user=annotator)
+    with pytest.raises(units.AnnotationError, match="may not overlap"):
+        units.add_span(unit=unit, span=(25, 35), user=annotator)
+
+    assert units.spans_of(unit) == [(0, 6), (20, 30)]
+
+
+def test_an_update_that_changes_nothing_writes_no_record(layer, scheme, annotator):
+    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 5)], user=annotator)
+
+    units.update_unit(unit=unit, label=scheme["Premise"], spans=[(0, 5)], user=annotator)
+
+    assert Change.objects.filter(action="unit.update").count() == 0
+
+
+def test_undo_and_redo_walk_back_and_forth_through_changes(layer, scheme, supports, annotator):
+    claim = units.create_unit(
+        layer=layer, label=scheme["Claim"], spans=[(0, 5)], attributes={"stance": "For"}, user=annotator
+    )
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
+    relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
+    linked = state(layer)
+    units.delete_unit(unit=premise, user=annotator)
+    assert state(layer)[1] == []
+
+    history.undo(layer=layer, user=annotator)  # the deletion: the premise comes back with its relation
+    assert state(layer) == linked
+    history.undo(layer=layer, user=annotator)  # the relation
+    assert state(layer)[1] == []
+    history.redo(layer=layer, user=annotator)
+    assert state(layer) == linked
+    history.redo(layer=layer, user=annotator)
+    assert state(layer)[1] == []
+    assert [row[0] for row in state(layer)[0]] == [claim.pk]
+    with pytest.raises(units.AnnotationError, match="Nothing to redo."):
+        history.redo(layer=layer, user=annotator)
+
+
+def test_a_new_change_after_undo_ends_redo(layer, scheme, annotator):
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    history.undo(layer=layer, user=annotator)
+    units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
+
+    with pytest.raises(units.AnnotationError, match="Nothing to redo."):
+        history.redo(layer=layer, user=annotator)
+    assert [unit.label.name for unit in layer.units.all()] == ["Premise"]
+
+
+def test_undo_only_reverts_the_users_own_changes_in_that_layer(layer, scheme, annotator, annotator2, article):
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    other_layer = Layer.objects.get(article=article, annotator=annotator2)
+
+    with pytest.raises(units.AnnotationError, match="Nothing to undo."):
+        history.undo(layer=other_layer, user=annotator2)
+    assert ArgumentUnit.objects.count() == 1
+
+
+def test_undo_of_a_relation_deletion_restores_it_with_its_id(layer, scheme, supports, annotator):
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
+    relation = relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
+    relation_id = relation.pk
+    relations.delete_relation(relation=relation, user=annotator)
+
+    history.undo(layer=layer, user=annotator)
+
+    assert list(Relation.objects.values_list("id", "source", "target")) == [(relation_id, premise.pk, claim.pk)]
