@@ -4,6 +4,8 @@ Domain functions call `record` inside their own transaction, so a change and its
 record are committed together or not at all.
 """
 
+from django.db.models import F
+
 from annotate.models import Change, Layer, Project
 
 
@@ -17,7 +19,11 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> Change:
-    """Write one change record. `user` may be None for system actions (seeding, commands)."""
+    """Write one change record, and count it in the layer's revision. `user` may be
+    None for system actions (seeding, commands)."""
+    if layer is not None:
+        Layer.objects.filter(pk=layer.pk).update(revision=F("revision") + 1)
+        layer.revision += 1
     return Change.objects.create(
         project=project,
         layer=layer,

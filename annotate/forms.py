@@ -3,8 +3,10 @@
 from django import forms
 from django.contrib.auth.models import User
 
-from annotate.models import Article, Label, Project, RelationType, Role
+from annotate.models import Article, Label, Layer, Project, RelationType, Role
+from annotate.offsets import OffsetError, utf16_to_code_point
 from annotate.schemes import DEFAULT_PRESET, PRESET_CHOICES
+from annotate.tokens import snap
 
 
 class ProjectCreateForm(forms.ModelForm):
@@ -97,3 +99,94 @@ class ArticleForm(forms.ModelForm):
         model = Article
         fields = ["title", "author", "outlet", "url", "published", "text"]
         widgets = {"published": forms.DateInput(attrs={"type": "date"}), "text": forms.Textarea(attrs={"rows": 16})}
+
+
+# The workspace. Every change carries the layer revision the page shows (see
+# workspace.check_revision); offsets arrive in UTF-16 code units and leave as code points.
+
+
+class LayerChangeForm(forms.Form):
+    revision = forms.IntegerField(min_value=0, error_messages={"required": "The page sent no revision: reload it."})
+
+
+class SelectionForm(LayerChangeForm):
+    """A text selection, as the browser counts it (UTF-16 code units)."""
+
+    start = forms.IntegerField(error_messages={"required": "Select some text first."})
+    end = forms.IntegerField(error_messages={"required": "Select some text first."})
+
+    def __init__(self, *args, text: str, snapping: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text = text
+        self.snapping = snapping
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            start = utf16_to_code_point(self.text, data["start"])
+            end = utf16_to_code_point(self.text, data["end"])
+        except OffsetError as error:
+            raise forms.ValidationError(str(error)) from error
+        if start >= end:
+            raise forms.ValidationError("The selection is empty: select some text first.")
+        data["span"] = snap(self.text, start, end) if self.snapping else (start, end)
+        return data
+
+
+class UnitCreateForm(SelectionForm):
+    label = forms.ModelChoiceField(
+        queryset=Label.objects.none(),
+        error_messages={"invalid_choice": "That label is not part of this project.", "required": "Choose a label."},
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].queryset = Label.objects.filter(project=project)
+
+
+class SpanEditForm(SelectionForm):
+    """New boundaries for a unit ("replace" its spans), or one more span ("add")."""
+
+    mode = forms.ChoiceField(choices=[("replace", "Set boundaries"), ("add", "Add span")])
+
+
+class UnitLabelForm(LayerChangeForm):
+    label = forms.ModelChoiceField(
+        queryset=Label.objects.none(),
+        error_messages={"invalid_choice": "That label is not part of this project.", "required": "Choose a label."},
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].queryset = Label.objects.filter(project=project)
+
+
+class UnitAttributeForm(LayerChangeForm):
+    name = forms.CharField(max_length=60)
+    value = forms.CharField(max_length=60, required=False, help_text="Empty removes the attribute.")
+
+
+class RelationCreateForm(LayerChangeForm):
+    source = forms.IntegerField(error_messages={"required": "Choose the unit the relation starts from."})
+    target = forms.IntegerField(error_messages={"required": "Choose the unit the relation points to."})
+    type = forms.ModelChoiceField(
+        queryset=RelationType.objects.none(),
+        error_messages={
+            "invalid_choice": "That relation type is not part of this project.",
+            "required": "Choose a relation type.",
+        },
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = RelationType.objects.filter(project=project)
+
+
+class FinishForm(forms.Form):
+    confirmed = forms.BooleanField(required=False)
+
+
+class DocumentStanceForm(forms.Form):
+    stance = forms.ChoiceField(choices=[("", "Not set"), *Layer.Stance.choices], required=False)

@@ -222,6 +222,9 @@ class Layer(models.Model):
     assigned_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Counts the changes made to the layer. A workspace page sends the revision it shows
+    # with every change, so a change made from a stale page (another tab) is refused.
+    revision = models.PositiveIntegerField(default=0)
 
     objects = LayerQuerySet.as_manager()
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotate.views import articles, manage, projects
+from annotate.views import articles, manage, projects, workspace
 
 app_name = "annotate"
 
@@ -13,6 +13,21 @@ project_urls = [
     path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_create, name="article_create"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
+    path("layers/<int:pk>/", workspace.layer_detail, name="layer_detail"),
+    path("layers/<int:pk>/panel/", workspace.layer_panel, name="layer_panel"),
+    path("layers/<int:pk>/outline/", workspace.layer_outline, name="layer_outline"),
+    path("layers/<int:pk>/units/", workspace.unit_create, name="unit_create"),
+    path("layers/<int:pk>/units/<int:unit_pk>/label/", workspace.unit_label, name="unit_label"),
+    path("layers/<int:pk>/units/<int:unit_pk>/attribute/", workspace.unit_attribute, name="unit_attribute"),
+    path("layers/<int:pk>/units/<int:unit_pk>/spans/", workspace.unit_spans, name="unit_spans"),
+    path("layers/<int:pk>/units/<int:unit_pk>/delete/", workspace.unit_delete, name="unit_delete"),
+    path("layers/<int:pk>/relations/", workspace.relation_create, name="relation_create"),
+    path("layers/<int:pk>/relations/<int:relation_pk>/delete/", workspace.relation_delete, name="relation_delete"),
+    path("layers/<int:pk>/undo/", workspace.layer_undo, name="layer_undo"),
+    path("layers/<int:pk>/redo/", workspace.layer_redo, name="layer_redo"),
+    path("layers/<int:pk>/finish/", workspace.layer_finish, name="layer_finish"),
+    path("layers/<int:pk>/reopen/", workspace.layer_reopen, name="layer_reopen"),
+    path("layers/<int:pk>/stance/", workspace.layer_stance, name="layer_stance"),
     path("members/", manage.member_list, name="member_list"),
     path("members/<int:pk>/remove/", manage.member_remove, name="member_remove"),
     path("scheme/", manage.scheme, name="scheme"),

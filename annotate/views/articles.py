@@ -23,8 +23,11 @@ def article_list(request: HttpRequest, slug: str) -> HttpResponse:
 def article_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug)
     article = get_object_or_404(access.articles(membership), pk=pk)
-    layer = access.layers(membership).filter(article=article, annotator=request.user).first()
-    context = {"membership": membership, "project": membership.project, "article": article, "layer": layer}
+    layers = list(access.layers(membership).filter(article=article).select_related("annotator"))
+    own = next((layer for layer in layers if layer.annotator_id == request.user.pk), None)
+    if own is not None:
+        return redirect("annotate:layer_detail", membership.project.slug, own.pk)
+    context = {"membership": membership, "project": membership.project, "article": article, "layers": layers}
     return render(request, "annotate/article_detail.html", context)
 
 

@@ -1,0 +1,201 @@
+"""What the annotation workspace shows of one layer, loaded in a fixed number of queries,
+and the layer-level actions: open, document stance, finish (after structure checks).
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from annotate import changes, highlight, structure
+from annotate.models import ArgumentUnit, Label, Layer, Relation, RelationType, Span
+from annotate.units import AnnotationError
+
+
+class StaleError(AnnotationError):
+    """A change sent from a page that no longer shows the layer as it is."""
+
+
+@dataclass
+class UnitEntry:
+    id: int
+    number: int  # position in text order, from 1
+    label: Label
+    attributes: dict
+    spans: list[tuple[int, int]]
+    quote: str  # the unit's text; the fragments of a discontinuous unit joined by " … "
+
+    @property
+    def start(self) -> int:
+        return self.spans[0][0]
+
+    @property
+    def stance(self) -> str:
+        return self.attributes.get("stance", "")
+
+    @property
+    def choices(self) -> list[tuple[str, str, bool]]:
+        """(attribute, value, is it set) for every value the label allows."""
+        return [
+            (name, value, self.attributes.get(name) == value)
+            for name, values in self.label.attributes.items()
+            for value in values
+        ]
+
+    @property
+    def tag(self) -> str:
+        return " · ".join([self.label.name, *self.attributes.values()])
+
+
+@dataclass
+class RelationEntry:
+    id: int
+    type: RelationType
+    source: UnitEntry
+    target: UnitEntry
+
+
+@dataclass
+class Workspace:
+    layer: Layer
+    labels: list[Label]
+    relation_types: list[RelationType]
+    units: list[UnitEntry]
+    relations: list[RelationEntry]
+
+    @property
+    def text(self) -> str:
+        return self.layer.article.text
+
+    @cached_property
+    def text_html(self) -> SafeString:
+        items = [highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in self.units]
+        return mark_safe(highlight.render(self.text, items))  # noqa: S308 - render() escapes the text
+
+    def _plain(self) -> tuple[list[structure.Unit], list[structure.Link], dict]:
+        units = [structure.Unit(u.id, u.label.name, u.attributes, u.quote, u.start) for u in self.units]
+        links = [structure.Link(r.source.id, r.target.id, r.type.name) for r in self.relations]
+        scheme = {
+            "labels": [label.name for label in self.labels],
+            "stance_labels": {label.name for label in self.labels if "stance" in label.attributes},
+        }
+        return units, links, scheme
+
+    @cached_property
+    def findings(self) -> list[structure.Finding]:
+        units, links, scheme = self._plain()
+        return structure.check(units, links, **scheme)
+
+    @cached_property
+    def outline(self) -> structure.Outline:
+        units, links, scheme = self._plain()
+        return structure.outline(units, links, **scheme)
+
+
+def load(layer: Layer) -> Workspace:
+    """Everything the workspace shows of `layer` (whose article and project are loaded):
+    five queries, however many units it holds."""
+    project = layer.article.project
+    labels = list(Label.objects.filter(project=project))
+    relation_types = list(RelationType.objects.filter(project=project))
+    label_by_id = {label.pk: label for label in labels}
+    text = layer.article.text
+    rows = ArgumentUnit.objects.filter(layer=layer).prefetch_related(
+        Prefetch("spans", queryset=Span.objects.order_by("start"))
+    )
+    units = []
+    for unit in rows:
+        spans = [(span.start, span.end) for span in unit.spans.all()]
+        quote = " … ".join(text[start:end] for start, end in spans)
+        units.append(UnitEntry(unit.pk, 0, label_by_id[unit.label_id], unit.attributes, spans, quote))
+    units.sort(key=lambda u: (u.spans[0], u.id))
+    for number, unit in enumerate(units, start=1):
+        unit.number = number
+    unit_by_id = {unit.id: unit for unit in units}
+    type_by_id = {kind.pk: kind for kind in relation_types}
+    relations = [
+        RelationEntry(pk, type_by_id[type_id], unit_by_id[source], unit_by_id[target])
+        for pk, type_id, source, target in Relation.objects.filter(layer=layer).values_list(
+            "pk", "type_id", "source_id", "target_id"
+        )
+    ]
+    relations.sort(key=lambda r: (r.target.number, r.source.number))
+    return Workspace(layer, labels, relation_types, units, relations)
+
+
+def check_revision(layer: Layer, revision: int) -> None:
+    """Refuse a change sent from a page showing an older state of the layer."""
+    if revision != layer.revision:
+        raise StaleError(
+            "This layer has changed since this page was loaded (perhaps in another tab). "
+            "Reload the page to see it as it is now; nothing was changed."
+        )
+
+
+@transaction.atomic
+def open_layer(*, layer: Layer, user) -> None:
+    """An annotator opening their own layer starts it."""
+    if layer.annotator_id == user.pk and layer.status == Layer.Status.NOT_STARTED:
+        set_status(layer=layer, status=Layer.Status.IN_PROGRESS, user=user)
+
+
+def set_status(*, layer: Layer, status: str, user) -> None:
+    before = {"status": layer.status}
+    layer.status = status
+    layer.finished_at = timezone.now() if status == Layer.Status.FINISHED else None
+    layer.save(update_fields=["status", "finished_at", "updated_at"])
+    changes.record(
+        project=layer.article.project,
+        layer=layer,
+        user=user,
+        action="layer.status",
+        target=f"layer:{layer.pk}",
+        before=before,
+        after={"status": status},
+    )
+
+
+@transaction.atomic
+def finish_layer(*, layer: Layer, user, confirmed: bool = False) -> list[structure.Finding]:
+    """Mark `layer` finished unless its structure checks find something. Findings are
+    returned (and nothing changes) unless the annotator confirmed them and the project
+    lets checks warn rather than block."""
+    findings = load(layer).findings
+    if findings and layer.article.project.structure_checks_block:
+        return findings
+    if findings and not confirmed:
+        return findings
+    set_status(layer=layer, status=Layer.Status.FINISHED, user=user)
+    return []
+
+
+@transaction.atomic
+def reopen_layer(*, layer: Layer, user) -> None:
+    if layer.status == Layer.Status.FINISHED:
+        set_status(layer=layer, status=Layer.Status.IN_PROGRESS, user=user)
+
+
+@transaction.atomic
+def set_document_stance(*, layer: Layer, stance: str, user) -> None:
+    """The op-ed's stance towards its topic (For / Against / Neutral, or "" for none)."""
+    if not layer.article.project.document_stance:
+        raise AnnotationError("This project does not annotate the document stance.")
+    if stance not in ("", *Layer.Stance.values):
+        raise AnnotationError(f"The document stance must be For, Against or Neutral, not “{stance}”.")
+    if stance == layer.document_stance:
+        return
+    before = {"document_stance": layer.document_stance}
+    layer.document_stance = stance
+    layer.save(update_fields=["document_stance", "updated_at"])
+    changes.record(
+        project=layer.article.project,
+        layer=layer,
+        user=user,
+        action="layer.document_stance",
+        target=f"layer:{layer.pk}",
+        before=before,
+        after={"document_stance": stance},
+    )

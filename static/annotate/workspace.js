@@ -1,0 +1,314 @@
+// The annotation workspace: turns a text selection into offsets and handles keys.
+// Everything else (what the text looks like, what a unit is) comes from the server.
+// Offsets sent are UTF-16 code units, as the browser counts them; the server converts
+// them to code points and answers with the re-rendered text.
+
+const root = document.getElementById("workspace");
+if (root) start(root);
+
+function start(root) {
+  const editable = root.dataset.editable === "true";
+  const hint = document.getElementById("mode-hint");
+  const state = { unit: null, mode: "normal", source: null, target: null, queue: Promise.resolve() };
+
+  const textElement = () => document.getElementById("article-text");
+  const marksOf = (id) => document.querySelectorAll(`#article-text mark[data-unit="${id}"]`);
+  const rowOf = (id) => document.querySelector(`#unit-panel .unit-row[data-unit="${id}"]`);
+  // Units in text order, as the panel lists them.
+  const unitIds = () => [...document.querySelectorAll("#unit-panel .unit-row")].map((row) => row.dataset.unit);
+  const labelButtons = () => [...root.querySelectorAll(".legend [data-label]")];
+  const relationKeys = () => [...root.querySelectorAll(".legend [data-relation-type]")];
+
+  // --- Selection → offsets -------------------------------------------------------
+
+  // The selection's [start, end) in the article text, in UTF-16 code units, or null.
+  function selectedOffsets() {
+    const selection = window.getSelection();
+    if (!selection.rangeCount || selection.isCollapsed) return null;
+    const text = textElement();
+    const range = selection.getRangeAt(0).cloneRange();
+    if (!range.intersectsNode(text)) return null;
+    const whole = document.createRange();
+    whole.selectNodeContents(text);
+    if (range.compareBoundaryPoints(Range.START_TO_START, whole) < 0) range.setStart(whole.startContainer, 0);
+    if (range.compareBoundaryPoints(Range.END_TO_END, whole) > 0) range.setEnd(whole.endContainer, whole.endOffset);
+    const before = document.createRange();
+    before.setStart(text, 0);
+    before.setEnd(range.startContainer, range.startOffset);
+    const start = before.toString().length;
+    const end = start + range.toString().length;
+    return end > start ? { start, end } : null;
+  }
+
+  // Shift+→ / Shift+← select by word from the keyboard, starting after the chosen unit
+  // (or at the top of the text).
+  function extendSelection(direction) {
+    const selection = window.getSelection();
+    if (!selectedOffsets()) {
+      const marks = state.unit ? marksOf(state.unit) : [];
+      const anchor = marks.length ? marks[marks.length - 1] : textElement();
+      const range = document.createRange();
+      if (marks.length) range.setStartAfter(anchor);
+      else range.setStart(anchor, 0);
+      range.collapse(true);
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }
+    selection.modify("extend", direction, "word");
+  }
+
+  // --- Talking to the server -----------------------------------------------------
+
+  // Changes go one after the other, each with the revision the page shows after the
+  // previous one, so fast typing never trips the stale-page check.
+  function send(url, values = {}) {
+    state.queue = state.queue
+      .then(() => {
+        const revision = textElement().dataset.revision;
+        return htmx.ajax("POST", url, { target: "#article-text", swap: "outerHTML", values: { ...values, revision } });
+      })
+      .catch(() => {});
+    return state.queue;
+  }
+
+  const unitUrl = (id, action) => `${root.dataset.unitsUrl}${id}/${action}/`;
+
+  function createUnit(labelId) {
+    const offsets = selectedOffsets();
+    if (!offsets) return say("Select some text first, then press the label’s key.");
+    window.getSelection().removeAllRanges();
+    send(root.dataset.unitsUrl, { label: labelId, ...offsets });
+  }
+
+  function changeSpans(mode) {
+    const offsets = selectedOffsets();
+    if (!state.unit) return say("Choose a unit first (click it, or step with ] and [).");
+    if (!offsets) return say(mode === "add" ? "Select the text to add to the unit." : "Select the unit’s new extent.");
+    window.getSelection().removeAllRanges();
+    send(unitUrl(state.unit, "spans"), { mode, ...offsets });
+  }
+
+  function setAttribute(digit) {
+    if (!state.unit) return;
+    const row = rowOf(state.unit);
+    const button = labelButtons().find((b) => b.dataset.label === row?.dataset.label);
+    if (!button?.dataset.attributeName) return say("This unit’s label has no attribute to set.");
+    const values = button.dataset.attributeValues.split("|");
+    const value = values[digit - 1];
+    if (value === undefined) return say(`Press 1 to ${values.length} for ${values.join(", ")}.`);
+    const current = row.querySelector(`[data-action="attribute"].on`)?.textContent.trim();
+    send(unitUrl(state.unit, "attribute"), { name: button.dataset.attributeName, value: current === value ? "" : value });
+  }
+
+  // --- Choosing units and linking them ---------------------------------------------
+
+  function choose(id, { scroll = false } = {}) {
+    state.unit = id;
+    if (scroll && id) marksOf(id)[0]?.scrollIntoView({ block: "center", behavior: "smooth" });
+    paint();
+  }
+
+  function step(delta, current) {
+    const ids = unitIds();
+    if (!ids.length) return null;
+    const index = ids.indexOf(current);
+    if (index === -1) return delta > 0 ? ids[0] : ids[ids.length - 1];
+    return ids[(index + delta + ids.length) % ids.length];
+  }
+
+  function startLink() {
+    if (!state.unit) return say("Choose the unit the relation starts from first.");
+    state.mode = "target";
+    state.source = state.unit;
+    state.target = null;
+    paint();
+  }
+
+  function pickTarget(id) {
+    if (id === state.source) return say("A unit cannot be linked to itself: choose another one.");
+    state.target = id;
+    state.mode = "type";
+    paint();
+  }
+
+  function link(typeId) {
+    send(root.dataset.relationsUrl, { source: state.source, target: state.target, type: typeId });
+    cancel();
+  }
+
+  function cancel() {
+    state.mode = "normal";
+    state.source = state.target = null;
+    paint();
+  }
+
+  // Marks, rows and the hint line follow the state.
+  function paint() {
+    for (const element of document.querySelectorAll(".is-selected, .is-linked, .is-related, .is-candidate")) {
+      element.classList.remove("is-selected", "is-linked", "is-related", "is-candidate");
+    }
+    if (state.unit && !rowOf(state.unit) && !marksOf(state.unit).length) state.unit = null;
+    const id = state.mode === "normal" ? state.unit : state.source;
+    if (id) {
+      marksOf(id).forEach((mark) => mark.classList.add("is-selected"));
+      rowOf(id)?.classList.add("is-selected");
+      for (const relation of document.querySelectorAll(`.relation-row[data-source="${id}"], .relation-row[data-target="${id}"]`)) {
+        relation.classList.add("is-related");
+        const other = relation.dataset.source === id ? relation.dataset.target : relation.dataset.source;
+        marksOf(other).forEach((mark) => mark.classList.add("is-linked"));
+      }
+    }
+    if (state.target) {
+      marksOf(state.target).forEach((mark) => mark.classList.add("is-candidate"));
+      rowOf(state.target)?.classList.add("is-candidate");
+    }
+    hint.textContent = hintText();
+  }
+
+  function hintText() {
+    const name = (id) => {
+      const row = rowOf(id);
+      return row ? `${row.querySelector(".unit-label").textContent} “${row.querySelector(".quote").textContent.slice(0, 60)}”` : "";
+    };
+    if (state.mode === "target") {
+      return `Linking from ${name(state.source)}: click the target unit, or step with ] and [ and press Enter. Esc cancels.`;
+    }
+    if (state.mode === "type") {
+      const keys = relationKeys().map((k) => `${k.dataset.key} ${k.textContent.trim().replace(/\s+\S+$/, "")}`);
+      return `${name(state.source)} → ${name(state.target)}: press ${keys.join(", ")}. Esc cancels.`;
+    }
+    if (!editable) return state.unit ? name(state.unit) : "";
+    if (state.unit) {
+      return `${name(state.unit)} — label key relabels, 1–9 stance, l links, e / + set or add a span, Delete deletes, Esc lets go.`;
+    }
+    return "Select text and press a label’s key (or click the label).";
+  }
+
+  function say(text) {
+    const box = document.getElementById("workspace-message");
+    box.replaceChildren();
+    const message = document.createElement("p");
+    message.className = "message warning";
+    message.textContent = text;
+    box.append(message);
+  }
+
+  // --- Events ------------------------------------------------------------------------
+
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, textarea") || event.altKey || event.metaKey) return;
+    const key = event.key;
+    if (event.ctrlKey) {
+      if (!editable) return;
+      if (key.toLowerCase() === "z" && !event.shiftKey) send(root.dataset.undoUrl);
+      else if (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey)) send(root.dataset.redoUrl);
+      else return;
+      event.preventDefault();
+      return;
+    }
+    if (key === "Escape") {
+      if (state.mode !== "normal") cancel();
+      else {
+        window.getSelection().removeAllRanges();
+        choose(null);
+      }
+      return;
+    }
+    if (event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft")) {
+      extendSelection(key === "ArrowRight" ? "forward" : "backward");
+      event.preventDefault();
+      return;
+    }
+    if (state.mode === "target") {
+      if (key === "]" || key === "[") {
+        state.target = step(key === "]" ? 1 : -1, state.target || state.source);
+        if (state.target === state.source) state.target = step(key === "]" ? 1 : -1, state.target);
+        marksOf(state.target)[0]?.scrollIntoView({ block: "center", behavior: "smooth" });
+        paint();
+      } else if (key === "Enter" && state.target) pickTarget(state.target);
+      else return;
+      event.preventDefault();
+      return;
+    }
+    if (state.mode === "type") {
+      const type = relationKeys().find((k) => k.dataset.key === key.toLowerCase());
+      if (type) link(type.dataset.relationType);
+      event.preventDefault();
+      return;
+    }
+    if (key === "]" || key === "[") {
+      choose(step(key === "]" ? 1 : -1, state.unit), { scroll: true });
+      event.preventDefault();
+      return;
+    }
+    if (!editable) return;
+    const label = labelButtons().find((b) => b.dataset.key === key.toLowerCase());
+    if (label && !event.shiftKey) {
+      if (selectedOffsets() || !state.unit) createUnit(label.dataset.label);
+      else send(unitUrl(state.unit, "label"), { label: label.dataset.label });
+    } else if (/^[1-9]$/.test(key)) setAttribute(Number(key));
+    else if ((key === "Delete" || key === "Backspace") && state.unit) send(unitUrl(state.unit, "delete"));
+    else if (key === "l") startLink();
+    else if (key === "e") changeSpans("replace");
+    else if (key === "+") changeSpans("add");
+    else return;
+    event.preventDefault();
+  });
+
+  // A label button keeps the text selection (no focus change on mousedown).
+  root.addEventListener("mousedown", (event) => {
+    if (event.target.closest(".legend [data-label]")) event.preventDefault();
+  });
+
+  root.addEventListener("click", (event) => {
+    const target = event.target;
+    const labelButton = target.closest(".legend [data-label]");
+    const action = target.closest("[data-action]");
+    const pick = target.closest(".unit-pick, [data-unit-link]");
+    const mark = target.closest("#article-text mark[data-unit]");
+    if (target.closest("[data-dismiss]")) {
+      document.getElementById("workspace-message").replaceChildren();
+    } else if (labelButton) {
+      if (selectedOffsets() || !state.unit) createUnit(labelButton.dataset.label);
+      else send(unitUrl(state.unit, "label"), { label: labelButton.dataset.label });
+    } else if (action && editable) {
+      const kind = action.dataset.action;
+      if (kind === "undo") send(root.dataset.undoUrl);
+      else if (kind === "redo") send(root.dataset.redoUrl);
+      else if (kind === "delete-unit") send(unitUrl(action.dataset.unit, "delete"));
+      else if (kind === "delete-relation") send(`${root.dataset.relationsUrl}${action.dataset.relation}/delete/`);
+      else if (kind === "attribute") {
+        send(unitUrl(action.dataset.unit, "attribute"), { name: action.dataset.name, value: action.dataset.value });
+      }
+    } else if (pick || mark) {
+      if (mark && !window.getSelection().isCollapsed) return; // the end of a drag, not a click
+      event.preventDefault();
+      let id = (pick || mark).dataset.unit || pick.dataset.unitLink;
+      // Clicking the chosen unit again chooses the unit around it (overlapping units).
+      if (mark && id === state.unit && mark.parentElement.closest("mark[data-unit]")) {
+        id = mark.parentElement.closest("mark[data-unit]").dataset.unit;
+      }
+      if (state.mode === "target") pickTarget(id);
+      else choose(id, { scroll: !mark });
+    }
+  });
+
+  // A refusal comes back as a message for #workspace-message (HX-Retarget): show it.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    } else if (event.detail.target.id === "article-text" && event.detail.xhr.status === 200) {
+      document.getElementById("workspace-message").replaceChildren();
+    }
+  });
+  // The server names the unit a change made, so it is chosen and ready for the next key.
+  document.body.addEventListener("layer-changed", (event) => {
+    if (event.detail?.unit) state.unit = String(event.detail.unit);
+  });
+  document.body.addEventListener("htmx:afterSettle", paint);
+
+  const linked = /^#u-(\d+)$/.exec(window.location.hash);
+  if (linked) choose(linked[1], { scroll: true });
+  else paint();
+}
