@@ -25,6 +25,7 @@ def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> M
     membership = Membership.objects.select_related("project").filter(project__slug=slug, user=user).first()
     if membership is None:
         raise Http404("No such project.")
+    membership.user = user  # the same user: spares a query wherever membership.user is read
     if membership.role not in roles:
         raise PermissionDenied("Your role in this project does not allow this.")
     return membership
@@ -49,6 +50,11 @@ def layers(membership: Membership) -> QuerySet[Layer]:
     if membership.project.blind:
         return mine
     return queryset.filter(annotator__isnull=False, article__in=articles(membership))
+
+
+def can_edit(membership: Membership, layer: Layer) -> bool:
+    """Whether `layer` (of the member's project) is one of `editable_layers`, without a query."""
+    return layer.annotator_id == membership.user_id or (layer.is_gold and membership.can_curate)
 
 
 def editable_layers(membership: Membership) -> QuerySet[Layer]:

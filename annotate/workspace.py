@@ -135,11 +135,11 @@ def check_revision(layer: Layer, revision: int) -> None:
         )
 
 
-@transaction.atomic
 def open_layer(*, layer: Layer, user) -> None:
     """An annotator opening their own layer starts it."""
     if layer.annotator_id == user.pk and layer.status == Layer.Status.NOT_STARTED:
-        set_status(layer=layer, status=Layer.Status.IN_PROGRESS, user=user)
+        with transaction.atomic():
+            set_status(layer=layer, status=Layer.Status.IN_PROGRESS, user=user)
 
 
 def set_status(*, layer: Layer, status: str, user) -> None:

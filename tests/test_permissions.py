@@ -6,6 +6,7 @@ Adding a URL without an entry in MATRIX fails `test_permission_matrix_covers_eve
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from annotate import relations, units
 from annotate.models import Layer, Membership
 from tests.factories import make_article
 
@@ -13,6 +14,10 @@ PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
 MEMBERS_OK = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 404, "anonymous": 302}
 MANAGERS_ONLY = {"manager": 200, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
 ANY_USER = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 200, "anonymous": 302}
+# A change to the annotator's layer with no form data: the annotator is answered with a
+# message (422, nothing changed); nobody else may change the layer at all (404).
+LAYER_POST = {"manager": 404, "curator": 404, "annotator": 422, "outsider": 404, "anonymous": 302}
+LAYER_POST_200 = {"manager": 404, "curator": 404, "annotator": 200, "outsider": 404, "anonymous": 302}
 MANAGER_POST = {"manager": 302, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
 
 # route name → (method, kwargs from the scenario, expected status by persona)
@@ -28,7 +33,29 @@ MATRIX = {
     "project_settings": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "article_list": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
     "article_create": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
-    "article_detail": ("get", lambda s: {"slug": s.slug, "pk": s.article.pk}, MEMBERS_OK),
+    # An annotator is sent on to their own layer of the article.
+    "article_detail": (
+        "get",
+        lambda s: {"slug": s.slug, "pk": s.article.pk},
+        {"manager": 200, "curator": 200, "annotator": 302, "outsider": 404, "anonymous": 302},
+    ),
+    # The annotator's own layer: everyone in the project who may read it (curators,
+    # managers) gets it; changes only by its annotator (curators edit gold, not this).
+    "layer_detail": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
+    "layer_panel": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
+    "layer_outline": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
+    "unit_create": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "unit_label": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
+    "unit_attribute": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
+    "unit_spans": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
+    "unit_delete": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
+    "relation_create": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "relation_delete": ("post", lambda s: s.layer_kwargs(relation_pk=s.relation.pk), LAYER_POST),
+    "layer_undo": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "layer_redo": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
+    "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
+    "layer_stance": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
@@ -63,6 +90,18 @@ class Scenario:
         self.label = project.labels.first()
         spare = make_article(project).pk  # noqa: F841 - a second article keeps lists non-trivial
         self.spare_membership = Membership.objects.filter(project=project, role="annotator").last()
+        self.layer = Layer.objects.get(article=article, annotator__username="ann_annotator")
+        claim, premise = project.labels.get(name="Claim"), project.labels.get(name="Premise")
+        owner = self.layer.annotator
+        self.unit = units.create_unit(layer=self.layer, label=claim, spans=[(0, 6)], user=owner)
+        other = units.create_unit(layer=self.layer, label=premise, spans=[(7, 17)], user=owner)
+        kind = project.relation_types.first()
+        self.relation = relations.create_relation(
+            layer=self.layer, type=kind, source=other, target=self.unit, user=owner
+        )
+
+    def layer_kwargs(self, **extra):
+        return {"slug": self.slug, "pk": self.layer.pk, **extra}
 
 
 @pytest.fixture
@@ -93,7 +132,18 @@ def test_post_only_routes_refuse_get(route, scenario, client, manager):
     assert response.status_code == 405
 
 
-@pytest.mark.parametrize("route", ["project_list", "project_detail", "article_list", "article_detail"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "project_list",
+        "project_detail",
+        "article_list",
+        "article_detail",
+        "layer_detail",
+        "layer_panel",
+        "layer_outline",
+    ],
+)
 def test_read_only_routes_refuse_post(route, scenario, client, manager):
     client.force_login(manager)
 

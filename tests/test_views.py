@@ -201,13 +201,14 @@ def test_next_article_with_everything_finished_says_the_queue_is_empty(client, p
     ]
 
 
-def test_article_page_shows_title_and_text(client, project, article, annotator):
-    client.force_login(annotator)
+def test_article_page_shows_title_text_and_layers_to_a_curator(client, project, article, curator):
+    client.force_login(curator)
 
     response = client.get(article.get_absolute_url())
 
     assert response.context["article"] == article
     assert article.text in response.content.decode()
+    assert [layer.owner_name for layer in response.context["layers"]] == ["ann_annotator", "ben_annotator"]
 
 
 def test_manager_adds_an_article_and_its_text_is_normalised(client, project, manager):
@@ -269,7 +270,7 @@ def test_article_list_runs_a_fixed_number_of_queries(client, project, manager, a
         projects.assign(article=make_article(project), annotators=[annotator], by=manager)
     client.force_login(annotator)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(reverse("annotate:article_list", args=[project.slug]))
 
     assert [a.layer_count for a in response.context["articles"]] == [1] * n

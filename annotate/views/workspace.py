@@ -43,7 +43,7 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         "project": membership.project,
         "layer": layer,
         "article": layer.article,
-        "editable": access.editable_layers(membership).filter(pk=layer.pk).exists(),
+        "editable": access.can_edit(membership, layer),
         "ws": workspace.load(layer),
         **extra,
     }

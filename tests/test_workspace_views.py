@@ -1,0 +1,450 @@
+"""The workspace over HTTP: every action, its refusals (with a message and no change), and its query counts."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from annotate import projects, relations, units
+from annotate.models import ArgumentUnit, Change, Layer, Relation
+from tests.factories import make_article, make_project
+
+EMOJI_TEXT = "Smile 🙂 and thumbs 👍🏽 up: cities should ban cars now."
+
+
+@pytest.fixture
+def layer(article, annotator):
+    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+
+
+@pytest.fixture
+def scheme(project):
+    return {label.name: label for label in project.labels.all()} | {
+        kind.name: kind for kind in project.relation_types.all()
+    }
+
+
+@pytest.fixture
+def ann(client, annotator):
+    client.force_login(annotator)
+    return client
+
+
+def url(route, layer, *args):
+    return reverse(f"annotate:{route}", args=[layer.article.project.slug, layer.pk, *args])
+
+
+def post(client, route, layer, *args, **data):
+    layer.refresh_from_db(fields=["revision"])
+    data.setdefault("revision", layer.revision)
+    return client.post(url(route, layer, *args), data, HTTP_HX_REQUEST="true")
+
+
+def utf16(text, index):
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def layer_state(layer):
+    return (
+        list(ArgumentUnit.objects.filter(layer=layer).values_list("id", "label__name", "attributes")),
+        list(layer.relations.values_list("source", "target", "type__name")),
+        Change.objects.filter(layer=layer).count(),
+    )
+
+
+# Opening --------------------------------------------------------------------------
+
+
+def test_an_annotator_opening_an_article_lands_in_their_layer_which_starts(ann, layer):
+    response = ann.get(reverse("annotate:article_detail", args=[layer.article.project.slug, layer.article.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == url("layer_detail", layer)
+    response = ann.get(response["Location"])
+    layer.refresh_from_db()
+    assert (response.status_code, layer.status) == (200, Layer.Status.IN_PROGRESS)
+    assert Change.objects.filter(layer=layer, action="layer.status").get().after == {"status": "in_progress"}
+
+
+def test_the_page_renders_units_in_the_text_and_the_panel(ann, layer, scheme, annotator):
+    text = layer.article.text
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+
+    response = ann.get(url("layer_detail", layer))
+
+    html = response.content.decode()
+    assert f'<mark class="u label-{scheme["Claim"].pk} lane-0" data-unit="{unit.pk}" id="u-{unit.pk}"' in html
+    assert [(u.id, u.quote) for u in response.context["ws"].units] == [(unit.pk, text[0:6])]
+
+
+# Creating units ---------------------------------------------------------------------
+
+
+def test_creating_a_unit_converts_utf16_offsets_after_astral_characters(client, project, annotator, manager, scheme):
+    article = make_article(project, text=EMOJI_TEXT)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+    start = EMOJI_TEXT.index("cities")
+    end = EMOJI_TEXT.index(" now")
+
+    response = post(
+        client,
+        "unit_create",
+        layer,
+        label=scheme["Claim"].pk,
+        start=utf16(EMOJI_TEXT, start),
+        end=utf16(EMOJI_TEXT, end),
+    )
+
+    assert response.status_code == 200
+    unit = ArgumentUnit.objects.get()
+    assert units.spans_of(unit) == [(start, end)]
+    assert EMOJI_TEXT[start:end] == "cities should ban cars"
+    assert json.loads(response["HX-Trigger"]) == {"layer-changed": {"unit": unit.pk}}
+
+
+def test_a_selection_snaps_to_whole_words_and_trims_punctuation(ann, layer, scheme):
+    text = layer.article.text  # "Cities should ban cars from their centres.\n\n..."
+
+    post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=2, end=text.index("\n") + 1)
+
+    assert units.spans_of(ArgumentUnit.objects.get()) == [(0, text.index("."))]
+
+
+def test_without_snapping_the_selection_is_kept_as_it_is(ann, layer, scheme):
+    layer.article.project.snapping = False
+    layer.article.project.save()
+
+    post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=2, end=9)
+
+    assert units.spans_of(ArgumentUnit.objects.get()) == [(2, 9)]
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        ({"start": 5, "end": 100_000}, 422, "The offset 100000 lies outside the text."),
+        ({"start": -1, "end": 5}, 422, "The offset -1 lies outside the text."),
+        ({"start": 5, "end": 5}, 422, "The selection is empty: select some text first."),
+        ({"start": 9, "end": 5}, 422, "The selection is empty: select some text first."),
+        ({"start": "", "end": ""}, 422, "Select some text first."),
+        ({"start": 0, "end": 5, "label": 999_999}, 422, "That label is not part of this project."),
+        ({"start": 0, "end": 5, "revision": 999}, 409, "This layer has changed since this page was loaded"),
+    ],
+)
+def test_bad_selections_are_refused_with_a_message_and_change_nothing(ann, layer, scheme, data, status, message):
+    before = layer_state(layer)
+
+    response = post(ann, "unit_create", layer, **{"label": scheme["Claim"].pk, **data})
+
+    assert response.status_code == status
+    assert response["HX-Retarget"] == "#workspace-message"
+    assert message in response.content.decode()
+    assert layer_state(layer) == before
+
+
+def test_a_selection_inside_a_surrogate_pair_is_refused(client, project, annotator, manager, scheme):
+    article = make_article(project, text=EMOJI_TEXT)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+    inside_smile = utf16(EMOJI_TEXT, EMOJI_TEXT.index("🙂")) + 1
+
+    response = post(client, "unit_create", layer, label=scheme["Claim"].pk, start=0, end=inside_smile)
+
+    assert response.status_code == 422
+    assert "falls inside a character" in response.content.decode()
+    assert ArgumentUnit.objects.count() == 0
+
+
+def test_a_label_of_another_project_is_refused(ann, layer):
+    other = make_project().labels.get(name="Claim")
+
+    response = post(ann, "unit_create", layer, label=other.pk, start=0, end=6)
+
+    assert (response.status_code, ArgumentUnit.objects.count()) == (422, 0)
+    assert "That label is not part of this project." in response.content.decode()
+
+
+# Changing units ---------------------------------------------------------------------
+
+
+def test_relabel_set_stance_change_boundaries_and_add_a_span(ann, layer, scheme, annotator):
+    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 6)], user=annotator)
+    text = layer.article.text
+
+    assert post(ann, "unit_label", layer, unit.pk, label=scheme["Claim"].pk).status_code == 200
+    assert post(ann, "unit_attribute", layer, unit.pk, name="stance", value="Against").status_code == 200
+    assert post(ann, "unit_spans", layer, unit.pk, mode="replace", start=7, end=17).status_code == 200
+    assert post(ann, "unit_spans", layer, unit.pk, mode="add", start=0, end=6).status_code == 200
+
+    unit.refresh_from_db()
+    assert (unit.label.name, unit.attributes, units.spans_of(unit)) == (
+        "Claim",
+        {"stance": "Against"},
+        [(0, 6), (7, 17)],
+    )
+    assert text[7:17] == "should ban"
+
+
+def test_a_stance_value_the_label_does_not_allow_is_refused(ann, layer, scheme, annotator):
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+
+    response = post(ann, "unit_attribute", layer, unit.pk, name="stance", value="Maybe")
+
+    assert response.status_code == 422
+    assert "Claim stance must be one of For, Against, not “Maybe”." in response.content.decode()
+
+
+def test_a_unit_of_another_layer_cannot_be_changed_or_deleted(ann, article, annotator2, layer, scheme):
+    other_layer = Layer.objects.get(article=article, annotator=annotator2)
+    theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2)
+
+    relabel = post(ann, "unit_label", layer, theirs.pk, label=scheme["Premise"].pk)
+    delete = post(ann, "unit_delete", layer, theirs.pk)
+
+    assert (relabel.status_code, delete.status_code) == (404, 404)
+    assert "That unit is not in this layer" in delete.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.label.name == "Claim"
+
+
+def test_another_annotators_layer_cannot_be_posted_to(ann, article, annotator2, scheme):
+    other_layer = Layer.objects.get(article=article, annotator=annotator2)
+
+    response = post(ann, "unit_create", other_layer, label=scheme["Claim"].pk, start=0, end=6)
+
+    assert response.status_code == 404
+    assert ArgumentUnit.objects.count() == 0
+
+
+# Relations, delete, undo --------------------------------------------------------------
+
+
+def test_link_delete_and_undo_through_the_workspace(ann, layer, scheme, annotator):
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
+
+    response = post(ann, "relation_create", layer, source=premise.pk, target=claim.pk, type=scheme["supports"].pk)
+    assert response.status_code == 200
+    assert list(Relation.objects.values_list("source", "target")) == [(premise.pk, claim.pk)]
+
+    assert post(ann, "unit_delete", layer, premise.pk).status_code == 200
+    assert (ArgumentUnit.objects.count(), Relation.objects.count()) == (1, 0)
+
+    assert post(ann, "layer_undo", layer).status_code == 200
+    assert list(Relation.objects.values_list("source", "target")) == [(premise.pk, claim.pk)]
+    assert post(ann, "layer_redo", layer).status_code == 200
+    assert Relation.objects.count() == 0
+
+
+@pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])
+def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annotator, annotator2, article, case):
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
+    relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator)
+    other_layer = Layer.objects.get(article=article, annotator=annotator2)
+    theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2)
+    data, status, message = {
+        "self": ((claim, claim, scheme["supports"].pk), 422, "A unit cannot be linked to itself."),
+        "duplicate": ((premise, claim, scheme["attacks"].pk), 422, "These two units are already linked."),
+        "other-layer": ((premise, theirs, scheme["supports"].pk), 404, "That unit is not in this layer"),
+        "foreign-type": (
+            (claim, premise, make_project().relation_types.first().pk),
+            422,
+            "That relation type is not part of this project.",
+        ),
+    }[case]
+    before = layer_state(layer)
+
+    response = post(ann, "relation_create", layer, source=data[0].pk, target=data[1].pk, type=data[2])
+
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert layer_state(layer) == before
+
+
+def test_undo_with_nothing_to_undo_says_so(ann, layer):
+    response = post(ann, "layer_undo", layer)
+
+    assert (response.status_code, response["HX-Retarget"]) == (422, "#workspace-message")
+    assert "Nothing to undo." in response.content.decode()
+
+
+def test_a_relation_of_another_layer_cannot_be_deleted(ann, layer, article, annotator2, scheme):
+    other_layer = Layer.objects.get(article=article, annotator=annotator2)
+    a = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2)
+    b = units.create_unit(layer=other_layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator2)
+    theirs = relations.create_relation(layer=other_layer, type=scheme["supports"], source=b, target=a, user=annotator2)
+
+    response = post(ann, "relation_delete", layer, theirs.pk)
+
+    assert response.status_code == 404
+    assert Relation.objects.filter(pk=theirs.pk).exists()
+
+
+# Finishing, stance, outline -----------------------------------------------------------
+
+
+def test_mark_finished_shows_the_findings_first_then_finishes_when_confirmed(ann, layer, scheme, annotator):
+    units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
+
+    layer.refresh_from_db(fields=["revision"])
+    response = ann.post(url("layer_finish", layer))  # the whole page, to read its context
+    layer.refresh_from_db()
+    assert layer.status != Layer.Status.FINISHED
+    assert [f.message for f in response.context["findings"]] == [
+        "There should be exactly one MajorClaim; there are 0.",
+        "1 Premise not linked to any other unit.",
+    ]
+    assert "Mark finished anyway" in response.content.decode()
+
+    post(ann, "layer_finish", layer, confirmed="on")
+    layer.refresh_from_db()
+    assert layer.status == Layer.Status.FINISHED
+
+
+def test_blocking_structure_checks_refuse_to_finish_even_when_confirmed(ann, layer, scheme, annotator):
+    project = layer.article.project
+    project.structure_checks_block = True
+    project.save()
+
+    response = post(ann, "layer_finish", layer, confirmed="on")
+
+    layer.refresh_from_db()
+    assert layer.status != Layer.Status.FINISHED
+    assert "asks for them to be fixed" in response.content.decode()
+
+
+def test_a_layer_without_findings_is_finished_at_once_and_can_be_reopened(ann, layer, scheme, annotator):
+    units.create_unit(layer=layer, label=scheme["MajorClaim"], spans=[(0, 6)], user=annotator)
+
+    post(ann, "layer_finish", layer)
+    layer.refresh_from_db()
+    assert (layer.status, layer.finished_at is not None) == (Layer.Status.FINISHED, True)
+
+    post(ann, "layer_reopen", layer)
+    layer.refresh_from_db()
+    assert (layer.status, layer.finished_at) == (Layer.Status.IN_PROGRESS, None)
+
+
+def test_document_stance_is_set_when_the_project_asks_for_it(ann, layer):
+    project = layer.article.project
+    project.document_stance = True
+    project.save()
+
+    assert post(ann, "layer_stance", layer, stance="Against").status_code == 200
+    response = post(ann, "layer_stance", layer, stance="Sideways")
+
+    layer.refresh_from_db()
+    assert (response.status_code, layer.document_stance) == (422, "Against")
+
+
+def test_document_stance_is_refused_when_the_project_does_not_use_it(ann, layer):
+    response = post(ann, "layer_stance", layer, stance="For")
+
+    layer.refresh_from_db()
+    assert (response.status_code, layer.document_stance) == (422, "")
+
+
+def test_the_outline_lists_the_tree_and_the_loose_units(ann, layer, scheme, annotator):
+    major = units.create_unit(layer=layer, label=scheme["MajorClaim"], spans=[(0, 6)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
+    loose = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(18, 21)], user=annotator)
+    relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=major, user=annotator)
+
+    response = ann.get(url("layer_outline", layer))
+
+    outline = response.context["ws"].outline
+    assert [(node.unit.id, [child.unit.id for child in node.children]) for node in outline.roots] == [
+        (major.pk, [premise.pk])
+    ]
+    assert [unit.id for unit in outline.loose] == [loose.pk]
+    assert f'href="{url("layer_detail", layer)}#u-{premise.pk}"' in response.content.decode()
+
+
+# Blind annotation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("route", ["layer_detail", "layer_panel", "layer_outline"])
+def test_in_a_blind_project_another_annotators_layer_is_not_found(client, article, annotator, annotator2, route):
+    theirs = Layer.objects.get(article=article, annotator=annotator2)
+    client.force_login(annotator)
+
+    assert client.get(url(route, theirs)).status_code == 404
+
+
+def test_in_an_open_project_another_annotators_layer_is_read_only(client, project, article, annotator, annotator2):
+    project.blind = False
+    project.save()
+    theirs = Layer.objects.get(article=article, annotator=annotator2)
+    client.force_login(annotator)
+
+    response = client.get(url("layer_detail", theirs))
+
+    theirs.refresh_from_db()
+    assert (response.status_code, response.context["editable"], theirs.status) == (200, False, "not_started")
+    assert 'data-editable="false"' in response.content.decode()
+
+
+# Query counts -------------------------------------------------------------------------
+
+
+def fill(layer, n, scheme, user):
+    text = layer.article.text
+    step = len(text) // n
+    created = [
+        units.create_unit(layer=layer, label=scheme["Premise"], spans=[(i * step, i * step + 2)], user=user)
+        for i in range(n)
+    ]
+    for source, target in zip(created[1:], created, strict=False):
+        relations.create_relation(layer=layer, type=scheme["supports"], source=source, target=target, user=user)
+
+
+@pytest.fixture
+def long_layer(project, annotator, manager):
+    article = make_article(project, text="Cars should go. " * 1250)  # 20,000 characters
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+
+
+@pytest.mark.parametrize("n", [1, 300])
+def test_opening_a_layer_runs_a_fixed_number_of_queries(
+    ann, long_layer, scheme, annotator, django_assert_num_queries, n
+):
+    fill(long_layer, n, scheme, annotator)
+    ann.get(url("layer_detail", long_layer))  # the first visit also starts the layer
+
+    with django_assert_num_queries(9):
+        response = ann.get(url("layer_detail", long_layer))
+
+    assert len(response.context["ws"].units) == n
+
+
+@pytest.mark.parametrize("n", [1, 300])
+def test_creating_a_unit_runs_a_fixed_number_of_queries(
+    ann, long_layer, scheme, annotator, django_assert_num_queries, n
+):
+    fill(long_layer, n, scheme, annotator)
+    long_layer.refresh_from_db(fields=["revision"])
+    data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
+
+    with django_assert_num_queries(18):
+        response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert ArgumentUnit.objects.filter(layer=long_layer).count() == n + 1
+
+
+@pytest.mark.parametrize("n", [1, 300])
+def test_the_unit_panel_runs_a_fixed_number_of_queries(
+    ann, long_layer, scheme, annotator, django_assert_num_queries, n
+):
+    fill(long_layer, n, scheme, annotator)
+
+    with django_assert_num_queries(9):
+        response = ann.get(url("layer_panel", long_layer), HTTP_HX_REQUEST="true")
+
+    html = response.content.decode()
+    assert (html.count('<li class="unit-row'), html.count('<li class="relation-row')) == (n, n - 1)
