@@ -84,6 +84,11 @@ class Workspace:
         }
         return units, links, scheme
 
+    def explain(self, findings: list[structure.Finding]) -> list[tuple[str, list[UnitEntry]]]:
+        """Each finding's message with the units it names, for the page to link to."""
+        by_id = {unit.id: unit for unit in self.units}
+        return [(finding.message, [by_id[pk] for pk in finding.unit_ids if pk in by_id]) for finding in findings]
+
     @cached_property
     def findings(self) -> list[structure.Finding]:
         units, links, scheme = self._plain()

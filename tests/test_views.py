@@ -190,6 +190,18 @@ def test_next_article_goes_to_the_in_progress_one_before_unstarted_ones(client, 
     assert response["Location"] == second.get_absolute_url()
 
 
+def test_next_article_from_an_article_skips_that_article(client, project, manager, annotator):
+    first, second = make_article(project), make_article(project)
+    for article in (first, second):
+        projects.assign(article=article, annotators=[annotator], by=manager)
+    Layer.objects.filter(article=first).update(status=Layer.Status.IN_PROGRESS)
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:queue_next", args=[project.slug]), {"after": first.pk})
+
+    assert response["Location"] == second.get_absolute_url()
+
+
 def test_next_article_with_everything_finished_says_the_queue_is_empty(client, project, article, annotator):
     Layer.objects.filter(annotator=annotator).update(status=Layer.Status.FINISHED)
     client.force_login(annotator)

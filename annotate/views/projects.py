@@ -70,12 +70,17 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @login_required
 def queue_next(request: HttpRequest, slug: str) -> HttpResponse:
-    """The annotator's next article: the first one of their queue not yet finished."""
+    """The annotator's next article: the first one of their queue not yet finished
+    (those in progress first), other than the one they come from (`?after=ID`)."""
     membership = access.membership_or_404(request.user, slug)
+    layers = Layer.objects.filter(article__project=membership.project, annotator=request.user).exclude(
+        status=Layer.Status.FINISHED
+    )
+    after = request.GET.get("after", "")
+    if after.isdigit():
+        layers = layers.exclude(article_id=int(after))
     layer = (
-        Layer.objects.filter(article__project=membership.project, annotator=request.user)
-        .exclude(status=Layer.Status.FINISHED)
-        .order_by(Case(When(status=Layer.Status.IN_PROGRESS, then=0), default=1), "article_id")
+        layers.order_by(Case(When(status=Layer.Status.IN_PROGRESS, then=0), default=1), "article_id")
         .select_related("article")
         .first()
     )

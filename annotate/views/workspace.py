@@ -223,6 +223,7 @@ def layer_finish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     confirmed = form.is_valid() and form.cleaned_data["confirmed"]
     findings = workspace.finish_layer(layer=layer, user=request.user, confirmed=confirmed)
     context = page_context(membership, layer, findings=findings, finish_asked=True)
+    context["finding_rows"] = context["ws"].explain(findings)
     return render_partial(request, PAGE, "layer-bar", context)
 
 

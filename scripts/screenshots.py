@@ -1,0 +1,114 @@
+"""Refresh the screenshots in docs/: the workspace and the argument outline.
+
+    .venv/bin/python scripts/screenshots.py
+
+Builds the seeded demo in a throwaway SQLite database, annotates the seed op-ed as
+alice (a major claim, claims for and against, premises and their relations, one
+discontinuous and one overlapping unit), serves it, and photographs the pages in
+Debian's Chromium.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8765
+
+
+def annotate_demo() -> int:
+    """Alice's annotations of the seed article; returns her layer's id."""
+    from annotate import relations, units
+    from annotate.models import Layer
+    from annotate.seeding import load_seeds
+
+    load_seeds()
+    layer = Layer.objects.select_related("article__project").get(annotator__username="alice")
+    text, project, user = layer.article.text, layer.article.project, layer.annotator
+    label = {entry.name: entry for entry in project.labels.all()}
+    kind = {entry.name: entry for entry in project.relation_types.all()}
+
+    def unit(name, *quotes, **attributes):
+        spans = [(text.index(quote), text.index(quote) + len(quote)) for quote in quotes]
+        return units.create_unit(layer=layer, label=label[name], spans=spans, attributes=attributes, user=user)
+
+    major = unit("MajorClaim", "Israel is now the undisputed regional power")
+    claim = unit(
+        "Claim",
+        "Trump was able to talk Netanyahu into only a light bombing",
+        stance="For",
+    )
+    doubt = unit("Claim", "they were not able to bring Israel to its knees", stance="For")
+    premise = unit("Premise", "Iran is depleted and banged up")
+    weaker = unit("Premise", "revealed to be far more vulnerable than most in the region thought")
+    concession = unit(
+        "Premise", "they were able to inflict damage on civilian areas in Israel", "killing four this morning"
+    )
+    relations.create_relation(layer=layer, type=kind["supports"], source=premise, target=doubt, user=user)
+    relations.create_relation(layer=layer, type=kind["supports"], source=weaker, target=premise, user=user)
+    relations.create_relation(layer=layer, type=kind["attacks"], source=concession, target=doubt, user=user)
+    relations.create_relation(layer=layer, type=kind["supports"], source=doubt, target=major, user=user)
+    unit("Premise", "Probably")
+    # A premise inside the claim: overlapping units are drawn nested, each underlined.
+    inner = unit("Premise", "only a light bombing")
+    relations.create_relation(layer=layer, type=kind["supports"], source=inner, target=claim, user=user)
+    return layer.pk
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    workdir = Path(tempfile.mkdtemp(prefix="annotate-shots-"))
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}"}
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotate.settings")
+    sys.path.insert(0, str(ROOT))
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    import django
+
+    django.setup()
+    layer_pk = annotate_demo()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/accounts/login/")
+            page.get_by_label("Username").fill("alice")
+            page.get_by_label("Password").fill("demo")
+            page.get_by_role("button", name="Log in").click()
+            page.goto(f"{base}/p/demo/layers/{layer_pk}/")
+            page.keyboard.press("]")
+            page.keyboard.press("]")
+            page.keyboard.press("]")
+            page.wait_for_timeout(600)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=ROOT / "docs" / "workspace.png")
+            page.goto(f"{base}/p/demo/layers/{layer_pk}/outline/")
+            page.screenshot(path=ROOT / "docs" / "outline.png", full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait()
+    print("Wrote docs/workspace.png and docs/outline.png")
+
+
+if __name__ == "__main__":
+    main()
