@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from annotate import projects
+from annotate import projects, units
 from annotate.models import ArgumentUnit, Article, Layer, Relation
 from annotate.seeding import DEMO_PASSWORD, load_seeds
 from tests.factories import make_article, make_project, make_user
@@ -97,6 +97,11 @@ def test_annotator_marks_a_claim_links_a_premise_deletes_it_and_undoes(page, log
     expect(page.locator(".relation-row")).to_have_count(1)
     assert list(Relation.objects.values_list("source", "target")) == [(premise.pk, claim.pk)]
 
+    # Choosing the claim shows its incoming relation and the premise at its other end.
+    page.locator(".unit-row .unit-pick").filter(has_text="Claim").click()
+    expect(page.locator(".relation-row")).to_have_class(re.compile("is-related"))
+    expect(page.locator(f"#u-{premise.pk}")).to_have_class(re.compile("is-linked"))
+
 
 def test_a_unit_after_emoji_quotes_exactly_the_selected_characters(page, log_in, transactional_db):
     annotator = make_user("emma", password="secret-pass-1")
@@ -122,3 +127,37 @@ def test_a_unit_after_emoji_quotes_exactly_the_selected_characters(page, log_in,
     assert [(s.start, s.end) for s in unit.spans.all()] == [(start, start + len(wanted))]
     assert text[start : start + len(wanted)] == wanted
     assert page.locator("#article-text").inner_text() == text
+
+
+def test_linking_from_the_keyboard_alone(page, log_in, transactional_db):
+    load_seeds()
+    layer = Layer.objects.select_related("article__project").get(annotator__username="alice")
+    text, project = layer.article.text, layer.article.project
+    claim_text, premise_text = "So will the ceasefire hold", "Iran is depleted and banged up"
+    claim = units.create_unit(
+        layer=layer,
+        label=project.labels.get(name="Claim"),
+        spans=[(text.index(claim_text), text.index(claim_text) + len(claim_text))],
+        user=layer.annotator,
+    )
+    premise = units.create_unit(
+        layer=layer,
+        label=project.labels.get(name="Premise"),
+        spans=[(text.index(premise_text), text.index(premise_text) + len(premise_text))],
+        user=layer.annotator,
+    )
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+
+    page.keyboard.press("]")
+    page.keyboard.press("]")  # the premise, second in text order
+    expect(page.locator(f"#u-{premise.pk}")).to_have_class(re.compile("is-selected"))
+    page.keyboard.press("l")
+    page.keyboard.press("]")  # the candidate target steps past the source to the claim
+    expect(page.locator(f"#u-{claim.pk}")).to_have_class(re.compile("is-candidate"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#mode-hint")).to_contain_text("press s supports, a attacks")
+    page.keyboard.press("a")
+
+    expect(page.locator(".relation-row")).to_contain_text("attacks")
+    assert list(Relation.objects.values_list("source", "target", "type__name")) == [(premise.pk, claim.pk, "attacks")]
