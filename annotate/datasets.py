@@ -1,0 +1,307 @@
+"""Datasets in and out of the database, as the Django-free records every format reads
+and writes (`annotate.formats.records`).
+
+Export streams: articles are read in batches by primary key, and each batch costs the
+same five queries (articles, layers, units, spans, relations) however large the
+project. Import is all or nothing: `import_records` checks every record first and
+writes only when nothing is wrong, in one transaction, with one change record per
+article. A dry run stops after the checks and returns the same report.
+
+Identifiers are stable, so that export → import → export gives the same bytes: an
+article is known by the first 12 hex digits of its text hash, a unit by its place in
+its layer's text order ("T1", "T2", …), a relation by its place in creation order.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from annotate import changes, projects
+from annotate.formats.plaintext import normalise_text
+from annotate.formats.records import (
+    ArticleRecord,
+    LayerRecord,
+    RelationRecord,
+    SpanRecord,
+    UnitRecord,
+)
+from annotate.models import ArgumentUnit, Article, Layer, Project, Relation, Span, text_hash
+from annotate.units import AnnotationError, validate_attributes, validate_spans
+
+GOLD = "gold"
+
+
+def article_key(article: Article) -> str:
+    return article.text_hash[:12]
+
+
+# --- Export ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerChoice:
+    """Which layers an export holds: "all", "annotators", "gold", or one annotator's
+    username; and whether only finished layers count."""
+
+    which: str = "all"
+    finished_only: bool = False
+
+    def filter(self, layers: QuerySet[Layer]) -> QuerySet[Layer]:
+        if self.which == GOLD:
+            layers = layers.filter(annotator__isnull=True)
+        elif self.which == "annotators":
+            layers = layers.filter(annotator__isnull=False)
+        elif self.which != "all":
+            layers = layers.filter(annotator__username=self.which)
+        if self.finished_only:
+            layers = layers.filter(status=Layer.Status.FINISHED)
+        return layers
+
+
+def article_records(
+    project: Project,
+    *,
+    choice: LayerChoice = LayerChoice(),
+    articles: QuerySet[Article] | None = None,
+    batch_size: int = 100,
+) -> Iterator[ArticleRecord]:
+    """The project's articles (or `articles`) with the chosen layers, in id order."""
+    articles = (articles if articles is not None else project.articles.all()).order_by("pk")
+    labels = dict(project.labels.values_list("pk", "name"))
+    kinds = dict(project.relation_types.values_list("pk", "name"))
+    last = 0
+    while batch := list(articles.filter(pk__gt=last)[:batch_size]):
+        last = batch[-1].pk
+        yield from _batch_records(batch, choice, labels, kinds)
+
+
+def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kinds: dict) -> Iterator[ArticleRecord]:
+    layers = list(
+        choice.filter(Layer.objects.filter(article__in=batch)).select_related("annotator").order_by("article_id", "pk")
+    )
+    layer_ids = [layer.pk for layer in layers]
+    spans: dict[int, list[SpanRecord]] = {}
+    for unit_id, start, end in (
+        Span.objects.filter(unit__layer__in=layer_ids).order_by("start").values_list("unit_id", "start", "end")
+    ):
+        spans.setdefault(unit_id, []).append(SpanRecord(start, end))
+    units: dict[int, list[ArgumentUnit]] = {}
+    for unit in ArgumentUnit.objects.filter(layer__in=layer_ids).order_by("pk"):
+        units.setdefault(unit.layer_id, []).append(unit)
+    relations: dict[int, list[tuple]] = {}
+    for row in (
+        Relation.objects.filter(layer__in=layer_ids)
+        .order_by("pk")
+        .values_list("layer_id", "type_id", "source_id", "target_id")
+    ):
+        relations.setdefault(row[0], []).append(row[1:])
+    by_article: dict[int, list[LayerRecord]] = {}
+    # Gold first, then annotators by name: the same order in every export.
+    for layer in sorted(layers, key=lambda layer: (layer.article_id, not layer.is_gold, layer.owner_name)):
+        ordered = sorted(
+            units.get(layer.pk, []), key=lambda unit: (spans[unit.pk][0].start, spans[unit.pk][0].end, unit.pk)
+        )
+        number = {unit.pk: f"T{index}" for index, unit in enumerate(ordered, start=1)}
+        by_article.setdefault(layer.article_id, []).append(
+            LayerRecord(
+                owner=layer.owner_name,
+                status=layer.status,
+                document_stance=layer.document_stance,
+                units=[
+                    UnitRecord(number[unit.pk], labels[unit.label_id], spans[unit.pk], dict(unit.attributes), unit.note)
+                    for unit in ordered
+                ],
+                relations=[
+                    RelationRecord(f"R{index}", kinds[type_id], number[source], number[target])
+                    for index, (type_id, source, target) in enumerate(relations.get(layer.pk, []), start=1)
+                ],
+            )
+        )
+    for article in batch:
+        yield ArticleRecord(
+            id=article_key(article),
+            title=article.title,
+            text=article.text,
+            author=article.author,
+            outlet=article.outlet,
+            url=article.url,
+            published=article.published.isoformat() if article.published else "",
+            metadata=article.metadata,
+            layers=by_article.get(article.pk, []),
+        )
+
+
+# --- Import ---------------------------------------------------------------------------
+
+
+@dataclass
+class ArticlePlan:
+    """What importing one record would do."""
+
+    record: ArticleRecord
+    text: str  # normalised
+    existing: Article | None = None
+    layers: list[LayerRecord] = field(default_factory=list)  # with offsets into `text`
+
+    @property
+    def unit_count(self) -> int:
+        return sum(len(layer.units) for layer in self.layers)
+
+    @property
+    def relation_count(self) -> int:
+        return sum(len(layer.relations) for layer in self.layers)
+
+
+@dataclass
+class ImportReport:
+    plans: list[ArticlePlan] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def new_articles(self) -> list[ArticlePlan]:
+        return [plan for plan in self.plans if plan.existing is None]
+
+    @property
+    def known_articles(self) -> list[ArticlePlan]:
+        return [plan for plan in self.plans if plan.existing is not None]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "articles": len(self.new_articles),
+            "already there": len(self.known_articles),
+            "layers": sum(len(plan.layers) for plan in self.plans),
+            "units": sum(plan.unit_count for plan in self.plans),
+            "relations": sum(plan.relation_count for plan in self.plans),
+        }
+
+
+def import_records(*, project: Project, records: Iterable[ArticleRecord], user, dry_run: bool = False) -> ImportReport:
+    """Check `records` against the project and, unless `dry_run` or something is wrong,
+    write them: new articles, and their layers with units and relations.
+
+    An article whose text is already in the project is not stored again; its layers are
+    added only where that layer is still empty. A layer's owner must be an annotator of
+    the project (or "gold"); labels, relation types and attribute values must be in the
+    project's scheme. Offsets are carried over exactly when the text is normalised.
+    """
+    report = ImportReport()
+    scheme = {label.name: label for label in project.labels.all()}
+    kinds = {kind.name: kind for kind in project.relation_types.all()}
+    annotators = {m.user.username: m.user for m in project.memberships.annotators().select_related("user")}
+    seen: set[str] = set()
+    for number, record in enumerate(records, start=1):
+        where = f"Article {number} (“{record.title[:60]}”)"
+        text = normalise_text(record.text)
+        if not text.strip():
+            report.problems.append(f"{where} has no text.")
+            continue
+        digest = text_hash(text)
+        if digest in seen:
+            report.problems.append(f"{where} repeats the text of an earlier article in this file.")
+            continue
+        seen.add(digest)
+        plan = ArticlePlan(record, text, project.articles.filter(text_hash=digest).first())
+        for layer in record.layers:
+            problems = _check_layer(layer, record.text, text, scheme, kinds, annotators, plan.existing)
+            report.problems += [f"{where}, layer {layer.owner}: {problem}" for problem in problems]
+            if not problems:
+                plan.layers.append(_moved(layer, record.text))
+        report.plans.append(plan)
+    if dry_run or report.problems:
+        return report
+    with transaction.atomic():
+        for plan in report.plans:
+            _write(project, plan, scheme, kinds, annotators, user)
+    report.written = True
+    return report
+
+
+def _check_layer(layer, raw_text, text, scheme, kinds, annotators, existing) -> list[str]:
+    problems = []
+    if layer.owner != GOLD and layer.owner not in annotators:
+        problems.append(f"“{layer.owner}” is not an annotator of this project (add them on the Members page first).")
+    if layer.status not in Layer.Status.values:
+        problems.append(f"unknown status “{layer.status}”.")
+    if existing is not None:
+        annotator = annotators.get(layer.owner)
+        kept = existing.layers.filter(annotator=annotator) if annotator else existing.layers.filter(annotator=None)
+        if ArgumentUnit.objects.filter(layer__in=kept).exists():
+            problems.append("the project already has this layer of this article, with units; it is left as it is.")
+    ids = set()
+    for unit in layer.units:
+        label = scheme.get(unit.label)
+        if label is None:
+            problems.append(f"unit {unit.id}: the label “{unit.label}” is not in the project's scheme.")
+            continue
+        try:
+            validate_spans(raw_text, [(span.start, span.end) for span in unit.spans])
+            validate_attributes(label, unit.attributes)
+        except AnnotationError as error:
+            problems.append(f"unit {unit.id}: {error}")
+        ids.add(unit.id)
+    pairs = set()
+    for relation in layer.relations:
+        if relation.type not in kinds:
+            problems.append(f"relation {relation.id}: the type “{relation.type}” is not in the project's scheme.")
+        elif relation.source not in ids or relation.target not in ids:
+            problems.append(f"relation {relation.id} links a unit that is not in this layer.")
+        elif relation.source == relation.target:
+            problems.append(f"relation {relation.id} links a unit to itself.")
+        elif (relation.source, relation.target) in pairs:
+            problems.append(f"relation {relation.id} repeats a link between the same two units.")
+        pairs.add((relation.source, relation.target))
+    return problems
+
+
+def _moved(layer: LayerRecord, raw_text: str) -> LayerRecord:
+    """`layer` with its offsets moved from the raw text to the normalised one (the same
+    characters, counted after NFC and "\\n" line ends)."""
+    if normalise_text(raw_text) == raw_text:
+        return layer
+
+    def move(offset: int) -> int:
+        return len(normalise_text(raw_text[:offset]))
+
+    units = [
+        UnitRecord(u.id, u.label, [SpanRecord(move(s.start), move(s.end)) for s in u.spans], u.attributes, u.note)
+        for u in layer.units
+    ]
+    return LayerRecord(layer.owner, layer.status, layer.document_stance, units, layer.relations)
+
+
+def _write(project, plan: ArticlePlan, scheme, kinds, annotators, user) -> None:
+
+    record = plan.record
+    article = plan.existing
+    if article is None:
+        article, _ = projects.add_article(project=project, record=record, user=user)
+    for layer_record in plan.layers:
+        annotator = annotators.get(layer_record.owner)
+        layer, _ = Layer.objects.get_or_create(article=article, annotator=annotator)
+        layer.status = layer_record.status
+        layer.document_stance = layer_record.document_stance
+        layer.save(update_fields=["status", "document_stance", "updated_at"])
+        created = ArgumentUnit.objects.bulk_create(
+            ArgumentUnit(layer=layer, label=scheme[u.label], attributes=u.attributes, note=u.note)
+            for u in layer_record.units
+        )
+        pk = {u.id: unit.pk for u, unit in zip(layer_record.units, created, strict=True)}
+        Span.objects.bulk_create(
+            Span(unit_id=pk[u.id], start=s.start, end=s.end) for u in layer_record.units for s in u.spans
+        )
+        Relation.objects.bulk_create(
+            Relation(layer=layer, type=kinds[r.type], source_id=pk[r.source], target_id=pk[r.target])
+            for r in layer_record.relations
+        )
+        changes.record(
+            project=project,
+            layer=layer,
+            user=user,
+            action="layer.import",
+            target=f"layer:{layer.pk}",
+            after={"units": len(created), "relations": len(layer_record.relations)},
+        )

@@ -1,0 +1,189 @@
+"""Records out of the database and back: streamed in fixed queries, and lossless."""
+
+import pytest
+
+from annotate import datasets, projects, relations, units
+from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
+from annotate.models import Article, Layer, Role
+from tests.factories import make_article, make_project, make_user
+
+EMOJI = "Smile 🙂 and 👍🏽 up: n\u0304ew cities should ban cars.\n\nTraffic kills; calm streets sell more."
+
+
+@pytest.fixture
+def annotated(project, article, annotator, annotator2, manager):
+    """The article annotated by both annotators, one layer finished, plus gold."""
+    scheme = {label.name: label for label in project.labels.all()}
+    supports = project.relation_types.get(name="supports")
+    for user in (annotator, annotator2):
+        layer = Layer.objects.get(article=article, annotator=user)
+        claim = units.create_unit(
+            layer=layer, label=scheme["Claim"], spans=[(0, 6)], attributes={"stance": "For"}, user=user
+        )
+        premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 13), (18, 22)], user=user)
+        relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=user)
+    Layer.objects.filter(annotator=annotator).update(status=Layer.Status.FINISHED)
+    gold = Layer.objects.create(article=article, annotator=None)
+    units.create_unit(layer=gold, label=scheme["MajorClaim"], spans=[(0, 22)], user=manager)
+    return project
+
+
+def test_records_hold_every_layer_unit_span_and_relation(annotated, article):
+    (record,) = datasets.article_records(annotated)
+
+    assert record.id == article.text_hash[:12]
+    assert [(layer.owner, layer.status) for layer in record.layers] == [
+        ("gold", "not_started"),
+        ("ann_annotator", "finished"),
+        ("ben_annotator", "not_started"),
+    ]
+    assert record.layers[1] == LayerRecord(
+        owner="ann_annotator",
+        status="finished",
+        units=[
+            UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "For"}),
+            UnitRecord("T2", "Premise", [SpanRecord(7, 13), SpanRecord(18, 22)]),
+        ],
+        relations=[RelationRecord("R1", "supports", "T2", "T1")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("choice", "owners"),
+    [
+        (datasets.LayerChoice("gold"), ["gold"]),
+        (datasets.LayerChoice("annotators"), ["ann_annotator", "ben_annotator"]),
+        (datasets.LayerChoice("ben_annotator"), ["ben_annotator"]),
+        (datasets.LayerChoice("all", finished_only=True), ["ann_annotator"]),
+    ],
+)
+def test_layer_choice_picks_the_layers(annotated, choice, owners):
+    (record,) = datasets.article_records(annotated, choice=choice)
+
+    assert [layer.owner for layer in record.layers] == owners
+
+
+@pytest.mark.parametrize("n", [1, 25])
+def test_export_runs_a_fixed_number_of_queries_per_batch(project, annotator, manager, django_assert_num_queries, n):
+    label = project.labels.get(name="Claim")
+    for _ in range(n):
+        article = make_article(project)
+        projects.assign(article=article, annotators=[annotator], by=manager)
+        layer = Layer.objects.get(article=article)
+        units.create_unit(layer=layer, label=label, spans=[(0, 6)], attributes={"stance": "For"}, user=annotator)
+
+    # Labels, relation types, then per batch of 10: articles, layers, spans, units,
+    # relations; and the empty batch that ends the stream.
+    batches = -(-n // 10)
+    with django_assert_num_queries(2 + 5 * batches + 1):
+        records = list(datasets.article_records(project, batch_size=10))
+
+    assert len(records) == n
+
+
+def test_import_into_a_new_project_reproduces_the_records_exactly(annotated, annotator, annotator2, manager):
+    exported = list(datasets.article_records(annotated))
+    copy = make_project(slug="copy")
+    for user in (annotator, annotator2):
+        projects.set_member(project=copy, user=user, role=Role.ANNOTATOR, by=None)
+
+    report = datasets.import_records(project=copy, records=exported, user=manager)
+
+    assert (report.problems, report.written) == ([], True)
+    assert list(datasets.article_records(copy)) == exported
+
+
+def test_offsets_are_carried_over_exactly_when_the_text_is_normalised(project, annotator, manager):
+    raw = "Cafe\u0301s rule.\r\nBan cars 🙂 now."
+    start = raw.index("Ban")
+    record = ArticleRecord(
+        title="Raw",
+        text=raw,
+        layers=[LayerRecord("ann_annotator", units=[UnitRecord("T1", "Claim", [SpanRecord(start, start + 8)])])],
+    )
+
+    datasets.import_records(project=project, records=[record], user=manager)
+
+    (stored,) = datasets.article_records(project)
+    span = stored.layers[0].units[0].spans[0]
+    assert stored.text[span.start : span.end] == "Ban cars"
+
+
+def test_a_dry_run_reports_what_would_be_created_and_writes_nothing(project, annotator, manager):
+    records = [ArticleRecord(title="One", text=EMOJI), ArticleRecord(title="Two", text="Another op-ed.")]
+
+    report = datasets.import_records(project=project, records=records, user=manager, dry_run=True)
+
+    assert (report.counts, report.written, Article.objects.count()) == (
+        {"articles": 2, "already there": 0, "layers": 0, "units": 0, "relations": 0},
+        False,
+        0,
+    )
+
+
+def test_bad_records_are_all_reported_and_nothing_is_written(project, annotator, manager):
+    text = "Cities should ban cars."
+    bad = ArticleRecord(
+        title="Bad",
+        text=text,
+        layers=[
+            LayerRecord(
+                "nobody",
+                units=[
+                    UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "Maybe"}),
+                    UnitRecord("T2", "Fact", [SpanRecord(7, 13)]),
+                    UnitRecord("T3", "Premise", [SpanRecord(7, 99)]),
+                ],
+                relations=[RelationRecord("R1", "supports", "T3", "T9"), RelationRecord("R2", "refutes", "T1", "T3")],
+            )
+        ],
+    )
+    good = ArticleRecord(title="Good", text="A fine op-ed.")
+
+    report = datasets.import_records(project=project, records=[good, bad], user=manager)
+
+    where = "Article 2 (“Bad”), layer nobody: "
+    assert report.problems == [
+        where + "“nobody” is not an annotator of this project (add them on the Members page first).",
+        where + "unit T1: Claim stance must be one of For, Against, not “Maybe”.",
+        where + "unit T2: the label “Fact” is not in the project's scheme.",
+        where + "unit T3: The span [7, 99) lies outside the text (0 to 23).",
+        where + "relation R1 links a unit that is not in this layer.",
+        where + "relation R2: the type “refutes” is not in the project's scheme.",
+    ]
+    assert (report.written, Article.objects.count()) == (False, 0)
+
+
+def test_an_article_already_in_the_project_is_not_stored_twice(project, article, manager):
+    record = ArticleRecord(title="Same text, new title", text=article.text)
+
+    report = datasets.import_records(project=project, records=[record], user=manager)
+
+    assert (report.counts["articles"], report.counts["already there"], Article.objects.count()) == (0, 1, 1)
+
+
+def test_layers_for_an_article_already_there_fill_only_empty_layers(project, article, annotator, manager):
+    unit = UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "Against"})
+    record = ArticleRecord(title="x", text=article.text, layers=[LayerRecord("ann_annotator", units=[unit])])
+
+    first = datasets.import_records(project=project, records=[record], user=manager)
+    second = datasets.import_records(project=project, records=[record], user=manager)
+
+    assert (first.written, second.written) == (True, False)
+    assert second.problems == [
+        "Article 1 (“x”), layer ann_annotator: the project already has this layer of this article, with units; "
+        "it is left as it is."
+    ]
+    assert Layer.objects.get(article=article, annotator=annotator).units.count() == 1
+
+
+def test_non_members_cannot_own_imported_layers(project, manager):
+    make_user("stranger")
+    record = ArticleRecord(title="x", text="Some text.", layers=[LayerRecord("stranger")])
+
+    report = datasets.import_records(project=project, records=[record], user=manager)
+
+    assert report.problems == [
+        "Article 1 (“x”), layer stranger: “stranger” is not an annotator of this project "
+        "(add them on the Members page first)."
+    ]
