@@ -19,11 +19,14 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from annotate import changes, projects
+from annotate.formats import registry
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
     ArticleRecord,
+    LabelRecord,
     LayerRecord,
     RelationRecord,
+    SchemeRecord,
     SpanRecord,
     UnitRecord,
 )
@@ -305,3 +308,29 @@ def _write(project, plan: ArticlePlan, scheme, kinds, annotators, user) -> None:
             target=f"layer:{layer.pk}",
             after={"units": len(created), "relations": len(layer_record.relations)},
         )
+
+
+def scheme_record(project: Project) -> SchemeRecord:
+    """The project's label scheme, as the formats read it."""
+    return SchemeRecord(
+        labels=[LabelRecord(label.name, label.attributes, label.colour) for label in project.labels.all()],
+        relation_types=list(project.relation_types.values_list("name", flat=True)),
+    )
+
+
+def export_chunks(project: Project, *, format_name: str, choice: LayerChoice, **options: bool) -> Iterator[str | bytes]:
+    """The whole export of `project` in format `format_name`, chunk by chunk, as the
+    download and the `export_dataset` command write it."""
+    format = registry.get(format_name)
+    scheme = scheme_record(project) if format.needs_scheme else None
+    return registry.exporter(format_name)(article_records(project, choice=choice), scheme=scheme, **options)
+
+
+def export_file_name(project: Project, format_name: str) -> str:
+    return f"{project.slug}-{format_name}{registry.get(format_name).extension}"
+
+
+def parse_upload(content: bytes, *, file_name: str) -> list[ArticleRecord]:
+    """The records of one uploaded file, its format chosen by its extension;
+    `FormatError` for a file no format reads or one with a problem."""
+    return registry.for_file(file_name).parse(content, file_name=file_name)

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.models import User
 
+from annotate.formats import registry
 from annotate.models import Article, Label, Layer, Project, RelationType, Role
 from annotate.offsets import OffsetError, utf16_to_code_point
 from annotate.schemes import DEFAULT_PRESET, PRESET_CHOICES
@@ -190,3 +191,54 @@ class FinishForm(forms.Form):
 
 class DocumentStanceForm(forms.Form):
     stance = forms.ChoiceField(choices=[("", "Not set"), *Layer.Stance.choices], required=False)
+
+
+# Datasets
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(choices=[(f.name, f.label) for f in registry.FORMATS.values() if f.exports])
+    layers = forms.ChoiceField(label="Layers", initial="all")
+    finished_only = forms.BooleanField(required=False, label="Only finished layers")
+    stance = forms.BooleanField(required=False, label="CoNLL: stance on claims (B-Claim:For)")
+    relations = forms.BooleanField(
+        required=False, label="CoNLL: relation as distance to its target (B-Premise:-1:Support)"
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        annotators = project.memberships.annotators().select_related("user").order_by("user__username")
+        self.fields["layers"].choices = [
+            ("all", "Gold and all annotators"),
+            ("annotators", "All annotators"),
+            ("gold", "Gold only"),
+            *[(m.user.username, f"Only {m.user.username}") for m in annotators],
+        ]
+
+    def options(self) -> dict[str, bool]:
+        """The chosen format's own options."""
+        format = registry.get(self.cleaned_data["format"])
+        return {name: self.cleaned_data.get(name, False) for name in format.options}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ImportForm(forms.Form):
+    MAX_BYTES = 50 * 1024 * 1024
+
+    files = forms.FileField(
+        widget=MultipleFileInput(),
+        label="Files",
+        help_text="Plain text or Markdown (.txt, .md), web pages (.html), JSON Lines (.jsonl) or a brat zip (.zip).",
+    )
+
+    def clean_files(self):
+        files = self.files.getlist("files")
+        if not files:
+            raise forms.ValidationError("Choose at least one file.")
+        for upload in files:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError(f"{upload.name} is larger than 50 MB.")
+        return files

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotate.views import articles, manage, projects, workspace
+from annotate.views import articles, datasets, manage, projects, workspace
 
 app_name = "annotate"
 
@@ -28,6 +28,8 @@ project_urls = [
     path("layers/<int:pk>/finish/", workspace.layer_finish, name="layer_finish"),
     path("layers/<int:pk>/reopen/", workspace.layer_reopen, name="layer_reopen"),
     path("layers/<int:pk>/stance/", workspace.layer_stance, name="layer_stance"),
+    path("export/", datasets.dataset_export, name="dataset_export"),
+    path("import/", datasets.dataset_import, name="dataset_import"),
     path("members/", manage.member_list, name="member_list"),
     path("members/<int:pk>/remove/", manage.member_remove, name="member_remove"),
     path("scheme/", manage.scheme, name="scheme"),

@@ -166,20 +166,12 @@ SHORT = [
     "We have been here before.",
     "The trial ended in May.",
 ]
-# Words of every length from 3 to 13 letters, to end the article on the exact length.
-FILLER = {
-    3: "tax",
-    4: "town",
-    5: "roads",
-    6: "street",
-    7: "transit",
-    8: "commuter",
-    9: "residents",
-    10: "businesses",
-    11: "authorities",
-    12: "neighborhood",
-    13: "institutional",
-}
+# The closing sentence: "the council should act." with any of these phrases in it, in
+# this order, stays grammatical; some choice of them gives every length the article
+# needs to end on exactly TEXT_LENGTH characters.
+CLOSING = ["Above all, ", "the council should", " now", " act", " quickly", " and boldly", " on traffic"]
+CLOSING_TAIL = [" in the centre", " this year", ", before the next election", ", whatever the shops say"]
+CLOSING_REQUIRED = {"the council should", " act"}
 
 
 def sentence(rng: random.Random) -> str:
@@ -191,18 +183,15 @@ def sentence(rng: random.Random) -> str:
     return body[0].upper() + body[1:] + "."
 
 
-def closing_sentence(length: int, rng: random.Random) -> str:
-    """A sentence of exactly `length` characters (at least 12)."""
-    words = ["Finally"]
-    size = len(words[0])
-    while length - 1 - size > 14:  # room left for " word" plus the full stop
-        word = FILLER[rng.randint(3, 10)]
-        words.append(word)
-        size += 1 + len(word)
-    words.append(FILLER[length - 1 - size - 1])
-    text = " ".join(words) + "."
-    require(len(text) == length, f"closing sentence of {len(text)} characters, not {length}")
-    return text
+def closing_sentence(length: int) -> str:
+    """A sentence of exactly `length` characters (from 24 to 100 or so)."""
+    phrases = CLOSING + CLOSING_TAIL
+    for mask in range(2 ** len(phrases)):
+        chosen = [p for i, p in enumerate(phrases) if mask >> i & 1 or p in CLOSING_REQUIRED]
+        text = "".join(chosen).strip() + "."
+        if len(text) == length:
+            return text[0].upper() + text[1:]
+    raise AssertionError(f"no closing sentence of {length} characters")
 
 
 def make_text(rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
@@ -214,12 +203,19 @@ def make_text(rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
         count = rng.randint(3, 7)
         paragraph = [sentence(rng) for _ in range(count)]
         added = sum(len(s) for s in paragraph) + count - 1 + (2 if paragraphs else 0)
-        if size + added > TEXT_LENGTH - 40:
+        if size + added > TEXT_LENGTH - 2 - 90:
             break
         paragraphs.append(paragraph)
         size += added
-    # The last paragraph: one closing sentence that fills the text to the exact length.
-    paragraphs.append([closing_sentence(TEXT_LENGTH - size - 2, rng)])
+    # The last paragraph: short sentences while they leave room for a closing sentence
+    # of 40 to 70 characters, then the closing sentence that ends the text exactly.
+    last: list[str] = []
+    room = TEXT_LENGTH - size - 2
+    while fitting := [s for s in SHORT if room - len(s) - 1 >= 41]:
+        last.append(rng.choice(fitting))
+        room -= len(last[-1]) + 1
+    last.append(closing_sentence(room - (1 if last else 0)))
+    paragraphs.append(last)
     text, spans = "", []
     for number, paragraph in enumerate(paragraphs):
         if number:

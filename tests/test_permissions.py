@@ -56,6 +56,12 @@ MATRIX = {
     "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
     "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
     "layer_stance": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "dataset_export": (
+        "get",
+        lambda s: {"slug": s.slug},
+        {"manager": 200, "curator": 200, "annotator": 403, "outsider": 404, "anonymous": 302},
+    ),
+    "dataset_import": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),

@@ -1,7 +1,15 @@
 """The one Django-free record type every dataset format reads and writes.
 
 An `ArticleRecord` holds an article's text and metadata and its layers; a layer holds
-units (with spans in code points) and relations between those units.
+units (with spans in code points) and relations between those units. A
+`SchemeRecord` is a project's label scheme, for the formats that write it (brat's
+annotation.conf) and for checking imported labels against it.
+
+What importers promise about the records they return (and exporters expect): the
+text is normalised (`plaintext.normalise_text`); a unit's spans are in text order,
+lie inside the text, neither overlap nor hold only white space; ids are unique within
+their layer; a relation links two different units of its layer, and no two relations
+link the same source to the same target.
 """
 
 from dataclasses import dataclass, field
@@ -51,3 +59,21 @@ class ArticleRecord:
     published: str = ""  # ISO date, or empty
     metadata: dict = field(default_factory=dict)
     layers: list[LayerRecord] = field(default_factory=list)
+
+
+@dataclass
+class LabelRecord:
+    name: str
+    # Attribute name → its allowed values, e.g. {"stance": ["For", "Against"]}.
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    colour: str = ""  # "#rrggbb", or empty
+
+
+@dataclass
+class SchemeRecord:
+    labels: list[LabelRecord] = field(default_factory=list)
+    relation_types: list[str] = field(default_factory=list)
+
+    def label(self, name: str) -> LabelRecord | None:
+        """The label called `name`, or None."""
+        return next((label for label in self.labels if label.name == name), None)

@@ -1,0 +1,483 @@
+"""brat standoff, the format argument corpora are distributed in (export and import).
+
+Layout of an export (a zip, or a directory)::
+
+    annotation.conf            entity, relation and attribute types, from the label scheme
+    visual.conf                label colours (only when the scheme has colours)
+    gold/<name>.txt            the article text, exactly as stored
+    gold/<name>.ann            the gold layer
+    <annotator>/<name>.txt     the same text again: brat wants a .txt beside every .ann
+    <annotator>/<name>.ann     that annotator's layer
+
+`<name>` is a slug of the article's id and title, made unique within the export. An
+article without layers is not written. A `.ann` file is TAB-separated with LF line
+ends and a final newline (empty for a layer without units)::
+
+    T2	Premise 33 58;59 68	text of fragment one text of fragment two
+    A1	Stance T3 For
+    R1	supports Arg1:T4 Arg2:T3
+    #1	AnnotatorNotes T3	the note
+
+Offsets are code points of the .txt (Python `str` indices), as brat counts them.
+Choices a reader should know:
+
+- Line breaks. A `.ann` line cannot hold a line break, so a span that crosses one is
+  written as fragments split at every line break (as brat itself does), and line breaks
+  at a span's edges are left out. On import, consecutive fragments of one T line that
+  are separated by nothing but line breaks merge back into one span. So the round trip
+  is exact unless a span starts or ends with a line break, or two spans of one unit
+  are separated by line breaks alone. "Line break" means every character
+  `str.splitlines` splits at, as brat's own reader splits at all of them.
+- Ids. A layer's unit ids are kept when they are all brat ids ("T1", "T7" …), and
+  numbered T1, T2 … in order otherwise; relation ids likewise with R.
+- Attributes: `stance` is written `Stance` (brat corpora capitalise attribute names)
+  and read back with its first letter in lower case. An attribute without a value
+  (brat's binary attributes) is read as "true".
+- Notes: one `#` line per line of the note; on import the lines join with "\\n".
+- Type names (labels, relation types, attribute values) cannot hold white space in
+  brat; each run of white space is written as "_".
+- On import, the folder holding a `.ann` names its layer's owner ("gold" at the top
+  level) unless `owner=` is given, e.g. `owner="gold"` for a published corpus such as
+  the Argument Annotated Essays, whose files sit in `brat-project-final/`. An article
+  is a file name: the same name in several folders is one article with several layers
+  (their texts must agree). Its title is the file name; brat holds no other metadata.
+  A `.txt` with no `.ann` beside it is ignored (corpora ship README.txt files).
+- A leading byte-order mark in a `.txt` is dropped and the offsets shifted to match
+  (brat counts it as a character); a text that is not in the stored form (Unicode NFC,
+  "\\n" line ends) is normalised, the offsets moving with it.
+- brat's events, normalisations and equivalences (E, N and * lines) have no place in
+  the records, and a file with them is refused rather than imported in part.
+"""
+
+import functools
+import io
+import posixpath
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from annotate.formats.errors import (
+    FormatError,
+    decode_utf8,
+    normalise_with_offsets,
+    quote,
+    relation_problem,
+    span_problem,
+    spans_problem,
+)
+from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SchemeRecord, SpanRecord, UnitRecord
+
+EXTENSION = ".zip"
+CONTENT_TYPE = "application/zip"
+GOLD = "gold"
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+_FRAGMENT = re.compile(f"[^{re.escape(LINE_BREAKS)}]+")
+_LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
+_WHITE_SPACE = re.compile(r"\s+")
+_BRAT_IDS = {"T": re.compile(r"T[0-9]+"), "R": re.compile(r"R[0-9]+")}
+# A fixed time stamp makes two exports of the same data byte-identical.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+# Export ---------------------------------------------------------------------------------
+
+
+def annotation_conf(scheme: SchemeRecord) -> str:
+    """brat's annotation.conf for `scheme`: every relation type may link any two labels."""
+    labels = [_type_name(label.name) for label in scheme.labels]
+    any_label = "|".join(labels) or "<ENTITY>"
+    lines = ["[entities]", *labels, "", "[relations]"]
+    lines += [f"{_type_name(name)}\tArg1:{any_label}, Arg2:{any_label}" for name in scheme.relation_types]
+    # Units of one layer may overlap; brat refuses overlapping spans unless told so.
+    lines += ["<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>", "", "[events]", "", "[attributes]"]
+    holders: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {}
+    for label in scheme.labels:
+        for key, allowed in label.attributes.items():
+            name = attribute_name(key)
+            holders.setdefault(name, []).append(_type_name(label.name))
+            known = values.setdefault(name, [])
+            known += [_type_name(value) for value in allowed if _type_name(value) not in known]
+    lines += [f"{name}\tArg:{'|'.join(holders[name])}, Value:{'|'.join(values[name])}" for name in holders]
+    return "".join(line + "\n" for line in lines)
+
+
+def visual_conf(scheme: SchemeRecord) -> str:
+    """brat's visual.conf with the labels' colours, or "" when no label has a colour."""
+    coloured = [f"{_type_name(label.name)}\tbgColor:{label.colour}" for label in scheme.labels if label.colour]
+    if not coloured:
+        return ""
+    lines = [
+        "[labels]",
+        "",
+        "[drawing]",
+        # brat draws nothing without its defaults once a visual.conf is there.
+        "SPAN_DEFAULT\tfgColor:black, bgColor:lightgreen, borderColor:darken",
+        "ARC_DEFAULT\tcolor:black, arrowHead:triangle-5",
+        *coloured,
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+def attribute_name(key: str) -> str:
+    """The brat name of an attribute: capitalised, as brat corpora write it ("stance" → "Stance")."""
+    return key[:1].upper() + key[1:]
+
+
+def fragments(text: str, span: SpanRecord) -> list[tuple[int, int]]:
+    """The brat fragments of `span`: its pieces between line breaks, which a .ann line cannot hold."""
+    return [match.span() for match in _FRAGMENT.finditer(text, span.start, span.end)]
+
+
+def ann_text(text: str, layer: LayerRecord) -> str:
+    """The .ann file of one layer over `text`."""
+    unit_ids = _brat_ids([unit.id for unit in layer.units], "T")
+    relation_ids = _brat_ids([relation.id for relation in layer.relations], "R")
+    lines = []
+    attribute_count = 0
+    for unit in layer.units:
+        pieces = [piece for span in unit.spans for piece in fragments(text, span)]
+        offsets = ";".join(f"{start} {end}" for start, end in pieces)
+        quoted = " ".join(text[start:end] for start, end in pieces)
+        lines.append(f"{unit_ids[unit.id]}\t{_type_name(unit.label)} {offsets}\t{quoted}")
+        for key, value in unit.attributes.items():
+            if value:
+                attribute_count += 1
+                lines.append(f"A{attribute_count}\t{attribute_name(key)} {unit_ids[unit.id]} {_type_name(value)}")
+    for relation in layer.relations:
+        source, target = unit_ids[relation.source], unit_ids[relation.target]
+        lines.append(f"{relation_ids[relation.id]}\t{_type_name(relation.type)} Arg1:{source} Arg2:{target}")
+    note_count = 0
+    for unit in layer.units:
+        if unit.note:
+            for note_line in _LINE_BREAK.split(unit.note):
+                note_count += 1
+                lines.append(f"#{note_count}\tAnnotatorNotes {unit_ids[unit.id]}\t{note_line}")
+    return "".join(line + "\n" for line in lines)
+
+
+def article_name(article: ArticleRecord, used: set[str]) -> str:
+    """A file name (without extension) for `article`, unique among `used`, which it joins."""
+    ascii_text = unicodedata.normalize("NFKD", f"{article.id} {article.title}").encode("ascii", "ignore").decode()
+    name = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-") or "article"
+    candidate, number = name, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{name}-{number}"
+    used.add(candidate)
+    return candidate
+
+
+def owner_folder(owner: str) -> str:
+    """The folder of a layer: the owner's name, made safe as one path component."""
+    folder = re.sub(r"[^\w.@+-]", "_", owner) or "_"
+    return "_" + folder[1:] if folder.startswith(".") else folder
+
+
+def entries(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord) -> Iterator[tuple[str, str]]:
+    """Yield `(path, content)` for every file of the export, reading `articles` lazily."""
+    yield "annotation.conf", annotation_conf(scheme)
+    if visual := visual_conf(scheme):
+        yield "visual.conf", visual
+    used_names: set[str] = set()
+    for article in articles:
+        name = article_name(article, used_names)
+        for layer in article.layers:
+            folder = owner_folder(layer.owner)
+            yield f"{folder}/{name}.txt", article.text
+            yield f"{folder}/{name}.ann", ann_text(article.text, layer)
+
+
+def export(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord) -> Iterator[bytes]:
+    """Yield the export as the bytes of a zip, one article's files at a time (constant memory)."""
+    return zip_chunks(entries(articles, scheme=scheme))
+
+
+def export_directory(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord, path: str | Path) -> None:
+    """Write the export's files under the directory `path`, creating folders as needed."""
+    root = Path(path)
+    for relative, content in entries(articles, scheme=scheme):
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # newline="" keeps "\n" as it is on every platform: offsets count it as one character.
+        with target.open("w", encoding="utf-8", newline="") as file:
+            file.write(content)
+
+
+def zip_chunks(files: Iterable[tuple[str, str]]) -> Iterator[bytes]:
+    """Yield a zip of the `(path, text)` pairs as it is written, a file at a time.
+
+    The same files give the same bytes (fixed time stamps), so an export can be compared.
+    """
+    pipe = _Pipe()
+    # A target without seek() makes zipfile write each entry once, its sizes after the data.
+    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path, content in files:
+            info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, content.encode("utf-8"))
+            if chunk := pipe.drain():
+                yield chunk
+    if chunk := pipe.drain():
+        yield chunk
+
+
+class _Pipe:
+    """A write-only file that hands on what was written to it."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+@functools.lru_cache(maxsize=256)
+def _type_name(name: str) -> str:
+    return _WHITE_SPACE.sub("_", name)
+
+
+def _brat_ids(ids: list[str], prefix: str) -> dict[str, str]:
+    pattern = _BRAT_IDS[prefix]
+    if len(set(ids)) == len(ids) and all(pattern.fullmatch(unit_id) for unit_id in ids):
+        return {unit_id: unit_id for unit_id in ids}
+    return {unit_id: f"{prefix}{number}" for number, unit_id in enumerate(ids, start=1)}
+
+
+# Import ---------------------------------------------------------------------------------
+
+
+def parse_zip(
+    content: bytes | BinaryIO, *, file_name: str, owner: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[ArticleRecord]:
+    """Read the .ann/.txt pairs of a zip (see `parse_files`).
+
+    Refused before anything is read: an entry whose path is absolute or climbs out with
+    "..", and files whose declared sizes add up to more than `max_bytes`. A declared
+    size cannot lie: zipfile stops at it, and a CRC check then fails.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content)
+    except (zipfile.BadZipFile, OSError):
+        raise FormatError("not a zip file", file_name=file_name) from None
+    with archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        for info in infos:
+            _check_path(info.filename, file_name=file_name)
+        wanted = set(_annotated_files([info.filename for info in infos]))
+        infos = [info for info in infos if info.filename in wanted]
+        if sum(info.file_size for info in infos) > max_bytes:
+            raise FormatError(f"it expands to more than the limit of {max_bytes:,} bytes", file_name=file_name)
+        files = []
+        for info in infos:
+            try:
+                files.append((info.filename, archive.read(info)))
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error) as error:
+                raise FormatError(f"the entry {info.filename} cannot be read ({error})", file_name=file_name) from None
+    return parse_files(files, file_name=file_name, owner=owner, max_bytes=max_bytes)
+
+
+def parse_directory(
+    path: str | Path, *, owner: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[ArticleRecord]:
+    """Read the .ann/.txt pairs under the directory `path` (see `parse_files`)."""
+    root = Path(path)
+    names = sorted(file.relative_to(root).as_posix() for file in root.rglob("*") if file.is_file())
+    files = [(name, (root / name).read_bytes()) for name in _annotated_files(names)]
+    return parse_files(files, file_name=str(root), owner=owner, max_bytes=max_bytes)
+
+
+def parse_files(
+    files: Iterable[tuple[str, bytes | str]],
+    *,
+    file_name: str,
+    owner: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[ArticleRecord]:
+    """Read `(path, content)` pairs, e.g. an `essay001.ann` and its `essay001.txt`.
+
+    `file_name` names the whole upload in messages about it. `owner` names every
+    layer's owner; by default the folder of each .ann does ("gold" at the top level).
+    Raises `FormatError` naming the file and line of the first problem; nothing is
+    returned then.
+    """
+    contents: dict[str, bytes | str] = {}
+    for name, content in files:
+        _check_path(name, file_name=file_name)
+        contents[name.replace("\\", "/")] = content
+    wanted = _annotated_files(list(contents))
+    if sum(len(contents[name]) for name in wanted) > max_bytes:
+        raise FormatError(f"it expands to more than the limit of {max_bytes:,} bytes", file_name=file_name)
+    ann_paths = [name for name in wanted if name.endswith(".ann")]
+    if not ann_paths:
+        raise FormatError("there is no .ann file in it", file_name=file_name)
+    articles: dict[str, ArticleRecord] = {}
+    text_paths: dict[str, str] = {}
+    for ann_path in ann_paths:
+        stem = ann_path.removesuffix(".ann")
+        text_path = stem + ".txt"
+        raw_text = decode_utf8(contents[text_path], file_name=text_path)
+        ann = decode_utf8(contents[ann_path], file_name=ann_path)
+        layer_owner = owner or posixpath.basename(posixpath.dirname(stem)) or GOLD
+        text, layer = _read_layer(ann, raw_text, file_name=ann_path, owner=layer_owner)
+        name = posixpath.basename(stem)
+        article = articles.setdefault(name, ArticleRecord(title=name, text=text))
+        text_paths.setdefault(name, text_path)
+        if article.text != text:
+            raise FormatError(f"the text differs from {text_paths[name]}, the same article", file_name=text_path)
+        if any(other.owner == layer.owner for other in article.layers):
+            raise FormatError(f"a second layer of {name} for {layer.owner}", file_name=ann_path)
+        article.layers.append(layer)
+    return list(articles.values())
+
+
+def _check_path(name: str, *, file_name: str) -> None:
+    path = name.replace("\\", "/")
+    if path.startswith("/") or re.match(r"[A-Za-z]:", path) or ".." in path.split("/"):
+        raise FormatError(f"the entry {name} has an unsafe path", file_name=file_name)
+
+
+def _annotated_files(names: list[str]) -> list[str]:
+    """The .ann files (in the given order) and the .txt beside each, skipping hidden
+    files and macOS resource forks."""
+    present = set(names)
+    chosen = []
+    for name in names:
+        parts = name.split("/")
+        if not name.endswith(".ann") or any(part.startswith(".") or part == "__MACOSX" for part in parts):
+            continue
+        text_name = name.removesuffix(".ann") + ".txt"
+        if text_name not in present:
+            raise FormatError(f"there is no {posixpath.basename(text_name)} beside it", file_name=name)
+        chosen += [name, text_name]
+    return chosen
+
+
+_OFFSETS = r"[0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*"
+_T_LINE = re.compile(rf"(?P<id>T\w+)\t(?P<label>\S+) (?P<offsets>{_OFFSETS})\t(?P<text>.*)")
+_A_LINE = re.compile(r"(?P<id>[AM]\w+)\t(?P<name>\S+) (?P<target>\S+)(?: (?P<value>\S+))?[\t ]*")
+# Corpora (the Argument Annotated Essays among them) end R lines with a stray tab.
+_R_LINE = re.compile(r"(?P<id>R\w+)\t(?P<type>\S+) Arg1:(?P<source>\S+) Arg2:(?P<target>\S+)[\t ]*")
+_NOTE_LINE = re.compile(r"(?P<id>#\w*)\tAnnotatorNotes (?P<target>\S+)(?:\t(?P<note>.*))?")
+# brat's old M lines are attributes under another letter.
+_PATTERNS = {"T": _T_LINE, "A": _A_LINE, "M": _A_LINE, "R": _R_LINE, "#": _NOTE_LINE}
+
+
+def _read_layer(ann: str, raw_text: str, *, file_name: str, owner: str) -> tuple[str, LayerRecord]:
+    """The text (BOM dropped, normalised) and the layer that the .ann file `file_name` holds over `raw_text`."""
+
+    def error(number: int, problem: str) -> FormatError:
+        return FormatError(problem, file_name=file_name, line=number)
+
+    text, move = normalise_with_offsets(raw_text.removeprefix("\ufeff"))
+    units: dict[str, UnitRecord] = {}
+    # Attributes, relations and notes may come before the units they name, so they wait.
+    attributes: list[tuple[int, re.Match]] = []
+    relations: list[tuple[int, RelationRecord]] = []
+    notes: list[tuple[int, str, str]] = []
+    seen_ids: set[str] = set()
+    # Split on "\n" only: a quoted text may hold other characters that splitlines splits at.
+    for number, line in enumerate(ann.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if not line.strip():
+            continue
+        pattern = _PATTERNS.get(line[0])
+        match = pattern.fullmatch(line) if pattern else None
+        if match is None and line[0] in "EN*":
+            raise error(number, f"brat {line[0]} lines (events, normalisations, equivalences) are not supported")
+        if match is None:
+            raise error(number, f"malformed line {quote(line)}")
+        if match["id"] in seen_ids:
+            raise error(number, f"the id {match['id']} is used twice")
+        seen_ids.add(match["id"])
+        if line[0] == "T":
+            try:
+                spans = _spans(match, raw_text, text, move)
+            except _Problem as problem:
+                raise error(number, str(problem)) from None
+            units[match["id"]] = UnitRecord(match["id"], match["label"], spans)
+        elif line[0] in "AM":
+            attributes.append((number, match))
+        elif line[0] == "R":
+            relations.append((number, RelationRecord(match["id"], match["type"], match["source"], match["target"])))
+        else:
+            notes.append((number, match["target"], match["note"] or ""))
+    for number, match in attributes:
+        if match["target"] not in units:
+            raise error(number, f"attribute {match['id']}: {match['target']} is not a unit in this file")
+        unit = units[match["target"]]
+        key = match["name"][:1].lower() + match["name"][1:]
+        if key in unit.attributes:
+            raise error(number, f"attribute {match['id']}: {unit.id} has a second {match['name']} attribute")
+        unit.attributes[key] = match["value"] or "true"
+    linked: set[tuple[str, str]] = set()
+    for number, relation in relations:
+        if problem := relation_problem(relation.source, relation.target, unit_ids=set(units), linked=linked):
+            raise error(number, f"relation {relation.id}: {problem}")
+    note_lines: dict[str, list[str]] = {}
+    for number, unit_id, note in notes:
+        if unit_id not in units:
+            raise error(number, f"the note is on {unit_id}, which is not a unit in this file")
+        note_lines.setdefault(unit_id, []).append(note)
+    for unit_id, lines in note_lines.items():
+        units[unit_id].note = "\n".join(lines)
+    layer = LayerRecord(owner=owner, units=list(units.values()), relations=[relation for _, relation in relations])
+    return text, layer
+
+
+class _Problem(Exception):
+    """A problem with one line; the caller adds the file name and line number."""
+
+
+def _spans(match: re.Match, raw_text: str, text: str, move: Callable[[int], int | None]) -> list[SpanRecord]:
+    """The spans of a T line: its offsets checked against `raw_text` (the .txt as decoded),
+    fragments merged, and moved into `text` (the .txt as stored)."""
+    pieces = [(int(start), int(end)) for start, end in (piece.split(" ") for piece in match["offsets"].split(";"))]
+    # brat counts a byte-order mark as a character; the stored text does not have it.
+    bom = 1 if raw_text.startswith("\ufeff") else 0
+    for start, end in pieces:
+        if problem := span_problem(raw_text, start, end):
+            raise _Problem(problem)
+        if start < bom:
+            raise _Problem(f"offsets {start}–{end} include the byte-order mark at the start of the text")
+    expected = " ".join(raw_text[start:end] for start, end in pieces)
+    if match["text"] != expected:
+        raise _Problem(
+            f"the quoted text {quote(match['text'])} does not match the text at {match['offsets']} ({quote(expected)})"
+        )
+    spans = []
+    for start, end in _merge(raw_text, sorted(pieces)):
+        moved = (move(start - bom), move(end - bom))
+        if None in moved:
+            raise _Problem(f"offsets {start}–{end} fall inside characters that normalisation changes")
+        spans.append(moved)
+    if problem := spans_problem(text, spans):
+        raise _Problem(problem)
+    return [SpanRecord(start, end) for start, end in spans]
+
+
+def _merge(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Fragments → spans: consecutive fragments with only line breaks between them are one span."""
+    spans: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if spans and start > spans[-1][1] and all(char in LINE_BREAKS for char in text[spans[-1][1] : start]):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans

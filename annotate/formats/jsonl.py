@@ -1,0 +1,262 @@
+"""Native JSON Lines: one article per line with every layer, lossless both ways.
+
+Each line is one JSON object, keys always in this order, written with
+`ensure_ascii=False` and ended by "\\n" (line breaks inside strings are escaped, so a
+line is always one article)::
+
+    {"id": "17", "title": "…", "author": "", "outlet": "", "url": "", "published": "2024-05-01",
+     "metadata": {}, "text": "…",
+     "layers": [{"owner": "ann", "status": "finished", "document_stance": "",
+                 "units": [{"id": "T1", "label": "Claim", "spans": [[3, 9], [12, 20]],
+                            "text": ["quoted", "text too"], "attributes": {"stance": "For"}, "note": ""}],
+                 "relations": [{"id": "R1", "type": "supports", "source": "T2", "target": "T1"}]}]}
+
+`owner` is the annotator's username or "gold"; `status` one of not_started,
+in_progress, finished; offsets are code points (Python `str` indices). A unit's "text"
+lists the quoted text of each span: a reader needs no offset arithmetic, and the
+importer requires it and checks it against the offsets, which catches offsets counted
+in another unit (UTF-16, bytes) before they shift every unit.
+
+On import, "title" and "text" are required and every other field may be left out (a
+line without "layers" imports the article alone); an unknown field is refused rather
+than dropped. A text that is not in the stored form (Unicode NFC, "\\n" line ends) is
+normalised, its units' offsets moving with it. `parse(export(articles))` gives back
+the same records, and exporting them again gives the same bytes. The importer raises
+`FormatError` for the first problem, naming the line; it never returns part of a file.
+"""
+
+import datetime
+import json
+from collections.abc import Iterable, Iterator
+
+from annotate.formats.errors import FormatError, decode_utf8, normalise_article, quote, relation_problem, spans_problem
+from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
+
+EXTENSION = ".jsonl"
+CONTENT_TYPE = "application/jsonl; charset=utf-8"
+LAYER_STATUSES = ("not_started", "in_progress", "finished")
+DOCUMENT_STANCES = ("", "For", "Against", "Neutral")
+
+ARTICLE_FIELDS = ("id", "title", "author", "outlet", "url", "published", "metadata", "text", "layers")
+LAYER_FIELDS = ("owner", "status", "document_stance", "units", "relations")
+UNIT_FIELDS = ("id", "label", "spans", "text", "attributes", "note")
+RELATION_FIELDS = ("id", "type", "source", "target")
+
+
+def article_json(article: ArticleRecord) -> dict:
+    """The JSON object of one line, keys in the fixed order."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "author": article.author,
+        "outlet": article.outlet,
+        "url": article.url,
+        "published": article.published,
+        "metadata": article.metadata,
+        "text": article.text,
+        "layers": [
+            {
+                "owner": layer.owner,
+                "status": layer.status,
+                "document_stance": layer.document_stance,
+                "units": [
+                    {
+                        "id": unit.id,
+                        "label": unit.label,
+                        "spans": [[span.start, span.end] for span in unit.spans],
+                        "text": [article.text[span.start : span.end] for span in unit.spans],
+                        "attributes": unit.attributes,
+                        "note": unit.note,
+                    }
+                    for unit in layer.units
+                ],
+                "relations": [
+                    {"id": relation.id, "type": relation.type, "source": relation.source, "target": relation.target}
+                    for relation in layer.relations
+                ],
+            }
+            for layer in article.layers
+        ],
+    }
+
+
+def export(articles: Iterable[ArticleRecord]) -> Iterator[str]:
+    """Yield one line ("…\\n") per article; reads `articles` lazily, one at a time."""
+    for article in articles:
+        yield json.dumps(article_json(article), ensure_ascii=False) + "\n"
+
+
+def parse(content: bytes | str, *, file_name: str) -> list[ArticleRecord]:
+    """Read a JSON Lines file into article records, checking every field.
+
+    Blank lines are skipped. Raises `FormatError` naming the file and line for bytes
+    that are not UTF-8, a line that is not JSON, a missing, unknown or mistyped field,
+    a span outside the text, a quoted text that does not match its offsets, a repeated
+    id, or a relation whose source or target is not a unit of its layer.
+    """
+    text = decode_utf8(content, file_name=file_name)
+    # A byte-order mark written by an editor is never part of the first article.
+    text = text.removeprefix("\ufeff")
+    articles = []
+    # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which
+    # JSON allows unescaped inside strings (and json.dumps writes so).
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            problem = f"not valid JSON ({error.msg} at column {error.colno})"
+            raise FormatError(problem, file_name=file_name, line=number) from None
+        try:
+            articles.append(_article(data))
+        except _Invalid as problem:
+            raise FormatError(str(problem), file_name=file_name, line=number) from None
+    return articles
+
+
+class _Invalid(Exception):
+    """A problem inside one line; `parse` adds the file name and line number."""
+
+
+_TYPE_NAMES = {str: "a string", int: "a whole number", list: "a list", dict: "an object"}
+
+
+def _object(data: object, where: str, fields: tuple[str, ...]) -> dict:
+    if not isinstance(data, dict):
+        raise _Invalid(f"{where} must be a JSON object")
+    # Unknown fields are refused rather than dropped: this format promises to lose nothing.
+    for key in data:
+        if key not in fields:
+            raise _Invalid(f"{where}: unknown field “{key}”")
+    return data
+
+
+def _field(
+    data: dict, key: str, kind: type, where: str, *, required: bool = False, default: object = None, empty: bool = True
+):
+    """`data[key]`, which must be of type `kind` (and not "" unless `empty`). A missing
+    optional field is `default`, or else the empty value of `kind`."""
+    if key not in data:
+        if required:
+            raise _Invalid(f"{where}: missing field “{key}”")
+        return kind() if default is None else default
+    value = data[key]
+    # bool is a subclass of int, but true is not an offset.
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise _Invalid(f"{where}: “{key}” must be {_TYPE_NAMES[kind]}")
+    if not empty and value == "":
+        raise _Invalid(f"{where}: “{key}” must not be empty")
+    return value
+
+
+def _article(data: object) -> ArticleRecord:
+    data = _object(data, "the line", ARTICLE_FIELDS)
+    where = "article"
+    published = _field(data, "published", str, where)
+    if published:
+        try:
+            datetime.date.fromisoformat(published)
+        except ValueError:
+            raise _Invalid(f"{where}: “published” must be a date like 2024-05-01, not {quote(published)}") from None
+    text = _field(data, "text", str, where, required=True, empty=False)
+    layers = [_layer(layer, text) for layer in _field(data, "layers", list, where)]
+    if repeated := _first_repeat(layer.owner for layer in layers):
+        raise _Invalid(f"two layers belong to {repeated}")
+    article = ArticleRecord(
+        id=_field(data, "id", str, where),
+        title=_field(data, "title", str, where, required=True),
+        author=_field(data, "author", str, where),
+        outlet=_field(data, "outlet", str, where),
+        url=_field(data, "url", str, where),
+        published=published,
+        metadata=_field(data, "metadata", dict, where),
+        text=text,
+        layers=layers,
+    )
+    try:
+        return normalise_article(article)
+    except ValueError as error:
+        raise _Invalid(str(error)) from None
+
+
+def _layer(data: object, text: str) -> LayerRecord:
+    data = _object(data, "a layer", LAYER_FIELDS)
+    owner = _field(data, "owner", str, "a layer", required=True, empty=False)
+    where = f"layer {owner}"
+    status = _field(data, "status", str, where, default="not_started")
+    if status not in LAYER_STATUSES:
+        raise _Invalid(f"{where}: “status” must be one of {', '.join(LAYER_STATUSES)}, not {quote(status)}")
+    document_stance = _field(data, "document_stance", str, where)
+    if document_stance not in DOCUMENT_STANCES:
+        allowed = ", ".join(DOCUMENT_STANCES[1:])
+        raise _Invalid(f"{where}: “document_stance” must be empty or one of {allowed}, not {quote(document_stance)}")
+    units = [_unit(unit, text, where) for unit in _field(data, "units", list, where)]
+    if repeated := _first_repeat(unit.id for unit in units):
+        raise _Invalid(f"{where}: two units have the id {repeated}")
+    unit_ids = {unit.id for unit in units}
+    linked: set[tuple[str, str]] = set()
+    relations = [_relation(relation, where, unit_ids, linked) for relation in _field(data, "relations", list, where)]
+    if repeated := _first_repeat(relation.id for relation in relations):
+        raise _Invalid(f"{where}: two relations have the id {repeated}")
+    return LayerRecord(owner=owner, status=status, document_stance=document_stance, units=units, relations=relations)
+
+
+def _unit(data: object, text: str, layer_where: str) -> UnitRecord:
+    data = _object(data, f"{layer_where}: a unit", UNIT_FIELDS)
+    unit_id = _field(data, "id", str, f"{layer_where}: a unit", required=True, empty=False)
+    where = f"{layer_where}, unit {unit_id}"
+    spans = _field(data, "spans", list, where, required=True)
+    quoted = _field(data, "text", list, where, required=True)
+    for number, span in enumerate(spans, start=1):
+        if not (isinstance(span, list) and len(span) == 2 and all(_is_offset(offset) for offset in span)):
+            raise _Invalid(f"{where}: span {number} must be a pair of whole numbers [start, end]")
+    if problem := spans_problem(text, [tuple(span) for span in spans]):
+        raise _Invalid(f"{where}: {problem}")
+    if len(quoted) != len(spans) or not all(isinstance(span_text, str) for span_text in quoted):
+        raise _Invalid(f"{where}: “text” must be a list of one quoted text (a string) per span")
+    for (start, end), span_text in zip(spans, quoted, strict=True):
+        if span_text != text[start:end]:
+            raise _Invalid(
+                f"{where}: the quoted text {quote(span_text)} does not match the text at "
+                f"{start}–{end} ({quote(text[start:end])})"
+            )
+    attributes = _field(data, "attributes", dict, where)
+    for name, value in attributes.items():
+        if not isinstance(value, str):
+            raise _Invalid(f"{where}: attribute “{name}” must have a string value")
+    return UnitRecord(
+        id=unit_id,
+        label=_field(data, "label", str, where, required=True, empty=False),
+        spans=[SpanRecord(start, end) for start, end in spans],
+        attributes=attributes,
+        note=_field(data, "note", str, where),
+    )
+
+
+def _relation(data: object, layer_where: str, unit_ids: set[str], linked: set[tuple[str, str]]) -> RelationRecord:
+    data = _object(data, f"{layer_where}: a relation", RELATION_FIELDS)
+    relation_id = _field(data, "id", str, f"{layer_where}: a relation", required=True, empty=False)
+    where = f"{layer_where}, relation {relation_id}"
+    relation = RelationRecord(
+        id=relation_id,
+        type=_field(data, "type", str, where, required=True, empty=False),
+        source=_field(data, "source", str, where, required=True, empty=False),
+        target=_field(data, "target", str, where, required=True, empty=False),
+    )
+    if problem := relation_problem(relation.source, relation.target, unit_ids=unit_ids, linked=linked):
+        raise _Invalid(f"{where}: {problem}")
+    return relation
+
+
+def _is_offset(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _first_repeat(values: Iterable[str]) -> str | None:
+    seen = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None

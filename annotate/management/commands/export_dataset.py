@@ -1,0 +1,57 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from annotate import datasets
+from annotate.formats import brat, registry
+from annotate.models import Project
+
+
+class Command(BaseCommand):
+    help = "Export a project's articles and layers in one of the dataset formats (streamed)."
+
+    def add_arguments(self, parser):
+        exporting = [name for name, format in registry.FORMATS.items() if format.exports]
+        parser.add_argument("--project", required=True, help="The project's slug.")
+        parser.add_argument("--format", required=True, choices=exporting)
+        parser.add_argument(
+            "--layers", default="all", help='"all" (default), "annotators", "gold", or one annotator\'s username.'
+        )
+        parser.add_argument("--finished-only", action="store_true", help="Only layers marked finished.")
+        parser.add_argument("--stance", action="store_true", help="CoNLL: stance on claims (B-Claim:For).")
+        parser.add_argument("--relations", action="store_true", help="CoNLL: relation distance (B-Premise:-1:Support).")
+        parser.add_argument(
+            "--output",
+            "-o",
+            default="-",
+            help='A file, "-" for standard output (default), or for brat a directory (ending in "/") to write '
+            "the .txt/.ann files into instead of a zip.",
+        )
+
+    def handle(self, *args, project, format, layers, finished_only, stance, relations, output, **options):
+        project_obj = Project.objects.filter(slug=project).first()
+        if project_obj is None:
+            raise CommandError(f"No project with the slug “{project}”.")
+        known = {"all", "annotators", "gold", *project_obj.memberships.values_list("user__username", flat=True)}
+        if layers not in known:
+            raise CommandError(f"--layers must be all, annotators, gold or an annotator's username, not “{layers}”.")
+        choice = datasets.LayerChoice(layers, finished_only=finished_only)
+        wanted = {"stance": stance, "relations": relations}
+        format_options = {name: wanted[name] for name in registry.get(format).options}
+        if format == "brat" and output.endswith("/"):
+            records = datasets.article_records(project_obj, choice=choice)
+            brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output)
+            self.stderr.write(f"Wrote brat files into {output}")
+            return
+        chunks = datasets.export_chunks(project_obj, format_name=format, choice=choice, **format_options)
+        binary = registry.get(format).binary
+        if output == "-":
+            stream = sys.stdout.buffer if binary else self.stdout
+            for chunk in chunks:
+                stream.write(chunk) if binary else stream.write(chunk, ending="")
+            return
+        with Path(output).open("wb" if binary else "w", encoding=None if binary else "utf-8", newline="") as file:
+            for chunk in chunks:
+                file.write(chunk)
+        self.stderr.write(f"Wrote {output}")

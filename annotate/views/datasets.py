@@ -1,0 +1,70 @@
+"""Export and import pages: the same functions the management commands call."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from annotate import access, datasets
+from annotate.formats import registry
+from annotate.formats.errors import FormatError
+from annotate.forms import ExportForm, ImportForm
+from annotate.views import render_partial
+
+
+@require_GET
+@login_required
+def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The export form; with `download`, the export itself, streamed as it is written."""
+    membership = access.membership_or_404(request.user, slug, roles=access.CURATORS)
+    project = membership.project
+    form = ExportForm(request.GET if "download" in request.GET else None, project=project)
+    if form.is_valid():
+        data = form.cleaned_data
+        choice = datasets.LayerChoice(data["layers"], finished_only=data["finished_only"])
+        chunks = datasets.export_chunks(project, format_name=data["format"], choice=choice, **form.options())
+        format = registry.get(data["format"])
+        response = StreamingHttpResponse(chunks, content_type=format.content_type)
+        file_name = datasets.export_file_name(project, data["format"])
+        response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+        return response
+    context = {"membership": membership, "project": project, "form": form, "formats": registry.FORMATS.values()}
+    return render(request, "annotate/dataset_export.html", context, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload files; "Preview" shows what would be created and what is wrong, "Import"
+    writes it (all or nothing)."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    project = membership.project
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"membership": membership, "project": project, "form": form}
+    if request.method == "POST" and form.is_valid():
+        records, problems = [], []
+        for upload in form.cleaned_data["files"]:
+            try:
+                records += datasets.parse_upload(upload.read(), file_name=upload.name)
+            except FormatError as error:
+                problems.append(str(error))
+        dry_run = request.POST.get("action") != "import" or bool(problems)
+        report = datasets.import_records(project=project, records=records, user=request.user, dry_run=dry_run)
+        report.problems[:0] = problems
+        if report.written:
+            counts = report.counts
+            messages.success(
+                request,
+                f"Imported {counts['articles']} new article(s), {counts['units']} unit(s) and "
+                f"{counts['relations']} relation(s).",
+            )
+            url = reverse("annotate:article_list", args=[project.slug])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        context["report"] = report
+        status = 422 if report.problems else 200
+        return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
+    status = 422 if form.errors else 200
+    return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)

@@ -1,0 +1,68 @@
+"""CSV: one row per unit, quoted by the csv module, readable back with csv.reader."""
+
+import csv
+import io
+
+import pytest
+
+from annotate.formats import csv_rows
+from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord
+from tests.formats.samples import sample_article
+
+TITLE = "Cities & cars: a “modest” proposal"
+
+
+def read(chunks) -> list[list[str]]:
+    return list(csv.reader(io.StringIO("".join(chunks), newline="")))
+
+
+def test_one_row_per_unit_after_a_header():
+    assert read(csv_rows.export([sample_article()])) == [
+        ["article_id", "article_title", "layer", "unit_id", "label", "start", "end", "text", "stance", "relations"],
+        ["17", TITLE, "gold", "T1", "MajorClaim", "0", "22", "Cities should ban cars", "", ""],
+        ["17", TITLE, "gold", "T2", "Claim", "127", "164", "footfall rises where streets are calm", "Against", ""],
+        ["17", TITLE, "gold", "T3", "Premise", "27", "90",
+         "Traffic kills thousands every year … most trips are short 👍🏽", "", "supports:T1"],
+        ["17", TITLE, "gold", "T4", "Premise", "82", "121", "short 👍🏽.\nCritics say shops will suffer", "",
+         "attacks:T2"],
+        ["17", TITLE, "ann", "u7", "Claim", "166", "178", "Man\u0304a agrees", "For", ""],
+        ["17", TITLE, "ann", "u9", "Premise", "23", "24", "🙂", "", "supports:u7"],
+    ]  # fmt: skip
+
+
+def test_several_outgoing_relations_are_listed_in_one_cell():
+    article = sample_article()
+    gold = article.layers[0]
+    gold.relations.append(RelationRecord("R3", "supports", "T3", "T2"))
+
+    rows = read(csv_rows.export([article]))
+
+    assert [row[9] for row in rows[1:5]] == ["", "", "supports:T1; supports:T2", "attacks:T2"]
+
+
+def test_rows_end_with_crlf_and_a_line_break_inside_a_text_stays_in_its_quoted_field():
+    output = "".join(csv_rows.export([sample_article()]))
+
+    assert output.count("\r\n") == 7
+    assert '"short 👍🏽.\nCritics say shops will suffer"' in output
+
+
+def test_no_articles_give_the_header_alone():
+    assert list(csv_rows.export([])) == [
+        "article_id,article_title,layer,unit_id,label,start,end,text,stance,relations\r\n"
+    ]
+
+
+def test_export_yields_a_chunk_per_layer_and_reads_articles_one_at_a_time():
+    def one_then_broken():
+        yield ArticleRecord(title="Empty", text="x", layers=[LayerRecord("gold")])
+        yield sample_article()
+        raise RuntimeError("the database went away")
+
+    chunks = csv_rows.export(one_then_broken())
+
+    assert read([next(chunks)]) == [csv_rows.HEADER]
+    assert [row[2] for row in read([next(chunks)])] == ["gold"] * 4
+    assert [row[2] for row in read([next(chunks)])] == ["ann"] * 2
+    with pytest.raises(RuntimeError):
+        next(chunks)
