@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 
 from annotate import changes, projects
 from annotate.formats import registry
+from annotate.formats.errors import check_scheme
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
     ArticleRecord,
@@ -30,7 +31,7 @@ from annotate.formats.records import (
     SpanRecord,
     UnitRecord,
 )
-from annotate.models import ArgumentUnit, Article, Layer, Project, Relation, Span, text_hash
+from annotate.models import ArgumentUnit, Article, Label, Layer, Project, Relation, RelationType, Span, text_hash
 from annotate.units import AnnotationError, validate_attributes, validate_spans
 
 GOLD = "gold"
@@ -162,6 +163,10 @@ class ImportReport:
     plans: list[ArticlePlan] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     written: bool = False
+    # With unknown="skip": what was left out; with unknown="add": what the scheme gains.
+    skipped: list[str] = field(default_factory=list)
+    new_labels: list[str] = field(default_factory=list)
+    new_relation_types: list[str] = field(default_factory=list)
 
     @property
     def new_articles(self) -> list[ArticlePlan]:
@@ -182,18 +187,27 @@ class ImportReport:
         }
 
 
-def import_records(*, project: Project, records: Iterable[ArticleRecord], user, dry_run: bool = False) -> ImportReport:
+def import_records(
+    *, project: Project, records: Iterable[ArticleRecord], user, dry_run: bool = False, unknown: str = "fail"
+) -> ImportReport:
     """Check `records` against the project and, unless `dry_run` or something is wrong,
     write them: new articles, and their layers with units and relations.
 
     An article whose text is already in the project is not stored again; its layers are
     added only where that layer is still empty. A layer's owner must be an annotator of
-    the project (or "gold"); labels, relation types and attribute values must be in the
-    project's scheme. Offsets are carried over exactly when the text is normalised.
+    the project (or "gold"). Labels, relation types and attribute values the scheme
+    lacks are problems (`unknown="fail"`), are left out (`"skip"`), or are added to the
+    scheme (`"add"`). Offsets are carried over exactly when the text is normalised.
     """
     report = ImportReport()
     scheme = {label.name: label for label in project.labels.all()}
     kinds = {kind.name: kind for kind in project.relation_types.all()}
+    if unknown != "fail":
+        check = check_scheme(list(records), scheme=scheme_record(project), unknown=unknown, file_name="import")
+        records, report.skipped = check.articles, check.skipped
+        pending = _plan_additions(project, check.additions, scheme, kinds, report)
+    else:
+        pending = []
     annotators = {m.user.username: m.user for m in project.memberships.annotators().select_related("user")}
     seen: set[str] = set()
     for number, record in enumerate(records, start=1):
@@ -217,10 +231,54 @@ def import_records(*, project: Project, records: Iterable[ArticleRecord], user, 
     if dry_run or report.problems:
         return report
     with transaction.atomic():
+        _save_additions(project, pending, user)
         for plan in report.plans:
             _write(project, plan, scheme, kinds, annotators, user)
     report.written = True
     return report
+
+
+def _plan_additions(project, additions: SchemeRecord, scheme: dict, kinds: dict, report: ImportReport) -> list:
+    """Put what the scheme gains into `scheme` and `kinds`; return the entries to save
+    when the import is written (new ones, and labels with new attribute values)."""
+    pending = []
+    free = _free_keys(project.labels.values_list("key", flat=True))
+    for addition in additions.labels:
+        if addition.name in scheme:
+            label = scheme[addition.name]
+            for name, values in addition.attributes.items():
+                label.attributes[name] = [*label.attributes.get(name, []), *values]
+        else:
+            label = scheme[addition.name] = Label(
+                project=project, name=addition.name, key=next(free), attributes=addition.attributes, order=len(scheme)
+            )
+            report.new_labels.append(addition.name)
+        pending.append(label)
+    free = _free_keys(project.relation_types.values_list("key", flat=True))
+    for name in additions.relation_types:
+        kinds[name] = RelationType(project=project, name=name, key=next(free), order=len(kinds))
+        report.new_relation_types.append(name)
+        pending.append(kinds[name])
+    return pending
+
+
+def _free_keys(taken: Iterable[str]) -> Iterator[str]:
+    """Keyboard keys for new scheme entries: letters the workspace does not use itself
+    (e and l are its commands)."""
+    taken = set(taken)
+    yield from (key for key in "abcdfghijkmnopqrstuvwxyz" if key not in taken)
+    raise AnnotationError("The scheme has no free keyboard key left for another entry.")
+
+
+def _save_additions(project: Project, pending: list, user) -> None:
+    for entry in pending:
+        kind = entry._meta.model_name
+        before = None if entry.pk is None else {"attributes": type(entry).objects.get(pk=entry.pk).attributes}
+        entry.save()
+        after = {"name": entry.name, "key": entry.key, "attributes": getattr(entry, "attributes", None)}
+        changes.record(
+            project=project, user=user, action=f"{kind}.save", target=f"{kind}:{entry.pk}", before=before, after=after
+        )
 
 
 def _check_layer(layer, raw_text, text, scheme, kinds, annotators, existing) -> list[str]:
@@ -318,19 +376,35 @@ def scheme_record(project: Project) -> SchemeRecord:
     )
 
 
-def export_chunks(project: Project, *, format_name: str, choice: LayerChoice, **options: bool) -> Iterator[str | bytes]:
+def export_chunks(
+    project: Project, *, format_name: str, choice: LayerChoice, progress=None, **options: bool
+) -> Iterator[str | bytes]:
     """The whole export of `project` in format `format_name`, chunk by chunk, as the
-    download and the `export_dataset` command write it."""
+    download and the `export_dataset` command write it. `progress(record)` is called
+    for each article as it is read."""
     format = registry.get(format_name)
     scheme = scheme_record(project) if format.needs_scheme else None
-    return registry.exporter(format_name)(article_records(project, choice=choice), scheme=scheme, **options)
+    records = article_records(project, choice=choice)
+    if progress is not None:
+        records = _reporting(records, progress)
+    return registry.exporter(format_name)(records, scheme=scheme, **options)
+
+
+def _reporting(records: Iterator[ArticleRecord], progress) -> Iterator[ArticleRecord]:
+    for record in records:
+        progress(record)
+        yield record
 
 
 def export_file_name(project: Project, format_name: str) -> str:
     return f"{project.slug}-{format_name}{registry.get(format_name).extension}"
 
 
-def parse_upload(content: bytes, *, file_name: str) -> list[ArticleRecord]:
+def parse_upload(content: bytes, *, file_name: str, owner: str = "") -> list[ArticleRecord]:
     """The records of one uploaded file, its format chosen by its extension;
-    `FormatError` for a file no format reads or one with a problem."""
-    return registry.for_file(file_name).parse(content, file_name=file_name)
+    `FormatError` for a file no format reads or one with a problem. `owner` names the
+    layers of a brat zip (otherwise each folder names its annotator)."""
+    format = registry.for_file(file_name)
+    if format.name == "brat" and owner:
+        return format.parse(content, file_name=file_name, owner=owner)
+    return format.parse(content, file_name=file_name)

@@ -225,19 +225,52 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input, each checked as a FileField checks one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
 class ImportForm(forms.Form):
     MAX_BYTES = 50 * 1024 * 1024
 
-    files = forms.FileField(
-        widget=MultipleFileInput(),
+    files = MultipleFileField(
         label="Files",
         help_text="Plain text or Markdown (.txt, .md), web pages (.html), JSON Lines (.jsonl) or a brat zip (.zip).",
     )
 
+    unknown = forms.ChoiceField(
+        label="Labels, relation types or attribute values the scheme lacks",
+        choices=[
+            ("fail", "are problems: import nothing"),
+            ("skip", "are left out"),
+            ("add", "are added to the scheme"),
+        ],
+        initial="fail",
+    )
+    owner = forms.ChoiceField(
+        label="Layers in brat files belong to",
+        required=False,
+        help_text="brat files name no annotator: by default each folder is taken as an annotator's username.",
+    )
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        annotators = project.memberships.annotators().select_related("user").order_by("user__username")
+        self.fields["owner"].choices = [
+            ("", "the folder's name"),
+            ("gold", "gold"),
+            *[(m.user.username, m.user.username) for m in annotators],
+        ]
+
     def clean_files(self):
-        files = self.files.getlist("files")
-        if not files:
-            raise forms.ValidationError("Choose at least one file.")
+        files = self.cleaned_data["files"]
         for upload in files:
             if upload.size > self.MAX_BYTES:
                 raise forms.ValidationError(f"{upload.name} is larger than 50 MB.")

@@ -167,10 +167,23 @@ SHORT = [
     "The trial ended in May.",
 ]
 # The closing sentence: "the council should act." with any of these phrases in it, in
-# this order, stays grammatical; some choice of them gives every length the article
-# needs to end on exactly TEXT_LENGTH characters.
-CLOSING = ["Above all, ", "the council should", " now", " act", " quickly", " and boldly", " on traffic"]
-CLOSING_TAIL = [" in the centre", " this year", ", before the next election", ", whatever the shops say"]
+# this order, stays grammatical; some choice of them gives every length from 31 to 109
+# characters, so the article can end on exactly TEXT_LENGTH characters.
+CLOSING = [
+    "so, ",
+    "above all, ",
+    "the council should",
+    " now",
+    " act",
+    " here",
+    " quickly",
+    " and boldly",
+    " on traffic",
+    " in the centre",
+    " this year",
+    ", before the next election",
+    ", whatever the shops say",
+]
 CLOSING_REQUIRED = {"the council should", " act"}
 
 
@@ -184,14 +197,18 @@ def sentence(rng: random.Random) -> str:
 
 
 def closing_sentence(length: int) -> str:
-    """A sentence of exactly `length` characters (from 24 to 100 or so)."""
-    phrases = CLOSING + CLOSING_TAIL
-    for mask in range(2 ** len(phrases)):
-        chosen = [p for i, p in enumerate(phrases) if mask >> i & 1 or p in CLOSING_REQUIRED]
-        text = "".join(chosen).strip() + "."
+    """A sentence of exactly `length` characters (31 to 109), with as few of the
+    optional phrases as will do."""
+    optional = [i for i, phrase in enumerate(CLOSING) if phrase not in CLOSING_REQUIRED]
+    choices = []
+    for mask in range(2 ** len(optional)):
+        picked = {optional[bit] for bit in range(len(optional)) if mask >> bit & 1}
+        text = "".join(p for i, p in enumerate(CLOSING) if i in picked or p in CLOSING_REQUIRED).strip() + "."
         if len(text) == length:
-            return text[0].upper() + text[1:]
-    raise AssertionError(f"no closing sentence of {length} characters")
+            choices.append((0 in picked, len(picked), text))
+    require(bool(choices), f"no closing sentence of {length} characters")
+    text = min(choices)[2]
+    return text[0].upper() + text[1:]
 
 
 def make_text(rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
@@ -207,14 +224,24 @@ def make_text(rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
             break
         paragraphs.append(paragraph)
         size += added
-    # The last paragraph: short sentences while they leave room for a closing sentence
-    # of 40 to 70 characters, then the closing sentence that ends the text exactly.
+    # The last paragraph: sentences while they leave room for a closing sentence of 40
+    # characters or more, then the closing sentence that ends the text exactly.
     last: list[str] = []
     room = TEXT_LENGTH - size - 2
-    while fitting := [s for s in SHORT if room - len(s) - 1 >= 41]:
-        last.append(rng.choice(fitting))
-        room -= len(last[-1]) + 1
-    last.append(closing_sentence(room - (1 if last else 0)))
+
+    def fits(item: str) -> bool:
+        return item not in last and room - (len(item) + bool(last)) - 1 >= 40
+
+    while True:
+        item = sentence(rng)
+        if not fits(item):
+            shorter = [short for short in SHORT if fits(short)]
+            if not shorter:
+                break
+            item = rng.choice(shorter)
+        room -= len(item) + bool(last)  # a space before every sentence but the first
+        last.append(item)
+    last.append(closing_sentence(room - bool(last)))
     paragraphs.append(last)
     text, spans = "", []
     for number, paragraph in enumerate(paragraphs):

@@ -42,17 +42,24 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     writes it (all or nothing)."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
     project = membership.project
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, project=project)
     context = {"membership": membership, "project": project, "form": form}
     if request.method == "POST" and form.is_valid():
         records, problems = [], []
         for upload in form.cleaned_data["files"]:
             try:
-                records += datasets.parse_upload(upload.read(), file_name=upload.name)
+                owner = form.cleaned_data["owner"]
+                records += datasets.parse_upload(upload.read(), file_name=upload.name, owner=owner)
             except FormatError as error:
                 problems.append(str(error))
         dry_run = request.POST.get("action") != "import" or bool(problems)
-        report = datasets.import_records(project=project, records=records, user=request.user, dry_run=dry_run)
+        report = datasets.import_records(
+            project=project,
+            records=records,
+            user=request.user,
+            dry_run=dry_run,
+            unknown=form.cleaned_data["unknown"],
+        )
         report.problems[:0] = problems
         if report.written:
             counts = report.counts

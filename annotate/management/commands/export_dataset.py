@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotate import datasets
 from annotate.formats import brat, registry
+from annotate.management.commands._progress import Progress
 from annotate.models import Project
 
 
@@ -40,18 +41,27 @@ class Command(BaseCommand):
         wanted = {"stance": stance, "relations": relations}
         format_options = {name: wanted[name] for name in registry.get(format).options}
         if format == "brat" and output.endswith("/"):
-            records = datasets.article_records(project_obj, choice=choice)
+            records = list(datasets.article_records(project_obj, choice=choice))
             brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output)
-            self.stderr.write(f"Wrote brat files into {output}")
+            self.stderr.write(f"Exported {len(records)} articles (brat) into {output}.")
             return
-        chunks = datasets.export_chunks(project_obj, format_name=format, choice=choice, **format_options)
+        progress = Progress("Articles", project_obj.articles.count())
+        chunks = datasets.export_chunks(
+            project_obj, format_name=format, choice=choice, progress=progress.step, **format_options
+        )
         binary = registry.get(format).binary
+        written = 0
         if output == "-":
-            stream = sys.stdout.buffer if binary else self.stdout
+            stream = sys.stdout.buffer if binary else sys.stdout
             for chunk in chunks:
-                stream.write(chunk) if binary else stream.write(chunk, ending="")
-            return
-        with Path(output).open("wb" if binary else "w", encoding=None if binary else "utf-8", newline="") as file:
-            for chunk in chunks:
-                file.write(chunk)
-        self.stderr.write(f"Wrote {output}")
+                written += len(chunk)
+                stream.write(chunk)
+            stream.flush()
+        else:
+            with Path(output).open("wb" if binary else "w", encoding=None if binary else "utf-8", newline="") as file:
+                for chunk in chunks:
+                    written += len(chunk)
+                    file.write(chunk)
+        progress.done()
+        where = "standard output" if output == "-" else output
+        self.stderr.write(f"Exported {progress.count} articles ({format}) to {where}.")

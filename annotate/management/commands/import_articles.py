@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from annotate import datasets
-from annotate.formats import brat
+from annotate.formats import brat, registry
 from annotate.formats.errors import FormatError
+from annotate.management.commands._progress import Progress
 from annotate.models import Project
 
 
@@ -17,26 +18,45 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="The project's slug.")
         parser.add_argument("paths", nargs="+", help="Files, or brat directories.")
+        parser.add_argument(
+            "--owner", default="", help='Whose layers brat files hold: "gold" or a username (default: the folder name).'
+        )
+        parser.add_argument(
+            "--format", choices=[n for n, f in registry.FORMATS.items() if f.imports], help="Default: by extension."
+        )
+        parser.add_argument(
+            "--unknown",
+            choices=["fail", "skip", "add"],
+            default="fail",
+            help="Labels, relation types or attribute values the scheme lacks: fail (default), skip, or add them.",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; write nothing.")
 
-    def handle(self, *args, project, paths, dry_run, **options):
+    def handle(self, *args, project, paths, dry_run, owner, unknown, **options):
         project_obj = Project.objects.filter(slug=project).first()
         if project_obj is None:
             raise CommandError(f"No project with the slug “{project}”.")
         records, problems = [], []
+        progress = Progress("Files", len(paths))
         for name in paths:
+            progress.step()
             path = Path(name)
             try:
                 if path.is_dir():
-                    records += brat.parse_directory(path)
+                    records += brat.parse_directory(path, owner=owner or None)
+                elif path.is_file() and options["format"]:
+                    parse = registry.importer(options["format"])
+                    extra = {"owner": owner} if options["format"] == "brat" and owner else {}
+                    records += parse(path.read_bytes(), file_name=path.name, **extra)
                 elif path.is_file():
-                    records += datasets.parse_upload(path.read_bytes(), file_name=path.name)
+                    records += datasets.parse_upload(path.read_bytes(), file_name=path.name, owner=owner)
                 else:
                     problems.append(f"{name}: no such file or directory.")
             except FormatError as error:
                 problems.append(str(error))
+        progress.done()
         report = datasets.import_records(
-            project=project_obj, records=records, user=None, dry_run=dry_run or bool(problems)
+            project=project_obj, records=records, user=None, dry_run=dry_run or bool(problems), unknown=unknown
         )
         problems += report.problems
         counts = ", ".join(f"{count} {name}" for name, count in report.counts.items())
