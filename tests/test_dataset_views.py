@@ -93,8 +93,8 @@ def upload(client, project, files, **data):
 def test_import_preview_shows_what_would_be_created_and_writes_nothing(client, manager, project):
     client.force_login(manager)
     files = [
-        SimpleUploadedFile("one.txt", "Ban cars now\nby Ann Author\n\nCities should ban cars.".encode()),
-        SimpleUploadedFile("two.md", "# Keep cars\n\nCars are fine.".encode()),
+        SimpleUploadedFile("one.txt", b"Ban cars now\nby Ann Author\n\nCities should ban cars."),
+        SimpleUploadedFile("two.md", b"# Keep cars\n\nCars are fine."),
     ]
 
     response = upload(client, project, files, action="preview", unknown="fail")
@@ -153,7 +153,8 @@ def native_line(text, label):
     record = {
         "id": "a1", "title": "T", "author": "", "outlet": "", "url": "", "published": "", "metadata": {}, "text": text,
         "layers": [{"owner": "ann_annotator", "status": "in_progress", "document_stance": "",
-                    "units": [{"id": "T1", "label": label, "spans": [[0, 6]], "text": [text[0:6]], "attributes": {}, "note": ""}],
+                    "units": [{"id": "T1", "label": label, "spans": [[0, 6]], "text": [text[0:6]],
+                               "attributes": {}, "note": ""}],
                     "relations": []}],
     }  # fmt: skip
     return (json.dumps(record, ensure_ascii=False) + "\n").encode()
