@@ -161,3 +161,32 @@ def test_linking_from_the_keyboard_alone(page, log_in, transactional_db):
 
     expect(page.locator(".relation-row")).to_contain_text("attacks")
     assert list(Relation.objects.values_list("source", "target", "type__name")) == [(premise.pk, claim.pk, "attacks")]
+
+
+def test_curator_downloads_a_csv_export(page, log_in, transactional_db, tmp_path):
+    load_seeds()
+    layer = Layer.objects.select_related("article__project").get(annotator__username="alice")
+    text = layer.article.text
+    quote = "Israel is now the undisputed regional power"
+    start = text.index(quote)
+    units.create_unit(
+        layer=layer,
+        label=layer.article.project.labels.get(name="MajorClaim"),
+        spans=[(start, start + len(quote))],
+        user=layer.annotator,
+    )
+    log_in("curator", DEMO_PASSWORD)
+    page.goto("/p/demo/")
+    page.get_by_role("link", name="Export").click()
+    page.get_by_label("Format:", exact=True).select_option(label="CSV, one row per unit")
+    page.get_by_label("Layers:", exact=True).select_option(label="Only alice")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+
+    path = tmp_path / "export.csv"
+    download.value.save_as(path)
+    assert download.value.suggested_filename == "demo-csv.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    assert f",alice,T1,MajorClaim,{start},{start + len(quote)},{quote}," in lines[1]
