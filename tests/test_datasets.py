@@ -63,7 +63,7 @@ def test_layer_choice_picks_the_layers(annotated, choice, owners):
     assert [layer.owner for layer in record.layers] == owners
 
 
-@pytest.mark.parametrize("n", [1, 25])
+@pytest.mark.parametrize("n", [1, 20])
 def test_export_runs_a_fixed_number_of_queries_per_batch(project, annotator, manager, django_assert_num_queries, n):
     label = project.labels.get(name="Claim")
     for _ in range(n):
