@@ -26,7 +26,12 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
     its edges. Idempotent: snapping a snapped span returns it unchanged. A selection
     of nothing but white space or punctuation is returned as it was.
     """
-    for token_start, token_end in tokenize(text):
+    # Tokens never cross white space, so only the stretch between the white space
+    # around the selection needs tokenising (not the whole article, on every key press).
+    low = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    high = min(position for position in (text.find(" ", end), text.find("\n", end), len(text)) if position != -1)
+    for token_start, token_end in tokenize(text[low:high]):
+        token_start, token_end = token_start + low, token_end + low
         if token_start < start < token_end:
             start = token_start
         if token_start < end < token_end:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -27,6 +26,15 @@ class UnitEntry:
     attributes: dict
     spans: list[tuple[int, int]]
     quote: str  # the unit's text; the fragments of a discontinuous unit joined by " … "
+
+    @property
+    def short_quote(self) -> str:
+        """The quote cut for the side panel (slicing: the template filter is slow at 300 rows)."""
+        return self.quote if len(self.quote) <= 140 else self.quote[:139] + "…"
+
+    @property
+    def tiny_quote(self) -> str:
+        return self.quote if len(self.quote) <= 50 else self.quote[:49] + "…"
 
     @property
     def start(self) -> int:
@@ -100,25 +108,33 @@ class Workspace:
         return structure.outline(units, links, **scheme)
 
 
-def load(layer: Layer) -> Workspace:
+def load(layer: Layer, *, text_only: bool = False) -> Workspace:
     """Everything the workspace shows of `layer` (whose article and project are loaded):
-    five queries, however many units it holds."""
+    five queries, however many units it holds. `text_only` loads only what the
+    highlighted text needs (labels, units, spans: three queries), for the answer to a
+    change. Rows come as plain values, not model instances: building 300 units and
+    their spans as objects costs more than all the queries together."""
     project = layer.article.project
     labels = list(Label.objects.filter(project=project))
-    relation_types = list(RelationType.objects.filter(project=project))
     label_by_id = {label.pk: label for label in labels}
     text = layer.article.text
-    rows = ArgumentUnit.objects.filter(layer=layer).prefetch_related(
-        Prefetch("spans", queryset=Span.objects.order_by("start"))
-    )
+    spans_by_unit: dict[int, list[tuple[int, int]]] = {}
+    for unit_id, start, end in (
+        Span.objects.filter(unit__layer=layer).order_by("start").values_list("unit_id", "start", "end")
+    ):
+        spans_by_unit.setdefault(unit_id, []).append((start, end))
     units = []
-    for unit in rows:
-        spans = [(span.start, span.end) for span in unit.spans.all()]
+    rows = ArgumentUnit.objects.filter(layer=layer).values_list("pk", "label_id", "attributes")
+    for pk, label_id, attributes in rows:
+        spans = spans_by_unit.get(pk, [])
         quote = " … ".join(text[start:end] for start, end in spans)
-        units.append(UnitEntry(unit.pk, 0, label_by_id[unit.label_id], unit.attributes, spans, quote))
+        units.append(UnitEntry(pk, 0, label_by_id[label_id], attributes, spans, quote))
     units.sort(key=lambda u: (u.spans[0], u.id))
     for number, unit in enumerate(units, start=1):
         unit.number = number
+    if text_only:
+        return Workspace(layer, labels, [], units, [])
+    relation_types = list(RelationType.objects.filter(project=project))
     unit_by_id = {unit.id: unit for unit in units}
     type_by_id = {kind.pk: kind for kind in relation_types}
     relations = [

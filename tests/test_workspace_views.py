@@ -430,7 +430,7 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
     long_layer.refresh_from_db(fields=["revision"])
     data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200

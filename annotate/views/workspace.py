@@ -37,14 +37,14 @@ def readable_layer(membership: Membership, pk: int) -> Layer:
     return get_object_or_404(layers, pk=pk)
 
 
-def page_context(membership: Membership, layer: Layer, **extra) -> dict:
+def page_context(membership: Membership, layer: Layer, *, text_only: bool = False, **extra) -> dict:
     return {
         "membership": membership,
         "project": membership.project,
         "layer": layer,
         "article": layer.article,
         "editable": access.can_edit(membership, layer),
-        "ws": workspace.load(layer),
+        "ws": workspace.load(layer, text_only=text_only),
         **extra,
     }
 
@@ -109,7 +109,7 @@ def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpRespons
             return message(request, str(error), status=422)
         except Http404 as error:
             return message(request, str(error), status=404)
-        response = render(request, f"{PAGE}#article-text", page_context(membership, layer))
+        response = render(request, f"{PAGE}#article-text", page_context(membership, layer, text_only=True))
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": unit_id}})
         return response
 
