@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from annotate import changes, highlight, structure
+from annotate import changes, highlight, panel, structure
 from annotate.models import ArgumentUnit, Label, Layer, Relation, RelationType, Span
 from annotate.units import AnnotationError
 
@@ -91,6 +91,12 @@ class Workspace:
             "stance_labels": {label.name for label in self.labels if "stance" in label.attributes},
         }
         return units, links, scheme
+
+    def unit_rows(self, *, editable: bool) -> SafeString:
+        return mark_safe(panel.unit_rows(self.units, editable=editable))  # noqa: S308 - escaped in panel
+
+    def relation_rows(self, *, editable: bool) -> SafeString:
+        return mark_safe(panel.relation_rows(self.relations, editable=editable))  # noqa: S308 - escaped in panel
 
     def explain(self, findings: list[structure.Finding]) -> list[tuple[str, list[UnitEntry]]]:
         """Each finding's message with the units it names, for the page to link to."""

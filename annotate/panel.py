@@ -1,0 +1,65 @@
+"""The rows of the workspace's side panel (units in text order, then relations) as HTML.
+
+Built in Python like the highlighted text: at 300 units a template loop costs several
+times the rest of the request (see docs/benchmarks.md). The markup is the panel's
+contract with static/annotate/workspace.js: rows carry `data-unit` / `data-label`,
+relation rows `data-relation` / `data-source` / `data-target`, and buttons
+`data-action`.
+"""
+
+from html import escape
+
+
+def unit_rows(units, *, editable: bool) -> str:
+    rows = []
+    for unit in units:
+        label = unit.label
+        spans = f' <span class="pill">{len(unit.spans)} spans</span>' if len(unit.spans) > 1 else ""
+        pick = (
+            f'<button type="button" class="unit-pick" data-unit="{unit.id}"><span class="swatch"></span>'
+            f'<span class="unit-label">{escape(label.name)}</span>{spans}'
+            f'<span class="quote">{escape(unit.short_quote)}</span></button>'
+        )
+        if editable:
+            chips = "".join(
+                f'<button type="button" class="chip{" on" if on else ""}" data-action="attribute" '
+                f'data-unit="{unit.id}" data-name="{escape(name)}" data-value="{"" if on else escape(value)}" '
+                f'aria-pressed="{"true" if on else "false"}" '
+                f'title="{"Remove" if on else "Set"} {escape(name)} {escape(value)}">{escape(value)}</button>'
+                for name, value, on in unit.choices
+            )
+            actions = (
+                f'<span class="unit-actions">{chips}<button type="button" class="link danger" '
+                f'data-action="delete-unit" data-unit="{unit.id}" aria-label="Delete unit {unit.number}">'
+                "Delete</button></span>"
+            )
+        else:
+            actions = "".join(
+                f'<span class="chip on">{escape(str(value))}</span>' for value in unit.attributes.values()
+            )
+        rows.append(
+            f'<li class="unit-row label-{label.pk}" data-unit="{unit.id}" data-label="{label.pk}">{pick}{actions}</li>'
+        )
+    return "".join(rows)
+
+
+def relation_rows(relations, *, editable: bool) -> str:
+    rows = []
+    for relation in relations:
+        source, target = relation.source, relation.target
+        delete = (
+            f'<button type="button" class="link danger" data-action="delete-relation" data-relation="{relation.id}" '
+            'aria-label="Delete relation">Delete</button>'
+            if editable
+            else ""
+        )
+        rows.append(
+            f'<li class="relation-row relation-type-{relation.type.pk}" data-relation="{relation.id}" '
+            f'data-source="{source.id}" data-target="{target.id}">'
+            f'<button type="button" class="unit-pick" data-unit="{source.id}">{escape(source.label.name)} '
+            f"“{escape(source.tiny_quote)}”</button>"
+            f'<span class="relation-name"><span class="swatch"></span>{escape(relation.type.name)}</span>'
+            f'<button type="button" class="unit-pick" data-unit="{target.id}">{escape(target.label.name)} '
+            f"“{escape(target.tiny_quote)}”</button>{delete}</li>"
+        )
+    return "".join(rows)
