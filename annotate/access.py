@@ -31,6 +31,16 @@ def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> M
     return membership
 
 
+def curator_or_404(user, slug: str) -> Membership:
+    """A curator's or manager's membership of project `slug`. Anyone else gets 404: the
+    curation pages (the review of annotators' disagreements) are not even confirmed to
+    annotators."""
+    membership = membership_or_404(user, slug)
+    if not membership.can_curate:
+        raise Http404("No such page.")
+    return membership
+
+
 def articles(membership: Membership) -> QuerySet[Article]:
     """The articles a member may open: curators and managers all of the project's,
     annotators those assigned to them."""

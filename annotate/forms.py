@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.models import User
+from django.core.validators import MaxValueValidator
 
 from annotate.formats import registry
 from annotate.models import Article, Label, Layer, Project, RelationType, Role
@@ -275,3 +276,24 @@ class ImportForm(forms.Form):
             if upload.size > self.MAX_BYTES:
                 raise forms.ValidationError(f"{upload.name} is larger than 50 MB.")
         return files
+
+
+class MajorityForm(forms.Form):
+    """How many of an article's annotators must agree for the review to adopt a unit."""
+
+    minimum = forms.IntegerField(label="Agreed by at least", min_value=1)
+
+    def __init__(self, *args, annotators: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["minimum"]
+        field.max_value = max(annotators, 1)
+        field.validators.append(MaxValueValidator(field.max_value))
+        field.widget.attrs["max"] = field.max_value
+        field.initial = annotators // 2 + 1
+
+
+class AgreementForm(forms.Form):
+    """Which layers the agreement page counts."""
+
+    include_in_progress = forms.BooleanField(label="Include layers in progress", required=False)
+    against_gold = forms.BooleanField(label="Measure each annotator against gold", required=False)

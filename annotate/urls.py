@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotate.views import articles, datasets, manage, projects, workspace
+from annotate.views import agreement, articles, datasets, manage, projects, review, workspace
 
 app_name = "annotate"
 
@@ -13,6 +13,10 @@ project_urls = [
     path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_create, name="article_create"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
+    path("articles/<int:pk>/review/", review.article_review, name="review"),
+    path("articles/<int:pk>/review/adopt/<int:unit_pk>/", review.review_adopt, name="review_adopt"),
+    path("articles/<int:pk>/review/majority/", review.review_majority, name="review_majority"),
+    path("articles/<int:pk>/review/finish/", review.review_finish, name="review_finish"),
     path("layers/<int:pk>/", workspace.layer_detail, name="layer_detail"),
     path("layers/<int:pk>/panel/", workspace.layer_panel, name="layer_panel"),
     path("layers/<int:pk>/outline/", workspace.layer_outline, name="layer_outline"),
@@ -28,6 +32,7 @@ project_urls = [
     path("layers/<int:pk>/finish/", workspace.layer_finish, name="layer_finish"),
     path("layers/<int:pk>/reopen/", workspace.layer_reopen, name="layer_reopen"),
     path("layers/<int:pk>/stance/", workspace.layer_stance, name="layer_stance"),
+    path("agreement/", agreement.agreement, name="agreement"),
     path("export/", datasets.dataset_export, name="dataset_export"),
     path("import/", datasets.dataset_import, name="dataset_import"),
     path("members/", manage.member_list, name="member_list"),

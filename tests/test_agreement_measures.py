@@ -10,6 +10,7 @@ import pytest
 
 from annotate.agreement import (
     PairwiseScores,
+    align_pairs,
     align_units,
     character_kappa,
     cohen_kappa,
@@ -524,3 +525,23 @@ def test_character_kappa_is_undefined_for_an_unused_label_or_an_empty_text():
 def test_character_kappa_rejects_spans_past_the_end_of_the_text():
     with pytest.raises(ValueError, match="past the text length"):
         character_kappa([("claim", (0, 11))], [], text_length=10)
+
+
+def test_align_pairs_gives_align_units_for_every_pair_under_each_criterion():
+    units = {
+        "ann": {1: ("Claim", (0, 10)), 2: ("Premise", (12, 20))},
+        "ben": {3: ("Claim", (0, 10)), 4: ("Premise", (13, 20))},
+        "cat": {5: ("Claim", (1, 10))},
+    }
+
+    found = align_pairs(units, criteria=("exact", "overlap"))
+
+    assert found == {
+        criterion: {
+            (a, b): align_units(units[a], units[b], criterion=criterion)
+            for a, b in [("ann", "ben"), ("ann", "cat"), ("ben", "cat")]
+        }
+        for criterion in ("exact", "overlap")
+    }
+    assert found["exact"][("ann", "ben")] == [(1, 3)]
+    assert found["overlap"][("ann", "ben")] == [(1, 3), (2, 4)]

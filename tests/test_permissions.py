@@ -12,6 +12,8 @@ from tests.factories import make_article
 
 PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
 MEMBERS_OK = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 404, "anonymous": 302}
+# Curation pages: annotators are not even told they exist.
+CURATORS_OK = {"manager": 200, "curator": 200, "annotator": 404, "outsider": 404, "anonymous": 302}
 MANAGERS_ONLY = {"manager": 200, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
 ANY_USER = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 200, "anonymous": 302}
 # A change to the annotator's layer with no form data: the annotator is answered with a
@@ -39,6 +41,16 @@ MATRIX = {
         lambda s: {"slug": s.slug, "pk": s.article.pk},
         {"manager": 200, "curator": 200, "annotator": 302, "outsider": 404, "anonymous": 302},
     ),
+    # Review and adjudication: curators and managers only; annotators never see it. An
+    # empty "Adopt majority" form is answered with its errors (422).
+    "review": ("get", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
+    "review_adopt": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk, "unit_pk": s.unit.pk}, CURATORS_OK),
+    "review_majority": (
+        "post",
+        lambda s: {"slug": s.slug, "pk": s.article.pk},
+        {**CURATORS_OK, "manager": 422, "curator": 422},
+    ),
+    "review_finish": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
     # The annotator's own layer: everyone in the project who may read it (curators,
     # managers) gets it; changes only by its annotator (curators edit gold, not this).
     "layer_detail": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
@@ -56,6 +68,11 @@ MATRIX = {
     "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
     "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
     "layer_stance": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "agreement": (
+        "get",
+        lambda s: {"slug": s.slug},
+        {"manager": 200, "curator": 200, "annotator": 403, "outsider": 404, "anonymous": 302},
+    ),
     "dataset_export": (
         "get",
         lambda s: {"slug": s.slug},

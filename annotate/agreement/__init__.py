@@ -13,13 +13,14 @@ Undefined results (empty input, no variation) are ``None``, never NaN or an exce
 from .coding import cohen_kappa, cohen_kappa_from_labels, fleiss_kappa, fleiss_kappa_per_label, krippendorff_alpha
 from .pairwise import PairwiseScores, pairwise_macro
 from .relations import relation_f1, relation_f1_macro
-from .spans import align_units, character_kappa, normalize_spans, span_f1, span_f1_macro
+from .spans import align_pairs, align_units, character_kappa, normalize_spans, span_f1, span_f1_macro
 from .unitizing import UnitizingAlpha, UnitizingScore, concatenate_continua, krippendorff_unitizing_alpha
 
 __all__ = [
     "PairwiseScores",
     "UnitizingAlpha",
     "UnitizingScore",
+    "align_pairs",
     "align_units",
     "character_kappa",
     "cohen_kappa",

@@ -17,6 +17,7 @@ Matching criteria between a unit a of one annotator and b of the other:
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Literal
@@ -166,6 +167,28 @@ def align_units(units_a: Units, units_b: Units, *, criterion: Criterion = "exact
     """
     table_a, table_b = _UnitTable(units_a), _UnitTable(units_b)
     return [(table_a.keys[i], table_b.keys[j]) for i, j in _align(table_a, table_b, criterion)]
+
+
+def align_pairs(
+    units_by_annotator: Mapping[Hashable, Units], *, criteria: Iterable[Criterion] = ("exact",)
+) -> dict[Criterion, dict[tuple[Hashable, Hashable], list[tuple[Hashable, Hashable]]]]:
+    """``align_units`` for every unordered pair of annotators under each criterion:
+    ``{criterion: {(annotator, annotator): [(id, id), ...]}}``, pairs keyed like ``pairwise_macro``.
+
+    Each annotator's units are laid out once, not once per pair and criterion, which is what
+    makes a project with several annotators and thousands of articles cheap to compare.
+    """
+    criteria = list(criteria)
+    for criterion in criteria:
+        _check_criterion(criterion)
+    tables = {annotator: _UnitTable(units) for annotator, units in units_by_annotator.items()}
+    return {
+        criterion: {
+            (a, b): [(tables[a].keys[i], tables[b].keys[j]) for i, j in _align(tables[a], tables[b], criterion)]
+            for a, b in itertools.combinations(tables, 2)
+        }
+        for criterion in criteria
+    }
 
 
 def _check_criterion(criterion: str) -> None:

@@ -1,0 +1,86 @@
+"""The curators' agreement page: the project's figures, per label, per annotator pair and per article."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annotate import access
+from annotate.forms import AgreementForm
+from annotate.project_agreement import ProjectAgreement, project_agreement
+
+ARTICLES_SHOWN = 50
+ARTICLES_CHARTED = 20
+# Krippendorff's rule of thumb: below .667 discard, .667-.8 tentative, above .8 reliable.
+TENTATIVE, RELIABLE = 0.667, 0.8
+
+
+@require_GET
+@login_required
+def agreement(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.membership_or_404(request.user, slug, roles=access.CURATORS)
+    form = AgreementForm(request.GET)
+    options = form.cleaned_data if form.is_valid() else {"include_in_progress": False, "against_gold": False}
+    report = project_agreement(membership.project, **options)
+    context = {
+        "membership": membership,
+        "project": membership.project,
+        "form": form,
+        "report": report,
+        "matrix": pair_matrix(report),
+        "label_chart": bar_chart([(row.label, row.alpha_u.alpha) for row in report.labels]),
+        "article_chart": bar_chart([(row.title, row.alpha_u) for row in report.articles[:ARTICLES_CHARTED]]),
+        "articles": report.articles[:ARTICLES_SHOWN],
+    }
+    return render(request, "annotate/agreement.html", context)
+
+
+def reliability(value: float | None) -> str:
+    """A CSS class for how far a value can be relied on."""
+    if value is None:
+        return "undefined"
+    return "reliable" if value >= RELIABLE else "tentative" if value >= TENTATIVE else "unreliable"
+
+
+def pair_matrix(report: ProjectAgreement) -> list[dict]:
+    """Rows of the annotator × annotator grid: span F1 (overlap) above the diagonal, alpha_U below."""
+    pairs = {pair.annotators: pair for pair in report.pairs}
+    rows = []
+    for i, one in enumerate(report.annotators):
+        cells = []
+        for j, other in enumerate(report.annotators):
+            pair = pairs.get((one, other)) or pairs.get((other, one))
+            value = None if pair is None else pair.span_f1_overlap if i < j else pair.alpha_u
+            cells.append({"diagonal": i == j, "value": value, "class": reliability(value), "pair": pair})
+        rows.append({"annotator": one, "cells": cells})
+    return rows
+
+
+def bar_chart(rows: list[tuple[str, float | None]], *, label_width: int = 220, bar_width: int = 360) -> dict:
+    """Geometry for a horizontal bar chart in SVG, one bar per value on a scale up to 1.
+
+    The scale starts at 0, or at -1 when a value is negative (values below -1 are drawn at
+    -1 but labelled with their true value); an undefined value gets no bar.
+    """
+    row_height = 24
+    low = -1.0 if any(value is not None and value < 0 for _, value in rows) else 0.0
+
+    def x(value: float) -> float:
+        return label_width + (max(value, low) - low) / (1.0 - low) * bar_width
+
+    bars = []
+    for index, (name, value) in enumerate(rows):
+        y = index * row_height
+        bar = {"name": name, "y": y + 4, "text_y": y + 16, "value": value, "class": reliability(value)}
+        if value is not None:
+            start, end = x(min(value, 0.0)), x(max(min(value, 1.0), 0.0))
+            bar |= {"x": round(start, 1), "width": round(max(end - start, 1.0), 1), "value_x": round(end + 6, 1)}
+        bars.append(bar)
+    return {
+        "bars": bars,
+        "width": label_width + bar_width + 60,
+        "height": max(len(rows), 1) * row_height + 4,
+        "zero_x": round(x(0.0), 1),
+        "label_width": label_width,
+        "bar_width": bar_width,
+    }

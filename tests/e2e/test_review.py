@@ -1,0 +1,81 @@
+"""Review and adopt in a real browser: a curator builds gold unit by unit and exports it."""
+
+import json
+
+from playwright.sync_api import expect
+
+from annotate import projects, relations, units
+from annotate.models import Layer
+from tests.factories import make_article, make_project, make_user
+
+CLAIM = "Critics say shops will suffer"
+PREMISE = "footfall rises where streets are calm"
+
+
+def mark(layer, label, quote):
+    start = layer.article.text.index(quote)
+    return units.create_unit(layer=layer, label=label, spans=[(start, start + len(quote))], user=layer.annotator)
+
+
+def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_relation(
+    page, log_in, transactional_db, tmp_path
+):
+    manager = make_user("mia_manager")
+    project = make_project(manager=manager, slug="opeds")
+    curator = make_user("cory_curator")
+    projects.set_member(project=project, user=curator, role="curator", by=manager)
+    ann, ben = make_user("ann_annotator"), make_user("ben_annotator")
+    for annotator in (ann, ben):
+        projects.set_member(project=project, user=annotator, role="annotator", by=manager)
+    article = make_article(project, title="Calm streets")
+    projects.assign(article=article, annotators=[ann, ben], by=manager)
+    claim_label, premise_label = project.labels.get(name="Claim"), project.labels.get(name="Premise")
+    ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+    claim, premise = mark(ann_layer, claim_label, CLAIM), mark(ann_layer, premise_label, PREMISE)
+    attacks = project.relation_types.get(name="attacks")
+    relations.create_relation(layer=ann_layer, type=attacks, source=premise, target=claim, user=ann)
+    mark(ben_layer, claim_label, CLAIM)
+
+    log_in("cory_curator", "secret-pass-1")
+    page.goto(f"/p/opeds/articles/{article.pk}/")
+    page.get_by_role("link", name="Review and adjudicate").click()
+    expect(page.get_by_role("heading", name="Review: Calm streets")).to_be_visible()
+    ann_units = page.get_by_role("list", name="Units of ann_annotator")
+    expect(ann_units.get_by_role("listitem").filter(has_text=CLAIM)).to_contain_text("agreed by all")
+    expect(ann_units.get_by_role("listitem").filter(has_text=PREMISE)).to_contain_text("only here")
+    expect(page.get_by_role("list", name="Relations of ann_annotator")).to_contain_text("units differ")
+
+    page.get_by_role("button", name=f"Adopt Claim “{CLAIM}” from ann_annotator").click()
+    expect(page.get_by_role("status")).to_have_text(f"Claim “{CLAIM}” adopted.")
+    gold_units = page.get_by_role("list", name="Gold units")
+    expect(gold_units.get_by_role("listitem")).to_have_count(1)
+    expect(page.get_by_role("list", name="Gold relations")).to_have_count(0)
+    # ben marked the same claim: his row now says it is in gold too.
+    expect(page.get_by_role("list", name="Units of ben_annotator")).to_contain_text("in gold")
+
+    page.get_by_role("button", name=f"Adopt Premise “{PREMISE}” from ann_annotator").click()
+    expect(page.get_by_role("status")).to_have_text(f"Premise “{PREMISE}” adopted, with 1 relation.")
+    expect(gold_units.get_by_role("listitem")).to_have_count(2)
+    expect(gold_units).to_contain_text(CLAIM)
+    expect(gold_units).to_contain_text(PREMISE)
+    expect(page.locator(".review-gold mark[data-tag='Premise']")).to_have_text(PREMISE)
+    gold_relations = page.get_by_role("list", name="Gold relations").get_by_role("listitem")
+    expect(gold_relations).to_have_count(1)
+    expect(gold_relations).to_contain_text("attacks")
+
+    page.get_by_role("link", name="Export").click()
+    page.get_by_label("Format:", exact=True).select_option("jsonl")
+    page.get_by_label("Layers:", exact=True).select_option("gold")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+
+    path = tmp_path / "gold.jsonl"
+    download.value.save_as(path)
+    (line,) = path.read_text(encoding="utf-8").splitlines()
+    (gold,) = json.loads(line)["layers"]
+    assert gold["owner"] == "gold"
+    assert [(unit["id"], unit["label"], unit["text"]) for unit in gold["units"]] == [
+        ("T1", "Claim", [CLAIM]),
+        ("T2", "Premise", [PREMISE]),
+    ]
+    assert gold["relations"] == [{"id": "R1", "type": "attacks", "source": "T2", "target": "T1"}]
