@@ -102,9 +102,11 @@ def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kind
         Span.objects.filter(unit__layer__in=layer_ids).order_by("start").values_list("unit_id", "start", "end")
     ):
         spans.setdefault(unit_id, []).append(SpanRecord(start, end))
-    units: dict[int, list[ArgumentUnit]] = {}
-    for unit in ArgumentUnit.objects.filter(layer__in=layer_ids).order_by("pk"):
-        units.setdefault(unit.layer_id, []).append(unit)
+    # Plain rows, not model instances: building objects would cost more than the export.
+    units: dict[int, list[tuple]] = {}
+    rows = ArgumentUnit.objects.filter(layer__in=layer_ids).order_by("pk")
+    for row in rows.values_list("pk", "layer_id", "label_id", "attributes", "note"):
+        units.setdefault(row[1], []).append(row)
     relations: dict[int, list[tuple]] = {}
     for row in (
         Relation.objects.filter(layer__in=layer_ids)
@@ -116,17 +118,17 @@ def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kind
     # Gold first, then annotators by name: the same order in every export.
     for layer in sorted(layers, key=lambda layer: (layer.article_id, not layer.is_gold, layer.owner_name)):
         ordered = sorted(
-            units.get(layer.pk, []), key=lambda unit: (spans[unit.pk][0].start, spans[unit.pk][0].end, unit.pk)
+            units.get(layer.pk, []), key=lambda row: (spans[row[0]][0].start, spans[row[0]][0].end, row[0])
         )
-        number = {unit.pk: f"T{index}" for index, unit in enumerate(ordered, start=1)}
+        number = {row[0]: f"T{index}" for index, row in enumerate(ordered, start=1)}
         by_article.setdefault(layer.article_id, []).append(
             LayerRecord(
                 owner=layer.owner_name,
                 status=layer.status,
                 document_stance=layer.document_stance,
                 units=[
-                    UnitRecord(number[unit.pk], labels[unit.label_id], spans[unit.pk], dict(unit.attributes), unit.note)
-                    for unit in ordered
+                    UnitRecord(number[pk], labels[label_id], spans[pk], dict(attributes), note)
+                    for pk, _, label_id, attributes, note in ordered
                 ],
                 relations=[
                     RelationRecord(f"R{index}", kinds[type_id], number[source], number[target])
