@@ -40,6 +40,7 @@ import os
 import platform
 import random
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -457,9 +458,9 @@ def verdict(met: bool) -> str:
     return "met" if met else "**not met**"
 
 
-def report(baseline: dict, exports: list[dict], imported: dict, server_version: int) -> None:
+def report(baseline: dict, exports: list[dict], imported: dict, server_version: int, version: str) -> None:
     print()
-    print(f"Datasets: export and import, {date.today().isoformat()}, code {code_version()}")
+    print(f"Datasets: export and import, {date.today().isoformat()}, code {version}")
     print(
         f"Python {platform.python_version()}, Django {django.get_version()}, "
         f"PostgreSQL {server_version // 10000}.{server_version % 10000}, {os.cpu_count()} CPUs"
@@ -553,6 +554,10 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit(f"This benchmark runs on PostgreSQL; DATABASE_URL gives {connection.vendor}.")
 
+    # The code measured is the code when the run starts (children import it afresh).
+    version = code_version()
+    # `timeout` and friends send SIGTERM: leave through the `finally` that drops the database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     baseline = run_child("", "--child-baseline")
     connection.settings_dict["TEST"]["NAME"] = f"test_annotate_bench_datasets_{os.getpid()}"
     old_name = connection.settings_dict["NAME"]
@@ -562,7 +567,7 @@ def main() -> None:
         server_version = connection.cursor().connection.info.server_version
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    report(baseline, exports, imported, server_version)
+    report(baseline, exports, imported, server_version, version)
 
 
 if __name__ == "__main__":
