@@ -33,3 +33,17 @@ def record(
         before=before,
         after=after,
     )
+
+
+def record_in_layer(obj, *, kind: str, action: str, user, before: dict | None, after: dict | None) -> Change:
+    """The change record of a unit or relation (`kind`), in its layer."""
+    layer = obj.layer
+    return record(
+        project=layer.article.project,
+        layer=layer,
+        user=user,
+        action=action,
+        target=f"{kind}:{obj.pk}",
+        before=before,
+        after=after,
+    )

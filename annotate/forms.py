@@ -137,23 +137,6 @@ class SelectionForm(LayerChangeForm):
         return data
 
 
-class UnitCreateForm(SelectionForm):
-    label = forms.ModelChoiceField(
-        queryset=Label.objects.none(),
-        error_messages={"invalid_choice": "That label is not part of this project.", "required": "Choose a label."},
-    )
-
-    def __init__(self, *args, project: Project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["label"].queryset = Label.objects.filter(project=project)
-
-
-class SpanEditForm(SelectionForm):
-    """New boundaries for a unit ("replace" its spans), or one more span ("add")."""
-
-    mode = forms.ChoiceField(choices=[("replace", "Set boundaries"), ("add", "Add span")])
-
-
 class UnitLabelForm(LayerChangeForm):
     label = forms.ModelChoiceField(
         queryset=Label.objects.none(),
@@ -163,6 +146,16 @@ class UnitLabelForm(LayerChangeForm):
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["label"].queryset = Label.objects.filter(project=project)
+
+
+class UnitCreateForm(UnitLabelForm, SelectionForm):
+    """A selection and the label to give it."""
+
+
+class SpanEditForm(SelectionForm):
+    """New boundaries for a unit ("replace" its spans), or one more span ("add")."""
+
+    mode = forms.ChoiceField(choices=[("replace", "Set boundaries"), ("add", "Add span")])
 
 
 class UnitAttributeForm(LayerChangeForm):

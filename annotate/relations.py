@@ -17,16 +17,7 @@ def snapshot(relation: Relation) -> dict:
 
 
 def record(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> None:
-    layer = relation.layer
-    changes.record(
-        project=layer.article.project,
-        layer=layer,
-        user=user,
-        action=action,
-        target=f"relation:{relation.pk}",
-        before=before,
-        after=after,
-    )
+    changes.record_in_layer(relation, kind="relation", action=action, user=user, before=before, after=after)
 
 
 @transaction.atomic

@@ -73,16 +73,7 @@ def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]], *, relations: Ite
 
 
 def record(unit: ArgumentUnit, *, action: str, user, before: dict | None, after: dict | None) -> None:
-    layer = unit.layer
-    changes.record(
-        project=layer.article.project,
-        layer=layer,
-        user=user,
-        action=action,
-        target=f"unit:{unit.pk}",
-        before=before,
-        after=after,
-    )
+    changes.record_in_layer(unit, kind="unit", action=action, user=user, before=before, after=after)
 
 
 @transaction.atomic

@@ -174,15 +174,7 @@ def set_status(*, layer: Layer, status: str, user) -> None:
     layer.status = status
     layer.finished_at = timezone.now() if status == Layer.Status.FINISHED else None
     layer.save(update_fields=["status", "finished_at", "updated_at"])
-    changes.record(
-        project=layer.article.project,
-        layer=layer,
-        user=user,
-        action="layer.status",
-        target=f"layer:{layer.pk}",
-        before=before,
-        after={"status": status},
-    )
+    _record(layer, action="layer.status", user=user, before=before, after={"status": status})
 
 
 @transaction.atomic
@@ -217,12 +209,16 @@ def set_document_stance(*, layer: Layer, stance: str, user) -> None:
     before = {"document_stance": layer.document_stance}
     layer.document_stance = stance
     layer.save(update_fields=["document_stance", "updated_at"])
+    _record(layer, action="layer.document_stance", user=user, before=before, after={"document_stance": stance})
+
+
+def _record(layer: Layer, *, action: str, user, before: dict, after: dict) -> None:
     changes.record(
         project=layer.article.project,
         layer=layer,
         user=user,
-        action="layer.document_stance",
+        action=action,
         target=f"layer:{layer.pk}",
         before=before,
-        after={"document_stance": stance},
+        after=after,
     )
