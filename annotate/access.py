@@ -22,7 +22,9 @@ def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> M
     they are one without any of `roles`."""
     if not user.is_authenticated:
         raise Http404("No such project.")
-    membership = Membership.objects.select_related("project").filter(project__slug=slug, user=user).first()
+    # One membership at most; without ordering, as Membership's default would join the user.
+    memberships = Membership.objects.select_related("project").filter(project__slug=slug, user=user).order_by()
+    membership = memberships.first()
     if membership is None:
         raise Http404("No such project.")
     membership.user = user  # the same user: spares a query wherever membership.user is read

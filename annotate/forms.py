@@ -1,5 +1,7 @@
 """Every piece of user input goes through a form."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator
@@ -138,14 +140,21 @@ class SelectionForm(LayerChangeForm):
 
 
 class UnitLabelForm(LayerChangeForm):
-    label = forms.ModelChoiceField(
-        queryset=Label.objects.none(),
+    """A label of the project, chosen from `labels` (the project's labels, already read:
+    the answer to the change shows them too, so they are read once)."""
+
+    label = forms.TypedChoiceField(
+        coerce=int,
         error_messages={"invalid_choice": "That label is not part of this project.", "required": "Choose a label."},
     )
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def __init__(self, *args, labels: Iterable[Label], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["label"].queryset = Label.objects.filter(project=project)
+        self.labels = {label.pk: label for label in labels}
+        self.fields["label"].choices = [(pk, label.name) for pk, label in self.labels.items()]
+
+    def clean_label(self) -> Label:
+        return self.labels[self.cleaned_data["label"]]
 
 
 class UnitCreateForm(UnitLabelForm, SelectionForm):

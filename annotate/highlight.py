@@ -41,14 +41,22 @@ def render(text: str, highlights: list[Highlight]) -> str:
     """The HTML of `text` with `highlights` as nested `<mark>` elements (escaped; safe
     to put straight into a template)."""
     lane_of = lanes(highlights)
-    by_id = {item.unit_id: item for item in highlights}
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
-    for item in highlights:
-        for start, end in item.spans:
-            starts.setdefault(start, []).append(item.unit_id)
-            ends.setdefault(end, []).append(item.unit_id)
+    # Each unit's opening tag, as it is first met (with its id and its tag for the
+    # label drawn by CSS) and as it is continued after a boundary: built once per unit,
+    # not once per segment.
+    first_tag: dict[int, str] = {}
+    next_tag: dict[int, str] = {}
     first_start = {item.unit_id: item.spans[0][0] for item in highlights}
+    for item in highlights:
+        unit_id, lane = item.unit_id, lane_of[item.unit_id]
+        for start, end in item.spans:
+            starts.setdefault(start, []).append(unit_id)
+            ends.setdefault(end, []).append(unit_id)
+        opening = f'<mark class="u label-{item.label_id} lane-{min(lane, 3)}" data-unit="{unit_id}"'
+        first_tag[unit_id] = f'{opening} id="u-{unit_id}" data-tag="{escape(item.tag)}">'
+        next_tag[unit_id] = f"{opening}>"
     boundaries = sorted({0, len(text), *starts, *ends})
     active: set[int] = set()
     parts = []
@@ -59,13 +67,9 @@ def render(text: str, highlights: list[Highlight]) -> str:
         if not active:
             parts.append(chunk)
             continue
-        ordered = sorted(active, key=lambda unit_id: (lane_of[unit_id], unit_id))
-        opening = []
+        ordered = sorted(active, key=lambda unit_id: (lane_of[unit_id], unit_id)) if len(active) > 1 else active
         for unit_id in ordered:
-            item = by_id[unit_id]
-            attributes = f'class="u label-{item.label_id} lane-{min(lane_of[unit_id], 3)}" data-unit="{unit_id}"'
-            if first_start[unit_id] == start:
-                attributes += f' id="u-{unit_id}" data-tag="{escape(item.tag)}"'
-            opening.append(f"<mark {attributes}>")
-        parts.append("".join(opening) + chunk + "</mark>" * len(ordered))
+            parts.append(first_tag[unit_id] if first_start[unit_id] == start else next_tag[unit_id])
+        parts.append(chunk)
+        parts.append("</mark>" * len(ordered))
     return "".join(parts)

@@ -167,7 +167,10 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["project", "id"]
+        # Order by the foreign key's column: ordering by "project" would follow
+        # Project's own ordering and join the project into every query (so for the
+        # orderings of Layer, ArgumentUnit, Span and Relation below).
+        ordering = ["project_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["project", "text_hash"], name="article_unique_text"),
             models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),
@@ -229,7 +232,7 @@ class Layer(models.Model):
     objects = LayerQuerySet.as_manager()
 
     class Meta:
-        ordering = ["article", "annotator__username"]
+        ordering = ["article_id", "annotator__username"]
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "annotator"], condition=Q(annotator__isnull=False), name="layer_one_per_annotator"
@@ -261,7 +264,7 @@ class ArgumentUnit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["layer", "id"]
+        ordering = ["layer_id", "id"]
 
     def __str__(self) -> str:
         return f"{self.label} #{self.pk}"
@@ -275,7 +278,7 @@ class Span(models.Model):
     end = models.PositiveIntegerField()
 
     class Meta:
-        ordering = ["unit", "start"]
+        ordering = ["unit_id", "start"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(start__gte=0) & Q(start__lt=models.F("end")), name="span_start_before_end"
@@ -296,7 +299,7 @@ class Relation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["layer", "id"]
+        ordering = ["layer_id", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(source=models.F("target")), name="relation_no_self_link"),
             models.UniqueConstraint(fields=["source", "target"], name="relation_unique_pair"),

@@ -416,7 +416,7 @@ def test_opening_a_layer_runs_a_fixed_number_of_queries(
     fill(long_layer, n, scheme, annotator)
     ann.get(url("layer_detail", long_layer))  # the first visit also starts the layer
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = ann.get(url("layer_detail", long_layer))
 
     assert len(response.context["ws"].units) == n
@@ -430,7 +430,7 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
     long_layer.refresh_from_db(fields=["revision"])
     data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -443,7 +443,7 @@ def test_the_unit_panel_runs_a_fixed_number_of_queries(
 ):
     fill(long_layer, n, scheme, annotator)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = ann.get(url("layer_panel", long_layer), HTTP_HX_REQUEST="true")
 
     html = response.content.decode()

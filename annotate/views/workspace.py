@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
@@ -103,10 +104,14 @@ def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpRespons
         membership = access.membership_or_404(request.user, slug)
         try:
             with transaction.atomic():
-                layers = access.editable_layers(membership).select_related("article__project", "annotator")
-                layer = layers.select_for_update(of=("self",)).filter(pk=pk).first()
+                layers = access.editable_layers(membership).select_related("article")
+                layer = layers.select_for_update(of=("self",)).filter(pk=pk).order_by().first()
                 if layer is None:
                     raise Http404("You cannot change this layer.")
+                # The layer is of the member's project: that project, with its labels
+                # read once for the action's form and the text of the answer.
+                layer.article.project = membership.project
+                prefetch_related_objects([membership.project], "labels")
                 unit_id = action(request, layer, **kwargs)
         except workspace.StaleError as error:
             return message(request, str(error), status=409)
@@ -144,14 +149,15 @@ def checked(layer: Layer, form) -> dict:
 @layer_action
 def unit_create(request: HttpRequest, layer: Layer) -> int | None:
     article = layer.article
-    form = UnitCreateForm(request.POST, text=article.text, snapping=article.project.snapping, project=article.project)
+    project = article.project
+    form = UnitCreateForm(request.POST, text=article.text, snapping=project.snapping, labels=project.labels.all())
     data = checked(layer, form)
     return units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user).pk
 
 
 @layer_action
 def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
-    data = checked(layer, UnitLabelForm(request.POST, project=layer.article.project))
+    data = checked(layer, UnitLabelForm(request.POST, labels=layer.article.project.labels.all()))
     return units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user).pk
 
 
