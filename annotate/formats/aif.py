@@ -25,8 +25,9 @@ its corpora: each file loads on its own in OVA or an AIF reader. A document::
 import json
 from collections.abc import Iterable, Iterator
 
-from annotate.formats.brat import article_name, owner_folder, zip_chunks
+from annotate.formats.brat import article_name, owner_folder
 from annotate.formats.records import ArticleRecord, LayerRecord
+from annotate.formats.zipstream import zip_chunks
 
 EXTENSION = ".zip"
 CONTENT_TYPE = "application/zip"

@@ -70,6 +70,7 @@ from annotate.formats.errors import (
     spans_problem,
 )
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SchemeRecord, SpanRecord, UnitRecord
+from annotate.formats.zipstream import zip_chunks
 
 EXTENSION = ".zip"
 CONTENT_TYPE = "application/zip"
@@ -81,8 +82,6 @@ _FRAGMENT = re.compile(f"[^{re.escape(LINE_BREAKS)}]+")
 _LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
 _WHITE_SPACE = re.compile(r"\s+")
 _BRAT_IDS = {"T": re.compile(r"T[0-9]+"), "R": re.compile(r"R[0-9]+")}
-# A fixed time stamp makes two exports of the same data byte-identical.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 # Export ---------------------------------------------------------------------------------
@@ -208,44 +207,6 @@ def export_directory(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord,
         # newline="" keeps "\n" as it is on every platform: offsets count it as one character.
         with target.open("w", encoding="utf-8", newline="") as file:
             file.write(content)
-
-
-def zip_chunks(files: Iterable[tuple[str, str]]) -> Iterator[bytes]:
-    """Yield a zip of the `(path, text)` pairs as it is written, a file at a time.
-
-    The same files give the same bytes (fixed time stamps), so an export can be compared.
-    """
-    pipe = _Pipe()
-    # A target without seek() makes zipfile write each entry once, its sizes after the data.
-    with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, content in files:
-            info = zipfile.ZipInfo(path, date_time=_ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, content.encode("utf-8"))
-            if chunk := pipe.drain():
-                yield chunk
-    if chunk := pipe.drain():
-        yield chunk
-
-
-class _Pipe:
-    """A write-only file that hands on what was written to it."""
-
-    def __init__(self) -> None:
-        self.chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def drain(self) -> bytes:
-        data = b"".join(self.chunks)
-        self.chunks.clear()
-        return data
 
 
 @functools.lru_cache(maxsize=256)
