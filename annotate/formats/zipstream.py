@@ -13,6 +13,7 @@ The format: PKWARE's APPNOTE.TXT (sections 4.3 and 4.4); the field values are th
 `zipfile` writes on a POSIX system (made by "UNIX", files -rw-r--r--).
 """
 
+import functools
 import struct
 import tempfile
 import zlib
@@ -47,9 +48,11 @@ def zip_chunks(files: Iterable[tuple[str, str]]) -> Iterator[bytes]:
     """Yield a zip of the `(path, text)` pairs (text written as UTF-8) as it is written,
     one file at a time; the central directory comes last."""
     offset = count = 0
+    # An export repeats each text beside each layer's file: compressed once, not each time.
+    deflate = functools.lru_cache(maxsize=4)(_deflate)
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as directory:
         for path, content in files:
-            entry, record = _entry(path, content.encode("utf-8"), offset)
+            entry, record = _entry(path, *deflate(content), offset)
             directory.write(record)
             offset += len(entry)
             count += 1
@@ -61,37 +64,41 @@ def zip_chunks(files: Iterable[tuple[str, str]]) -> Iterator[bytes]:
     yield _end(count, size, offset)
 
 
-def _entry(path: str, data: bytes, offset: int) -> tuple[bytes, bytes]:
-    """One entry (local header, deflated data, data descriptor) written at `offset`, and
-    its record in the central directory."""
+def _deflate(content: str) -> tuple[int, int, bytes]:
+    """The size, CRC and deflated bytes of `content` as UTF-8 (zipfile's compression settings)."""
+    data = content.encode("utf-8")
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return len(data), zlib.crc32(data), compressor.compress(data) + compressor.flush()
+
+
+def _entry(path: str, size: int, crc: int, deflated: bytes, offset: int) -> tuple[bytes, bytes]:
+    """The entry (local header, deflated data, data descriptor) of a file of `size` bytes
+    written at `offset`, and its record in the central directory."""
     try:
         name, flags = path.encode("ascii"), _DATA_DESCRIPTOR
     except UnicodeEncodeError:
         name, flags = path.encode("utf-8"), _DATA_DESCRIPTOR | _UTF8_NAME
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    deflated = compressor.compress(data) + compressor.flush()
-    crc = zlib.crc32(data)
     # zipfile decides on ZIP64 for an entry before compressing, leaving room for growth.
-    zip64 = len(data) * 1.05 > _ZIP64_LIMIT
+    zip64 = size * 1.05 > _ZIP64_LIMIT
     if zip64:
         version = _ZIP64_VERSION
         local_extra = struct.pack("<2H2Q", 1, 16, 0, 0)
         local_sizes = 0xFFFFFFFF
-        descriptor = _DESCRIPTOR64.pack(0x08074B50, crc, len(deflated), len(data))
+        descriptor = _DESCRIPTOR64.pack(0x08074B50, crc, len(deflated), size)
     else:
         version, local_extra, local_sizes = _VERSION, b"", 0
-        descriptor = _DESCRIPTOR.pack(0x08074B50, crc, len(deflated), len(data))
+        descriptor = _DESCRIPTOR.pack(0x08074B50, crc, len(deflated), size)
     header = _LOCAL_HEADER.pack(
         b"PK\x03\x04", version, 0, flags, _DEFLATED, _DOS_TIME, _DOS_DATE, 0, local_sizes, local_sizes,
         len(name), len(local_extra),
     )  # fmt: skip
     # The central directory gives sizes and offset, or moves them into a ZIP64 field.
     large: list[int] = []
-    if len(data) > _ZIP64_LIMIT or len(deflated) > _ZIP64_LIMIT:
-        large += [len(data), len(deflated)]
+    if size > _ZIP64_LIMIT or len(deflated) > _ZIP64_LIMIT:
+        large += [size, len(deflated)]
         file_size = compressed_size = 0xFFFFFFFF
     else:
-        file_size, compressed_size = len(data), len(deflated)
+        file_size, compressed_size = size, len(deflated)
     if offset > _ZIP64_LIMIT:
         large.append(offset)
         header_offset = 0xFFFFFFFF
