@@ -164,7 +164,7 @@ def ann_text(text: str, layer: LayerRecord) -> str:
             for note_line in _LINE_BREAK.split(unit.note):
                 note_count += 1
                 lines.append(f"#{note_count}\tAnnotatorNotes {unit_ids[unit.id]}\t{note_line}")
-    return "".join(line + "\n" for line in lines)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def article_name(article: ArticleRecord, used: set[str]) -> str:
@@ -222,7 +222,7 @@ def _type_name(name: str) -> str:
 
 def _brat_ids(ids: list[str], prefix: str) -> dict[str, str]:
     pattern = _BRAT_IDS[prefix]
-    if len(set(ids)) == len(ids) and all(pattern.fullmatch(unit_id) for unit_id in ids):
+    if len(set(ids)) == len(ids) and all(map(pattern.fullmatch, ids)):
         return {unit_id: unit_id for unit_id in ids}
     return {unit_id: f"{prefix}{number}" for number, unit_id in enumerate(ids, start=1)}
 

@@ -30,7 +30,14 @@ import json
 from collections.abc import Iterable, Iterator
 
 from annotate.formats.errors import FormatError, decode_utf8, normalise_article, quote, relation_problem, spans_problem
-from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
+from annotate.formats.records import (
+    ArticleRecord,
+    LayerRecord,
+    RelationRecord,
+    SpanRecord,
+    UnitRecord,
+    collector_paused,
+)
 
 EXTENSION = ".jsonl"
 CONTENT_TYPE = "application/jsonl; charset=utf-8"
@@ -97,6 +104,11 @@ def parse(content: bytes | str, *, file_name: str) -> list[ArticleRecord]:
     text = decode_utf8(content, file_name=file_name)
     # A byte-order mark written by an editor is never part of the first article.
     text = text.removeprefix("\ufeff")
+    with collector_paused():
+        return _articles(text, file_name=file_name)
+
+
+def _articles(text: str, *, file_name: str) -> list[ArticleRecord]:
     articles = []
     # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which
     # JSON allows unescaped inside strings (and json.dumps writes so).

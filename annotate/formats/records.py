@@ -12,6 +12,9 @@ their layer; a relation links two different units of its layer, and no two relat
 link the same source to the same target.
 """
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
@@ -77,3 +80,21 @@ class SchemeRecord:
     def label(self, name: str) -> LabelRecord | None:
         """The label called `name`, or None."""
         return next((label for label in self.labels if label.name == name), None)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while records are built in bulk.
+
+    Records hold no reference cycles, so the collector has nothing to find in them, but
+    while hundreds of thousands of them are being built and kept (an export batch, a
+    parsed file) it walks them again and again: a quarter to a third of the time of an
+    export or a JSONL parse. Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
