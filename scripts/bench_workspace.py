@@ -10,8 +10,10 @@ annotator and one article of exactly 20,000 characters holding 300 argument unit
   stays at 300 units;
 - refresh the unit panel (GET layer_panel, as HTMX sends it after every change).
 
-It prints p50, p95, p99 and max server time per request (ms) and the SQL queries one
-request of each kind runs.
+The requests of the three kinds are interleaved in rounds (see `timed_in_rounds`), so
+that the machine's slow spells (it is shared) fall on all three alike. It prints p50,
+p95, p99 and max server time per request (ms) and the SQL queries one request of each
+kind runs.
 
 Usage, from the repository root:
 
@@ -37,6 +39,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -69,6 +72,7 @@ from annotate.models import ArgumentUnit, Article, Label, Layer, Project, Relati
 TEXT_LENGTH = 20_000
 UNIT_COUNT = 300
 WARM_UP = 5
+ROUNDS = 10
 SEED = 20261125
 
 
@@ -353,20 +357,37 @@ def summary(times: list[float]) -> dict[str, float]:
     }
 
 
-def timed(requests: int, prepare: Callable[[int], tuple], send: Callable, after: Callable[[int, object], None]):
-    """Run `send(*prepare(i))` `requests` times after WARM_UP untimed runs; return the
-    times in ms. `prepare` and `after` run outside the timed section."""
-    times = []
+@dataclass
+class Endpoint:
+    name: str
+    prepare: Callable[[int], tuple]  # request number → arguments of `send`; not timed
+    send: Callable[..., object]  # the timed request
+    after: Callable[[object], None]  # checks (and undoes) the response; not timed
+    times: list[float] = field(default_factory=list)  # ms
+    sent: int = 0
+
+    def run(self, count: int, *, timed: bool) -> None:
+        for _ in range(count):
+            args = self.prepare(self.sent)
+            began = time.perf_counter()
+            response = self.send(*args)
+            elapsed = time.perf_counter() - began
+            self.after(response)
+            self.sent += 1
+            if timed:
+                self.times.append(elapsed * 1000)
+
+
+def timed_in_rounds(endpoints: list[Endpoint], requests: int) -> None:
+    """Time `requests` requests of every endpoint, in ROUNDS rounds that take each
+    endpoint in turn, after WARM_UP untimed requests of each: a slow spell of the
+    machine then falls on every endpoint alike rather than on whichever ran during it."""
+    for endpoint in endpoints:
+        endpoint.run(WARM_UP, timed=False)
     gc.collect()
-    for i in range(WARM_UP + requests):
-        args = prepare(i)
-        began = time.perf_counter()
-        response = send(*args)
-        elapsed = time.perf_counter() - began
-        after(i, response)
-        if i >= WARM_UP:
-            times.append(elapsed * 1000)
-    return times
+    for number in range(ROUNDS):
+        for endpoint in endpoints:
+            endpoint.run(requests * (number + 1) // ROUNDS - requests * number // ROUNDS, timed=True)
 
 
 def queries_of(send: Callable, args: tuple, after: Callable[[object], None]) -> int:
@@ -417,18 +438,26 @@ def run(requests: int) -> None:
         left = ArgumentUnit.objects.filter(layer=layer).count()
         require(left == UNIT_COUNT, f"the layer holds {left} units, not {UNIT_COUNT}")
 
-    results = []
-    page_times = timed(requests, lambda i: (), get_page, lambda i, r: check_page(r, 'id="unit-panel"'))
-    page_queries = queries_of(get_page, (), lambda r: check_page(r, 'id="unit-panel"'))
-    results.append(("open the article (GET layer_detail)", page_times, page_queries))
-
-    create_times = timed(requests, prepare_create, post_create, lambda i, r: undo_create(r))
-    create_queries = queries_of(post_create, prepare_create(requests + WARM_UP), undo_create)
-    results.append(("create a unit (POST unit_create)", create_times, create_queries))
-
-    panel_times = timed(requests, lambda i: (), get_panel, lambda i, r: check_page(r, "unit-list"))
-    panel_queries = queries_of(get_panel, (), lambda r: check_page(r, "unit-list"))
-    results.append(("refresh the unit panel (GET layer_panel)", panel_times, panel_queries))
+    endpoints = [
+        Endpoint(
+            "open the article (GET layer_detail)",
+            lambda i: (),
+            get_page,
+            lambda r: check_page(r, 'id="unit-panel"'),
+        ),
+        Endpoint("create a unit (POST unit_create)", prepare_create, post_create, undo_create),
+        Endpoint(
+            "refresh the unit panel (GET layer_panel)",
+            lambda i: (),
+            get_panel,
+            lambda r: check_page(r, "unit-list"),
+        ),
+    ]
+    timed_in_rounds(endpoints, requests)
+    results = [
+        (endpoint.name, endpoint.times, queries_of(endpoint.send, endpoint.prepare(endpoint.sent), endpoint.after))
+        for endpoint in endpoints
+    ]
 
     sizes = {
         "page": len(get_page().content),
@@ -463,7 +492,7 @@ def report(results: list[tuple[str, list[float], int]], requests: int, sizes: di
     print(
         f"Article: {TEXT_LENGTH} characters, {UNIT_COUNT} units, 150 relations; "
         f"page {sizes['page'] // 1024} KiB, panel {sizes['panel'] // 1024} KiB; "
-        f"{requests} timed requests each after {WARM_UP} warm-up requests."
+        f"{requests} timed requests each, in {ROUNDS} interleaved rounds, after {WARM_UP} warm-up requests."
     )
     print()
     header = f"{'endpoint':<42} {'n':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'queries':>8}"
