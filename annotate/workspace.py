@@ -2,10 +2,13 @@
 and the layer-level actions: open, document stance, finish (after structure checks).
 """
 
+import json
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -129,12 +132,16 @@ def load(layer: Layer, *, text_only: bool = False) -> Workspace:
     rows = (
         Span.objects.filter(unit__layer=layer)
         .order_by("unit_id", "start")
-        .values_list("unit_id", "start", "end", "unit__label_id", "unit__attributes")
+        .values_list("unit_id", "start", "end", "unit__label_id", Cast("unit__attributes", TextField()))
     )
+    # Attribute values repeat ({}, {"stance": "For"} …): each distinct text is parsed once.
+    parsed: dict[str, dict] = {}
     for pk, start, end, label_id, attributes in rows:
         unit = by_id.get(pk)
         if unit is None:
-            by_id[pk] = UnitEntry(pk, 0, label_by_id[label_id], attributes, [(start, end)], "")
+            if attributes not in parsed:
+                parsed[attributes] = json.loads(attributes)
+            by_id[pk] = UnitEntry(pk, 0, label_by_id[label_id], dict(parsed[attributes]), [(start, end)], "")
         else:
             unit.spans.append((start, end))
     for unit in by_id.values():
