@@ -209,6 +209,13 @@ def test_the_brat_command_writes_a_directory(tmp_path, annotated):
     assert [name.split("/")[0] for name in ann] == ["ann_annotator"]
 
 
+def test_the_brat_command_writes_a_zip_file(tmp_path, annotated):
+    call_command("export_dataset", project="opeds", format="brat", layers="ann_annotator", output=f"{tmp_path}/b.zip")
+
+    folders = sorted(name.split("/")[0] for name in zipfile.ZipFile(tmp_path / "b.zip").namelist())
+    assert folders == ["ann_annotator", "ann_annotator", "annotation.conf", "visual.conf"]
+
+
 def test_a_dry_run_on_the_command_line_writes_nothing(tmp_path, project, capsys):
     (tmp_path / "a.txt").write_text("Title\n\nCities should ban cars.")
 

@@ -58,7 +58,8 @@ class Command(BaseCommand):
                 stream.write(chunk)
             stream.flush()
         else:
-            with Path(output).open("wb" if binary else "w", encoding=None if binary else "utf-8", newline="") as file:
+            text = {} if binary else {"encoding": "utf-8", "newline": ""}
+            with Path(output).open("wb" if binary else "w", **text) as file:
                 for chunk in chunks:
                     written += len(chunk)
                     file.write(chunk)
