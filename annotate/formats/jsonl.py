@@ -27,6 +27,8 @@ the same records, and exporting them again gives the same bytes. The importer ra
 
 import datetime
 import json
+
+import orjson
 from collections.abc import Iterable, Iterator
 
 from annotate.formats.errors import FormatError, decode_utf8, normalise_article, quote, relation_problem, spans_problem
@@ -88,9 +90,13 @@ def article_json(article: ArticleRecord) -> dict:
 
 
 def export(articles: Iterable[ArticleRecord]) -> Iterator[str]:
-    """Yield one line ("…\\n") per article; reads `articles` lazily, one at a time."""
+    """Yield one line ("…\\n") per article; reads `articles` lazily, one at a time.
+
+    Written by orjson: compact (no space after "," or ":"), every character as it is
+    (nothing escaped that JSON does not require). The standard library's encoder took a
+    third of the export's time."""
     for article in articles:
-        yield json.dumps(article_json(article), ensure_ascii=False) + "\n"
+        yield orjson.dumps(article_json(article), option=orjson.OPT_APPEND_NEWLINE).decode()
 
 
 def parse(content: bytes | str, *, file_name: str) -> list[ArticleRecord]:
@@ -111,7 +117,7 @@ def parse(content: bytes | str, *, file_name: str) -> list[ArticleRecord]:
 def _articles(text: str, *, file_name: str) -> list[ArticleRecord]:
     articles = []
     # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which
-    # JSON allows unescaped inside strings (and json.dumps writes so).
+    # JSON allows unescaped inside strings (and the export writes so).
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue

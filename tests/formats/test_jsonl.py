@@ -72,8 +72,8 @@ def test_export_writes_non_ascii_characters_as_they_are_rather_than_escaped():
     line = export_text([ArticleRecord(title="Man\u0304a 🙂", text="👍🏽")])
 
     assert line == (
-        '{"id": "", "title": "Man\u0304a 🙂", "author": "", "outlet": "", "url": "", "published": "", '
-        '"metadata": {}, "text": "👍🏽", "layers": []}\n'
+        '{"id":"","title":"Man\u0304a 🙂","author":"","outlet":"","url":"","published":"",'
+        '"metadata":{},"text":"👍🏽","layers":[]}\n'
     )
 
 
@@ -266,8 +266,8 @@ def test_export_reads_articles_one_at_a_time():
     lines = jsonl.export(one_then_broken())
 
     assert next(lines) == (
-        '{"id": "", "title": "One", "author": "", "outlet": "", "url": "", "published": "", "metadata": {}, '
-        '"text": "First.", "layers": []}\n'
+        '{"id":"","title":"One","author":"","outlet":"","url":"","published":"","metadata":{},'
+        '"text":"First.","layers":[]}\n'
     )
     with pytest.raises(RuntimeError):
         next(lines)
