@@ -27,9 +27,9 @@ the same records, and exporting them again gives the same bytes. The importer ra
 
 import datetime
 import json
+from collections.abc import Iterable, Iterator
 
 import orjson
-from collections.abc import Iterable, Iterator
 
 from annotate.formats.errors import FormatError, decode_utf8, normalise_article, quote, relation_problem, spans_problem
 from annotate.formats.records import (
