@@ -13,7 +13,7 @@ its layer's text order ("T1", "T2", …), a relation by its place in creation or
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -86,8 +86,10 @@ def article_records(
     choice: LayerChoice = LayerChoice(),
     articles: QuerySet[Article] | None = None,
     batch_size: int = 100,
+    progress: Callable[[ArticleRecord], object] | None = None,
 ) -> Iterator[ArticleRecord]:
-    """The project's articles (or `articles`) with the chosen layers, in id order."""
+    """The project's articles (or `articles`) with the chosen layers, in id order.
+    `progress(record)` is called for each article as it is handed on."""
     articles = (articles if articles is not None else project.articles.all()).order_by("pk")
     labels = dict(project.labels.values_list("pk", "name"))
     kinds = dict(project.relation_types.values_list("pk", "name"))
@@ -97,7 +99,10 @@ def article_records(
         # A batch's records are some 100,000 objects that live until the batch is written.
         with collector_paused():
             records = _batch_records(batch, choice, labels, kinds)
-        yield from records
+        for record in records:
+            if progress is not None:
+                progress(record)
+            yield record
 
 
 def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kinds: dict) -> list[ArticleRecord]:
@@ -537,16 +542,8 @@ def export_chunks(
     for each article as it is read."""
     format = registry.get(format_name)
     scheme = scheme_record(project) if format.needs_scheme else None
-    records = article_records(project, choice=choice)
-    if progress is not None:
-        records = _reporting(records, progress)
+    records = article_records(project, choice=choice, progress=progress)
     return registry.exporter(format_name)(records, scheme=scheme, **options)
-
-
-def _reporting(records: Iterator[ArticleRecord], progress) -> Iterator[ArticleRecord]:
-    for record in records:
-        progress(record)
-        yield record
 
 
 def export_file_name(project: Project, format_name: str) -> str:

@@ -202,11 +202,12 @@ def test_export_then_import_on_the_command_line_reproduces_the_project(
     assert again.read_bytes() == out.read_bytes()
 
 
-def test_the_brat_command_writes_a_directory(tmp_path, annotated):
+def test_the_brat_command_writes_a_directory(tmp_path, annotated, capsys):
     call_command("export_dataset", project="opeds", format="brat", layers="ann_annotator", output=f"{tmp_path}/brat/")
 
     ann = sorted(p.relative_to(tmp_path / "brat").as_posix() for p in (tmp_path / "brat").rglob("*.ann"))
     assert [name.split("/")[0] for name in ann] == ["ann_annotator"]
+    assert capsys.readouterr().err == f"Exported 1 articles (brat) into {tmp_path}/brat/.\n"
 
 
 def test_the_brat_command_writes_a_zip_file(tmp_path, annotated):

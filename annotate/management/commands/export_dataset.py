@@ -40,12 +40,13 @@ class Command(BaseCommand):
         choice = datasets.LayerChoice(layers, finished_only=finished_only)
         wanted = {"stance": stance, "relations": relations}
         format_options = {name: wanted[name] for name in registry.get(format).options}
-        if format == "brat" and output.endswith("/"):
-            records = list(datasets.article_records(project_obj, choice=choice))
-            brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output)
-            self.stderr.write(f"Exported {len(records)} articles (brat) into {output}.")
-            return
         progress = Progress("Articles", project_obj.articles.count())
+        if format == "brat" and output.endswith("/"):
+            records = datasets.article_records(project_obj, choice=choice, progress=progress.step)
+            brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output)
+            progress.done()
+            self.stderr.write(f"Exported {progress.count} articles (brat) into {output}.")
+            return
         chunks = datasets.export_chunks(
             project_obj, format_name=format, choice=choice, progress=progress.step, **format_options
         )
