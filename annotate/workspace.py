@@ -21,7 +21,7 @@ class StaleError(AnnotationError):
     """A change sent from a page that no longer shows the layer as it is."""
 
 
-@dataclass
+@dataclass(slots=True)
 class UnitEntry:
     id: int
     number: int  # position in text order, from 1
@@ -61,7 +61,7 @@ class UnitEntry:
         return " · ".join([self.label.name, *self.attributes.values()])
 
 
-@dataclass
+@dataclass(slots=True)
 class RelationEntry:
     id: int
     type: RelationType
