@@ -24,6 +24,9 @@ def record(
     if layer is not None:
         Layer.objects.filter(pk=layer.pk).update(revision=F("revision") + 1)
         layer.revision += 1
+        # What this layer object has recorded, for the answer to a change to redraw
+        # only what it touched (workspace.changed_stretch).
+        layer.recorded = [*getattr(layer, "recorded", []), (before, after)]
     return Change.objects.create(
         project=project,
         layer=layer,

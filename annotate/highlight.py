@@ -1,14 +1,21 @@
 """The article text as HTML with every argument unit highlighted: one source of truth
 for what the annotator sees.
 
-The text is cut at every span boundary into segments; each segment is wrapped in one
-`<mark>` per unit covering it, outermost first, so overlapping units show at once
-(nested marks, each with its own underline lane) and a discontinuous unit is the same
-`data-unit` in several places. Nothing but the article's own characters reaches the
-text nodes (label names are drawn by CSS from `data-tag`), so the browser's offsets
-into the element are offsets into the article. Django-free.
+The text is drawn line by line: each line (its characters up to and with its "\n")
+is one `<span class="line" id="line-START">`, so that the answer to a change can
+redraw only the lines the change touches. Within a line, the text is cut at every
+span boundary into segments; each segment is wrapped in one `<mark>` per unit
+covering it, outermost first, so overlapping units show at once (nested marks, each
+with its own underline lane) and a discontinuous unit, or one that runs over a line
+break, is the same `data-unit` in several places. Lanes are given per line, from the
+units on that line alone: a line's HTML depends on nothing outside it. Nothing but
+the article's own characters reaches the text nodes (label names are drawn by CSS
+from `data-tag`), so the browser's offsets into the element are offsets into the
+article. Django-free.
 """
 
+from bisect import bisect_right
+from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
@@ -37,9 +44,59 @@ def lanes(highlights: list[Highlight]) -> dict[int, int]:
     return result
 
 
-def render(text: str, highlights: list[Highlight]) -> str:
+def line_starts(text: str) -> list[int]:
+    """Where each line of `text` starts: 0, and after every "\n" that is not the last character."""
+    starts = [0]
+    index = text.find("\n")
+    while index != -1 and index + 1 < len(text):
+        starts.append(index + 1)
+        index = text.find("\n", index + 1)
+    return starts
+
+
+def render(
+    text: str,
+    highlights: list[Highlight],
+    *,
+    lines: Collection[int] | None = None,
+    oob: bool = False,
+    line_ids: bool = True,
+) -> str:
     """The HTML of `text` with `highlights` as nested `<mark>` elements (escaped; safe
-    to put straight into a template)."""
+    to put straight into a template): every line, or only those starting at `lines`
+    (whose highlights must all be given). `oob` marks the lines for htmx to swap in
+    by their ids; `line_ids=False` leaves the ids out, for pages showing one text
+    several times."""
+    starts = line_starts(text)
+    ends = [*starts[1:], len(text)]
+    # The pieces of each unit on each line it touches.
+    pieces: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    by_id = {item.unit_id: item for item in highlights}
+    for item in highlights:
+        for start, end in item.spans:
+            line = bisect_right(starts, start) - 1
+            while line < len(starts) and starts[line] < end:
+                on_line = pieces.setdefault(line, {})
+                on_line.setdefault(item.unit_id, []).append((max(start, starts[line]), min(end, ends[line])))
+                line += 1
+    first_start = {item.unit_id: item.spans[0][0] for item in highlights}
+    swap = ' hx-swap-oob="true"' if oob else ""
+    parts = []
+    for line, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if lines is not None and start not in lines:
+            continue
+        items = [
+            Highlight(unit_id, by_id[unit_id].label_id, by_id[unit_id].tag, tuple(spans))
+            for unit_id, spans in pieces.get(line, {}).items()
+        ]
+        parts.append(f'<span class="line" id="line-{start}"{swap}>' if line_ids else '<span class="line">')
+        parts.append(_stretch(text, start, end, items, first_start))
+        parts.append("</span>")
+    return "".join(parts)
+
+
+def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[Highlight], first_start: dict) -> str:
+    """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are given."""
     lane_of = lanes(highlights)
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
@@ -48,7 +105,6 @@ def render(text: str, highlights: list[Highlight]) -> str:
     # not once per segment.
     first_tag: dict[int, str] = {}
     next_tag: dict[int, str] = {}
-    first_start = {item.unit_id: item.spans[0][0] for item in highlights}
     for item in highlights:
         unit_id, lane = item.unit_id, lane_of[item.unit_id]
         for start, end in item.spans:
@@ -57,7 +113,7 @@ def render(text: str, highlights: list[Highlight]) -> str:
         opening = f'<mark class="u label-{item.label_id} lane-{min(lane, 3)}" data-unit="{unit_id}"'
         first_tag[unit_id] = f'{opening} id="u-{unit_id}" data-tag="{escape(item.tag)}">'
         next_tag[unit_id] = f"{opening}>"
-    boundaries = sorted({0, len(text), *starts, *ends})
+    boundaries = sorted({stretch_start, stretch_end, *starts, *ends})
     active: set[int] = set()
     parts = []
     for start, end in zip(boundaries, boundaries[1:], strict=False):

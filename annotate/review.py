@@ -132,7 +132,7 @@ def load(article: Article) -> Review:
         entry.units.sort(key=lambda unit: (unit.spans, unit.id))
         entry.relations.sort(key=lambda r: (r.target.spans, r.source.spans, r.id))
         items = [highlight.Highlight(u.id, u.label.pk, u.tag, u.spans) for u in entry.units if u.spans]
-        entry.text_html = mark_safe(highlight.render(text, items))  # noqa: S308 - render() escapes the text
+        entry.text_html = mark_safe(highlight.render(text, items, line_ids=False))  # noqa: S308 - render() escapes the text
     annotators = sorted((e for e in layers.values() if not e.layer.is_gold), key=lambda e: e.layer.owner_name)
     gold = next((e for e in layers.values() if e.layer.is_gold), None)
     mark_disagreements(annotators, gold)

@@ -3,6 +3,7 @@ and the layer-level actions: open, document stance, finish (after structure chec
 """
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -86,6 +87,18 @@ class Workspace:
         items = [highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in self.units]
         return mark_safe(highlight.render(self.text, items))  # noqa: S308 - render() escapes the text
 
+    def lines_html(self, stretch: tuple[int, int]) -> SafeString:
+        """The lines of the text in `stretch` (whole lines), each marked for htmx to
+        swap in by its id."""
+        start, end = stretch
+        lines = {line for line in highlight.line_starts(self.text) if start <= line < end}
+        items = [
+            highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans))
+            for u in self.units
+            if u.spans[0][0] < end and u.spans[-1][1] > start
+        ]
+        return mark_safe(highlight.render(self.text, items, lines=lines, oob=True))  # noqa: S308 - render() escapes
+
     def _plain(self) -> tuple[list[structure.Unit], list[structure.Link], dict]:
         units = [structure.Unit(u.id, u.label.name, u.attributes, u.quote, u.start) for u in self.units]
         links = [structure.Link(r.source.id, r.target.id, r.type.name) for r in self.relations]
@@ -161,6 +174,27 @@ def load(layer: Layer, *, text_only: bool = False) -> Workspace:
     ]
     relations.sort(key=lambda r: (r.target.number, r.source.number))
     return Workspace(layer, labels, relation_types, units, relations)
+
+
+def changed_stretch(layer: Layer) -> tuple[int, int] | None:
+    """The whole lines of the text that the changes recorded through this `layer`
+    object touched (the spans of the units they changed, before and after), or None
+    if they touched no unit's spans, label or attributes (a relation, a status)."""
+    offsets = [
+        offset
+        for states in getattr(layer, "recorded", [])
+        for state in states
+        if state and "spans" in state
+        for span in state["spans"]
+        for offset in span
+    ]
+    if not offsets:
+        return None
+    text = layer.article.text
+    starts = highlight.line_starts(text)
+    first = starts[bisect_right(starts, min(offsets)) - 1]
+    end = next((line for line in starts if line >= max(offsets)), len(text))
+    return first, end
 
 
 def check_revision(layer: Layer, revision: int) -> None:

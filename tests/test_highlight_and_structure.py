@@ -3,7 +3,10 @@
 import re
 from html import unescape
 
-from annotate.highlight import Highlight, lanes, render
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotate.highlight import Highlight, lanes, line_starts, render
 from annotate.structure import Finding, Link, Unit, check, outline
 
 AAE = {"labels": ["MajorClaim", "Claim", "Premise"], "stance_labels": {"Claim"}}
@@ -25,16 +28,60 @@ def test_overlapping_units_nest_and_a_discontinuous_unit_is_one_unit():
     html = render(text, [Highlight(1, 7, "Claim", ((0, 6),)), Highlight(2, 8, "Premise", ((4, 8),))])
 
     assert html == (
+        '<span class="line" id="line-0">'
         '<mark class="u label-7 lane-0" data-unit="1" id="u-1" data-tag="Claim">abcd</mark>'
         '<mark class="u label-7 lane-0" data-unit="1"><mark class="u label-8 lane-1" data-unit="2" id="u-2" '
         'data-tag="Premise">ef</mark></mark>'
-        '<mark class="u label-8 lane-1" data-unit="2">gh</mark>ij'
+        '<mark class="u label-8 lane-1" data-unit="2">gh</mark>ij</span>'
     )
     discontinuous = render(text, [Highlight(3, 7, "Premise", ((0, 2), (5, 7)))])
     assert discontinuous == (
+        '<span class="line" id="line-0">'
         '<mark class="u label-7 lane-0" data-unit="3" id="u-3" data-tag="Premise">ab</mark>cde'
-        '<mark class="u label-7 lane-0" data-unit="3">fg</mark>hij'
+        '<mark class="u label-7 lane-0" data-unit="3">fg</mark>hij</span>'
     )
+
+
+def test_each_line_is_drawn_on_its_own_with_lanes_of_its_own():
+    text = "ab cd\nef gh\n\nij"
+    items = [Highlight(1, 7, "Claim", ((1, 8),)), Highlight(2, 8, "Premise", ((3, 5),))]
+
+    assert line_starts(text) == [0, 6, 12, 13]
+    assert render(text, items) == (
+        '<span class="line" id="line-0">a<mark class="u label-7 lane-0" data-unit="1" id="u-1" data-tag="Claim">b '
+        '</mark><mark class="u label-7 lane-0" data-unit="1"><mark class="u label-8 lane-1" data-unit="2" id="u-2" '
+        'data-tag="Premise">cd</mark></mark><mark class="u label-7 lane-0" data-unit="1">\n</mark></span>'
+        '<span class="line" id="line-6"><mark class="u label-7 lane-0" data-unit="1">ef</mark> gh\n</span>'
+        '<span class="line" id="line-12">\n</span>'
+        '<span class="line" id="line-13">ij</span>'
+    )
+    # The second line alone, as the answer to a change sends it: the unit's id and tag
+    # stay where it starts, on the first line.
+    assert render(text, items, lines={6}, oob=True) == (
+        '<span class="line" id="line-6" hx-swap-oob="true"><mark class="u label-7 lane-0" data-unit="1">ef</mark>'
+        " gh\n</span>"
+    )
+
+
+@given(
+    st.text(alphabet="ab \n🙂", min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 12)), max_size=6),
+    st.data(),
+)
+def test_a_line_drawn_alone_is_that_line_of_the_whole_text(text, raw_spans, data):
+    items = [
+        Highlight(number, number % 3, f"L{number}", ((start, min(start + length, len(text))),))
+        for number, (start, length) in enumerate(raw_spans, start=1)
+        if start < len(text)
+    ]
+    whole = render(text, items)
+    line = data.draw(st.sampled_from(line_starts(text)))
+
+    alone = render(text, items, lines={line})
+
+    assert alone in whole
+    assert alone.startswith(f'<span class="line" id="line-{line}">')
+    assert text_of(whole) == text
 
 
 def test_units_that_do_not_overlap_share_a_lane():

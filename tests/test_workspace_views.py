@@ -1,6 +1,7 @@
 """The workspace over HTTP: every action, its refusals (with a message and no change), and its query counts."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -237,6 +238,28 @@ def test_link_delete_and_undo_through_the_workspace(ann, layer, scheme, annotato
     assert list(Relation.objects.values_list("source", "target")) == [(premise.pk, claim.pk)]
     assert post(ann, "layer_redo", layer).status_code == 200
     assert Relation.objects.count() == 0
+
+
+LINE = re.compile(r'<span class="line" id="line-(\d+)" hx-swap-oob="true">')
+
+
+def test_the_answer_to_a_change_redraws_only_the_lines_it_touched(ann, layer, scheme, annotator):
+    text = layer.article.text  # line 0: "Cities … centres.\n", line 43: "\n", line 44: "Traffic … calm."
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+    start = text.index("Traffic")
+
+    made = post(ann, "unit_create", layer, label=scheme["Premise"].pk, start=start, end=start + 13)
+    premise = ArgumentUnit.objects.get(label=scheme["Premise"])
+    linked = post(ann, "relation_create", layer, source=premise.pk, target=claim.pk, type=scheme["supports"].pk)
+    relabelled = post(ann, "unit_label", layer, claim.pk, label=scheme["MajorClaim"].pk)
+
+    revision = Layer.objects.get(pk=layer.pk).revision
+    assert [LINE.findall(r.content.decode()) for r in (made, linked, relabelled)] == [["44"], [], ["0"]]
+    assert relabelled.content.decode().startswith(
+        f'<span id="layer-revision" data-revision="{revision}" hidden hx-swap-oob="true"></span>'
+        '<span class="line" id="line-0" hx-swap-oob="true"><mark class="u label-'
+    )
+    assert 'data-tag="MajorClaim">Cities</mark>' in relabelled.content.decode()
 
 
 @pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])

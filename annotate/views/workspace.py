@@ -1,8 +1,9 @@
 """The annotation workspace: one layer of one article, changed one action at a time.
 
 Every change is a POST that carries the layer revision the page shows. It answers
-with the `article-text` region and the `layer-changed` event (the unit panel follows
-it), or, for bad input, with a message shown above the text and nothing changed.
+with the new revision and the lines of the text the change touched, swapped in by
+their ids, and the `layer-changed` event (the unit panel follows it), or, for bad
+input, with a message shown above the text and nothing changed.
 """
 
 import json
@@ -38,9 +39,18 @@ def readable_layer(membership: Membership, pk: int) -> Layer:
     return get_object_or_404(layers, pk=pk)
 
 
-def page_context(membership: Membership, layer: Layer, *, text_only: bool = False, **extra) -> dict:
+def change_context(layer: Layer) -> dict:
+    """The answer to the changes just made through `layer`: the new revision, and the
+    lines of the text they touched, redrawn (none when they touched no unit's spans,
+    label or attributes: a relation, a document stance)."""
+    stretch = workspace.changed_stretch(layer)
+    lines = workspace.load(layer, text_only=True).lines_html(stretch) if stretch else ""
+    return {"layer": layer, "changed_lines": lines}
+
+
+def page_context(membership: Membership, layer: Layer, **extra) -> dict:
     editable = access.can_edit(membership, layer)
-    ws = workspace.load(layer, text_only=text_only)
+    ws = workspace.load(layer)
     return {
         "membership": membership,
         "project": membership.project,
@@ -49,8 +59,8 @@ def page_context(membership: Membership, layer: Layer, *, text_only: bool = Fals
         "editable": editable,
         "ws": ws,
         # The panel's rows, built in Python (annotate/panel.py) for speed.
-        "unit_rows": "" if text_only else ws.unit_rows(editable=editable),
-        "relation_rows": "" if text_only else ws.relation_rows(editable=editable),
+        "unit_rows": ws.unit_rows(editable=editable),
+        "relation_rows": ws.relation_rows(editable=editable),
         **extra,
     }
 
@@ -94,7 +104,7 @@ def form_errors(form) -> str:
 
 def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpResponse]:
     """Run `action(request, layer)` on an editable layer in one transaction; answer with
-    the text region and the `layer-changed` event (naming the unit the action made or
+    the lines it changed and the `layer-changed` event (naming the unit the action made or
     changed, for the page to keep it chosen), or with a message and no change."""
 
     @wraps(action)
@@ -119,7 +129,7 @@ def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpRespons
             return message(request, str(error), status=422)
         except Http404 as error:
             return message(request, str(error), status=404)
-        response = render(request, f"{PAGE}#article-text", page_context(membership, layer, text_only=True))
+        response = render(request, f"{PAGE}#text-change", change_context(layer))
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": unit_id}})
         return response
 

@@ -64,8 +64,9 @@ function start(root) {
   function send(url, values = {}) {
     state.queue = state.queue
       .then(() => {
-        const revision = textElement().dataset.revision;
-        return htmx.ajax("POST", url, { target: "#article-text", swap: "outerHTML", values: { ...values, revision } });
+        const revision = document.getElementById("layer-revision").dataset.revision;
+        // The answer swaps in the new revision and the lines it redrew, by their ids.
+        return htmx.ajax("POST", url, { target: "#article-text", swap: "none", values: { ...values, revision } });
       })
       .catch(() => {});
     return state.queue;
