@@ -26,7 +26,7 @@ def record(
         layer.revision += 1
         # What this layer object has recorded, for the answer to a change to redraw
         # only what it touched (workspace.changed_stretch).
-        layer.recorded = [*getattr(layer, "recorded", []), (before, after)]
+        vars(layer).setdefault("recorded", []).append((before, after))
     return Change.objects.create(
         project=project,
         layer=layer,
