@@ -50,6 +50,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _bench import CLAUSES, SUBJECTS, VERBS, code_version, require  # noqa: E402
+
 os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
 os.environ["DEBUG"] = "0"
 
@@ -91,12 +93,6 @@ EXPORT_PEAK_MB = 150
 IMPORT_SECONDS = 10
 
 
-def require(condition: bool, message: str) -> None:
-    """An assertion that `python -O` keeps."""
-    if not condition:
-        raise AssertionError(message)
-
-
 def progress(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -132,50 +128,6 @@ class QueryCounter:
 
 # --- The corpus: deterministic op-ed prose ----------------------------------------------
 
-SUBJECTS = [
-    "the city council",
-    "most residents",
-    "local shopkeepers",
-    "the transport authority",
-    "cyclists",
-    "older voters",
-    "the mayor",
-    "parents of young children",
-    "delivery firms",
-    "urban planners",
-    "critics of the scheme",
-    "the regional government",
-    "commuters from the suburbs",
-    "public health experts",
-]
-VERBS = [
-    "argue that",
-    "have long claimed that",
-    "now accept that",
-    "rarely admit that",
-    "point out that",
-    "fear that",
-    "insist that",
-    "have shown that",
-    "doubt that",
-    "keep saying that",
-]
-CLAUSES = [
-    "fewer cars would make the centre safer",
-    "bus lanes cut journey times for everyone",
-    "parking fees fall hardest on the poor",
-    "trade on calm streets tends to rise",
-    "the old ring road no longer serves anyone",
-    "clean air is worth a longer walk",
-    "the budget cannot carry another tunnel",
-    "children should be able to walk to school alone",
-    "night buses are the cheapest crime policy we have",
-    "a congestion charge raises money and lowers traffic",
-    "the evidence from other cities is mixed",
-    "small shops depend on passing trade",
-    "noise is a health problem and not a nuisance",
-    "wider pavements help those who cannot drive",
-]
 TAILS = ["", "", "", ", and the figures bear this out", ", whatever the polls suggest", ", at least for now"]
 SHORT = [
     "That is the point.",
@@ -438,20 +390,6 @@ def run(sizes: list[int], database: str) -> tuple[list[dict], dict]:
     imported = run_child(database, "--child-import", "--project", SLUG)
     progress(f"  parse {imported['parse_seconds']:.1f} s, import {imported['import_seconds']:.1f} s")
     return exports, imported
-
-
-def code_version() -> str:
-    """The commit measured, and whether the working tree had changes on top of it."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{commit}{' with uncommitted changes' if dirty else ''}"
 
 
 def verdict(met: bool) -> str:

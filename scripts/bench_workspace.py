@@ -34,7 +34,6 @@ import os
 import platform
 import random
 import re
-import subprocess
 import sys
 import time
 import warnings
@@ -46,6 +45,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _bench import CLAUSES, SUBJECTS, VERBS, code_version, require  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
 os.environ["DEBUG"] = "0"
@@ -76,12 +77,6 @@ ROUNDS = 10
 SEED = 20261125
 
 
-def require(condition: bool, message: str) -> None:
-    """An assertion that `python -O` keeps."""
-    if not condition:
-        raise AssertionError(message)
-
-
 # --- The article: deterministic op-ed prose -------------------------------------------
 
 OPENERS = [
@@ -95,50 +90,6 @@ OPENERS = [
     "Meanwhile",
     "Admittedly",
     "Worse still",
-]
-SUBJECTS = [
-    "the city council",
-    "most residents",
-    "local shopkeepers",
-    "the transport authority",
-    "cyclists",
-    "older voters",
-    "the mayor",
-    "parents of young children",
-    "delivery firms",
-    "urban planners",
-    "critics of the scheme",
-    "the regional government",
-    "commuters from the suburbs",
-    "public health experts",
-]
-VERBS = [
-    "argue that",
-    "have long claimed that",
-    "now accept that",
-    "rarely admit that",
-    "point out that",
-    "fear that",
-    "insist that",
-    "have shown that",
-    "doubt that",
-    "keep saying that",
-]
-CLAUSES = [
-    "fewer cars would make the centre safer",
-    "bus lanes cut journey times for everyone",
-    "parking fees fall hardest on the poor",
-    "trade on calm streets tends to rise",
-    "the old ring road no longer serves anyone",
-    "clean air is worth a longer walk",
-    "the budget cannot carry another tunnel",
-    "children should be able to walk to school alone",
-    "night buses are the cheapest crime policy we have",
-    "a congestion charge raises money and lowers traffic",
-    "the evidence from other cities is mixed",
-    "small shops depend on passing trade",
-    "noise is a health problem and not a nuisance",
-    "wider pavements help those who cannot drive",
 ]
 TAILS = [
     "",
@@ -464,20 +415,6 @@ def run(requests: int) -> None:
         "panel": len(get_panel().content),
     }
     report(results, requests, sizes)
-
-
-def code_version() -> str:
-    """The commit measured, and whether the working tree had changes on top of it."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{commit}{' with uncommitted changes' if dirty else ''}"
 
 
 def report(results: list[tuple[str, list[float], int]], requests: int, sizes: dict[str, int]) -> None:
