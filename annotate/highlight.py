@@ -15,7 +15,6 @@ article. Django-free.
 """
 
 from bisect import bisect_right
-from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
@@ -58,13 +57,13 @@ def render(
     text: str,
     highlights: list[Highlight],
     *,
-    lines: Collection[int] | None = None,
+    within: tuple[int, int] | None = None,
     oob: bool = False,
     line_ids: bool = True,
 ) -> str:
     """The HTML of `text` with `highlights` as nested `<mark>` elements (escaped; safe
-    to put straight into a template): every line, or only those starting at `lines`
-    (whose highlights must all be given). `oob` marks the lines for htmx to swap in
+    to put straight into a template): every line, or only the lines starting in
+    `within` (start, end), whose highlights must all be given. `oob` marks the lines for htmx to swap in
     by their ids; `line_ids=False` leaves the ids out, for pages showing one text
     several times."""
     starts = line_starts(text)
@@ -83,7 +82,7 @@ def render(
     swap = ' hx-swap-oob="true"' if oob else ""
     parts = []
     for line, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        if lines is not None and start not in lines:
+        if within is not None and not within[0] <= start < within[1]:
             continue
         items = [
             Highlight(unit_id, by_id[unit_id].label_id, by_id[unit_id].tag, tuple(spans))

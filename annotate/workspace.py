@@ -4,6 +4,7 @@ and the layer-level actions: open, document stance, finish (after structure chec
 
 import json
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -84,20 +85,14 @@ class Workspace:
 
     @cached_property
     def text_html(self) -> SafeString:
-        items = [highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in self.units]
-        return mark_safe(highlight.render(self.text, items))  # noqa: S308 - render() escapes the text
+        return mark_safe(highlight.render(self.text, _highlights(self.units)))  # noqa: S308 - render() escapes the text
 
     def lines_html(self, stretch: tuple[int, int]) -> SafeString:
         """The lines of the text in `stretch` (whole lines), each marked for htmx to
         swap in by its id."""
         start, end = stretch
-        lines = {line for line in highlight.line_starts(self.text) if start <= line < end}
-        items = [
-            highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans))
-            for u in self.units
-            if u.spans[0][0] < end and u.spans[-1][1] > start
-        ]
-        return mark_safe(highlight.render(self.text, items, lines=lines, oob=True))  # noqa: S308 - render() escapes
+        items = _highlights(u for u in self.units if u.spans[0][0] < end and u.spans[-1][1] > start)
+        return mark_safe(highlight.render(self.text, items, within=stretch, oob=True))  # noqa: S308 - render() escapes
 
     def _plain(self) -> tuple[list[structure.Unit], list[structure.Link], dict]:
         units = [structure.Unit(u.id, u.label.name, u.attributes, u.quote, u.start) for u in self.units]
@@ -128,6 +123,10 @@ class Workspace:
     def outline(self) -> structure.Outline:
         units, links, scheme = self._plain()
         return structure.outline(units, links, **scheme)
+
+
+def _highlights(units: Iterable[UnitEntry]) -> list[highlight.Highlight]:
+    return [highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in units]
 
 
 def load(layer: Layer, *, text_only: bool = False) -> Workspace:

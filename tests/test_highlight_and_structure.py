@@ -57,7 +57,7 @@ def test_each_line_is_drawn_on_its_own_with_lanes_of_its_own():
     )
     # The second line alone, as the answer to a change sends it: the unit's id and tag
     # stay where it starts, on the first line.
-    assert render(text, items, lines={6}, oob=True) == (
+    assert render(text, items, within=(6, 12), oob=True) == (
         '<span class="line" id="line-6" hx-swap-oob="true"><mark class="u label-7 lane-0" data-unit="1">ef</mark>'
         " gh\n</span>"
     )
@@ -77,7 +77,7 @@ def test_a_line_drawn_alone_is_that_line_of_the_whole_text(text, raw_spans, data
     whole = render(text, items)
     line = data.draw(st.sampled_from(line_starts(text)))
 
-    alone = render(text, items, lines={line})
+    alone = render(text, items, within=(line, line + 1))
 
     assert alone in whole
     assert alone.startswith(f'<span class="line" id="line-{line}">')
