@@ -91,13 +91,15 @@ function start(root) {
 
   function setAttribute(digit) {
     if (!state.unit) return;
-    const row = rowOf(state.unit);
-    const button = labelButtons().find((b) => b.dataset.label === row?.dataset.label);
+    // The label from the unit's mark, which the answer to a change brings at once
+    // (the panel row follows with its own request).
+    const label = /\blabel-(\d+)\b/.exec(marksOf(state.unit)[0]?.className ?? "")?.[1];
+    const button = labelButtons().find((b) => b.dataset.label === label);
     if (!button?.dataset.attributeName) return say("This unit’s label has no attribute to set.");
     const values = button.dataset.attributeValues.split("|");
     const value = values[digit - 1];
     if (value === undefined) return say(`Press 1 to ${values.length} for ${values.join(", ")}.`);
-    const current = row.querySelector(`[data-action="attribute"].on`)?.textContent.trim();
+    const current = rowOf(state.unit)?.querySelector(`[data-action="attribute"].on`)?.textContent.trim();
     send(unitUrl(state.unit, "attribute"), { name: button.dataset.attributeName, value: current === value ? "" : value });
   }
 

@@ -190,3 +190,20 @@ def test_curator_downloads_a_csv_export(page, log_in, transactional_db, tmp_path
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     assert f",alice,T1,MajorClaim,{start},{start + len(quote)},{quote}," in lines[1]
+
+
+def test_a_stance_key_right_after_the_label_key_sets_the_stance(page, log_in, transactional_db):
+    load_seeds()
+    text = Article.objects.get().text
+    log_in("alice", DEMO_PASSWORD)
+    page.goto("/p/demo/next/")
+    claim_text = "Israel is now the undisputed regional power"
+    start = text.index(claim_text)
+    drag_select(page, text, start, start + len(claim_text))
+
+    page.keyboard.press("c")
+    expect(page.locator("#article-text mark[data-tag='Claim']")).to_have_text(claim_text)
+    page.keyboard.press("1")  # before the unit panel has caught up
+
+    expect(page.locator("#article-text mark[data-tag='Claim · For']")).to_have_text(claim_text)
+    assert ArgumentUnit.objects.get().attributes == {"stance": "For"}
