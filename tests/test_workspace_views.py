@@ -262,6 +262,28 @@ def test_the_answer_to_a_change_redraws_only_the_lines_it_touched(ann, layer, sc
     assert 'data-tag="MajorClaim">Cities</mark>' in relabelled.content.decode()
 
 
+
+def drawn_line(html: str, start: int) -> str:
+    match = re.search(rf'<span class="line" id="line-{start}"(?: hx-swap-oob="true")?>(.*?)</span>', html, re.S)
+    assert match, f"line {start} not drawn"
+    return match.group(1)
+
+
+def test_the_lines_an_answer_redraws_are_the_lines_of_the_page_drawn_afresh(ann, layer, scheme, annotator):
+    text = layer.article.text
+    start = text.index("Traffic")  # line 44
+    # A discontinuous unit that starts on line 0 and goes on in line 44: its piece on
+    # line 44 is not its first, so it carries neither its id nor its tag there.
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6), (start, start + 7)], user=annotator)
+    units.create_unit(layer=layer, label=scheme["Premise"], spans=[(start + 8, start + 20)], user=annotator)
+
+    made = post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=start, end=start + 13)
+    assert made.status_code == 200
+    page = ann.get(reverse("annotate:layer_detail", args=[layer.article.project.slug, layer.pk]))
+
+    assert LINE.findall(made.content.decode()) == [str(start)]
+    assert drawn_line(made.content.decode(), start) == drawn_line(page.content.decode(), start)
+    assert drawn_line(page.content.decode(), start).count(" id=") == 2  # the two units that start on this line
 @pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])
 def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annotator, annotator2, article, case):
     claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)

@@ -44,7 +44,7 @@ def change_context(layer: Layer) -> dict:
     lines of the text they touched, redrawn (none when they touched no unit's spans,
     label or attributes: a relation, a document stance)."""
     stretch = workspace.changed_stretch(layer)
-    lines = workspace.load(layer, text_only=True).lines_html(stretch) if stretch else ""
+    lines = workspace.lines_html(layer, stretch) if stretch else ""
     return {"layer": layer, "changed_lines": lines}
 
 
