@@ -433,6 +433,43 @@ def test_in_an_open_project_another_annotators_layer_is_read_only(client, projec
     assert 'data-editable="false"' in response.content.decode()
 
 
+# Who may change a layer ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_a_layer_is_changed_only_by_its_annotator_and_gold_only_by_curators(
+    client, project, article, scheme, manager, curator, annotator, annotator2, outsider, blind
+):
+    project.blind = blind
+    project.save()
+    own = Layer.objects.get(article=article, annotator=annotator)
+    gold = Layer.objects.create(article=article, annotator=None)
+    people = {"manager": manager, "curator": curator, "annotator": annotator, "annotator2": annotator2}
+    people["outsider"] = outsider
+    answers = {}
+    for name, user in people.items():
+        client.force_login(user)
+        for layer in (own, gold):
+            response = post(client, "unit_create", layer, label=scheme["Claim"].pk, start=0, end=6)
+            answers[name, "own" if layer == own else "gold"] = response.status_code
+
+    assert answers == {
+        ("manager", "own"): 404,
+        ("manager", "gold"): 200,
+        ("curator", "own"): 404,
+        ("curator", "gold"): 200,
+        ("annotator", "own"): 200,
+        ("annotator", "gold"): 404,
+        ("annotator2", "own"): 404,
+        ("annotator2", "gold"): 404,
+        ("outsider", "own"): 404,
+        ("outsider", "gold"): 404,
+    }
+    assert list(ArgumentUnit.objects.values_list("layer", flat=True).order_by("layer")) == sorted(
+        [own.pk, gold.pk, gold.pk]
+    )
+
+
 # Query counts -------------------------------------------------------------------------
 
 
@@ -475,9 +512,9 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
     long_layer.refresh_from_db(fields=["revision"])
     data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
 
-    # Session, user, membership; BEGIN, the layer locked, the labels, the unit, its span,
-    # the revision, the change record, COMMIT; the spans of the units to redraw.
-    with django_assert_num_queries(12):
+    # Session, user; BEGIN, the membership and the layer locked, the labels, the unit, its
+    # span, the revision, the change record, COMMIT; the spans of the units to redraw.
+    with django_assert_num_queries(11):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200

@@ -111,16 +111,10 @@ def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpRespons
     @require_POST
     @login_required
     def view(request: HttpRequest, slug: str, pk: int, **kwargs) -> HttpResponse:
-        membership = access.membership_or_404(request.user, slug)
         try:
             with transaction.atomic():
-                layers = access.editable_layers(membership).select_related("article")
-                layer = layers.select_for_update(of=("self",)).filter(pk=pk).order_by().first()
-                if layer is None:
-                    raise Http404("You cannot change this layer.")
-                # The layer is of the member's project: that project, with its labels
-                # read once for the action's form and the text of the answer.
-                layer.article.project = membership.project
+                membership, layer = access.layer_to_change(request.user, slug, pk)
+                # The project's labels, read once for the action's form and the text of the answer.
                 prefetch_related_objects([membership.project], "labels")
                 unit_id = action(request, layer, **kwargs)
         except workspace.StaleError as error:
