@@ -11,9 +11,10 @@ annotator and one article of exactly 20,000 characters holding 300 argument unit
 - refresh the unit panel (GET layer_panel, as HTMX sends it after every change).
 
 The requests of the three kinds are interleaved in rounds (see `timed_in_rounds`), so
-that the machine's slow spells (it is shared) fall on all three alike. It prints p50,
-p95, p99 and max server time per request (ms) and the SQL queries one request of each
-kind runs.
+that the machine's slow spells (it is shared) fall on all three alike, and so is a
+fixed piece of pure-Python work (`reference_work`), which shows how fast the machine
+ran meanwhile. It prints p50, p95, p99 and max server time per request (ms) and the
+SQL queries one request of each kind runs.
 
 Usage, from the repository root:
 
@@ -329,6 +330,16 @@ class Endpoint:
                 self.times.append(elapsed * 1000)
 
 
+REFERENCE = "reference: a fixed Python loop, no request"
+
+
+def reference_work() -> int:
+    """A fixed piece of pure-Python work, timed in the same rounds as the requests: the
+    machine is shared, and its speed varies over minutes; this shows how fast it ran
+    during this run (about 5 ms at the machine's best)."""
+    return sum(i * i for i in range(100_000))
+
+
 def timed_in_rounds(endpoints: list[Endpoint], requests: int) -> None:
     """Time `requests` requests of every endpoint, in ROUNDS rounds that take each
     endpoint in turn, after WARM_UP untimed requests of each: a slow spell of the
@@ -403,10 +414,18 @@ def run(requests: int) -> None:
             get_panel,
             lambda r: check_page(r, "unit-list"),
         ),
+        # No request: the speed of the machine itself while the requests ran.
+        Endpoint(REFERENCE, lambda i: (), reference_work, lambda r: None),
     ]
     timed_in_rounds(endpoints, requests)
     results = [
-        (endpoint.name, endpoint.times, queries_of(endpoint.send, endpoint.prepare(endpoint.sent), endpoint.after))
+        (
+            endpoint.name,
+            endpoint.times,
+            "-"
+            if endpoint.send is reference_work
+            else queries_of(endpoint.send, endpoint.prepare(endpoint.sent), endpoint.after),
+        )
         for endpoint in endpoints
     ]
 
@@ -417,7 +436,7 @@ def run(requests: int) -> None:
     report(results, requests, sizes)
 
 
-def report(results: list[tuple[str, list[float], int]], requests: int, sizes: dict[str, int]) -> None:
+def report(results: list[tuple[str, list[float], int | str]], requests: int, sizes: dict[str, int]) -> None:
     server = connection.cursor().connection.info.server_version
     print()
     print(f"Annotation workspace, {date.today().isoformat()}, code {code_version()}")
