@@ -78,9 +78,9 @@ def editable_layers(membership: Membership) -> QuerySet[Layer]:
     return queryset.filter(annotator=membership.user)
 
 
-def layer_to_change(user, slug: str, pk: int) -> tuple[Membership, Layer]:
-    """For a change to layer `pk` of project `slug`: the user's membership and the
-    layer (its article and project loaded), locked until the transaction ends, in one
+def layer_to_change(user, slug: str, pk: int) -> Layer:
+    """For a change to layer `pk` of project `slug`: the layer (its article and project
+    loaded), locked until the transaction ends, read with the user's membership in one
     query (a change is the workspace's most frequent request). 404 as
     `membership_or_404` gives it to an outsider, and for a layer outside
     `editable_layers`. To be called in a transaction."""
@@ -101,4 +101,4 @@ def layer_to_change(user, slug: str, pk: int) -> tuple[Membership, Layer]:
     membership = Membership(pk=layer.membership_pk, project=layer.article.project, user=user, role=layer.member_role)
     if not can_edit(membership, layer):
         raise Http404("You cannot change this layer.")
-    return membership, layer
+    return layer

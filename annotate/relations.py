@@ -20,7 +20,6 @@ def record(relation: Relation, *, action: str, user, before: dict | None, after:
     changes.record_in_layer(relation, kind="relation", action=action, user=user, before=before, after=after)
 
 
-@transaction.atomic
 def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation:
     """Link `source` to `target` with `type`. Refused: self-links, units of another
     layer (and so of another article), a type of another project, a second link
@@ -33,8 +32,12 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
         raise AnnotationError("A unit cannot be linked to itself.")
     if Relation.objects.filter(source=source, target=target).exists():
         raise AnnotationError("These two units are already linked.")
-    relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
-    record(relation, action="relation.create", user=user, before=None, after=snapshot(relation))
+    # Checked before the transaction (the database refuses a second link between two
+    # units, should one slip in meanwhile), so the writes need no savepoint of their own
+    # inside the caller's transaction, as in units.create_unit.
+    with transaction.atomic(savepoint=False):
+        relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
+        record(relation, action="relation.create", user=user, before=None, after=snapshot(relation))
     return relation
 
 

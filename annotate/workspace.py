@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import connection, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import changes, highlight, panel, structure
-from annotate.models import ArgumentUnit, Label, Layer, Relation, RelationType, Span
+from annotate.models import ArgumentUnit, Label, Layer, Project, Relation, RelationType, Span
 from annotate.units import AnnotationError
 
 
@@ -166,12 +167,19 @@ def _entries(rows: Iterable[tuple[int, UnitRow]], labels: list[Label], text: str
     return units
 
 
+def project_labels(project: Project) -> list[Label]:
+    """The project's labels, read once per project object: the form of a change and the
+    text of its answer both need them (a relation's, neither)."""
+    prefetch_related_objects([project], "labels")
+    return list(project.labels.all())
+
+
 def load(layer: Layer) -> Workspace:
     """Everything the workspace shows of `layer` (whose article and project are
     loaded): four queries, however many units it holds, and one fewer when the
-    project's labels are prefetched."""
+    project's labels were read already."""
     project = layer.article.project
-    labels = list(project.labels.all())
+    labels = project_labels(project)
     rows = _unit_rows(layer)
     units = _entries(rows.items(), labels, layer.article.text)
     by_id = {unit.id: unit for unit in units}
@@ -191,10 +199,10 @@ def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
     """The lines of the layer's text in `stretch` (whole lines), drawn as on the page
     and marked for htmx to swap in by their ids: for the answer to a change, which
     builds only the units on those lines (two queries, one fewer when the project's
-    labels are prefetched)."""
+    labels were read already)."""
     start, end = stretch
     rows = [(pk, row) for pk, row in _unit_rows(layer).items() if row[2][0][0] < end and row[2][-1][1] > start]
-    units = _entries(rows, list(layer.article.project.labels.all()), layer.article.text)
+    units = _entries(rows, project_labels(layer.article.project), layer.article.text)
     return mark_safe(highlight.render(layer.article.text, _highlights(units), within=stretch, oob=True))  # noqa: S308 - render() escapes
 
 

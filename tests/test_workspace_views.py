@@ -262,7 +262,6 @@ def test_the_answer_to_a_change_redraws_only_the_lines_it_touched(ann, layer, sc
     assert 'data-tag="MajorClaim">Cities</mark>' in relabelled.content.decode()
 
 
-
 def drawn_line(html: str, start: int) -> str:
     match = re.search(rf'<span class="line" id="line-{start}"(?: hx-swap-oob="true")?>(.*?)</span>', html, re.S)
     assert match, f"line {start} not drawn"
@@ -284,6 +283,8 @@ def test_the_lines_an_answer_redraws_are_the_lines_of_the_page_drawn_afresh(ann,
     assert LINE.findall(made.content.decode()) == [str(start)]
     assert drawn_line(made.content.decode(), start) == drawn_line(page.content.decode(), start)
     assert drawn_line(page.content.decode(), start).count(" id=") == 2  # the two units that start on this line
+
+
 @pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])
 def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annotator, annotator2, article, case):
     claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
@@ -532,3 +533,22 @@ def test_the_unit_panel_runs_a_fixed_number_of_queries(
 
     html = response.content.decode()
     assert (html.count('<li class="unit-row'), html.count('<li class="relation-row')) == (n, n - 1)
+
+
+@pytest.mark.parametrize("n", [2, 300])
+def test_linking_two_units_runs_a_fixed_number_of_queries(
+    ann, long_layer, scheme, annotator, django_assert_num_queries, n
+):
+    fill(long_layer, n, scheme, annotator)
+    first, last = ArgumentUnit.objects.filter(layer=long_layer).order_by("id")[:: n - 1]
+    long_layer.refresh_from_db(fields=["revision"])
+    data = {"source": first.pk, "target": last.pk, "type": scheme["attacks"].pk, "revision": long_layer.revision}
+
+    # Session, user; BEGIN, the membership and the layer locked, the relation types, the
+    # two units, the check for a link between them, the relation, the revision, the
+    # change record, COMMIT. No labels and no text: a relation redraws none.
+    with django_assert_num_queries(12):
+        response = ann.post(url("relation_create", long_layer), data, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert Relation.objects.filter(layer=long_layer).count() == n

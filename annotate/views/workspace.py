@@ -12,7 +12,6 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
@@ -113,9 +112,7 @@ def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpRespons
     def view(request: HttpRequest, slug: str, pk: int, **kwargs) -> HttpResponse:
         try:
             with transaction.atomic():
-                membership, layer = access.layer_to_change(request.user, slug, pk)
-                # The project's labels, read once for the action's form and the text of the answer.
-                prefetch_related_objects([membership.project], "labels")
+                layer = access.layer_to_change(request.user, slug, pk)
                 unit_id = action(request, layer, **kwargs)
         except workspace.StaleError as error:
             return message(request, str(error), status=409)
@@ -154,14 +151,16 @@ def checked(layer: Layer, form) -> dict:
 def unit_create(request: HttpRequest, layer: Layer) -> int | None:
     article = layer.article
     project = article.project
-    form = UnitCreateForm(request.POST, text=article.text, snapping=project.snapping, labels=project.labels.all())
+    form = UnitCreateForm(
+        request.POST, text=article.text, snapping=project.snapping, labels=workspace.project_labels(project)
+    )
     data = checked(layer, form)
     return units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user).pk
 
 
 @layer_action
 def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
-    data = checked(layer, UnitLabelForm(request.POST, labels=layer.article.project.labels.all()))
+    data = checked(layer, UnitLabelForm(request.POST, labels=workspace.project_labels(layer.article.project)))
     return units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user).pk
 
 
