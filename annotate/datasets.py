@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from annotate import changes
@@ -244,6 +245,18 @@ class ImportReport:
             "units": sum(plan.unit_count for plan in self.plans),
             "relations": sum(plan.relation_count for plan in self.plans),
         }
+
+    @property
+    def summary(self) -> str:
+        """The counts in words: "1 new article, 0 already there, 2 layers, 2 units, 1 relation"."""
+        counts = self.counts
+        return (
+            f"{counts['articles']} new article{pluralize(counts['articles'])}, "
+            f"{counts['already there']} already there, "
+            f"{counts['layers']} layer{pluralize(counts['layers'])}, "
+            f"{counts['units']} unit{pluralize(counts['units'])}, "
+            f"{counts['relations']} relation{pluralize(counts['relations'])}"
+        )
 
 
 def import_records(

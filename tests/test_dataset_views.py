@@ -5,6 +5,7 @@ import json
 import zipfile
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -116,6 +117,9 @@ def test_import_preview_shows_what_would_be_created_and_writes_nothing(client, m
 
     assert response.status_code == 302
     assert list(Article.objects.values_list("title", "text")) == [("Ban cars now", "Cities should ban cars.")]
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "Imported: 1 new article, 0 already there, 0 layers, 0 units, 0 relations."
+    ]
 
 
 def test_a_bad_file_is_named_and_nothing_is_written(client, manager, project):
@@ -196,7 +200,7 @@ def test_export_then_import_on_the_command_line_reproduces_the_project(
 
     call_command("import_articles", str(out), project="copy")
 
-    assert "Imported: 1 articles, 0 already there, 2 layers, 2 units, 1 relations." in capsys.readouterr().out
+    assert "Imported: 1 new article, 0 already there, 2 layers, 2 units, 1 relation." in capsys.readouterr().out
     again = tmp_path / "copy.jsonl"
     call_command("export_dataset", project="copy", format="jsonl", output=str(again))
     assert again.read_bytes() == out.read_bytes()
@@ -207,7 +211,7 @@ def test_the_brat_command_writes_a_directory(tmp_path, annotated, capsys):
 
     ann = sorted(p.relative_to(tmp_path / "brat").as_posix() for p in (tmp_path / "brat").rglob("*.ann"))
     assert [name.split("/")[0] for name in ann] == ["ann_annotator"]
-    assert capsys.readouterr().err == f"Exported 1 articles (brat) into {tmp_path}/brat/.\n"
+    assert capsys.readouterr().err == f"Exported 1 article (brat) into {tmp_path}/brat/.\n"
 
 
 def test_the_brat_command_writes_a_zip_file(tmp_path, annotated):
@@ -222,7 +226,7 @@ def test_a_dry_run_on_the_command_line_writes_nothing(tmp_path, project, capsys)
 
     call_command("import_articles", str(tmp_path / "a.txt"), project="opeds", dry_run=True)
 
-    assert capsys.readouterr().out == "Would import: 1 articles, 0 already there, 0 layers, 0 units, 0 relations.\n"
+    assert capsys.readouterr().out == "Would import: 1 new article, 0 already there, 0 layers, 0 units, 0 relations.\n"
     assert Article.objects.count() == 0
 
 

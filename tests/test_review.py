@@ -333,6 +333,7 @@ def test_majority_view_adopts_with_the_chosen_minimum(client, article, ann_layer
 
     assert response.status_code == 200
     assert gold_state(article) == ([("Claim", SHOPS, {}), ("Premise", FOOTFALL, {})], [])
+    assert "Adopted 2 units and 0 relations that at least 1 annotator agreed on." in response.content.decode()
 
 
 def test_majority_view_answers_a_minimum_above_the_annotators_with_422_and_changes_nothing(

@@ -62,12 +62,7 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
         )
         report.problems[:0] = problems
         if report.written:
-            counts = report.counts
-            messages.success(
-                request,
-                f"Imported {counts['articles']} new article(s), {counts['units']} unit(s) and "
-                f"{counts['relations']} relation(s).",
-            )
+            messages.success(request, f"Imported: {report.summary}.")
             url = reverse("annotate:article_list", args=[project.slug])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
         context["report"] = report

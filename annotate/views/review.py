@@ -8,6 +8,7 @@ together), or, without HTMX, with the whole page.
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate import access, review
@@ -72,7 +73,10 @@ def review_majority(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         result = review.adopt_majority(article=article, user=request.user, minimum=minimum)
     except AnnotationError as error:
         return respond(request, membership, article, form=form, notice=str(error), status=422)
-    notice = f"Adopted {result.units} unit(s) and {result.relations} relation(s) agreed by at least {minimum}."
+    notice = (
+        f"Adopted {result.units} unit{pluralize(result.units)} and {result.relations} "
+        f"relation{pluralize(result.relations)} that at least {minimum} annotator{pluralize(minimum)} agreed on."
+    )
     return respond(request, membership, article, notice=notice)
 
 

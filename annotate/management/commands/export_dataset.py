@@ -2,6 +2,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from annotate import datasets
 from annotate.formats import brat, registry
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             records = datasets.article_records(project_obj, choice=choice, progress=progress.step)
             brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output)
             progress.done()
-            self.stderr.write(f"Exported {progress.count} articles (brat) into {output}.")
+            self.stderr.write(f"Exported {progress.count} article{pluralize(progress.count)} (brat) into {output}.")
             return
         chunks = datasets.export_chunks(
             project_obj, format_name=format, choice=choice, progress=progress.step, **format_options
@@ -66,4 +67,4 @@ class Command(BaseCommand):
                     file.write(chunk)
         progress.done()
         where = "standard output" if output == "-" else output
-        self.stderr.write(f"Exported {progress.count} articles ({format}) to {where}.")
+        self.stderr.write(f"Exported {progress.count} article{pluralize(progress.count)} ({format}) to {where}.")

@@ -59,7 +59,6 @@ class Command(BaseCommand):
             project=project_obj, records=records, user=None, dry_run=dry_run or bool(problems), unknown=unknown
         )
         problems += report.problems
-        counts = ", ".join(f"{count} {name}" for name, count in report.counts.items())
         if problems:
             raise CommandError("Nothing was imported:\n  " + "\n  ".join(problems))
-        self.stdout.write(f"{'Would import' if dry_run else 'Imported'}: {counts}.")
+        self.stdout.write(f"{'Would import' if dry_run else 'Imported'}: {report.summary}.")
