@@ -224,6 +224,13 @@ def gold_layer(article: Article, user) -> Layer:
     return layer
 
 
+@transaction.atomic
+def start_gold(*, article: Article, user) -> Layer:
+    """The article's gold layer, started if there is none yet: a curator may annotate
+    gold in the workspace from scratch, not only adopt annotators' units into it."""
+    return gold_layer(article, user)
+
+
 def _reopen(gold: Layer, user) -> None:
     """A change to a finished gold layer means curation is not finished after all."""
     if gold.status != Layer.Status.IN_PROGRESS:

@@ -16,6 +16,7 @@ project_urls = [
     path("articles/<int:pk>/review/", review.article_review, name="review"),
     path("articles/<int:pk>/review/adopt/<int:unit_pk>/", review.review_adopt, name="review_adopt"),
     path("articles/<int:pk>/review/majority/", review.review_majority, name="review_majority"),
+    path("articles/<int:pk>/review/gold/", review.review_gold, name="review_gold"),
     path("articles/<int:pk>/review/finish/", review.review_finish, name="review_finish"),
     path("layers/<int:pk>/", workspace.layer_detail, name="layer_detail"),
     path("layers/<int:pk>/panel/", workspace.layer_panel, name="layer_panel"),

@@ -51,6 +51,12 @@ MATRIX = {
         {**CURATORS_OK, "manager": 422, "curator": 422},
     ),
     "review_finish": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
+    # Starting gold from scratch sends a curator on to the gold layer in the workspace.
+    "review_gold": (
+        "post",
+        lambda s: {"slug": s.slug, "pk": s.article.pk},
+        {"manager": 302, "curator": 302, "annotator": 404, "outsider": 404, "anonymous": 302},
+    ),
     # The annotator's own layer: everyone in the project who may read it (curators,
     # managers) gets it; changes only by its annotator (curators edit gold, not this).
     "layer_detail": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),

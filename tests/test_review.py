@@ -280,6 +280,24 @@ def review_url(article, route="review", *args):
     return reverse(f"annotate:{route}", args=[article.project.slug, article.pk, *args])
 
 
+def test_a_curator_starts_gold_from_scratch_and_lands_in_its_workspace(client, article, ann_layer, curator):
+    client.force_login(curator)
+    start = review_url(article, "review_gold")
+    assert f'action="{start}"' in client.get(review_url(article)).content.decode()
+
+    response = client.post(start)
+    again = client.post(start)
+
+    gold = Layer.objects.get(article=article, annotator=None)
+    workspace = reverse("annotate:layer_detail", args=[article.project.slug, gold.pk])
+    assert [(r.status_code, r["Location"]) for r in (response, again)] == [(302, workspace), (302, workspace)]
+    assert (gold.status, gold.units.count()) == (Layer.Status.IN_PROGRESS, 0)
+    assert list(Change.objects.filter(layer=gold).values_list("action", "user")) == [("layer.create", curator.pk)]
+    page = client.get(review_url(article)).content.decode()
+    assert (f'action="{start}"' in page, f'href="{workspace}"' in page) == (False, True)
+    assert client.get(workspace).context["editable"] is True
+
+
 def test_review_page_shows_every_annotator_layer_and_the_gold_layer(client, article, ann_layer, scheme, curator):
     claim = mark(ann_layer, scheme["Claim"], SHOPS)
     review.adopt_unit(unit=claim, user=curator)
@@ -422,3 +440,14 @@ def test_article_page_links_curators_to_the_review(client, article, curator):
     response = client.get(reverse("annotate:article_detail", args=[article.project.slug, article.pk]))
 
     assert f'href="{review_url(article)}"' in response.content.decode()
+
+
+def test_the_workspace_links_curators_to_the_review_of_its_article(client, article, ann_layer, curator, annotator):
+    review_link = f'href="{review_url(article)}"'
+    workspace = reverse("annotate:layer_detail", args=[article.project.slug, ann_layer.pk])
+    pages = {}
+    for user in (curator, annotator):
+        client.force_login(user)
+        pages[user.username] = review_link in client.get(workspace).content.decode()
+
+    assert pages == {"cory_curator": True, "ann_annotator": False}

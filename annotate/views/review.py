@@ -7,7 +7,7 @@ together), or, without HTMX, with the whole page.
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_POST
 
@@ -56,7 +56,7 @@ def review_adopt(request: HttpRequest, slug: str, pk: int, unit_pk: int) -> Http
     what = f"{adoption.unit.label.name} “{adoption.quote[:60]}”"
     notice = f"{what} {'adopted' if adoption.created else 'was already in gold'}"
     if adoption.relations:
-        notice += f", with {len(adoption.relations)} relation{'s' if len(adoption.relations) > 1 else ''}"
+        notice += f", with {len(adoption.relations)} relation{pluralize(len(adoption.relations))}"
     return respond(request, membership, article, notice=notice + ".")
 
 
@@ -78,6 +78,15 @@ def review_majority(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         f"relation{pluralize(result.relations)} that at least {minimum} annotator{pluralize(minimum)} agreed on."
     )
     return respond(request, membership, article, notice=notice)
+
+
+@require_POST
+@login_required
+def review_gold(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Open the gold layer in the workspace, starting it if there is none yet."""
+    _, article = curated_article(request, slug, pk)
+    gold = review.start_gold(article=article, user=request.user)
+    return redirect("annotate:layer_detail", slug, gold.pk)
 
 
 @require_POST
