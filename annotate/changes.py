@@ -38,15 +38,15 @@ def record(
     )
 
 
-def record_in_layer(obj, *, kind: str, action: str, user, before: dict | None, after: dict | None) -> Change:
-    """The change record of a unit or relation (`kind`), in its layer."""
-    layer = obj.layer
+def record_in_layer(layer: Layer, *, target: str, action: str, user, before: dict | None, after: dict | None) -> Change:
+    """The change record of something in `layer` (its project's): a unit, a relation
+    or the layer itself, named by `target` ("unit:12", "layer:3")."""
     return record(
         project=layer.article.project,
         layer=layer,
         user=user,
         action=action,
-        target=f"{kind}:{obj.pk}",
+        target=target,
         before=before,
         after=after,
     )

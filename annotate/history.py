@@ -61,9 +61,8 @@ def revert(layer: Layer, change: Change, *, user, action: str) -> Change:
         raise AnnotationError(f"This change can no longer be {action}ne: {change.action} {change.target}.") from error
     change.undone = action == "undo"
     change.save(update_fields=["undone"])
-    record = changes.record(
-        project=layer.article.project,
-        layer=layer,
+    record = changes.record_in_layer(
+        layer,
         user=user,
         action=action,
         target=change.target,

@@ -17,7 +17,9 @@ def snapshot(relation: Relation) -> dict:
 
 
 def record(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> None:
-    changes.record_in_layer(relation, kind="relation", action=action, user=user, before=before, after=after)
+    changes.record_in_layer(
+        relation.layer, target=f"relation:{relation.pk}", action=action, user=user, before=before, after=after
+    )
 
 
 def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation:

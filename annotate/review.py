@@ -218,8 +218,8 @@ def gold_layer(article: Article, user) -> Layer:
     layer = Layer.objects.select_for_update().get(pk=layer.pk)
     layer.article = article
     if created:
-        changes.record(
-            project=article.project, layer=layer, user=user, action="layer.create", target=f"layer:{layer.pk}"
+        changes.record_in_layer(
+            layer, target=f"layer:{layer.pk}", action="layer.create", user=user, before=None, after=None
         )
     return layer
 

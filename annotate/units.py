@@ -73,7 +73,7 @@ def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]], *, relations: Ite
 
 
 def record(unit: ArgumentUnit, *, action: str, user, before: dict | None, after: dict | None) -> None:
-    changes.record_in_layer(unit, kind="unit", action=action, user=user, before=before, after=after)
+    changes.record_in_layer(unit.layer, target=f"unit:{unit.pk}", action=action, user=user, before=before, after=after)
 
 
 def create_unit(

@@ -287,12 +287,4 @@ def set_document_stance(*, layer: Layer, stance: str, user) -> None:
 
 
 def _record(layer: Layer, *, action: str, user, before: dict, after: dict) -> None:
-    changes.record(
-        project=layer.article.project,
-        layer=layer,
-        user=user,
-        action=action,
-        target=f"layer:{layer.pk}",
-        before=before,
-        after=after,
-    )
+    changes.record_in_layer(layer, target=f"layer:{layer.pk}", action=action, user=user, before=before, after=after)
