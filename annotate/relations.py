@@ -4,7 +4,7 @@ from django.db import transaction
 
 from annotate import changes
 from annotate.models import ArgumentUnit, Layer, Relation, RelationType
-from annotate.units import AnnotationError
+from annotate.units import AnnotationError, ensure_open
 
 
 def snapshot(relation: Relation) -> dict:
@@ -26,6 +26,7 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
     """Link `source` to `target` with `type`. Refused: self-links, units of another
     layer (and so of another article), a type of another project, a second link
     between the same two units."""
+    ensure_open(layer)
     if type.project_id != layer.article.project_id:
         raise AnnotationError("That relation type belongs to another project.")
     if source.layer_id != layer.pk or target.layer_id != layer.pk:
@@ -45,5 +46,6 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
 
 @transaction.atomic
 def delete_relation(*, relation: Relation, user) -> None:
+    ensure_open(relation.layer)
     record(relation, action="relation.delete", user=user, before=snapshot(relation), after=None)
     relation.delete()

@@ -18,6 +18,21 @@ class AnnotationError(ValueError):
     """Input an annotation cannot be made from; the message is shown to the annotator."""
 
 
+class LayerFinishedError(AnnotationError):
+    """A change to a layer marked finished: it is read-only until it is reopened."""
+
+
+def ensure_open(layer: Layer) -> None:
+    """Refuse any change to a finished layer (annotator or gold): what agreement and
+    exports count as finished must be what was finished."""
+    if layer.status == Layer.Status.FINISHED:
+        if layer.is_gold:
+            raise LayerFinishedError(
+                "Curation of this article is finished, so the gold layer is read-only. Reopen it to change it."
+            )
+        raise LayerFinishedError("This layer is marked finished, so it is read-only. Reopen it to change it.")
+
+
 def validate_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Check `[start, end)` ranges against `text`; return them sorted.
 
@@ -80,6 +95,7 @@ def create_unit(
     *, layer: Layer, label: Label, spans: Iterable[tuple[int, int]], user, attributes: dict | None = None
 ) -> ArgumentUnit:
     """Create an argument unit with one or more spans in `layer`."""
+    ensure_open(layer)
     article = layer.article
     if label.project_id != article.project_id:
         raise AnnotationError("That label belongs to another project.")
@@ -108,6 +124,7 @@ def update_unit(
     A new label keeps only the attributes it defines too (a Claim's stance is dropped
     when it becomes a Premise).
     """
+    ensure_open(unit.layer)
     old_spans = spans_of(unit)
     before = snapshot(unit, old_spans)
     if label is not None:
@@ -139,6 +156,7 @@ def add_span(*, unit: ArgumentUnit, span: tuple[int, int], user) -> ArgumentUnit
 def delete_unit(*, unit: ArgumentUnit, user) -> None:
     """Delete a unit and the relations that start or end at it (all kept in the
     change record, so undo brings them back)."""
+    ensure_open(unit.layer)
     linked = Relation.objects.filter(Q(source=unit) | Q(target=unit))
     before = snapshot(unit, spans_of(unit), relations=linked.order_by("id"))
     record(unit, action="unit.delete", user=user, before=before, after=None)
