@@ -135,6 +135,8 @@ class SelectionForm(LayerChangeForm):
             raise forms.ValidationError(str(error)) from error
         if start >= end:
             raise forms.ValidationError("The selection is empty: select some text first.")
+        # What was selected, and the unit's span: the annotator is told when they differ.
+        data["selected"] = (start, end)
         data["span"] = snap(self.text, start, end) if self.snapping else (start, end)
         return data
 
