@@ -3,7 +3,9 @@
 import unicodedata
 from pathlib import Path
 
-from annotate.formats.plaintext import parse_plain_text
+import pytest
+
+from annotate.formats.plaintext import parse_plain_text, title_from_file_name
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "did-trump-flinch.txt"
 
@@ -67,3 +69,33 @@ def test_plain_text_import_keeps_astral_characters_and_combining_marks():
     cleaned = parse_plain_text(raw)
 
     assert cleaned.record.text == "Great 🙂 news 👍🏽 for caf\u00e9s."
+
+
+def test_a_one_line_text_is_the_article_text_and_the_fallback_is_the_title():
+    cleaned = parse_plain_text("Iran must never get the bomb.\n", fallback_title="Iran deal")
+
+    assert (cleaned.record.title, cleaned.record.text, cleaned.dropped_lines) == (
+        "Iran deal",
+        "Iran must never get the bomb.",
+        [],
+    )
+
+
+def test_a_title_line_and_one_paragraph_are_still_title_and_text():
+    cleaned = parse_plain_text("Iran deal\n\nIran must never get the bomb.", fallback_title="ignored")
+
+    assert (cleaned.record.title, cleaned.record.text) == ("Iran deal", "Iran must never get the bomb.")
+
+
+@pytest.mark.parametrize(
+    ("file_name", "title"),
+    [
+        ("iran-deal.txt", "Iran deal"),
+        ("drafts/why_cities__should-ban-cars.md", "Why cities should ban cars"),
+        ("C:\\op-eds\\eu-2024.txt", "Eu 2024"),
+        ("ñandú-op-ed.txt", "Ñandú op ed"),
+        ("---.txt", "Untitled"),
+    ],
+)
+def test_a_title_from_a_file_name_has_spaces_for_dashes_and_underscores_and_a_capital(file_name, title):
+    assert title_from_file_name(file_name) == title

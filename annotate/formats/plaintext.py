@@ -9,6 +9,7 @@ lines it dropped, so an import preview can show them.
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from annotate.formats.records import ArticleRecord
 
@@ -31,19 +32,32 @@ class CleanedText:
     dropped_lines: list[str] = field(default_factory=list)
 
 
+def title_from_file_name(file_name: str) -> str:
+    """A readable title from a file's name: its stem with each run of "-", "_" and white
+    space made one space and the first letter capitalised ("iran-deal.txt" → "Iran deal")."""
+    stem = PurePosixPath(file_name.replace("\\", "/")).stem
+    title = " ".join(_SEPARATORS.sub(" ", stem).split())
+    return title[:1].upper() + title[1:] or "Untitled"
+
+
+_SEPARATORS = re.compile(r"[-_\s]+")
+
+
 def parse_plain_text(raw: str, *, fallback_title: str = "Untitled") -> CleanedText:
     """Clean a scraped article: first line → title, `by NAME` → author, chrome dropped.
 
     Dropped: a view counter and a byline near the top, and a cookie-consent banner as
     the last paragraph. Runs of blank lines collapse to one paragraph break; leading
     and trailing blank lines go. Everything else is kept character for character.
+    A text of one line is all argument: it stays the text, and the title is
+    `fallback_title` (the import takes it from the file name).
     """
     lines = normalise_text(raw).split("\n")
     dropped: list[str] = []
     title, author = "", ""
 
     content = [i for i, line in enumerate(lines) if line.strip()]
-    if content:
+    if len(content) > 1:
         first = content[0]
         title = MARKDOWN_HEADING.sub("", lines[first]).strip()
         dropped.append(lines[first])

@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 
 from annotate.formats import aif, brat, conll, csv_rows, html, jsonl
 from annotate.formats.errors import FormatError, decode_utf8
-from annotate.formats.plaintext import parse_plain_text
+from annotate.formats.plaintext import parse_plain_text, title_from_file_name
 from annotate.formats.records import ArticleRecord, SchemeRecord
 
 
@@ -48,9 +48,10 @@ class Format:
 
 
 def _parse_text(content: bytes | str, *, file_name: str) -> list[ArticleRecord]:
-    """A .txt or .md article, cleaned as `plaintext.parse_plain_text` says."""
+    """A .txt or .md article, cleaned as `plaintext.parse_plain_text` says; a one-line
+    article is titled after its file name (`plaintext.title_from_file_name`)."""
     raw = decode_utf8(content, file_name=file_name).removeprefix("\ufeff")
-    record = parse_plain_text(raw, fallback_title=_stem(file_name)).record
+    record = parse_plain_text(raw, fallback_title=title_from_file_name(file_name)).record
     if not record.text:
         raise FormatError("the file holds no article text", file_name=file_name)
     return [record]
@@ -161,7 +162,3 @@ def for_file(file_name: str) -> Format:
     raise FormatError(
         f"no import format reads {extension or 'files without an extension'} (known: {known})", file_name=file_name
     )
-
-
-def _stem(file_name: str) -> str:
-    return PurePosixPath(file_name.replace("\\", "/")).stem or "Untitled"

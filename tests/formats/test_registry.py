@@ -67,6 +67,14 @@ def test_a_text_file_imports_cleaned_with_its_name_as_the_fallback_title():
     ]
 
 
+def test_a_one_line_text_file_is_the_article_text_titled_after_the_file_name():
+    content = "\ufeffIran must never get the bomb.\n".encode()
+
+    assert registry.importer("text")(content, file_name="drafts/iran-deal.txt") == [
+        ArticleRecord(title="Iran deal", text="Iran must never get the bomb.")
+    ]
+
+
 def test_an_empty_text_file_is_refused():
     with pytest.raises(FormatError, match="^empty.md: the file holds no article text$"):
         registry.importer("text")(b"\n\n", file_name="empty.md")
