@@ -259,6 +259,12 @@ class ImportForm(forms.Form):
         ],
         initial="fail",
     )
+    existing = forms.ChoiceField(
+        label="Layers the project already has, with units",
+        choices=[("fail", "are problems: import nothing"), ("skip", "are skipped: left as they are")],
+        initial="fail",
+        required=False,
+    )
     owner = forms.ChoiceField(
         label="Layers in brat files belong to",
         required=False,
@@ -280,6 +286,9 @@ class ImportForm(forms.Form):
             if upload.size > self.MAX_BYTES:
                 raise forms.ValidationError(f"{upload.name} is larger than 50 MB.")
         return files
+
+    def clean_existing(self):
+        return self.cleaned_data["existing"] or "fail"
 
 
 class MajorityForm(forms.Form):

@@ -4,14 +4,19 @@ Layout of an export (a zip, or a directory)::
 
     annotation.conf            entity, relation and attribute types, from the label scheme
     visual.conf                label colours (only when the scheme has colours)
+    <name>.article.json        the article's title, author, outlet, URL, date and metadata
     gold/<name>.txt            the article text, exactly as stored
     gold/<name>.ann            the gold layer
     <annotator>/<name>.txt     the same text again: brat wants a .txt beside every .ann
     <annotator>/<name>.ann     that annotator's layer
 
-`<name>` is a slug of the article's id and title, made unique within the export. An
-article without layers is not written. A `.ann` file is TAB-separated with LF line
-ends and a final newline (empty for a layer without units)::
+`<name>` is a slug of the article's id and title ("3f9a0c1b2d4e-did-trump-flinch"), made
+unique within the export. An article without layers is not written. The
+`<name>.article.json` is one line of JSON with the fields of a native JSON Lines line
+other than the text and layers (brat has no place for them, and ignores the file).
+
+A `.ann` file is TAB-separated with LF line ends and a final newline (empty for a
+layer without units)::
 
     T2	Premise 33 58;59 68	text of fragment one text of fragment two
     A1	Stance T3 For
@@ -40,7 +45,10 @@ Choices a reader should know:
   level) unless `owner=` is given, e.g. `owner="gold"` for a published corpus such as
   the Argument Annotated Essays, whose files sit in `brat-project-final/`. An article
   is a file name: the same name in several folders is one article with several layers
-  (their texts must agree). Its title is the file name; brat holds no other metadata.
+  (their texts must agree). Its title and metadata come from `<name>.article.json` when
+  the zip has one at its top level; otherwise the title is the file name, less the id
+  prefix an export wrote (the first 12 hex digits of the SHA-256 of the text, and a
+  "-"). So export → import → export gives the same files, names and bytes.
   A `.txt` with no `.ann` beside it is ignored (corpora ship README.txt files).
 - A leading byte-order mark in a `.txt` is dropped and the offsets shifted to match
   (brat counts it as a character); a text that is not in the stored form (Unicode NFC,
@@ -50,7 +58,9 @@ Choices a reader should know:
 """
 
 import functools
+import hashlib
 import io
+import json
 import posixpath
 import re
 import unicodedata
@@ -60,6 +70,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from annotate.formats import jsonl
 from annotate.formats.errors import (
     FormatError,
     decode_utf8,
@@ -77,6 +88,7 @@ CONTENT_TYPE = "application/zip"
 GOLD = "gold"
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+METADATA_SUFFIX = ".article.json"
 
 _FRAGMENT = re.compile(f"[^{re.escape(LINE_BREAKS)}]+")
 _LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
@@ -179,6 +191,11 @@ def article_name(article: ArticleRecord, used: set[str]) -> str:
     return candidate
 
 
+def metadata_file(article: ArticleRecord) -> str:
+    """The `<name>.article.json` of `article`: one line of JSON, every character as it is."""
+    return json.dumps(jsonl.metadata_json(article), ensure_ascii=False) + "\n"
+
+
 def owner_folder(owner: str) -> str:
     """The folder of a layer: the owner's name, made safe as one path component."""
     folder = re.sub(r"[^\w.@+-]", "_", owner) or "_"
@@ -193,6 +210,8 @@ def entries(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord) -> Itera
     used_names: set[str] = set()
     for article in articles:
         name = article_name(article, used_names)
+        if article.layers:
+            yield f"{name}{METADATA_SUFFIX}", metadata_file(article)
         for layer in article.layers:
             folder = owner_folder(layer.owner)
             yield f"{folder}/{name}.txt", article.text
@@ -311,7 +330,20 @@ def parse_files(
         if any(other.owner == layer.owner for other in article.layers):
             raise FormatError(f"a second layer of {name} for {layer.owner}", file_name=ann_path)
         article.layers.append(layer)
+    for name, article in articles.items():
+        if (metadata := contents.get(name + METADATA_SUFFIX)) is not None:
+            for key, value in jsonl.parse_metadata(metadata, file_name=name + METADATA_SUFFIX).items():
+                setattr(article, key, value)
+        else:
+            article.title = title_from_name(name, article.text)
     return list(articles.values())
+
+
+def title_from_name(name: str, text: str) -> str:
+    """An article's title from its file name `name`, less the id prefix an export wrote
+    (`article_name`): the first 12 hex digits of the SHA-256 of `text`, and a "-"."""
+    prefix = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12] + "-"
+    return name.removeprefix(prefix) or name
 
 
 def _check_path(name: str, *, file_name: str) -> None:
@@ -322,7 +354,7 @@ def _check_path(name: str, *, file_name: str) -> None:
 
 def _annotated_files(names: list[str]) -> list[str]:
     """The .ann files (in the given order) and the .txt beside each, skipping hidden
-    files and macOS resource forks."""
+    files and macOS resource forks; then the articles' `.article.json` files there are."""
     present = set(names)
     chosen = []
     for name in names:
@@ -333,7 +365,9 @@ def _annotated_files(names: list[str]) -> list[str]:
         if text_name not in present:
             raise FormatError(f"there is no {posixpath.basename(text_name)} beside it", file_name=name)
         chosen += [name, text_name]
-    return chosen
+    # An article's metadata sits at the top level, once for all its layers.
+    metadata = {posixpath.basename(name.removesuffix(".ann")) + METADATA_SUFFIX for name in chosen[::2]}
+    return chosen + sorted(metadata & present)
 
 
 _OFFSETS = r"[0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*"

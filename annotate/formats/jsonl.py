@@ -12,7 +12,8 @@ line is always one article)::
                  "relations": [{"id": "R1", "type": "supports", "source": "T2", "target": "T1"}]}]}
 
 `owner` is the annotator's username or "gold"; `status` one of not_started,
-in_progress, finished; offsets are code points (Python `str` indices). A unit's "text"
+in_progress, finished (on import, a layer without one is in progress when it holds
+units, not started otherwise); offsets are code points (Python `str` indices). A unit's "text"
 lists the quoted text of each span: a reader needs no offset arithmetic, and the
 importer requires it and checks it against the offsets, which catches offsets counted
 in another unit (UTF-16, bytes) before they shift every unit.
@@ -46,14 +47,16 @@ CONTENT_TYPE = "application/jsonl; charset=utf-8"
 LAYER_STATUSES = ("not_started", "in_progress", "finished")
 DOCUMENT_STANCES = ("", "For", "Against", "Neutral")
 
-ARTICLE_FIELDS = ("id", "title", "author", "outlet", "url", "published", "metadata", "text", "layers")
+# An article's fields besides its text and layers (brat's export writes them beside the text).
+METADATA_FIELDS = ("id", "title", "author", "outlet", "url", "published", "metadata")
+ARTICLE_FIELDS = (*METADATA_FIELDS, "text", "layers")
 LAYER_FIELDS = ("owner", "status", "document_stance", "units", "relations")
 UNIT_FIELDS = ("id", "label", "spans", "text", "attributes", "note")
 RELATION_FIELDS = ("id", "type", "source", "target")
 
 
-def article_json(article: ArticleRecord) -> dict:
-    """The JSON object of one line, keys in the fixed order."""
+def metadata_json(article: ArticleRecord) -> dict:
+    """The article's fields besides its text and layers, keys in the fixed order."""
     return {
         "id": article.id,
         "title": article.title,
@@ -62,6 +65,13 @@ def article_json(article: ArticleRecord) -> dict:
         "url": article.url,
         "published": article.published,
         "metadata": article.metadata,
+    }
+
+
+def article_json(article: ArticleRecord) -> dict:
+    """The JSON object of one line, keys in the fixed order."""
+    return {
+        **metadata_json(article),
         "text": article.text,
         "layers": [
             {
@@ -168,8 +178,21 @@ def _field(
     return value
 
 
-def _article(data: object) -> ArticleRecord:
-    data = _object(data, "the line", ARTICLE_FIELDS)
+def parse_metadata(content: bytes | str, *, file_name: str) -> dict:
+    """The fields `metadata_json` writes, read from one JSON object and checked as an
+    article line's are ("title" required, the others optional); `FormatError` naming
+    `file_name` for anything else."""
+    try:
+        data = json.loads(decode_utf8(content, file_name=file_name).removeprefix("\ufeff"))
+    except json.JSONDecodeError as error:
+        raise FormatError(f"not valid JSON ({error.msg} at line {error.lineno})", file_name=file_name) from None
+    try:
+        return _metadata(_object(data, "the file", METADATA_FIELDS))
+    except _Invalid as problem:
+        raise FormatError(str(problem), file_name=file_name) from None
+
+
+def _metadata(data: dict) -> dict:
     where = "article"
     published = _field(data, "published", str, where)
     if published:
@@ -177,21 +200,26 @@ def _article(data: object) -> ArticleRecord:
             datetime.date.fromisoformat(published)
         except ValueError:
             raise _Invalid(f"{where}: “published” must be a date like 2024-05-01, not {quote(published)}") from None
+    return {
+        "id": _field(data, "id", str, where),
+        "title": _field(data, "title", str, where, required=True),
+        "author": _field(data, "author", str, where),
+        "outlet": _field(data, "outlet", str, where),
+        "url": _field(data, "url", str, where),
+        "published": published,
+        "metadata": _field(data, "metadata", dict, where),
+    }
+
+
+def _article(data: object) -> ArticleRecord:
+    data = _object(data, "the line", ARTICLE_FIELDS)
+    where = "article"
+    metadata = _metadata(data)
     text = _field(data, "text", str, where, required=True, empty=False)
     layers = [_layer(layer, text) for layer in _field(data, "layers", list, where)]
     if repeated := _first_repeat(layer.owner for layer in layers):
         raise _Invalid(f"two layers belong to {repeated}")
-    article = ArticleRecord(
-        id=_field(data, "id", str, where),
-        title=_field(data, "title", str, where, required=True),
-        author=_field(data, "author", str, where),
-        outlet=_field(data, "outlet", str, where),
-        url=_field(data, "url", str, where),
-        published=published,
-        metadata=_field(data, "metadata", dict, where),
-        text=text,
-        layers=layers,
-    )
+    article = ArticleRecord(**metadata, text=text, layers=layers)
     try:
         return normalise_article(article)
     except ValueError as error:
@@ -202,8 +230,8 @@ def _layer(data: object, text: str) -> LayerRecord:
     data = _object(data, "a layer", LAYER_FIELDS)
     owner = _field(data, "owner", str, "a layer", required=True, empty=False)
     where = f"layer {owner}"
-    status = _field(data, "status", str, where, default="not_started")
-    if status not in LAYER_STATUSES:
+    status = _field(data, "status", str, where)
+    if status and status not in LAYER_STATUSES:
         raise _Invalid(f"{where}: “status” must be one of {', '.join(LAYER_STATUSES)}, not {quote(status)}")
     document_stance = _field(data, "document_stance", str, where)
     if document_stance not in DOCUMENT_STANCES:

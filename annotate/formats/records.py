@@ -45,7 +45,9 @@ class RelationRecord:
 class LayerRecord:
     # The annotator's username, or "gold" for the curators' gold layer.
     owner: str
-    status: str = "not_started"
+    # not_started, in_progress or finished; empty when the file does not say (brat), and
+    # then the import decides by whether the layer holds units.
+    status: str = ""
     document_stance: str = ""
     units: list[UnitRecord] = field(default_factory=list)
     relations: list[RelationRecord] = field(default_factory=list)

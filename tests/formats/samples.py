@@ -83,7 +83,7 @@ def sample_article() -> ArticleRecord:
         url="https://example.org/opinion/cities",
         published="2024-05-03",
         metadata={"section": "Opinion", "tags": ["cars", "cities"], "words": 42},
-        layers=[gold, annotator, LayerRecord(owner="bob")],
+        layers=[gold, annotator, LayerRecord(owner="bob", status="not_started")],
     )
 
 

@@ -1,5 +1,6 @@
 """brat standoff: the exact lines brat and the published corpora use, both ways."""
 
+import hashlib
 import io
 import zipfile
 
@@ -117,6 +118,7 @@ def test_zip_holds_a_folder_per_owner_with_a_txt_and_an_ann_per_article():
     assert list(files) == [
         "annotation.conf",
         "visual.conf",
+        f"{name}.article.json",
         f"gold/{name}.txt",
         f"gold/{name}.ann",
         f"ann/{name}.txt",
@@ -139,8 +141,10 @@ def test_articles_with_the_same_title_get_different_file_names():
     twins = [ArticleRecord(title="Same", text="One.", layers=[LayerRecord("gold")]) for _ in range(2)]
 
     assert [path for path, _ in brat.entries(twins, scheme=SCHEME)][2:] == [
+        "same.article.json",
         "gold/same.txt",
         "gold/same.ann",
+        "same-2.article.json",
         "gold/same-2.txt",
         "gold/same-2.ann",
     ]
@@ -204,7 +208,7 @@ def test_export_then_import_gives_back_the_units_and_relations():
 
     [parsed] = brat.parse_zip(b"".join(brat.export([article], scheme=SCHEME)), file_name="export.zip")
 
-    gold, annotator, empty = article.layers
+    gold, annotator, _ = article.layers
     renumbered = LayerRecord(
         owner="ann",
         units=[
@@ -213,10 +217,19 @@ def test_export_then_import_gives_back_the_units_and_relations():
         ],
         relations=[RelationRecord("R1", "supports", "T2", "T1")],
     )
-    # brat keeps no layer status or document stance, and no article metadata.
+    # brat keeps no layer status or document stance; the article's fields come back from its .article.json.
     assert parsed.text == article.text
-    assert parsed.title == "17-cities-cars-a-modest-proposal"
-    assert parsed.layers == [LayerRecord(owner="gold", units=gold.units, relations=gold.relations), renumbered, empty]
+    assert (parsed.id, parsed.title, parsed.author, parsed.published) == (
+        "17",
+        "Cities & cars: a “modest” proposal",
+        article.author,
+        article.published,
+    )
+    assert parsed.layers == [
+        LayerRecord(owner="gold", units=gold.units, relations=gold.relations),
+        renumbered,
+        LayerRecord(owner="bob"),
+    ]
 
 
 @settings(max_examples=60)
@@ -225,7 +238,43 @@ def test_export_then_import_gives_back_the_units_and_relations():
 def test_round_trip_keeps_random_units_relations_stances_and_notes(article):
     [parsed] = brat.parse_zip(b"".join(brat.export([article], scheme=SCHEME)), file_name="export.zip")
 
-    assert (parsed.text, parsed.layers) == (article.text, article.layers)
+    assert (parsed.title, parsed.text, parsed.layers) == (article.title, article.text, article.layers)
+
+
+def test_without_an_article_json_the_title_is_the_file_name_less_the_id_prefix_the_export_wrote():
+    article_id = hashlib.sha256(CARS.encode()).hexdigest()[:12]
+    files = {f"gold/{article_id}-ban-cars.txt": CARS, f"gold/{article_id}-ban-cars.ann": ""}
+
+    [parsed] = brat.parse_zip(zip_of(files), file_name="upload.zip")
+
+    assert parsed.title == "ban-cars"
+
+
+def test_a_hex_prefix_that_is_not_the_texts_id_stays_in_the_title():
+    files = {"gold/0123456789ab-ban-cars.txt": CARS, "gold/0123456789ab-ban-cars.ann": ""}
+
+    [parsed] = brat.parse_zip(zip_of(files), file_name="upload.zip")
+
+    assert parsed.title == "0123456789ab-ban-cars"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "essay.article.json: not valid JSON (Expecting property name enclosed in double quotes at line 1)"),
+        ('{"author": "Ann"}', "essay.article.json: article: missing field “title”"),
+        ('{"title": "T", "text": "x"}', "essay.article.json: the file: unknown field “text”"),
+        ('{"title": "T", "published": "May"}', "essay.article.json: article: “published” must be a date like "
+         "2024-05-01, not “May”"),
+    ],
+)  # fmt: skip
+def test_a_bad_article_json_is_refused_naming_it(content, message):
+    files = {"essay.article.json": content, "gold/essay.txt": CARS, "gold/essay.ann": ""}
+
+    with pytest.raises(FormatError) as raised:
+        brat.parse_zip(zip_of(files), file_name="upload.zip")
+
+    assert str(raised.value) == message
 
 
 def test_directory_import_reads_the_folders_as_layers(tmp_path):
