@@ -14,13 +14,12 @@ its layer's text order ("T1", "T2", …), a relation by its place in creation or
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from annotate import changes
@@ -218,6 +217,11 @@ class ArticlePlan:
         return sum(len(layer.relations) for layer in self.layers)
 
 
+def count_words(count: int, singular: str, plural: str = "") -> str:
+    """A count and its noun, in the singular for one: "1 article", "0 layers", "2 units"."""
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
+
+
 @dataclass
 class ImportReport:
     plans: list[ArticlePlan] = field(default_factory=list)
@@ -227,6 +231,8 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
     new_labels: list[str] = field(default_factory=list)
     new_relation_types: list[str] = field(default_factory=list)
+    # With existing="skip": the layers the project already has with units, left as they are.
+    skipped_layers: list[str] = field(default_factory=list)
 
     @property
     def new_articles(self) -> list[ArticlePlan]:
@@ -244,39 +250,70 @@ class ImportReport:
             "layers": sum(len(plan.layers) for plan in self.plans),
             "units": sum(plan.unit_count for plan in self.plans),
             "relations": sum(plan.relation_count for plan in self.plans),
+            "existing layers skipped": len(self.skipped_layers),
         }
 
     @property
-    def summary(self) -> str:
-        """The counts in words: "1 new article, 0 already there, 2 layers, 2 units, 1 relation"."""
+    def in_words(self) -> list[str]:
+        """Each count in words, as the preview shows them: "1 new article", "0 layers" …;
+        the existing layers skipped only when there are some."""
         counts = self.counts
-        return (
-            f"{counts['articles']} new article{pluralize(counts['articles'])}, "
-            f"{counts['already there']} already there, "
-            f"{counts['layers']} layer{pluralize(counts['layers'])}, "
-            f"{counts['units']} unit{pluralize(counts['units'])}, "
-            f"{counts['relations']} relation{pluralize(counts['relations'])}"
-        )
+        words = [
+            count_words(counts["articles"], "new article"),
+            f"{counts['already there']} already there",
+            count_words(counts["layers"], "layer"),
+            count_words(counts["units"], "unit"),
+            count_words(counts["relations"], "relation"),
+        ]
+        if counts["existing layers skipped"]:
+            words.append(count_words(counts["existing layers skipped"], "existing layer") + " skipped")
+        return words
+
+    @property
+    def summary(self) -> str:
+        """The counts in one line: "1 new article, 0 already there, 2 layers, 2 units, 1 relation"."""
+        return ", ".join(self.in_words)
+
+
+EXISTING_CHOICES = ("fail", "skip")
+EXISTING_LAYER = (
+    "the project already has this layer of this article, with units. To leave such layers as they are and import "
+    "the rest, skip existing layers (on the import page, “Layers the project already has, with units: are "
+    "skipped”; on the command line, --existing skip)."
+)
 
 
 def import_records(
-    *, project: Project, records: Iterable[ArticleRecord], user, dry_run: bool = False, unknown: str = "fail"
+    *,
+    project: Project,
+    records: Iterable[ArticleRecord],
+    user,
+    dry_run: bool = False,
+    unknown: str = "fail",
+    existing: str = "fail",
 ) -> ImportReport:
     """Check `records` against the project and, unless `dry_run` or something is wrong,
     write them: new articles, and their layers with units and relations.
 
     An article whose text is already in the project is not stored again; its layers are
-    added only where that layer is still empty. A layer's owner must be an annotator of
-    the project (or "gold"). Labels, relation types and attribute values the scheme
-    lacks are problems (`unknown="fail"`), are left out (`"skip"`), or are added to the
-    scheme (`"add"`). Offsets are carried over exactly when the text is normalised.
+    added where that layer is still empty. A layer the project already has with units is
+    a problem (`existing="fail"`) or is left as it is and listed in the report's
+    `skipped_layers` (`"skip"`). A layer's owner must be an annotator of the project (or
+    "gold"). Labels, relation types and attribute values the scheme lacks are problems
+    (`unknown="fail"`), are left out (`"skip"`), or are added to the scheme (`"add"`).
+    Offsets are carried over exactly when the text is normalised. A layer whose file
+    gives no status is "in progress" when it holds units, "not started" otherwise.
     """
+    if existing not in EXISTING_CHOICES:
+        raise ValueError(f"existing must be one of {', '.join(EXISTING_CHOICES)}, not {existing!r}")
     # An import builds a plan and then model values for every unit it holds.
     with collector_paused():
-        return _import(project, records, user, dry_run, unknown)
+        return _import(project, records, user, dry_run, unknown, existing)
 
 
-def _import(project: Project, records: Iterable[ArticleRecord], user, dry_run: bool, unknown: str) -> ImportReport:
+def _import(
+    project: Project, records: Iterable[ArticleRecord], user, dry_run: bool, unknown: str, existing_layers: str
+) -> ImportReport:
     report = ImportReport()
     scheme = {label.name: label for label in project.labels.all()}
     kinds = {kind.name: kind for kind in project.relation_types.all()}
@@ -290,6 +327,12 @@ def _import(project: Project, records: Iterable[ArticleRecord], user, dry_run: b
     records = list(records)
     digests = [text_hash(normalise_text(record.text)) for record in records]
     existing = {article.text_hash: article for article in project.articles.filter(text_hash__in=digests)}
+    # (article id, annotator id or None) of each layer of those articles that holds units.
+    taken = set(
+        Layer.objects.filter(article__in=existing.values(), units__isnull=False)
+        .values_list("article_id", "annotator_id")
+        .distinct()
+    )
     seen: set[str] = set()
     for number, record in enumerate(records, start=1):
         where = f"Article {number} (“{record.title[:60]}”)"
@@ -304,10 +347,18 @@ def _import(project: Project, records: Iterable[ArticleRecord], user, dry_run: b
         seen.add(digest)
         plan = ArticlePlan(record, text, existing.get(digest))
         for layer in record.layers:
-            problems = _check_layer(layer, record.text, text, scheme, kinds, annotators, plan.existing)
+            owner_id = annotators[layer.owner].pk if layer.owner in annotators else None
+            known_owner = layer.owner == GOLD or layer.owner in annotators
+            if plan.existing is not None and known_owner and (plan.existing.pk, owner_id) in taken:
+                if existing_layers == "skip":
+                    report.skipped_layers.append(f"{where}, layer {layer.owner}")
+                else:
+                    report.problems.append(f"{where}, layer {layer.owner}: {EXISTING_LAYER}")
+                continue
+            problems = _check_layer(layer, record.text, scheme, kinds, annotators)
             report.problems += [f"{where}, layer {layer.owner}: {problem}" for problem in problems]
             if not problems:
-                plan.layers.append(_moved(layer, record.text))
+                plan.layers.append(_with_status(_moved(layer, record.text)))
         report.plans.append(plan)
     if dry_run or report.problems:
         return report
@@ -362,17 +413,12 @@ def _save_additions(project: Project, pending: list, user) -> None:
         )
 
 
-def _check_layer(layer, raw_text, text, scheme, kinds, annotators, existing) -> list[str]:
+def _check_layer(layer, raw_text, scheme, kinds, annotators) -> list[str]:
     problems = []
     if layer.owner != GOLD and layer.owner not in annotators:
         problems.append(f"“{layer.owner}” is not an annotator of this project (add them on the Members page first).")
-    if layer.status not in Layer.Status.values:
+    if layer.status and layer.status not in Layer.Status.values:
         problems.append(f"unknown status “{layer.status}”.")
-    if existing is not None:
-        annotator = annotators.get(layer.owner)
-        kept = existing.layers.filter(annotator=annotator) if annotator else existing.layers.filter(annotator=None)
-        if ArgumentUnit.objects.filter(layer__in=kept).exists():
-            problems.append("the project already has this layer of this article, with units; it is left as it is.")
     ids = set()
     for unit in layer.units:
         label = scheme.get(unit.label)
@@ -397,6 +443,16 @@ def _check_layer(layer, raw_text, text, scheme, kinds, annotators, existing) -> 
             problems.append(f"relation {relation.id} repeats a link between the same two units.")
         pairs.add((relation.source, relation.target))
     return problems
+
+
+def _with_status(layer: LayerRecord) -> LayerRecord:
+    """`layer` with the status its file gave, or, when it gave none (brat has no status),
+    "in progress" for a layer holding units and "not started" for an empty one: a layer
+    with units is work begun, which agreement counts with "include layers in progress"."""
+    if layer.status:
+        return layer
+    status = Layer.Status.IN_PROGRESS if layer.units else Layer.Status.NOT_STARTED
+    return replace(layer, status=status.value)
 
 
 def _moved(layer: LayerRecord, raw_text: str) -> LayerRecord:

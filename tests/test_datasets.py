@@ -115,7 +115,7 @@ def test_a_dry_run_reports_what_would_be_created_and_writes_nothing(project, ann
     report = datasets.import_records(project=project, records=records, user=manager, dry_run=True)
 
     assert (report.counts, report.written, Article.objects.count()) == (
-        {"articles": 2, "already there": 0, "layers": 0, "units": 0, "relations": 0},
+        {"articles": 2, "already there": 0, "layers": 0, "units": 0, "relations": 0, "existing layers skipped": 0},
         False,
         0,
     )
@@ -171,8 +171,9 @@ def test_layers_for_an_article_already_there_fill_only_empty_layers(project, art
 
     assert (first.written, second.written) == (True, False)
     assert second.problems == [
-        "Article 1 (“x”), layer ann_annotator: the project already has this layer of this article, with units; "
-        "it is left as it is."
+        "Article 1 (“x”), layer ann_annotator: the project already has this layer of this article, with units. "
+        "To leave such layers as they are and import the rest, skip existing layers (on the import page, "
+        "“Layers the project already has, with units: are skipped”; on the command line, --existing skip)."
     ]
     assert Layer.objects.get(article=article, annotator=annotator).units.count() == 1
 
@@ -187,3 +188,75 @@ def test_non_members_cannot_own_imported_layers(project, manager):
         "Article 1 (“x”), layer stranger: “stranger” is not an annotator of this project "
         "(add them on the Members page first)."
     ]
+
+
+def test_existing_layers_are_skipped_when_asked_and_the_rest_is_imported(project, article, annotator, manager):
+    claim = UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "Against"})
+    premise = UnitRecord("T1", "Premise", [SpanRecord(7, 13)])
+    first = ArticleRecord(title="x", text=article.text, layers=[LayerRecord("ann_annotator", units=[claim])])
+    datasets.import_records(project=project, records=[first], user=manager)
+    again = ArticleRecord(
+        title="x",
+        text=article.text,
+        layers=[LayerRecord("ann_annotator", units=[premise]), LayerRecord("ben_annotator", units=[premise])],
+    )
+    other = ArticleRecord(title="y", text="Another op-ed.", layers=[LayerRecord("ann_annotator", units=[claim])])
+
+    report = datasets.import_records(project=project, records=[again, other], user=manager, existing="skip")
+
+    assert (report.problems, report.written) == ([], True)
+    assert report.skipped_layers == ["Article 1 (“x”), layer ann_annotator"]
+    assert report.summary == "1 new article, 1 already there, 2 layers, 2 units, 0 relations, 1 existing layer skipped"
+    assert sorted(Layer.objects.values_list("article__title", "annotator__username", "units__label__name")) == [
+        (article.title, "ann_annotator", "Claim"),
+        (article.title, "ben_annotator", "Premise"),
+        ("y", "ann_annotator", "Claim"),
+    ]
+
+
+def test_existing_layers_fail_by_default_and_nothing_is_written(project, article, manager):
+    claim = UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "Against"})
+    first = ArticleRecord(title="x", text=article.text, layers=[LayerRecord("ann_annotator", units=[claim])])
+    datasets.import_records(project=project, records=[first], user=manager)
+    other = ArticleRecord(title="y", text="Another op-ed.")
+
+    report = datasets.import_records(project=project, records=[first, other], user=manager)
+
+    assert (report.written, report.skipped_layers, Article.objects.count()) == (False, [], 1)
+    assert report.problems == [
+        "Article 1 (“x”), layer ann_annotator: the project already has this layer of this article, with units. "
+        "To leave such layers as they are and import the rest, skip existing layers (on the import page, "
+        "“Layers the project already has, with units: are skipped”; on the command line, --existing skip)."
+    ]
+
+
+def test_an_unknown_choice_for_existing_layers_is_a_programming_error(project, manager):
+    with pytest.raises(ValueError, match="^existing must be one of fail, skip, not 'keep'$"):
+        datasets.import_records(project=project, records=[], user=manager, existing="keep")
+
+
+def test_an_imported_layer_without_a_status_is_in_progress_when_it_holds_units(project, annotator, annotator2, manager):
+    claim = UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "For"})
+    layers = [
+        LayerRecord("ann_annotator", units=[claim]),  # brat: no status
+        LayerRecord("ben_annotator"),
+        LayerRecord("gold", status="not_started", units=[claim]),  # native JSONL: the status it gives
+    ]
+    record = ArticleRecord(title="x", text="Cities should ban cars.", layers=layers)
+
+    report = datasets.import_records(project=project, records=[record], user=manager)
+
+    assert (report.problems, report.written) == ([], True)
+    assert sorted(Layer.objects.values_list("annotator__username", "status"), key=str) == [
+        ("ann_annotator", "in_progress"),
+        ("ben_annotator", "not_started"),
+        (None, "not_started"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "words"),
+    [(0, "layer", "0 layers"), (1, "layer", "1 layer"), (2, "layer", "2 layers"), (1, "new article", "1 new article")],
+)
+def test_counts_read_in_the_singular_for_one(count, noun, words):
+    assert datasets.count_words(count, noun) == words

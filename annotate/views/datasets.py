@@ -19,7 +19,7 @@ from annotate.views import render_partial
 @login_required
 def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
     """The export form; with `download`, the export itself, streamed as it is written."""
-    membership = access.membership_or_404(request.user, slug, roles=access.CURATORS)
+    membership = access.curator_membership(request.user, slug)
     project = membership.project
     form = ExportForm(request.GET if "download" in request.GET else None, project=project)
     if form.is_valid():
@@ -59,6 +59,7 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user,
             dry_run=dry_run,
             unknown=form.cleaned_data["unknown"],
+            existing=form.cleaned_data["existing"],
         )
         report.problems[:0] = problems
         if report.written:

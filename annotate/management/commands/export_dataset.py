@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -41,6 +40,12 @@ class Command(BaseCommand):
         choice = datasets.LayerChoice(layers, finished_only=finished_only)
         wanted = {"stance": stance, "relations": relations}
         format_options = {name: wanted[name] for name in registry.get(format).options}
+        binary = registry.get(format).binary
+        if binary and output == "-" and self.stdout.isatty():
+            raise CommandError(
+                f"A {format} export is a zip file, which would fill the terminal with binary: write it to a file "
+                "with --output PATH (or pipe standard output into a file or another program)."
+            )
         progress = Progress("Articles", project_obj.articles.count())
         if format == "brat" and output.endswith("/"):
             records = datasets.article_records(project_obj, choice=choice, progress=progress.step)
@@ -51,14 +56,17 @@ class Command(BaseCommand):
         chunks = datasets.export_chunks(
             project_obj, format_name=format, choice=choice, progress=progress.step, **format_options
         )
-        binary = registry.get(format).binary
         written = 0
         if output == "-":
-            stream = sys.stdout.buffer if binary else sys.stdout
+            # The command's own stdout (sys.stdout unless call_command is given another); its
+            # `buffer` takes the bytes of a zip.
             for chunk in chunks:
                 written += len(chunk)
-                stream.write(chunk)
-            stream.flush()
+                if binary:
+                    self.stdout.buffer.write(chunk)
+                else:
+                    self.stdout.write(chunk, ending="")
+            self.stdout.flush()
         else:
             text = {} if binary else {"encoding": "utf-8", "newline": ""}
             with Path(output).open("wb" if binary else "w", **text) as file:

@@ -30,9 +30,16 @@ class Command(BaseCommand):
             default="fail",
             help="Labels, relation types or attribute values the scheme lacks: fail (default), skip, or add them.",
         )
+        parser.add_argument(
+            "--existing",
+            choices=datasets.EXISTING_CHOICES,
+            default="fail",
+            help="Layers the project already has with units: fail (default: import nothing), or skip them "
+            "(leave them as they are and import the rest).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; write nothing.")
 
-    def handle(self, *args, project, paths, dry_run, owner, unknown, **options):
+    def handle(self, *args, project, paths, dry_run, owner, unknown, existing, **options):
         project_obj = Project.objects.filter(slug=project).first()
         if project_obj is None:
             raise CommandError(f"No project with the slug “{project}”.")
@@ -56,7 +63,12 @@ class Command(BaseCommand):
                 problems.append(str(error))
         progress.done()
         report = datasets.import_records(
-            project=project_obj, records=records, user=None, dry_run=dry_run or bool(problems), unknown=unknown
+            project=project_obj,
+            records=records,
+            user=None,
+            dry_run=dry_run or bool(problems),
+            unknown=unknown,
+            existing=existing,
         )
         problems += report.problems
         if problems:
