@@ -1,10 +1,12 @@
 """Who may see and change what, in one place.
 
-Every view goes through `membership_or_404` and then fetches objects only through the
-querysets below, which are already limited to what the member may see; a change to a
-layer goes through `layer_to_change`, which does both in one query. An outsider
-gets 404 (we do not even confirm that the project exists); a member whose role does
-not allow a page gets 403; an object outside the member's querysets is a 404.
+Every view goes through `membership_or_404` (every curation page through
+`curator_membership`) and then fetches objects only through the querysets below,
+which are already limited to what the member may see; a change to a layer goes
+through `layer_to_change`, which does both in one query. An outsider gets 404 (we do
+not even confirm that the project exists); a member whose role does not allow a page
+gets 403, with templates/403.html saying so; an object outside the member's
+querysets is a 404.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -30,18 +32,15 @@ def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> M
         raise Http404("No such project.")
     membership.user = user  # the same user: spares a query wherever membership.user is read
     if membership.role not in roles:
-        raise PermissionDenied("Your role in this project does not allow this.")
+        role = membership.get_role_display().lower()
+        raise PermissionDenied(f"Your role in this project ({role}) does not allow this page.")
     return membership
 
 
-def curator_or_404(user, slug: str) -> Membership:
-    """A curator's or manager's membership of project `slug`. Anyone else gets 404: the
-    curation pages (the review of annotators' disagreements) are not even confirmed to
-    annotators."""
-    membership = membership_or_404(user, slug)
-    if not membership.can_curate:
-        raise Http404("No such page.")
-    return membership
+def curator_membership(user, slug: str) -> Membership:
+    """A curator's or manager's membership of project `slug`: the one rule of every
+    curation page (review, agreement, export). An outsider gets 404, an annotator 403."""
+    return membership_or_404(user, slug, roles=CURATORS)
 
 
 def articles(membership: Membership) -> QuerySet[Article]:

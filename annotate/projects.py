@@ -5,15 +5,28 @@ change record in it.
 """
 
 from collections import Counter
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.forms.models import model_to_dict
 
 from annotate import changes
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import ArticleRecord
-from annotate.models import Article, Label, Layer, Membership, Project, RelationType, Role, text_hash
+from annotate.models import (
+    ArgumentUnit,
+    Article,
+    Change,
+    Label,
+    Layer,
+    Membership,
+    Project,
+    RelationType,
+    Role,
+    text_hash,
+)
 from annotate.schemes import DEFAULT_PRESET, PRESETS
 
 
@@ -117,38 +130,80 @@ def add_article(*, project: Project, record: ArticleRecord, user) -> tuple[Artic
     return article, True
 
 
-@transaction.atomic
+@dataclass
+class Assignments:
+    """What `set_assignments` changed."""
+
+    created: list[Layer]  # the new (empty) layers
+    removed: int  # how many untouched layers were taken away
+
+
 def assign(*, article: Article, annotators: list[User], by) -> list[Layer]:
-    """Make `annotators` exactly the annotators of `article`.
+    """Make `annotators` exactly the annotators of `article` (see `set_assignments`);
+    returns the layers created."""
+    wanted = {article.pk: [user.pk for user in annotators]}
+    return set_assignments(project=article.project, wanted=wanted, by=by).created
+
+
+@transaction.atomic
+def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> Assignments:
+    """Make each article in `wanted` (article id → annotator ids) have exactly those
+    annotators; articles not in `wanted` are left as they are. This is what the
+    assignment grid saves, all rows at once.
 
     New annotators get an empty layer. An annotator is only taken off while their
-    layer is empty, so that no annotation is ever lost by re-assignment.
+    layer is untouched (not started, no units), so that no annotation is ever lost by
+    re-assignment. Everything is checked before anything is written: if any article
+    is not the project's, any user not one of its annotators, or any layer holds work,
+    `AssignmentError` names every problem and nothing changes. A fixed number of
+    queries, however many articles and annotators.
     """
-    project = article.project
     allowed = set(project.memberships.annotators().values_list("user_id", flat=True))
-    wanted = {user.pk for user in annotators}
-    if strangers := wanted - allowed:
-        raise AssignmentError(f"Only annotators of this project can be assigned (user ids {sorted(strangers)}).")
-    current = {layer.annotator_id: layer for layer in article.layers.annotator_layers()}
-    to_remove = [layer for user_id, layer in current.items() if user_id not in wanted]
-    if busy := [layer for layer in to_remove if layer.status != Layer.Status.NOT_STARTED or layer.units.exists()]:
-        names = ", ".join(layer.annotator.username for layer in busy)
-        raise AssignmentError(f"{names} already started “{article.title}”; their work cannot be unassigned.")
-    for layer in to_remove:
-        layer.delete()
-    created = [
-        Layer.objects.create(article=article, annotator_id=user_id) for user_id in sorted(wanted - current.keys())
-    ]
-    if to_remove or created:
-        changes.record(
+    wanted = {int(article_id): {int(user_id) for user_id in users} for article_id, users in wanted.items()}
+    titles = dict(project.articles.filter(pk__in=wanted).values_list("pk", "title"))
+    problems = []
+    if foreign := sorted(wanted.keys() - titles.keys()):
+        problems.append(f"No such article in this project (ids {foreign}).")
+    if strangers := sorted(set().union(*wanted.values()) - allowed):
+        problems.append(f"Only annotators of this project can be assigned (user ids {strangers}).")
+    current: dict[int, dict[int, Layer]] = {}
+    layers = Layer.objects.filter(article_id__in=titles, annotator__isnull=False).select_related("annotator")
+    work = ArgumentUnit.objects.filter(layer=OuterRef("pk"))
+    for layer in layers.annotate(has_units=Exists(work)).order_by("article_id", "annotator__username"):
+        current.setdefault(layer.article_id, {})[layer.annotator_id] = layer
+    to_remove: list[Layer] = []
+    for article_id in sorted(titles):
+        taken_off = [
+            layer for user_id, layer in current.get(article_id, {}).items() if user_id not in wanted[article_id]
+        ]
+        if busy := [layer for layer in taken_off if layer.status != Layer.Status.NOT_STARTED or layer.has_units]:
+            names = ", ".join(layer.annotator.username for layer in busy)
+            problems.append(f"{names} already started “{titles[article_id]}”; their work cannot be unassigned.")
+        to_remove += taken_off
+    if problems:
+        raise AssignmentError(" ".join(problems))
+    Layer.objects.filter(pk__in=[layer.pk for layer in to_remove]).delete()
+    created = Layer.objects.bulk_create(
+        Layer(article_id=article_id, annotator_id=user_id)
+        for article_id in sorted(titles)
+        for user_id in sorted(wanted[article_id] - current.get(article_id, {}).keys())
+    )
+    # One record per article changed, written at once (changes.record writes one row
+    # per call, which would make the query count grow with the grid).
+    user = by if getattr(by, "is_authenticated", False) else None
+    Change.objects.bulk_create(
+        Change(
             project=project,
-            user=by,
+            user=user,
             action="article.assign",
-            target=f"article:{article.pk}",
-            before={"annotators": sorted(current)},
-            after={"annotators": sorted(wanted)},
+            target=f"article:{article_id}",
+            before={"annotators": sorted(current.get(article_id, {}))},
+            after={"annotators": sorted(wanted[article_id])},
         )
-    return created
+        for article_id in sorted(titles)
+        if set(current.get(article_id, {})) != wanted[article_id]
+    )
+    return Assignments(created=created, removed=len(to_remove))
 
 
 @transaction.atomic

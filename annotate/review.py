@@ -6,6 +6,21 @@ relations match when they have the same type and their units match. The gold lay
 is a layer like any other (annotator empty): adopting copies units and relations into
 it through `units.create_unit` and `relations.create_relation`, so every adoption is
 in the change record and can be undone in the workspace.
+
+What is left to settle: every unit and relation of an annotator layer that not all
+annotators agree on, until gold has settled it. Gold settles a unit by holding it
+(same label, same spans), by holding a unit of the same label that overlaps it (the
+curator chose other boundaries) or by holding a unit on exactly its spans with
+another label (the curator chose another label). Gold settles a relation by holding
+it, or by linking the gold units that settled its two ends, whatever the type (the
+curator chose another type). A unit the curator leaves out of gold stays to settle:
+there is no "reject", finishing curation is the decision on what is left.
+
+Adopting never puts two overlapping units of one label into gold without asking:
+`adopt_unit` refuses with `OverlapError` unless told to replace the overlapping gold
+units (their gold relations carried over to the new unit) or to add it anyway, and
+`adopt_majority` leaves such units out and says how many. Finished gold is read-only
+(`units.ensure_open`): curation is reopened explicitly, never by an adoption.
 """
 
 from collections import Counter
@@ -40,6 +55,7 @@ class ReviewUnit:
     kind: str = ""
     badge: str = ""
     in_gold: bool = False
+    settled: bool = False  # gold holds it or decided otherwise (see the module docstring)
 
     @property
     def key(self) -> UnitKey:
@@ -59,6 +75,7 @@ class ReviewRelation:
     kind: str = ""
     badge: str = ""
     in_gold: bool = False
+    settled: bool = False
 
     @property
     def key(self) -> RelationKey:
@@ -85,6 +102,11 @@ class ReviewLayer:
     def disagreements(self) -> int:
         return sum(item.kind != AGREED for item in [*self.units, *self.relations])
 
+    @property
+    def to_settle(self) -> int:
+        """The disagreements gold has not settled yet."""
+        return sum(item.kind != AGREED and not item.settled for item in [*self.units, *self.relations])
+
 
 @dataclass
 class Review:
@@ -96,6 +118,11 @@ class Review:
     def majority(self) -> int:
         """The smallest strict majority of the article's annotators."""
         return len(self.annotators) // 2 + 1
+
+    @property
+    def finished(self) -> bool:
+        """Curation is finished: gold is read-only until it is reopened."""
+        return self.gold is not None and self.gold.layer.status == Layer.Status.FINISHED
 
 
 def load(article: Article) -> Review:
@@ -143,6 +170,19 @@ def overlaps(a: Spans, b: Spans) -> bool:
     return any(start < other_end and other_start < end for start, end in a for other_start, other_end in b)
 
 
+def settling(unit: ReviewUnit, gold_units: list[ReviewUnit]) -> ReviewUnit | None:
+    """The gold unit that settles an annotator's `unit`: its match, else one of the
+    same label that overlaps it, else one on exactly its spans (another label)."""
+    for settles in (
+        lambda g: g.key == unit.key,
+        lambda g: g.label == unit.label and overlaps(g.spans, unit.spans),
+        lambda g: g.spans == unit.spans,
+    ):
+        if found := next((g for g in gold_units if settles(g)), None):
+            return found
+    return None
+
+
 def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) -> None:
     """Give every unit and relation its kind and badge.
 
@@ -158,6 +198,8 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
     links = {entry.layer.pk: entry.links for entry in annotators}
     gold_keys = gold.unit_keys if gold else set()
     gold_relations = {r.key for r in gold.relations} if gold else set()
+    gold_units = gold.units if gold else []
+    gold_links = {(r.source.id, r.target.id) for r in gold.relations} if gold else set()
     for entry in annotators:
         others = [other for other in annotators if other is not entry]
         for unit in entry.units:
@@ -173,8 +215,12 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
                 unit.kind, unit.badge = BOUNDARIES, "boundaries differ"
             else:
                 unit.kind, unit.badge = ONLY, "only here"
+            unit.settled = settling(unit, gold_units) is not None
         for relation in entry.relations:
             relation.in_gold = relation.key in gold_relations
+            ends = settling(relation.source, gold_units), settling(relation.target, gold_units)
+            linked = ends[0] is not None and ends[1] is not None and (ends[0].id, ends[1].id) in gold_links
+            relation.settled = relation.in_gold or linked
             ends = (relation.source.key, relation.target.key)
             found = [links[o.layer.pk].get(ends) for o in others if set(ends) <= keys[o.layer.pk]]
             if any(kind not in (None, relation.type.pk) for kind in found):
@@ -231,12 +277,6 @@ def start_gold(*, article: Article, user) -> Layer:
     return gold_layer(article, user)
 
 
-def _reopen(gold: Layer, user) -> None:
-    """A change to a finished gold layer means curation is not finished after all."""
-    if gold.status != Layer.Status.IN_PROGRESS:
-        set_status(layer=gold, status=Layer.Status.IN_PROGRESS, user=user)
-
-
 def _gold_units(gold: Layer) -> dict[UnitKey, ArgumentUnit]:
     """The gold layer's units by what they match (the oldest, if gold has two alike)."""
     found: dict[UnitKey, ArgumentUnit] = {}
@@ -268,31 +308,102 @@ def _link(gold: Layer, kind: RelationType, source: ArgumentUnit, target: Argumen
     return relations.create_relation(layer=gold, type=kind, source=source, target=target, user=user)
 
 
+class OverlapError(AnnotationError):
+    """Adopting a unit that overlaps gold units of the same label: the curator decides
+    whether it replaces them or is added as well."""
+
+    def __init__(self, message: str, overlapping: list[str]):
+        super().__init__(message)
+        self.overlapping = overlapping  # the overlapping gold units' quotes
+
+
+ASK, REPLACE, ADD = "ask", "replace", "add"
+
+
 @dataclass
 class Adoption:
     unit: ArgumentUnit  # the gold unit
     created: bool  # False when gold already had an identical unit
     relations: list[Relation]  # the relations copied with it
     quote: str  # the unit's text
+    replaced: list[str] = field(default_factory=list)  # quotes of the gold units it replaced
+    carried: int = 0  # gold relations moved from the replaced units onto it
+    dropped: int = 0  # gold relations of the replaced units that could not be moved
+
+
+def _quote(text: str, spans: Spans) -> str:
+    return " … ".join(text[start:end] for start, end in spans)
+
+
+def _same_label_overlaps(in_gold: dict[UnitKey, ArgumentUnit], key: UnitKey) -> list[UnitKey]:
+    """The keys of gold's units with `key`'s label whose spans overlap it (not itself)."""
+    return sorted(k for k in in_gold if k != key and k[0] == key[0] and overlaps(k[1], key[1]))
+
+
+def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> tuple[int, int]:
+    """Delete the `old` gold units and move their gold relations onto `new`; a relation
+    that would link `new` to itself, or two units gold already links, is dropped.
+    Returns (carried, dropped)."""
+    old_ids = {unit.pk for unit in old}
+    moved = Relation.objects.filter(Q(source_id__in=old_ids) | Q(target_id__in=old_ids), layer=gold)
+    moved = list(moved.select_related("type", "source", "target").order_by("pk"))
+    kept = set(
+        Relation.objects.filter(layer=gold)
+        .exclude(Q(source_id__in=old_ids) | Q(target_id__in=old_ids))
+        .values_list("source_id", "target_id")
+    )
+    for unit in old:
+        unit.layer = gold
+        units.delete_unit(unit=unit, user=user)
+    carried = 0
+    for relation in moved:
+        source = new if relation.source_id in old_ids else relation.source
+        target = new if relation.target_id in old_ids else relation.target
+        if source.pk == target.pk or (source.pk, target.pk) in kept:
+            continue
+        relations.create_relation(layer=gold, type=relation.type, source=source, target=target, user=user)
+        kept.add((source.pk, target.pk))
+        carried += 1
+    return carried, len(moved) - carried
 
 
 @transaction.atomic
-def adopt_unit(*, unit: ArgumentUnit, user) -> Adoption:
+def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     """Copy an annotator's unit (label, spans, attributes) into the gold layer, reusing
     an identical gold unit if there is one, and with it the unit's relations (incoming
     and outgoing, in the annotator's layer) whose other unit gold already has. So a
-    relation follows as soon as both its units are in gold, whichever came first."""
+    relation follows as soon as both its units are in gold, whichever came first.
+
+    When gold has units of the same label that overlap this one, `overlap` decides:
+    "ask" (the default) refuses with `OverlapError`, "replace" deletes them and moves
+    their gold relations onto the new unit, "add" adds it beside them. Refused with
+    `LayerFinishedError` when curation is finished. Nothing changes when refused."""
+    if overlap not in (ASK, REPLACE, ADD):
+        raise AnnotationError(f"Unknown choice “{overlap}”: replace or add.")
     layer = unit.layer
     if layer.is_gold:
         raise AnnotationError("This unit is already in the gold layer.")
     gold = gold_layer(layer.article, user)
+    units.ensure_open(gold)
+    text = layer.article.text
     in_gold = _gold_units(gold)
     keys = _keys_of(layer.pk)
     key = keys[unit.pk]
     gold_unit, created = in_gold.get(key), key not in in_gold
+    replaced, carried, dropped = [], 0, 0
     if created:
-        spans = list(key[1])
-        gold_unit = units.create_unit(layer=gold, label=unit.label, spans=spans, user=user, attributes=unit.attributes)
+        rivals = _same_label_overlaps(in_gold, key)
+        if rivals and overlap == ASK:
+            quotes = [_quote(text, rival[1]) for rival in rivals]
+            name = unit.label.name
+            some = f"a {name} that overlaps" if len(rivals) == 1 else f"{len(rivals)} {name} units that overlap"
+            raise OverlapError(f"Gold already has {some} this one: {', '.join(f'“{q}”' for q in quotes)}.", quotes)
+        gold_unit = units.create_unit(
+            layer=gold, label=unit.label, spans=list(key[1]), user=user, attributes=unit.attributes
+        )
+        if rivals and overlap == REPLACE:
+            replaced = [_quote(text, rival[1]) for rival in rivals]
+            carried, dropped = _replace(gold, gold_unit, [in_gold.pop(rival) for rival in rivals], user)
         in_gold[key] = gold_unit
     copied = []
     linked = Relation.objects.filter(Q(source=unit) | Q(target=unit), layer=layer).select_related("type")
@@ -300,27 +411,32 @@ def adopt_unit(*, unit: ArgumentUnit, user) -> Adoption:
         source, target = in_gold.get(keys[relation.source_id]), in_gold.get(keys[relation.target_id])
         if source and target and (copy := _link(gold, relation.type, source, target, user)):
             copied.append(copy)
-    if created or copied:
-        _reopen(gold, user)
-    quote = " … ".join(layer.article.text[start:end] for start, end in key[1])
-    return Adoption(gold_unit, created, copied, quote)
+    return Adoption(gold_unit, created, copied, _quote(text, key[1]), replaced, carried, dropped)
 
 
 @dataclass
 class MajorityResult:
     units: int  # units added to gold
     relations: int  # relations added to gold
+    left_out: int = 0  # units agreed on but left out: they overlap a gold unit of the same label
 
 
 @transaction.atomic
 def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     """Adopt every unit that at least `minimum` annotators of the article marked alike,
     then every relation that at least `minimum` annotators drew (same type) between
-    units gold now has. Units and relations gold already has are left as they are."""
+    units gold now has. Units and relations gold already has are left as they are.
+
+    A unit that overlaps a gold unit of the same label is left out (and counted), so
+    adopting never puts two overlapping units of one label into gold unasked: the
+    units most annotators agree on go first, and of two equally agreed overlapping
+    units the earlier in the text. Refused with `LayerFinishedError` when curation is
+    finished."""
     annotator_layers = list(article.layers.annotator_layers().order_by("annotator__username"))
     if not 1 <= minimum <= max(len(annotator_layers), 1):
         raise AnnotationError(f"The minimum must be between 1 and {len(annotator_layers)} annotators.")
     gold = gold_layer(article, user)
+    units.ensure_open(gold)
     in_gold = _gold_units(gold)
     labels = {label.pk: label for label in Label.objects.filter(project=article.project)}
     votes: Counter[UnitKey] = Counter()
@@ -333,22 +449,24 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
             attributes.setdefault(keys[pk], Counter())[tuple(sorted(values.items()))] += 1
         rows = Relation.objects.filter(layer=layer).values_list("source_id", "target_id", "type_id")
         link_votes.update({(keys[source], keys[target], kind) for source, target, kind in rows})
-    added = 0
-    for key, count in sorted(votes.items(), key=lambda item: item[0][1]):
-        if count >= minimum and key not in in_gold:
-            common = dict(attributes[key].most_common(1)[0][0])
-            in_gold[key] = units.create_unit(
-                layer=gold, label=labels[key[0]], spans=list(key[1]), user=user, attributes=common
-            )
-            added += 1
+    added = left_out = 0
+    for key, count in sorted(votes.items(), key=lambda item: (-item[1], item[0][1])):
+        if count < minimum or key in in_gold:
+            continue
+        if _same_label_overlaps(in_gold, key):
+            left_out += 1
+            continue
+        common = dict(attributes[key].most_common(1)[0][0])
+        in_gold[key] = units.create_unit(
+            layer=gold, label=labels[key[0]], spans=list(key[1]), user=user, attributes=common
+        )
+        added += 1
     kinds = {kind.pk: kind for kind in RelationType.objects.filter(project=article.project)}
     linked = 0
     for (source, target, kind), count in link_votes.items():
         if count >= minimum and source in in_gold and target in in_gold:
             linked += bool(_link(gold, kinds[kind], in_gold[source], in_gold[target], user))
-    if added or linked:
-        _reopen(gold, user)
-    return MajorityResult(added, linked)
+    return MajorityResult(added, linked, left_out)
 
 
 @transaction.atomic
@@ -358,3 +476,15 @@ def finish_curation(*, article: Article, user) -> Layer:
     if gold.status != Layer.Status.FINISHED:
         set_status(layer=gold, status=Layer.Status.FINISHED, user=user)
     return gold
+
+
+@transaction.atomic
+def reopen_curation(*, article: Article, user) -> bool:
+    """Reopen the article's finished gold layer, so that it can be changed again.
+    Returns whether there was a finished gold layer to reopen."""
+    gold = Layer.objects.select_for_update().filter(article=article, annotator__isnull=True).order_by("pk").first()
+    if gold is None or gold.status != Layer.Status.FINISHED:
+        return False
+    gold.article = article
+    set_status(layer=gold, status=Layer.Status.IN_PROGRESS, user=user)
+    return True

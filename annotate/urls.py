@@ -18,6 +18,7 @@ project_urls = [
     path("articles/<int:pk>/review/majority/", review.review_majority, name="review_majority"),
     path("articles/<int:pk>/review/gold/", review.review_gold, name="review_gold"),
     path("articles/<int:pk>/review/finish/", review.review_finish, name="review_finish"),
+    path("articles/<int:pk>/review/reopen/", review.review_reopen, name="review_reopen"),
     path("layers/<int:pk>/", workspace.layer_detail, name="layer_detail"),
     path("layers/<int:pk>/panel/", workspace.layer_panel, name="layer_panel"),
     path("layers/<int:pk>/outline/", workspace.layer_outline, name="layer_outline"),
@@ -44,7 +45,7 @@ project_urls = [
     path("scheme/<str:kind>/<int:pk>/", manage.scheme_entry_edit, name="scheme_entry_edit"),
     path("assignment/", manage.assignment, name="assignment"),
     path("assignment/spread/", manage.assignment_spread, name="assignment_spread"),
-    path("assignment/<int:pk>/", manage.assignment_article, name="assignment_article"),
+    path("assignment/save/", manage.assignment_save, name="assignment_save"),
 ]
 
 annotate_urls = [

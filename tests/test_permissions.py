@@ -3,6 +3,7 @@
 Adding a URL without an entry in MATRIX fails `test_permission_matrix_covers_every_url`.
 """
 
+import lxml.html
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -12,8 +13,9 @@ from tests.factories import make_article
 
 PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
 MEMBERS_OK = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 404, "anonymous": 302}
-# Curation pages: annotators are not even told they exist.
-CURATORS_OK = {"manager": 200, "curator": 200, "annotator": 404, "outsider": 404, "anonymous": 302}
+# Curation pages (review, agreement, export): a member whose role does not allow them
+# is told so (403), an outsider is not even told the project exists (404).
+CURATORS_OK = {"manager": 200, "curator": 200, "annotator": 403, "outsider": 404, "anonymous": 302}
 MANAGERS_ONLY = {"manager": 200, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
 ANY_USER = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 200, "anonymous": 302}
 # A change to the annotator's layer with no form data: the annotator is answered with a
@@ -41,8 +43,8 @@ MATRIX = {
         lambda s: {"slug": s.slug, "pk": s.article.pk},
         {"manager": 200, "curator": 200, "annotator": 302, "outsider": 404, "anonymous": 302},
     ),
-    # Review and adjudication: curators and managers only; annotators never see it. An
-    # empty "Adopt majority" form is answered with its errors (422).
+    # Review and adjudication: curators and managers only. An empty "Adopt majority"
+    # form is answered with its errors (422).
     "review": ("get", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
     "review_adopt": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk, "unit_pk": s.unit.pk}, CURATORS_OK),
     "review_majority": (
@@ -51,11 +53,12 @@ MATRIX = {
         {**CURATORS_OK, "manager": 422, "curator": 422},
     ),
     "review_finish": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
+    "review_reopen": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
     # Starting gold from scratch sends a curator on to the gold layer in the workspace.
     "review_gold": (
         "post",
         lambda s: {"slug": s.slug, "pk": s.article.pk},
-        {"manager": 302, "curator": 302, "annotator": 404, "outsider": 404, "anonymous": 302},
+        {**CURATORS_OK, "manager": 302, "curator": 302},
     ),
     # The annotator's own layer: everyone in the project who may read it (curators,
     # managers) gets it; changes only by its annotator (curators edit gold, not this).
@@ -74,16 +77,8 @@ MATRIX = {
     "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
     "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
     "layer_stance": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
-    "agreement": (
-        "get",
-        lambda s: {"slug": s.slug},
-        {"manager": 200, "curator": 200, "annotator": 403, "outsider": 404, "anonymous": 302},
-    ),
-    "dataset_export": (
-        "get",
-        lambda s: {"slug": s.slug},
-        {"manager": 200, "curator": 200, "annotator": 403, "outsider": 404, "anonymous": 302},
-    ),
+    "agreement": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
+    "dataset_export": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     "dataset_import": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
@@ -93,7 +88,8 @@ MATRIX = {
     "scheme_entry_edit": ("get", lambda s: {"slug": s.slug, "kind": "label", "pk": s.label.pk}, MANAGERS_ONLY),
     "assignment": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "assignment_spread": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
-    "assignment_article": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, MANAGER_POST),
+    # An empty grid: nothing to save, and back to the page.
+    "assignment_save": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
 }
 
 
@@ -179,6 +175,41 @@ def test_read_only_routes_refuse_post(route, scenario, client, manager):
     response = client.post(reverse(f"annotate:{route}", kwargs=MATRIX[route][1](scenario)))
 
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("route", "method"),
+    [
+        ("review", "get"),
+        ("review_adopt", "post"),
+        ("agreement", "get"),
+        ("dataset_export", "get"),
+        ("assignment", "get"),
+    ],
+)
+def test_a_member_whose_role_does_not_allow_a_page_is_told_so_with_a_way_back(
+    route, method, scenario, client, annotator
+):
+    client.force_login(annotator)
+
+    response = getattr(client, method)(reverse(f"annotate:{route}", kwargs=MATRIX[route][1](scenario)))
+
+    page = lxml.html.fromstring(response.content.decode())
+    assert response.status_code == 403
+    assert page.xpath("string(//main//p[1])") == "Your role in this project (annotator) does not allow this page."
+    assert page.xpath("//main//a/@href") == [reverse("annotate:project_detail", args=[scenario.slug])]
+
+
+def test_a_curator_is_told_a_manager_page_is_not_for_their_role(scenario, client, curator):
+    client.force_login(curator)
+
+    response = client.get(reverse("annotate:member_list", args=[scenario.slug]))
+
+    page = lxml.html.fromstring(response.content.decode())
+    assert (response.status_code, page.xpath("string(//main//p[1])")) == (
+        403,
+        "Your role in this project (curator) does not allow this page.",
+    )
 
 
 def test_annotator_cannot_open_an_article_not_assigned_to_them(project, annotator, client):

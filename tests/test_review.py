@@ -2,12 +2,13 @@
 
 import re
 
+import lxml.html
 import pytest
 from django.urls import reverse
 
 from annotate import history, projects, relations, review, units
 from annotate.models import ArgumentUnit, Change, Layer, Relation
-from annotate.units import AnnotationError
+from annotate.units import AnnotationError, LayerFinishedError
 from tests.factories import make_article, make_user
 
 MAJOR = "Cities should ban cars from their centres."
@@ -260,17 +261,249 @@ def test_review_counts_partial_agreement_among_three_annotators(article, three_l
     assert data.majority == 2
 
 
-# Finishing curation ----------------------------------------------------------------
+# What is left to settle ----------------------------------------------------------------
 
 
-def test_curation_finished_marks_gold_finished_and_a_later_adoption_reopens_it(article, ann_layer, scheme, curator):
+def to_settle(article):
+    return [(entry.layer.owner_name, entry.to_settle) for entry in review.load(article).annotators]
+
+
+def test_what_is_left_to_settle_goes_down_as_gold_settles_it(article, ann_layer, ben_layer, scheme, curator):
+    ann_major = mark(ann_layer, scheme["MajorClaim"], MAJOR)
+    mark(ben_layer, scheme["MajorClaim"], MAJOR)  # agreed by all: never to settle
+    ann_traffic = mark(ann_layer, scheme["Premise"], TRAFFIC)
+    mark(ben_layer, scheme["Claim"], TRAFFIC)  # the label differs
+    ann_shops = mark(ann_layer, scheme["Claim"], SHOPS)
+    mark(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")  # the boundaries differ
+    link(ann_layer, scheme["supports"], ann_traffic, ann_major)  # its units differ
+    mark(ben_layer, scheme["Premise"], FOOTFALL)  # only ben's
+    before = to_settle(article)
+
+    review.adopt_unit(unit=ann_traffic, user=curator)  # settles ben's Claim on the same text too
+    after_traffic = to_settle(article)
+    review.adopt_unit(unit=ann_shops, user=curator)  # settles ben's shorter Claim too
+    review.adopt_unit(unit=ann_major, user=curator)  # brings ann's relation along
+
+    assert (before, after_traffic, to_settle(article)) == (
+        [("ann_annotator", 3), ("ben_annotator", 3)],
+        [("ann_annotator", 2), ("ben_annotator", 2)],
+        [("ann_annotator", 0), ("ben_annotator", 1)],  # gold has nothing for ben's footfall premise
+    )
+
+
+def test_a_relation_is_settled_when_gold_links_its_units_with_another_type(
+    article, ann_layer, ben_layer, scheme, curator
+):
+    layers = {"ann": ann_layer, "ben": ben_layer}
+    made = {
+        name: (mark(layer, scheme["Claim"], SHOPS), mark(layer, scheme["Premise"], FOOTFALL))
+        for name, layer in layers.items()
+    }
+    link(ann_layer, scheme["supports"], made["ann"][1], made["ann"][0])
+    link(ben_layer, scheme["attacks"], made["ben"][1], made["ben"][0])
+    before = to_settle(article)
+
+    review.adopt_unit(unit=made["ben"][0], user=curator)
+    review.adopt_unit(unit=made["ben"][1], user=curator)  # ben's attack follows into gold
+
+    assert (before, to_settle(article)) == (
+        [("ann_annotator", 1), ("ben_annotator", 1)],
+        [("ann_annotator", 0), ("ben_annotator", 0)],
+    )
+
+
+def test_a_unit_gold_replaced_with_other_boundaries_is_settled_but_still_adoptable(
+    client, article, ann_layer, ben_layer, scheme, curator
+):
+    mark(ann_layer, scheme["Claim"], SHOPS)
+    mark(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+
+    answer = html(client.post(adopt_url(page, "Claim", SHOPS, "ann_annotator"), headers=HTMX))
+
+    ben_row = answer.xpath('//ol[@aria-label="Units of ben_annotator"]/li')[0]
+    assert counts(page) == ["1 unit · 0 relations · 1 to settle"] * 2
+    assert counts(answer) == ["1 unit · 0 relations · 0 to settle"] * 2
+    assert ben_row.xpath('.//span[contains(@class, "badge")]/text()') == ["boundaries differ", "gold differs"]
+    assert ben_row.xpath(".//button/text()") == ["Adopt"]
+
+
+# Finished curation ------------------------------------------------------------------
+
+
+def test_adopting_into_finished_gold_is_refused_and_changes_nothing(article, ann_layer, ben_layer, scheme, curator):
     claim = mark(ann_layer, scheme["Claim"], SHOPS)
+    mark(ben_layer, scheme["Premise"], FOOTFALL)
+    gold = review.finish_curation(article=article, user=curator)
+    recorded = Change.objects.count()
 
+    with pytest.raises(LayerFinishedError):
+        review.adopt_unit(unit=claim, user=curator)
+    with pytest.raises(LayerFinishedError):
+        review.adopt_majority(article=article, user=curator, minimum=1)
+
+    assert (Layer.objects.get(pk=gold.pk).status, gold_state(article), Change.objects.count()) == (
+        Layer.Status.FINISHED,
+        ([], []),
+        recorded,
+    )
+
+
+def test_reopening_curation_lets_gold_be_adopted_into_again_and_is_recorded(article, ann_layer, scheme, curator):
+    claim = mark(ann_layer, scheme["Claim"], SHOPS)
     gold = review.finish_curation(article=article, user=curator)
 
-    assert Layer.objects.get(pk=gold.pk).status == Layer.Status.FINISHED
+    reopened = review.reopen_curation(article=article, user=curator)
+    again = review.reopen_curation(article=article, user=curator)
     review.adopt_unit(unit=claim, user=curator)
-    assert Layer.objects.get(pk=gold.pk).status == Layer.Status.IN_PROGRESS
+
+    assert (reopened, again) == (True, False)
+    assert gold_state(article) == ([("Claim", SHOPS, {})], [])
+    assert list(
+        Change.objects.filter(layer=gold, action="layer.status").order_by("id").values_list("after", flat=True)
+    ) == [
+        {"status": "finished"},
+        {"status": "in_progress"},
+    ]
+
+
+def test_the_page_of_finished_curation_offers_reopen_instead_of_adoption(client, article, ann_layer, scheme, curator):
+    mark(ann_layer, scheme["Claim"], SHOPS)
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+    adopt = adopt_url(page, "Claim", SHOPS, "ann_annotator")
+
+    finished = html(client.post(form_action(page, "Curation finished"), headers=HTMX))
+    refused = client.post(adopt, headers=HTMX)
+    reopened = html(client.post(form_action(finished, "Reopen curation"), headers=HTMX))
+
+    assert [button.text for button in finished.xpath("//button")] == ["Reopen curation"]
+    assert status_text(finished) == "Curation finished: the gold layer is marked finished."
+    assert (refused.status_code, status_text(html(refused))) == (
+        422,
+        "Curation of this article is finished, so the gold layer is read-only. Reopen it to change it.",
+    )
+    assert gold_state(article) == ([], [])
+    assert status_text(reopened) == "Curation reopened: gold can be changed again."
+    assert [button.text for button in reopened.xpath("//button")] == ["Adopt", "Adopt majority", "Curation finished"]
+
+
+# Overlapping units of one label ------------------------------------------------------
+
+MAJOR_PART = "ban cars from their centres"
+
+
+@pytest.fixture
+def two_majors(article, ann_layer, ben_layer, scheme, curator):
+    """ann's MajorClaim in gold with a premise supporting it; ben's overlapping one not."""
+    ann_major = mark(ann_layer, scheme["MajorClaim"], MAJOR)
+    premise = mark(ann_layer, scheme["Premise"], FOOTFALL)
+    link(ann_layer, scheme["supports"], premise, ann_major)
+    review.adopt_unit(unit=ann_major, user=curator)
+    review.adopt_unit(unit=premise, user=curator)
+    return mark(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
+
+
+def test_adopting_a_unit_that_overlaps_a_gold_unit_of_its_label_asks_first(article, two_majors, curator):
+    before = gold_state(article)
+
+    with pytest.raises(review.OverlapError) as refused:
+        review.adopt_unit(unit=two_majors, user=curator)
+
+    assert (str(refused.value), refused.value.overlapping) == (
+        f"Gold already has a MajorClaim that overlaps this one: “{MAJOR}”.",
+        [MAJOR],
+    )
+    assert gold_state(article) == before
+
+
+def test_adding_an_overlapping_unit_anyway_keeps_both(article, two_majors, curator):
+    adoption = review.adopt_unit(unit=two_majors, user=curator, overlap="add")
+
+    assert (adoption.created, adoption.replaced) == (True, [])
+    assert gold_state(article) == (
+        [("MajorClaim", MAJOR, {}), ("MajorClaim", MAJOR_PART, {}), ("Premise", FOOTFALL, {})],
+        [(FOOTFALL, "supports", MAJOR)],
+    )
+
+
+def test_replacing_moves_the_gold_relations_onto_the_new_unit_and_can_be_undone(article, two_majors, curator):
+    before = gold_state(article)
+
+    adoption = review.adopt_unit(unit=two_majors, user=curator, overlap="replace")
+
+    assert (adoption.replaced, adoption.carried, adoption.dropped) == ([MAJOR], 1, 0)
+    assert gold_state(article) == (
+        [("MajorClaim", MAJOR_PART, {}), ("Premise", FOOTFALL, {})],
+        [(FOOTFALL, "supports", MAJOR_PART)],
+    )
+    gold = Layer.objects.select_related("article__project").get(article=article, annotator=None)
+    assert [c.action for c in Change.objects.filter(layer=gold).order_by("-id")[:3]] == [
+        "relation.create",
+        "unit.delete",
+        "unit.create",
+    ]
+    for _ in range(3):
+        history.undo(layer=gold, user=curator)
+    assert gold_state(article) == before
+
+
+def test_majority_leaves_out_a_unit_that_overlaps_a_gold_unit_of_its_label(
+    article, ann_layer, ben_layer, scheme, curator
+):
+    mark(ann_layer, scheme["MajorClaim"], MAJOR)
+    mark(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
+    mark(ben_layer, scheme["Premise"], FOOTFALL)
+
+    result = review.adopt_majority(article=article, user=curator, minimum=1)
+
+    assert (result.units, result.relations, result.left_out) == (2, 0, 1)
+    assert gold_state(article) == ([("MajorClaim", MAJOR, {}), ("Premise", FOOTFALL, {})], [])
+
+
+def test_the_page_asks_before_an_overlapping_adoption_and_replaces_when_told(client, article, two_majors, curator):
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+
+    asked = client.post(adopt_url(page, "MajorClaim", MAJOR_PART, "ben_annotator"), headers=HTMX)
+    question = html(asked)
+    (form,) = question.xpath('//div[@id="review-message"]//form')
+    choices = [(b.get("name"), b.get("value"), b.text) for b in form.xpath(".//button")]
+    replaced = client.post(form.get("hx-post"), {**dict(form.form_values()), "overlap": "replace"}, headers=HTMX)
+
+    assert (asked.status_code, status_text(question)) == (
+        422,
+        f"Gold already has a MajorClaim that overlaps this one: “{MAJOR}”.",
+    )
+    assert choices == [
+        ("overlap", "replace", "Replace it with ben_annotator’s"),
+        ("overlap", "add", "Add anyway"),
+    ]
+    assert form.xpath(".//a/text()") == ["Keep gold as it is"]
+    assert (replaced.status_code, status_text(html(replaced))) == (
+        200,
+        f"MajorClaim “{MAJOR_PART}” replaced “{MAJOR}” in gold, with 1 relation carried over.",
+    )
+    assert gold_state(article) == (
+        [("MajorClaim", MAJOR_PART, {}), ("Premise", FOOTFALL, {})],
+        [(FOOTFALL, "supports", MAJOR_PART)],
+    )
+
+
+def test_the_majority_notice_says_how_many_units_it_left_out(client, article, ann_layer, ben_layer, scheme, curator):
+    mark(ann_layer, scheme["MajorClaim"], MAJOR)
+    mark(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+    (form,) = page.xpath('//form[.//button[text()="Adopt majority"]]')
+
+    response = client.post(form.get("hx-post"), {**dict(form.form_values()), "minimum": "1"}, headers=HTMX)
+
+    assert status_text(html(response)) == (
+        "Adopted 1 unit and 0 relations that at least 1 annotator agreed on. "
+        "Left out: 1 unit overlapping a gold unit of the same label (adopt one on its own)."
+    )
 
 
 # The review page -------------------------------------------------------------------
@@ -278,6 +511,35 @@ def test_curation_finished_marks_gold_finished_and_a_later_adoption_reopens_it(a
 
 def review_url(article, route="review", *args):
     return reverse(f"annotate:{route}", args=[article.project.slug, article.pk, *args])
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def html(response):
+    return lxml.html.fromstring(response.content.decode())
+
+
+def adopt_url(page, label, quote, owner):
+    """The URL the Adopt button of `owner`'s unit posts to."""
+    (button,) = page.xpath(
+        f'//button[@class="adopt"][starts-with(@aria-label, "Adopt {label} “{quote[:30]}")]'
+        f'[substring-after(@aria-label, "” from ") = "{owner}"]'
+    )
+    return button.get("hx-post")
+
+
+def form_action(page, button_text):
+    (form,) = page.xpath(f'//form[.//button[text()="{button_text}"]]')
+    return form.get("hx-post")
+
+
+def status_text(page):
+    return " ".join(page.xpath('//div[@id="review-message"]//p/text()'))
+
+
+def counts(page):
+    return [" ".join(span.text_content().split()) for span in page.xpath('//header/span[@class="count"]')]
 
 
 def test_a_curator_starts_gold_from_scratch_and_lands_in_its_workspace(client, article, ann_layer, curator):
@@ -402,7 +664,13 @@ def test_review_page_runs_a_fixed_number_of_queries(
 
 # Access ----------------------------------------------------------------------------
 
-ROUTES = [("review", "get"), ("review_adopt", "post"), ("review_majority", "post"), ("review_finish", "post")]
+ROUTES = [
+    ("review", "get"),
+    ("review_adopt", "post"),
+    ("review_majority", "post"),
+    ("review_finish", "post"),
+    ("review_reopen", "post"),
+]
 
 
 def route_url(article, route, unit):
@@ -410,7 +678,7 @@ def route_url(article, route, unit):
 
 
 @pytest.mark.parametrize(("route", "method"), ROUTES)
-@pytest.mark.parametrize(("persona", "status"), [("annotator", 404), ("outsider", 404)])
+@pytest.mark.parametrize(("persona", "status"), [("annotator", 403), ("outsider", 404)])
 def test_annotators_and_outsiders_never_reach_the_review(
     client, request, article, ann_layer, scheme, route, method, persona, status
 ):
@@ -423,7 +691,7 @@ def test_annotators_and_outsiders_never_reach_the_review(
     assert Layer.objects.filter(annotator=None).count() == 0
 
 
-@pytest.mark.parametrize("route", ["review_adopt", "review_majority", "review_finish"])
+@pytest.mark.parametrize("route", ["review_adopt", "review_majority", "review_finish", "review_reopen"])
 def test_review_actions_refuse_get(client, article, ann_layer, scheme, curator, route):
     unit = mark(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)

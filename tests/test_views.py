@@ -1,9 +1,11 @@
 """Manager and annotator pages: happy paths, bad input, pinned query counts."""
 
+import lxml.html
 import pytest
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
-from annotate import projects
+from annotate import projects, units
 from annotate.models import Change, Label, Layer, Membership, Project, Role
 from tests.factories import make_article, make_project, make_user
 
@@ -135,18 +137,144 @@ def test_label_attributes_must_be_a_mapping_of_value_lists(client, project, mana
     ]
 
 
-def test_manager_assigns_an_article_by_hand(client, project, manager, annotator, annotator2):
-    article = make_article(project)
-    client.force_login(manager)
+def grid(client, project, *, headers=None):
+    """The assignment page's grid form, parsed as the browser has it."""
+    response = client.get(reverse("annotate:assignment", args=[project.slug]), headers=headers or {})
+    return lxml.html.fromstring(response.content.decode()).get_element_by_id("assignment-grid")
 
-    response = client.post(
-        reverse("annotate:assignment_article", args=[project.slug, article.pk]),
-        {"annotators": [annotator2.pk]},
-        headers={"HX-Request": "true"},
-    )
+
+def tick(form, article, annotator, *, on=True):
+    (box,) = form.xpath(f'.//input[@aria-label="Assign “{article.title}” to {annotator.username}"]')
+    box.checked = on
+
+
+def post_grid(client, form, *, htmx=True):
+    """Post the form as the browser would: its action, its successful controls."""
+    return client.post(form.get("action"), dict_of_lists(form), headers={"HX-Request": "true"} if htmx else {})
+
+
+def dict_of_lists(form):
+    data = {}
+    for name, value in form.form_values():
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def assigned(project):
+    return sorted(Layer.objects.filter(article__project=project).values_list("article__title", "annotator__username"))
+
+
+def messages_of(response):
+    return [li.text_content() for li in lxml.html.fromstring(response.content.decode()).find_class("message")]
+
+
+def test_the_grid_saves_every_tick_of_every_row_at_once(client, project, manager, annotator, annotator2):
+    first, second = make_article(project, title="First"), make_article(project, title="Second")
+    client.force_login(manager)
+    form = grid(client, project)
+    tick(form, first, annotator)
+    tick(form, second, annotator2)
+
+    response = post_grid(client, form)
 
     assert response.status_code == 200
-    assert list(article.layers.values_list("annotator__username", flat=True)) == ["ben_annotator"]
+    assert assigned(project) == [("First", "ann_annotator"), ("Second", "ben_annotator")]
+    assert messages_of(response) == ["Saved: 2 assignments added, 0 removed."]
+    assert list(Change.objects.filter(action="article.assign").order_by("target").values_list("target", "after")) == [
+        (f"article:{first.pk}", {"annotators": [annotator.pk]}),
+        (f"article:{second.pk}", {"annotators": [annotator2.pk]}),
+    ]
+
+
+def test_the_grid_counts_what_it_added_and_removed(client, project, manager, annotator, annotator2):
+    first = make_article(project, title="First")
+    projects.assign(article=first, annotators=[annotator], by=manager)
+    client.force_login(manager)
+    form = grid(client, project)
+    tick(form, first, annotator, on=False)
+
+    response = post_grid(client, form)
+
+    assert (response.status_code, assigned(project)) == (200, [])
+    assert messages_of(response) == ["Saved: 0 assignments added, 1 removed."]
+
+
+def test_saving_an_unchanged_grid_says_there_was_nothing_to_save(client, project, manager, article):
+    client.force_login(manager)
+
+    response = post_grid(client, grid(client, project))
+
+    assert messages_of(response) == ["Nothing to save: the assignment was already so."]
+    assert Change.objects.filter(action="article.assign").count() == 1  # the fixture's own
+
+
+def test_the_grid_saves_nothing_when_one_row_would_take_away_work_and_keeps_the_ticks_on_the_page(
+    client, project, manager, annotator, annotator2
+):
+    started, other = make_article(project, title="Started"), make_article(project, title="Other")
+    projects.assign(article=started, annotators=[annotator], by=manager)
+    layer = Layer.objects.select_related("article__project").get(article=started)
+    units.create_unit(layer=layer, label=project.labels.get(name="Claim"), spans=[(0, 6)], user=annotator)
+    client.force_login(manager)
+    form = grid(client, project)
+    tick(form, started, annotator, on=False)
+    tick(form, other, annotator2)
+
+    response = post_grid(client, form)
+
+    assert response.status_code == 422
+    assert assigned(project) == [("Started", "ann_annotator")]
+    assert messages_of(response) == [
+        "Nothing was saved. ann_annotator already started “Started”; their work cannot be unassigned."
+    ]
+    answer = lxml.html.fromstring(response.content.decode()).get_element_by_id("assignment-grid")
+    assert [name for name, _ in answer.form_values() if name.startswith("assign-")] == [f"assign-{other.pk}"]
+
+
+def test_the_grid_refuses_a_user_who_is_not_an_annotator_and_saves_nothing(
+    client, project, manager, curator, annotator
+):
+    article = make_article(project, title="First")
+    client.force_login(manager)
+    form = grid(client, project)
+    tick(form, article, annotator)
+    data = dict_of_lists(form) | {f"assign-{article.pk}": [str(annotator.pk), str(curator.pk)]}
+
+    response = client.post(form.get("action"), data, headers={"HX-Request": "true"})
+
+    assert response.status_code == 422
+    assert messages_of(response) == [
+        f"Nothing was saved. Only annotators of this project can be assigned (user ids [{curator.pk}])."
+    ]
+    assert assigned(project) == []
+
+
+def test_the_grid_refuses_an_article_of_another_project(client, project, manager, annotator, outsider):
+    foreign = make_article(outsider.memberships.get().project)
+    make_article(project)
+    client.force_login(manager)
+    data = dict_of_lists(grid(client, project)) | {f"assign-{foreign.pk}": [str(annotator.pk)]}
+
+    response = client.post(reverse("annotate:assignment_save", args=[project.slug]), data)
+
+    assert response.status_code == 302
+    assert messages_of(client.get(response["Location"])) == [
+        f"Nothing was saved. No such article in this project (ids [{foreign.pk}])."
+    ]
+    assert Layer.objects.filter(annotator=annotator).count() == 0
+
+
+def test_the_grid_works_without_htmx_and_tells_what_it_saved(client, project, manager, annotator):
+    article = make_article(project, title="First")
+    client.force_login(manager)
+    form = grid(client, project)
+    tick(form, article, annotator)
+
+    response = post_grid(client, form, htmx=False)
+
+    assert (response.status_code, response["Location"]) == (302, reverse("annotate:assignment", args=[project.slug]))
+    assert messages_of(client.get(response["Location"])) == ["Saved: 1 assignment added, 0 removed."]
+    assert assigned(project) == [("First", "ann_annotator")]
 
 
 def test_spread_evenly_from_the_assignment_page(client, project, manager, annotator, annotator2):
@@ -300,3 +428,23 @@ def test_assignment_page_runs_a_fixed_number_of_queries(
         response = client.get(reverse("annotate:assignment", args=[project.slug]))
 
     assert len(response.context["rows"]) == n
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_saving_the_assignment_grid_runs_a_fixed_number_of_queries(
+    client, project, manager, annotator, annotator2, django_assert_num_queries, n
+):
+    articles = [make_article(project) for _ in range(n)]
+    for article in articles:
+        projects.assign(article=article, annotators=[annotator], by=manager)
+    client.force_login(manager)
+    form = grid(client, project)
+    for article in articles:
+        tick(form, article, annotator, on=False)
+        tick(form, article, annotator2)
+
+    with django_assert_num_queries(18):
+        response = post_grid(client, form)
+
+    assert response.status_code == 200
+    assert messages_of(response) == [f"Saved: {n} assignment{pluralize(n)} added, {n} removed."]

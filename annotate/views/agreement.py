@@ -18,7 +18,7 @@ TENTATIVE, RELIABLE = 0.667, 0.8
 @require_GET
 @login_required
 def agreement(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access.membership_or_404(request.user, slug, roles=access.CURATORS)
+    membership = access.curator_membership(request.user, slug)
     form = AgreementForm(request.GET)
     options = form.cleaned_data if form.is_valid() else {"include_in_progress": False, "against_gold": False}
     report = project_agreement(membership.project, **options)

@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import access, projects
-from annotate.forms import ArticleAssignForm, LabelForm, MemberForm, RelationTypeForm, SpreadForm
+from annotate.forms import LabelForm, MemberForm, RelationTypeForm, SpreadForm
 from annotate.models import Layer, Membership
 from annotate.views import render_partial
 
@@ -84,8 +85,12 @@ def scheme_entry_edit(request: HttpRequest, slug: str, kind: str, pk: int | None
     return render(request, "annotate/scheme_entry_edit.html", context, status=422 if form.errors else 200)
 
 
-def assignment_context(membership: Membership) -> dict:
+def assignment_context(membership: Membership, ticked: dict[int, set[int]] | None = None) -> dict:
+    """The grid: a row per article, a cell per annotator with their layer (or None).
+    `ticked` (article id → annotator ids) shows a refused save's ticks instead of the
+    saved assignment, so the manager can correct them rather than tick them again."""
     project = membership.project
+    ticked = ticked or {}
     annotators = list(
         User.objects.filter(memberships__project=project, memberships__role="annotator").order_by("username")
     )
@@ -94,10 +99,14 @@ def assignment_context(membership: Membership) -> dict:
         (layer.article_id, layer.annotator_id): layer
         for layer in Layer.objects.filter(article__project=project, annotator__isnull=False)
     }
-    rows = [
-        (article, [(annotator, layers.get((article.pk, annotator.pk))) for annotator in annotators])
-        for article in articles
-    ]
+    rows = []
+    for article in articles:
+        cells = []
+        for annotator in annotators:
+            layer = layers.get((article.pk, annotator.pk))
+            checked = annotator.pk in ticked[article.pk] if article.pk in ticked else layer is not None
+            cells.append((annotator, layer, checked))
+        rows.append((article, cells))
     load = {annotator.pk: 0 for annotator in annotators}
     for _, annotator_id in layers:
         if annotator_id in load:
@@ -111,6 +120,26 @@ def assignment_context(membership: Membership) -> dict:
     }
 
 
+def grid_ticks(data) -> dict[int, set[int]] | None:
+    """The assignment grid as posted: `article` names every row the page showed (a row
+    with nothing ticked sends no `assign-<article>`), `assign-<article>` the ids of the
+    annotators ticked in it. None when the data is not what the page sends."""
+    try:
+        rows = {int(pk) for pk in data.getlist("article")}
+        rows |= {int(name.removeprefix("assign-")) for name in data if name.startswith("assign-")}
+        return {pk: {int(user_id) for user_id in data.getlist(f"assign-{pk}")} for pk in rows}
+    except ValueError:
+        return None
+
+
+def assignment_answer(request: HttpRequest, membership: Membership, *, status=200, ticked=None) -> HttpResponse:
+    """A plain POST goes back to the page (the message goes with it); HTMX gets the grid."""
+    if not request.htmx:
+        return redirect("annotate:assignment", membership.project.slug)
+    context = assignment_context(membership, ticked)
+    return render_partial(request, "annotate/assignment.html", "assignment-table", context, status=status)
+
+
 @require_http_methods(["GET"])
 @login_required
 def assignment(request: HttpRequest, slug: str) -> HttpResponse:
@@ -120,27 +149,24 @@ def assignment(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def assignment_article(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """Set exactly which annotators an article has (the checkboxes of one row)."""
+def assignment_save(request: HttpRequest, slug: str) -> HttpResponse:
+    """Save the whole grid at once: every row's ticks, or (with a message) none."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    article = get_object_or_404(membership.project.articles, pk=pk)
-    form = ArticleAssignForm(request.POST, project=membership.project)
-    status = 200
-    if not form.is_valid():
-        messages.error(request, "Choose annotators of this project.")
-        status = 422
+    ticked = grid_ticks(request.POST)
+    if ticked is None:
+        messages.error(request, "The assignment could not be read; nothing was saved. Reload the page.")
+        return assignment_answer(request, membership, status=422)
+    try:
+        done = projects.set_assignments(project=membership.project, wanted=ticked, by=request.user)
+    except projects.AssignmentError as error:
+        messages.error(request, f"Nothing was saved. {error}")
+        return assignment_answer(request, membership, status=422, ticked=ticked)
+    added, removed = len(done.created), done.removed
+    if added or removed:
+        messages.success(request, f"Saved: {added} assignment{pluralize(added)} added, {removed} removed.")
     else:
-        try:
-            projects.assign(article=article, annotators=list(form.cleaned_data["annotators"]), by=request.user)
-            messages.success(request, f"Assignment of “{article.title}” saved.")
-        except projects.AssignmentError as error:
-            messages.error(request, str(error))
-            status = 422
-    if not request.htmx:
-        return redirect("annotate:assignment", slug)
-    return render_partial(
-        request, "annotate/assignment.html", "assignment-table", assignment_context(membership), status=status
-    )
+        messages.info(request, "Nothing to save: the assignment was already so.")
+    return assignment_answer(request, membership)
 
 
 @require_POST
@@ -157,15 +183,11 @@ def assignment_spread(request: HttpRequest, slug: str) -> HttpResponse:
             created = projects.spread_evenly(
                 project=membership.project, per_article=form.cleaned_data["per_article"], by=request.user
             )
-            messages.success(request, f"{created} new assignments made.")
+            messages.success(request, f"{created} assignment{pluralize(created)} added.")
         except projects.AssignmentError as error:
             messages.error(request, str(error))
             status = 422
-    if not request.htmx:
-        return redirect("annotate:assignment", slug)
-    return render_partial(
-        request, "annotate/assignment.html", "assignment-table", assignment_context(membership), status=status
-    )
+    return assignment_answer(request, membership, status=status)
 
 
 @require_http_methods(["GET"])

@@ -21,13 +21,23 @@ PAGE = "annotate/review.html"
 
 
 def curated_article(request: HttpRequest, slug: str, pk: int) -> tuple[Membership, Article]:
-    membership = access.curator_or_404(request.user, slug)
+    membership = access.curator_membership(request.user, slug)
     return membership, get_object_or_404(access.articles(membership), pk=pk)
 
 
 def respond(
-    request: HttpRequest, membership: Membership, article: Article, *, form=None, notice="", status=200
+    request: HttpRequest,
+    membership: Membership,
+    article: Article,
+    *,
+    form=None,
+    notice="",
+    status=200,
+    question: dict | None = None,
 ) -> HttpResponse:
+    """The review region, read afresh from the database after every action. A notice
+    with a status of 400 or more says what was refused (nothing changed); `question`
+    offers the choices of an adoption that overlaps gold."""
     data = review.load(article)
     context = {
         "membership": membership,
@@ -36,6 +46,8 @@ def respond(
         "review": data,
         "form": form or MajorityForm(annotators=len(data.annotators)),
         "notice": notice,
+        "tone": "warning" if question else "error" if status >= 400 else "success",
+        "question": question,
     }
     return render_partial(request, PAGE, "review", context, status=status)
 
@@ -47,17 +59,43 @@ def article_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return respond(request, membership, article)
 
 
+def adoption_notice(adoption: review.Adoption) -> str:
+    """What an adoption did, in words: “Claim “…” adopted, with 1 relation.”"""
+    what = f"{adoption.unit.label.name} “{adoption.quote[:60]}”"
+    if adoption.replaced:
+        olds = ", ".join(f"“{quote[:60]}”" for quote in adoption.replaced)
+        notice = f"{what} replaced {olds} in gold"
+    else:
+        notice = f"{what} {'adopted' if adoption.created else 'was already in gold'}"
+    counts = [(len(adoption.relations), "")]
+    if adoption.replaced:
+        counts = [
+            (adoption.carried, " carried over"),
+            (adoption.dropped, " dropped"),
+            (len(adoption.relations), " added"),
+        ]
+    said = [f"{n} relation{pluralize(n)}{how}" for n, how in counts if n]
+    if said:
+        notice += ", with " + " and ".join(said)
+    return notice + "."
+
+
 @require_POST
 @login_required
 def review_adopt(request: HttpRequest, slug: str, pk: int, unit_pk: int) -> HttpResponse:
-    """Adopt one annotator's unit into gold, with its relations whose other unit gold has."""
+    """Adopt one annotator's unit into gold, with its relations whose other unit gold
+    has. `overlap` ("replace" or "add") answers the question asked when gold has an
+    overlapping unit of the same label."""
     membership, article = curated_article(request, slug, pk)
-    adoption = review.adopt_unit(unit=review.annotator_unit(article, unit_pk), user=request.user)
-    what = f"{adoption.unit.label.name} “{adoption.quote[:60]}”"
-    notice = f"{what} {'adopted' if adoption.created else 'was already in gold'}"
-    if adoption.relations:
-        notice += f", with {len(adoption.relations)} relation{pluralize(len(adoption.relations))}"
-    return respond(request, membership, article, notice=notice + ".")
+    unit = review.annotator_unit(article, unit_pk)
+    try:
+        adoption = review.adopt_unit(unit=unit, user=request.user, overlap=request.POST.get("overlap", review.ASK))
+    except review.OverlapError as error:
+        question = {"unit": unit, "count": len(error.overlapping), "owner": unit.layer.owner_name}
+        return respond(request, membership, article, notice=str(error), status=422, question=question)
+    except AnnotationError as error:
+        return respond(request, membership, article, notice=str(error), status=422)
+    return respond(request, membership, article, notice=adoption_notice(adoption))
 
 
 @require_POST
@@ -77,6 +115,9 @@ def review_majority(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         f"Adopted {result.units} unit{pluralize(result.units)} and {result.relations} "
         f"relation{pluralize(result.relations)} that at least {minimum} annotator{pluralize(minimum)} agreed on."
     )
+    if result.left_out:
+        n = result.left_out
+        notice += f" Left out: {n} unit{pluralize(n)} overlapping a gold unit of the same label (adopt one on its own)."
     return respond(request, membership, article, notice=notice)
 
 
@@ -95,3 +136,13 @@ def review_finish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership, article = curated_article(request, slug, pk)
     review.finish_curation(article=article, user=request.user)
     return respond(request, membership, article, notice="Curation finished: the gold layer is marked finished.")
+
+
+@require_POST
+@login_required
+def review_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Reopen finished curation, so that gold can be adopted into and edited again."""
+    membership, article = curated_article(request, slug, pk)
+    if review.reopen_curation(article=article, user=request.user):
+        return respond(request, membership, article, notice="Curation reopened: gold can be changed again.")
+    return respond(request, membership, article, notice="Curation is not finished: there is nothing to reopen.")
