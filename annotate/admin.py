@@ -34,7 +34,16 @@ class RelationTypeInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "annotators_per_article", "blind", "snapping", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "annotators_per_article",
+        "blind",
+        "snapping",
+        "snap_keeps_punctuation",
+        "structure_checks_block",
+        "created_at",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, LabelInline, RelationTypeInline]
@@ -50,8 +59,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Label)
 class LabelAdmin(admin.ModelAdmin):
-    list_display = ["name", "project", "key", "colour", "order"]
-    list_filter = ["project"]
+    list_display = ["name", "project", "role", "key", "colour", "order"]
+    list_filter = ["project", "role"]
     search_fields = ["name"]
 
 

@@ -14,7 +14,15 @@ from annotate.tokens import snap
 
 
 class ProjectCreateForm(forms.ModelForm):
-    preset = forms.ChoiceField(choices=PRESET_CHOICES, initial=DEFAULT_PRESET, label="Label scheme")
+    preset = forms.ChoiceField(
+        choices=PRESET_CHOICES,
+        initial=DEFAULT_PRESET,
+        label="Label scheme",
+        help_text=(
+            "Its labels come with their roles in the argument (main conclusion, claim, premise, other), which the "
+            "structure checks go by; labels, roles and relation types can be changed afterwards."
+        ),
+    )
 
     class Meta:
         model = Project
@@ -32,6 +40,7 @@ class ProjectSettingsForm(forms.ModelForm):
             "annotators_per_article",
             "blind",
             "snapping",
+            "snap_keeps_punctuation",
             "document_stance",
             "structure_checks_block",
         ]
@@ -68,7 +77,7 @@ class SchemeEntryForm(forms.ModelForm):
 class LabelForm(SchemeEntryForm):
     class Meta:
         model = Label
-        fields = ["name", "description", "key", "colour", "order", "attributes"]
+        fields = ["name", "description", "role", "key", "colour", "order", "attributes"]
         widgets = {"colour": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"attributes": 'Allowed values per attribute, e.g. {"stance": ["For", "Against"]}.'}
 
@@ -119,10 +128,11 @@ class SelectionForm(LayerChangeForm):
     start = forms.IntegerField(error_messages={"required": "Select some text first."})
     end = forms.IntegerField(error_messages={"required": "Select some text first."})
 
-    def __init__(self, *args, text: str, snapping: bool, **kwargs):
+    def __init__(self, *args, text: str, snapping: bool, keep_punctuation: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.text = text
         self.snapping = snapping
+        self.keep_punctuation = keep_punctuation  # the project's snap_keeps_punctuation
 
     def clean(self):
         data = super().clean()
@@ -137,7 +147,10 @@ class SelectionForm(LayerChangeForm):
             raise forms.ValidationError("The selection is empty: select some text first.")
         # What was selected, and the unit's span: the annotator is told when they differ.
         data["selected"] = (start, end)
-        data["span"] = snap(self.text, start, end) if self.snapping else (start, end)
+        if self.snapping:
+            data["span"] = snap(self.text, start, end, keep_punctuation=self.keep_punctuation)
+        else:
+            data["span"] = (start, end)
         return data
 
 

@@ -14,8 +14,31 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from annotate import structure
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f77b4.")
 single_key = RegexValidator(r"^[a-z0-9]$", "Use one lower-case letter or digit.")
+
+# The keys the annotation workspace (static/annotate/workspace.js) binds to its own
+# commands when pressed without a modifier. A label or relation type on one of them
+# would shadow the command or never be reached, so no scheme entry may take one.
+COMMAND_KEYS = {
+    "l": "links the chosen unit",
+    "e": "sets the chosen unit's boundaries",
+    "+": "adds a span to the chosen unit",
+    "[": "chooses the previous unit",
+    "]": "chooses the next unit",
+    **{digit: "sets the chosen unit's attribute" for digit in "123456789"},
+}
+
+
+def not_a_command_key(value: str) -> None:
+    if value in COMMAND_KEYS:
+        raise ValidationError(
+            "“%(key)s” is a workspace command key (it %(command)s): choose another key.",
+            code="command_key",
+            params={"key": value, "command": COMMAND_KEYS[value]},
+        )
 
 
 def text_hash(text: str) -> str:
@@ -31,6 +54,16 @@ class Project(models.Model):
     annotators_per_article = models.PositiveSmallIntegerField(default=2)
     blind = models.BooleanField(default=True, help_text="Annotators see only their own layer.")
     snapping = models.BooleanField(default=True, help_text="Selections snap to whole tokens.")
+    snap_keeps_punctuation = models.BooleanField(
+        "Snapping keeps punctuation and quotation marks",
+        default=False,
+        help_text=(
+            "Snapped units keep the punctuation that belongs to their sentence: a selection keeps the opening "
+            "quotation mark or bracket it begins at, and a selection that ends just before a full stop, question "
+            "or exclamation mark, or a closing quotation mark or bracket that closes one inside it, keeps them too. "
+            "Off: snapped units start and end at words."
+        ),
+    )
     document_stance = models.BooleanField(
         default=False, help_text="Annotators also give the op-ed's stance towards its topic."
     )
@@ -97,7 +130,11 @@ class SchemeEntry(models.Model):
     name = models.CharField(max_length=60)
     description = models.TextField(blank=True, help_text="Shown to annotators.")
     colour = models.CharField(max_length=7, validators=[hex_colour], default="#1f77b4")
-    key = models.CharField(max_length=1, validators=[single_key], help_text="Keyboard key.")
+    key = models.CharField(
+        max_length=1,
+        validators=[single_key, not_a_command_key],
+        help_text="Keyboard key: a lower-case letter or digit, but not l, e or 1–9 (the workspace's own commands).",
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -108,10 +145,30 @@ class SchemeEntry(models.Model):
         return self.name
 
 
+class ArgumentRole(models.TextChoices):
+    """A label's part in the argument: what structure checks, the outline and the map
+    go by (never a label's name or position)."""
+
+    MAIN = structure.MAIN, "Main conclusion"
+    CLAIM = structure.CLAIM, "Claim"
+    PREMISE = structure.PREMISE, "Premise"
+    OTHER = structure.OTHER, "Other"
+
+
 class Label(SchemeEntry):
     """A unit type (MajorClaim, Claim, Premise ...). `attributes` maps an attribute name
     to its allowed values, e.g. {"stance": ["For", "Against"]} on Claim."""
 
+    role = models.CharField(
+        max_length=10,
+        choices=ArgumentRole.choices,
+        default=ArgumentRole.OTHER,
+        help_text=(
+            "The label's part in the argument. A layer should have exactly one main conclusion; premises (and "
+            "claims without a stance attribute) must be linked when the scheme has relation types; other units "
+            "are never asked for anything."
+        ),
+    )
     attributes = models.JSONField(default=dict, blank=True)
 
     class Meta(SchemeEntry.Meta):
@@ -119,6 +176,7 @@ class Label(SchemeEntry):
         constraints = [
             models.UniqueConstraint(fields=["project", "name"], name="label_unique_name"),
             models.UniqueConstraint(fields=["project", "key"], name="label_unique_key"),
+            models.CheckConstraint(condition=Q(role__in=ArgumentRole.values), name="label_role_valid"),
         ]
 
     def clean(self) -> None:

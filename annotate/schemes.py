@@ -1,6 +1,9 @@
 """Label scheme presets a manager picks when creating a project, and can then edit.
 
-Plain data: a preset is a list of label dicts and a list of relation-type dicts.
+Plain data: a preset is a list of label dicts and a list of relation-type dicts. Every
+label has a role in the argument (annotate.structure: main, claim, premise, other),
+which is what the structure checks and the outline go by. No label or relation type
+uses a key the workspace keeps for its commands (models.COMMAND_KEYS).
 """
 
 from dataclasses import dataclass, field
@@ -28,12 +31,14 @@ PRESETS = {
             labels=[
                 {
                     "name": "MajorClaim",
+                    "role": "main",
                     "key": "m",
                     "colour": "#9467bd",
                     "description": "The op-ed's main conclusion: the stance the author argues for.",
                 },
                 {
                     "name": "Claim",
+                    "role": "claim",
                     "key": "c",
                     "colour": "#1f77b4",
                     "description": "A controversial statement that supports or attacks the major claim.",
@@ -41,6 +46,7 @@ PRESETS = {
                 },
                 {
                     "name": "Premise",
+                    "role": "premise",
                     "key": "p",
                     "colour": "#ff7f0e",
                     "description": "A reason given to support or attack a claim or another premise.",
@@ -52,46 +58,76 @@ PRESETS = {
             key="premise_conclusion",
             name="Premise–Conclusion",
             labels=[
-                {"name": "Conclusion", "key": "c", "colour": "#1f77b4", "description": "What the author concludes."},
-                {"name": "Premise", "key": "p", "colour": "#ff7f0e", "description": "A reason for a conclusion."},
+                {
+                    "name": "Conclusion",
+                    "role": "main",
+                    "key": "c",
+                    "colour": "#1f77b4",
+                    "description": "What the author concludes.",
+                },
+                {
+                    "name": "Premise",
+                    "role": "premise",
+                    "key": "p",
+                    "colour": "#ff7f0e",
+                    "description": "A reason for a conclusion.",
+                },
             ],
             relation_types=SUPPORT_ATTACK,
         ),
         Preset(
             key="webis",
             name="Webis editorials",
+            # Al-Khatib et al. (2016) mark each discourse unit by its evidence type and
+            # link nothing, and an editorial has many assumptions rather than one thesis.
+            # So: no main conclusion; an assumption (the author's own conclusion or belief)
+            # is a claim without a stance attribute; anecdote, testimony and statistics are
+            # evidence given for an assumption, and common ground a premise taken for
+            # granted, so premises; "other" is other. With no relation types, the checks
+            # ask neither for links nor for a main conclusion: any Webis layer passes them.
             labels=[
                 {
                     "name": "assumption",
+                    "role": "claim",
                     "key": "a",
                     "colour": "#1f77b4",
                     "description": "A conclusion, opinion or belief of the author.",
                 },
                 {
                     "name": "anecdote",
+                    "role": "premise",
                     "key": "n",
                     "colour": "#ff7f0e",
                     "description": "A personal experience or concrete event.",
                 },
                 {
                     "name": "testimony",
+                    "role": "premise",
                     "key": "t",
                     "colour": "#2ca02c",
                     "description": "A statement by an expert or authority.",
                 },
                 {
                     "name": "statistics",
+                    "role": "premise",
                     "key": "s",
                     "colour": "#d62728",
                     "description": "The result of a quantitative study.",
                 },
                 {
                     "name": "common-ground",
+                    "role": "premise",
                     "key": "g",
                     "colour": "#9467bd",
                     "description": "Common knowledge or a self-evident fact.",
                 },
-                {"name": "other", "key": "o", "colour": "#7f7f7f", "description": "Any other argumentative text."},
+                {
+                    "name": "other",
+                    "role": "other",
+                    "key": "o",
+                    "colour": "#7f7f7f",
+                    "description": "Any other argumentative text.",
+                },
             ],
             relation_types=[],
         ),

@@ -16,15 +16,35 @@ TOKEN = regex.compile(rf"{_WORD}(?:['’\-.]{_WORD})*|(?:(?!\s)\X)")
 OUTER_PUNCTUATION = regex.compile(r"^[\s\p{P}--[%‰]]+|[\s\p{P}--[%‰]]+$", regex.V1)
 
 
+# With `keep_punctuation`: what a unit keeps of the punctuation around its words.
+# Quotation marks and brackets that open before its first word (when the selection
+# began at them) ...
+OPENERS = frozenset("([{“‘«‹„‚¿¡\"'")
+# ... marks that end a sentence, when nothing else comes between them and the words ...
+SENTENCE_END = frozenset(".!?…‼⁇⁈⁉")
+# ... and closing quotation marks and brackets that close one opened inside the unit.
+CLOSER_OF = {")": "(", "]": "[", "}": "{", "”": "“", "’": "‘", "»": "«", "›": "‹", '"': '"', "'": "'"}
+GRAPHEME = regex.compile(r"\X")
+INNER = regex.compile(r"(?<=\w)['’](?=\w)")  # an apostrophe inside a word ("don’t"), not a quote
+
+
 def tokenize(text: str) -> list[tuple[int, int]]:
     """The `[start, end)` code-point offsets of every token of `text`, in order."""
     return [match.span() for match in TOKEN.finditer(text)]
 
 
-def snap(text: str, start: int, end: int) -> tuple[int, int]:
+def snap(text: str, start: int, end: int, *, keep_punctuation: bool = False) -> tuple[int, int]:
     """Widen `[start, end)` to whole tokens, then trim white space and punctuation at
     its edges. Idempotent: snapping a snapped span returns it unchanged. A selection
     of nothing but white space or punctuation is returned as it was.
+
+    With `keep_punctuation`, the unit keeps the punctuation that belongs to its
+    sentence: the opening quotation marks and brackets right before its first word
+    that the selection began at (or before), and right after its last word any full
+    stop, question or exclamation mark, and any closing quotation mark or bracket
+    that closes one opened inside the unit (with what stands between it and the
+    words: the comma of “Cities, too,” he said). So a selected quotation keeps its
+    quotation marks, a selected sentence its full stop.
     """
     # Tokens never cross white space, so only the stretch between the white space
     # around the selection needs tokenising (not the whole article, on every key press).
@@ -45,4 +65,45 @@ def snap(text: str, start: int, end: int) -> tuple[int, int]:
     trimmed_end = start + (trailing.start() if trailing else len(selected))
     if trimmed_start >= trimmed_end:
         return start, end
+    if keep_punctuation:
+        trimmed_start = _opening(text, start, trimmed_start)
+        trimmed_end = _closing(text, trimmed_start, trimmed_end)
     return trimmed_start, trimmed_end
+
+
+def _opening(text: str, start: int, first: int) -> int:
+    """Where a unit whose first word starts at `first` begins, keeping the opening
+    quotation marks and brackets right before that word from `start` on."""
+    for grapheme in reversed(GRAPHEME.findall(text, start, first)):
+        if grapheme not in OPENERS:
+            break
+        first -= len(grapheme)
+    return first
+
+
+def _closing(text: str, start: int, last: int) -> int:
+    """Where a unit `[start, last)` ends, keeping the sentence-ending marks and
+    closing quotation marks and brackets right after its last word."""
+    end = last
+    position = last
+    for match in GRAPHEME.finditer(text, last):
+        grapheme = match.group()
+        if grapheme.isspace() or not regex.fullmatch(r"\p{P}", grapheme):
+            break
+        position = match.end()
+        if grapheme in CLOSER_OF and _is_open(text[start:end], grapheme):
+            end = position
+        elif grapheme in SENTENCE_END and match.start() == end:
+            end = position
+        elif grapheme in CLOSER_OF:
+            break  # it closes something outside the unit: the unit's sentence ends before it
+    return end
+
+
+def _is_open(unit: str, closer: str) -> bool:
+    """Whether `unit` opens, and leaves open, what `closer` closes."""
+    opener = CLOSER_OF[closer]
+    unit = INNER.sub("", unit)
+    if opener == closer:  # a straight quotation mark: open after an odd number of them
+        return unit.count(opener) % 2 == 1
+    return unit.count(opener) > unit.count(closer)

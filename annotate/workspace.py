@@ -86,13 +86,15 @@ class Workspace:
     def text_html(self) -> SafeString:
         return mark_safe(highlight.render(self.text, _highlights(self.units)))  # noqa: S308 - render() escapes the text
 
-    def _plain(self) -> tuple[list[structure.Unit], list[structure.Link], dict]:
+    def _plain(self) -> tuple[list[structure.Unit], list[structure.Link], structure.Scheme]:
         units = [structure.Unit(u.id, u.label.name, u.attributes, u.quote, u.start) for u in self.units]
         links = [structure.Link(r.source.id, r.target.id, r.type.name) for r in self.relations]
-        scheme = {
-            "labels": [label.name for label in self.labels],
-            "stance_labels": {label.name for label in self.labels if "stance" in label.attributes},
-        }
+        scheme = structure.Scheme(
+            labels=tuple(
+                structure.SchemeLabel(label.name, label.role, "stance" in label.attributes) for label in self.labels
+            ),
+            relation_types=tuple(kind.name for kind in self.relation_types),
+        )
         return units, links, scheme
 
     def unit_rows(self, *, editable: bool) -> SafeString:
@@ -109,12 +111,12 @@ class Workspace:
     @cached_property
     def findings(self) -> list[structure.Finding]:
         units, links, scheme = self._plain()
-        return structure.check(units, links, **scheme)
+        return structure.check(units, links, scheme=scheme)
 
     @cached_property
     def outline(self) -> structure.Outline:
         units, links, scheme = self._plain()
-        return structure.outline(units, links, **scheme)
+        return structure.outline(units, links, scheme=scheme)
 
 
 def _highlights(units: Iterable[UnitEntry]) -> list[highlight.Highlight]:

@@ -7,9 +7,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotate.highlight import Highlight, lanes, line_starts, render
-from annotate.structure import Finding, Link, Unit, check, outline
+from annotate.structure import Finding, Link, Scheme, SchemeLabel, Unit, check, outline, plural
 
-AAE = {"labels": ["MajorClaim", "Claim", "Premise"], "stance_labels": {"Claim"}}
+AAE = Scheme(
+    labels=(
+        SchemeLabel("MajorClaim", "main"),
+        SchemeLabel("Claim", "claim", stance=True),
+        SchemeLabel("Premise", "premise"),
+    ),
+    relation_types=("supports", "attacks"),
+)
+WEBIS = Scheme(
+    labels=(
+        SchemeLabel("assumption", "claim"),
+        SchemeLabel("anecdote", "premise"),
+        SchemeLabel("testimony", "premise"),
+        SchemeLabel("statistics", "premise"),
+        SchemeLabel("common-ground", "premise"),
+        SchemeLabel("other", "other"),
+    ),
+)
 
 
 def text_of(html: str) -> str:
@@ -97,7 +114,7 @@ def units(*rows):
 def test_a_well_formed_layer_has_no_findings():
     layer = units((1, "MajorClaim", {}, 0), (2, "Claim", {"stance": "For"}, 10), (3, "Premise", {}, 20))
 
-    assert check(layer, [Link(3, 2, "supports")], **AAE) == []
+    assert check(layer, [Link(3, 2, "supports")], scheme=AAE) == []
 
 
 def test_structure_checks_report_every_problem_with_its_units():
@@ -111,7 +128,7 @@ def test_structure_checks_report_every_problem_with_its_units():
     )
     links = [Link(5, 6, "supports"), Link(6, 5, "supports")]
 
-    assert check(layer, links, **AAE) == [
+    assert check(layer, links, scheme=AAE) == [
         Finding("There should be exactly one MajorClaim; there are 2.", (1, 2)),
         Finding("1 Premise not linked to any other unit.", (4,)),
         Finding("These units support each other in a circle.", (5, 6)),
@@ -122,7 +139,7 @@ def test_structure_checks_report_every_problem_with_its_units():
 def test_attacks_in_a_circle_are_not_a_support_cycle():
     layer = units((1, "MajorClaim", {}, 0), (2, "Premise", {}, 5), (3, "Premise", {}, 9))
 
-    assert check(layer, [Link(2, 3, "attacks"), Link(3, 2, "supports")], **AAE) == []
+    assert check(layer, [Link(2, 3, "attacks"), Link(3, 2, "supports")], scheme=AAE) == []
 
 
 def shape(nodes):
@@ -140,7 +157,7 @@ def test_outline_hangs_claims_under_the_major_claim_by_stance_and_premises_under
     )
     links = [Link(4, 2, "attacks"), Link(5, 4, "supports")]
 
-    tree = outline(layer, links, **AAE)
+    tree = outline(layer, links, scheme=AAE)
 
     assert shape(tree.roots) == [(1, "", [(3, "For", []), (2, "Against", [(4, "attacks", [(5, "supports", [])])])])]
     assert [unit.id for unit in tree.loose] == [6]
@@ -149,7 +166,120 @@ def test_outline_hangs_claims_under_the_major_claim_by_stance_and_premises_under
 def test_outline_without_a_major_claim_starts_from_the_tops_of_chains():
     layer = units((1, "Claim", {"stance": "For"}, 0), (2, "Premise", {}, 10))
 
-    tree = outline(layer, [Link(2, 1, "supports")], **AAE)
+    tree = outline(layer, [Link(2, 1, "supports")], scheme=AAE)
 
     assert shape(tree.roots) == [(1, "", [(2, "supports", [])])]
     assert tree.loose == []
+
+
+def test_a_main_conclusion_label_that_is_not_first_in_the_scheme_is_the_main_conclusion():
+    scheme = Scheme(
+        labels=(SchemeLabel("Reason", "premise"), SchemeLabel("Thesis", "main")), relation_types=("supports",)
+    )
+    layer = units((1, "Reason", {}, 0), (2, "Thesis", {}, 10))
+
+    assert check(layer, [Link(1, 2, "supports")], scheme=scheme) == []
+    assert check(layer[:1], [], scheme=scheme) == [
+        Finding("There should be exactly one Thesis; there are 0.", ()),
+        Finding("1 Reason not linked to any other unit.", (1,)),
+    ]
+    assert shape(outline(layer, [Link(1, 2, "supports")], scheme=scheme).roots) == [(2, "", [(1, "supports", [])])]
+
+
+def test_a_scheme_without_relation_types_never_asks_for_links_or_a_main_conclusion():
+    layer = units(
+        (1, "assumption", {}, 0),
+        (2, "assumption", {}, 10),
+        (3, "assumption", {}, 20),
+        (4, "statistics", {}, 30),
+        (5, "anecdote", {}, 40),
+        (6, "other", {}, 50),
+    )
+
+    assert check(layer, [], scheme=WEBIS) == []
+
+
+def test_a_scheme_without_relation_types_has_no_support_cycle_to_find():
+    scheme = Scheme(labels=(SchemeLabel("Claim", "claim"), SchemeLabel("Premise", "premise")))
+    layer = units((1, "Premise", {}, 0), (2, "Premise", {}, 10))
+
+    assert check(layer, [Link(1, 2, "supports"), Link(2, 1, "supports")], scheme=scheme) == []
+
+
+def test_claims_without_a_stance_attribute_need_a_link_and_other_units_never_do():
+    scheme = Scheme(
+        labels=(SchemeLabel("Claim", "claim"), SchemeLabel("Premise", "premise"), SchemeLabel("Aside", "other")),
+        relation_types=("attacks",),
+    )
+    layer = units((1, "Claim", {}, 0), (2, "Claim", {}, 10), (3, "Aside", {}, 20))
+
+    assert check(layer, [], scheme=scheme) == [Finding("2 Claims not linked to any other unit.", (1, 2))]
+
+
+def test_units_of_several_labels_are_counted_as_units():
+    layer = units((1, "MajorClaim", {}, 0), (2, "Premise", {}, 10), (3, "Premise", {}, 20))
+    scheme = Scheme(
+        labels=(SchemeLabel("MajorClaim", "main"), SchemeLabel("Claim", "claim"), SchemeLabel("Premise", "premise")),
+        relation_types=("supports",),
+    )
+
+    assert check(layer + units((4, "Claim", {}, 30)), [], scheme=scheme) == [
+        Finding("3 units not linked to any other unit.", (2, 3, 4)),
+    ]
+    assert check(layer, [], scheme=scheme) == [Finding("2 Premises not linked to any other unit.", (2, 3))]
+
+
+def test_only_claim_labels_with_a_stance_attribute_are_asked_for_a_stance():
+    scheme = Scheme(
+        labels=(SchemeLabel("Claim", "claim", stance=True), SchemeLabel("Evidence", "premise", stance=True)),
+    )
+    layer = units((1, "Claim", {}, 0), (2, "Evidence", {}, 10), (3, "Claim", {}, 20))
+
+    assert check(layer, [], scheme=scheme) == [Finding("2 Claims without a stance.", (1, 3))]
+
+
+def test_a_scheme_with_two_main_conclusion_labels_asks_for_one_main_conclusion_of_either():
+    scheme = Scheme(labels=(SchemeLabel("Thesis", "main"), SchemeLabel("Verdict", "main")))
+    layer = units((1, "Thesis", {}, 0), (2, "Verdict", {}, 10))
+
+    assert check(layer, [], scheme=scheme) == [
+        Finding("There should be exactly one main conclusion; there are 2.", (1, 2))
+    ]
+    assert check(layer[:1], [], scheme=scheme) == []
+
+
+def test_a_cycle_of_support_relations_is_found_whatever_the_case_of_their_name():
+    scheme = Scheme(labels=(SchemeLabel("Premise", "premise"),), relation_types=("Support", "Attack"))
+    layer = units((1, "Premise", {}, 0), (2, "Premise", {}, 10))
+
+    assert check(layer, [Link(1, 2, "Support"), Link(2, 1, "Support")], scheme=scheme) == [
+        Finding("These units support each other in a circle.", (1, 2)),
+    ]
+    assert check(layer, [Link(1, 2, "Attack"), Link(2, 1, "Support")], scheme=scheme) == []
+
+
+def test_the_outline_of_a_scheme_without_a_main_conclusion_lists_every_unlinked_unit_as_loose():
+    layer = units((1, "assumption", {}, 0), (2, "statistics", {}, 10))
+
+    tree = outline(layer, [], scheme=WEBIS)
+
+    assert (tree.roots, [unit.id for unit in tree.loose]) == ([], [1, 2])
+
+
+def test_the_tops_of_chains_are_ordered_claims_before_premises_whatever_the_scheme_order():
+    scheme = Scheme(
+        labels=(SchemeLabel("Premise", "premise"), SchemeLabel("Claim", "claim")), relation_types=("supports",)
+    )
+    layer = units((1, "Premise", {}, 0), (2, "Premise", {}, 10), (3, "Claim", {}, 20), (4, "Premise", {}, 30))
+
+    tree = outline(layer, [Link(2, 1, "supports"), Link(4, 3, "supports")], scheme=scheme)
+
+    assert shape(tree.roots) == [(3, "", [(4, "supports", [])]), (1, "", [(2, "supports", [])])]
+
+
+def test_label_names_are_counted_in_english_plurals():
+    names = ["Premise", "MajorClaim", "statistics", "testimony", "anecdote", "Day", "Box"]
+
+    assert [plural(name) for name in names] == [
+        "Premises", "MajorClaims", "statistics", "testimonies", "anecdotes", "Days", "Boxes",
+    ]  # fmt: skip

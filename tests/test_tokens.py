@@ -1,5 +1,7 @@
 """The tokeniser keeps graphemes whole; snapping widens to tokens, trims the edges, and is idempotent."""
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -64,3 +66,84 @@ def test_snapping_is_idempotent(text, data):
 @pytest.mark.parametrize("text", ["", "   ", "\n\n"])
 def test_blank_text_has_no_tokens(text):
     assert tokenize(text) == []
+
+
+# Keeping the punctuation that belongs to the sentence (Project.snap_keeps_punctuation).
+
+
+def snapped(text, selection, *, keep_punctuation=True, occurrence=0):
+    """The text a selection of `selection` (its first occurrence after `occurrence`) snaps to."""
+    start = text.index(selection, occurrence)
+    begin, end = snap(text, start, start + len(selection), keep_punctuation=keep_punctuation)
+    return text[begin:end]
+
+
+def test_a_selected_quotation_keeps_its_quotation_marks_and_full_stop():
+    text = "He said: “Ban cars now.” Then he left."
+
+    assert snapped(text, "“Ban cars now.”") == "“Ban cars now.”"
+    assert snapped(text, ": “Ban cars now.” ") == "“Ban cars now.”"
+    assert snapped(text, "“Ban cars now.”", keep_punctuation=False) == "Ban cars now"
+
+
+def test_a_selection_ending_just_before_the_full_stop_keeps_it():
+    text = "Traffic kills thousands every year. Critics disagree."
+
+    assert snapped(text, "Traffic kills thousands every year") == "Traffic kills thousands every year."
+    assert snapped(text, "Critics disag") == "Critics disagree."
+
+
+def test_a_selection_begun_after_the_opening_quotation_mark_keeps_no_closing_one():
+    text = "He said: “Ban cars now.” Then he left."
+
+    assert snapped(text, "Ban cars now") == "Ban cars now."
+
+
+def test_punctuation_inside_a_quotation_is_kept_with_its_closing_quotation_mark():
+    text = "“Cities, too,” he said, “must act!”"
+
+    assert snapped(text, "“Cities, too") == "“Cities, too,”"
+    assert snapped(text, "“must act") == "“must act!”"
+
+
+def test_a_comma_or_a_bracket_closed_outside_the_unit_is_not_kept():
+    text = "Shops suffer (mostly), critics say; footfall rises."
+
+    assert snapped(text, "mostly") == "mostly"
+    assert snapped(text, "(mostly") == "(mostly)"
+    assert snapped(text, "critics say") == "critics say"
+
+
+def test_straight_quotation_marks_are_kept_in_pairs_and_an_apostrophe_is_no_quotation_mark():
+    text = "She wrote \"it's over.\" and 'that's that'."
+
+    assert snapped(text, "\"it's over") == '"it\'s over."'
+    assert snapped(text, "it's over") == "it's over."
+    assert snapped(text, "'that's that") == "'that's that'."
+
+
+def test_keeping_punctuation_never_cuts_an_emoji_or_a_combining_mark():
+    text = "Good 👍🏽. Next “cafe\u0301”. And «🙂»!"
+
+    # A selection ending between 👍 and its skin tone takes the whole emoji.
+    assert snapped(text, "Good 👍") == "Good 👍🏽."
+    assert snapped(text, "“caf") == "“cafe\u0301”."
+    assert snapped(text, "«🙂") == "«🙂»!"
+
+
+# Whole graphemes (the browser selects between graphemes): the emoji with its skin tone,
+# the letter with its combining accent.
+GRAPHEMES = [*"ab c,.!?'’\"“”‘«»()[]\n", "👍🏽", "🙂", "e\u0301"]
+
+
+@given(st.lists(st.sampled_from(GRAPHEMES), min_size=1), st.data())
+def test_snapping_with_punctuation_kept_is_idempotent_and_keeps_graphemes_whole(graphemes, data):
+    text = "".join(graphemes)
+    boundaries = [0, *itertools.accumulate(len(grapheme) for grapheme in graphemes)]
+    start = data.draw(st.sampled_from(boundaries))
+    end = data.draw(st.sampled_from([boundary for boundary in boundaries if boundary >= start]))
+
+    once = snap(text, start, end, keep_punctuation=True)
+
+    assert snap(text, *once, keep_punctuation=True) == once
+    assert (once[0] in boundaries, once[1] in boundaries) == (True, True)
