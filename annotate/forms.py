@@ -81,6 +81,12 @@ class LabelForm(SchemeEntryForm):
         widgets = {"colour": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"attributes": 'Allowed values per attribute, e.g. {"stance": ["For", "Against"]}.'}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A request that names no role (a script, a page from before roles) keeps the
+        # label's role, and a new label gets the model's default, "other".
+        self.fields["role"].required = False
+
 
 class RelationTypeForm(SchemeEntryForm):
     class Meta:

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from annotate.models import ArgumentUnit, Article, Layer, Relation, Span
+from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, Span
 from tests.factories import make_article
 
 
@@ -82,3 +82,8 @@ def test_article_text_can_be_corrected_while_nothing_points_into_it(project):
 
     article.refresh_from_db()
     assert (article.text, len(article.text_hash)) == ("A typo here.", 64)
+
+
+def test_a_label_role_outside_the_four_is_refused_by_the_database(project):
+    with pytest.raises(IntegrityError, match="label_role_valid"):
+        Label.objects.create(project=project, name="Thesis", key="h", role="thesis")

@@ -324,3 +324,29 @@ def test_the_workspace_forms_keep_todays_snapping_when_not_told_otherwise(projec
     assert form.is_valid(), form.errors
     begin, end = form.cleaned_data["span"]
     assert TEXT[begin:end] == "Shops will suffer"
+
+
+def test_a_label_form_that_names_no_role_keeps_the_label_role_and_a_new_label_is_other(project, manager):
+    claim = project.labels.get(name="Claim")
+    fields = {"colour": "#1f77b4", "order": 5, "attributes": "{}", "description": ""}
+
+    projects.save_scheme_entry(
+        form=LabelForm({"name": "Claim", "key": "k", **fields}, instance=claim, project=project), user=manager
+    )
+    projects.save_scheme_entry(
+        form=LabelForm({"name": "Rebuttal", "key": "r", **fields}, project=project), user=manager
+    )
+
+    assert list(project.labels.filter(name__in=["Claim", "Rebuttal"]).values_list("name", "role")) == [
+        ("Claim", "claim"),
+        ("Rebuttal", "other"),
+    ]
+
+
+def test_a_label_role_outside_the_four_is_refused(project):
+    form = LabelForm(
+        {"name": "Thesis", "role": "thesis", "key": "h", "colour": "#000000", "order": 5, "attributes": "{}"},
+        project=project,
+    )
+
+    assert form.errors == {"role": ["Select a valid choice. thesis is not one of the available choices."]}
