@@ -79,3 +79,59 @@ def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_rela
         ("T2", "Premise", [PREMISE]),
     ]
     assert gold["relations"] == [{"id": "R1", "type": "attacks", "source": "T2", "target": "T1"}]
+
+
+MAJOR = "Cities should ban cars from their centres."
+MAJOR_PART = "ban cars from their centres"
+
+
+def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_curation(page, log_in, transactional_db):
+    manager = make_user("mia_manager")
+    project = make_project(manager=manager, slug="opeds")
+    curator = make_user("cory_curator")
+    projects.set_member(project=project, user=curator, role="curator", by=manager)
+    ann, ben = make_user("ann_annotator"), make_user("ben_annotator")
+    for annotator in (ann, ben):
+        projects.set_member(project=project, user=annotator, role="annotator", by=manager)
+    article = make_article(project, title="Calm streets")
+    projects.assign(article=article, annotators=[ann, ben], by=manager)
+    major_label, premise_label = project.labels.get(name="MajorClaim"), project.labels.get(name="Premise")
+    ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+    major, premise = mark(ann_layer, major_label, MAJOR), mark(ann_layer, premise_label, PREMISE)
+    supports = project.relation_types.get(name="supports")
+    relations.create_relation(layer=ann_layer, type=supports, source=premise, target=major, user=ann)
+    mark(ben_layer, major_label, MAJOR_PART)
+
+    log_in("cory_curator", "secret-pass-1")
+    page.goto(f"/p/opeds/articles/{article.pk}/review/")
+    ben_head = page.get_by_role("heading", name="ben_annotator").locator("..")
+    expect(ben_head).to_contain_text("1 to settle")
+    page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR[:39]}…” from ann_annotator").click()
+    expect(page.get_by_role("status")).to_have_text(f"MajorClaim “{MAJOR}” adopted.")
+    expect(ben_head).to_contain_text("0 to settle")
+    page.get_by_role("button", name=f"Adopt Premise “{PREMISE}” from ann_annotator").click()
+    expect(page.get_by_role("status")).to_have_text(f"Premise “{PREMISE}” adopted, with 1 relation.")
+
+    # ben's shorter MajorClaim overlaps the one gold has: the curator is asked.
+    page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR_PART}” from ben_annotator").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Gold already has a MajorClaim that overlaps this one: “{MAJOR}”."
+    )
+    page.screenshot(path="/tmp/review-question.png", full_page=True)
+    gold_units = page.get_by_role("list", name="Gold units").get_by_role("listitem")
+    expect(gold_units).to_have_count(2)
+    page.get_by_role("button", name="Replace it with ben_annotator’s").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"MajorClaim “{MAJOR_PART}” replaced “{MAJOR}” in gold, with 1 relation carried over."
+    )
+    expect(gold_units.filter(has_text=MAJOR_PART)).to_have_count(1)
+    expect(gold_units.filter(has_text=MAJOR)).to_have_count(0)
+    expect(page.get_by_role("list", name="Gold relations")).to_contain_text(MAJOR_PART)
+
+    page.get_by_role("button", name="Curation finished").click()
+    expect(page.locator("button.adopt")).to_have_count(0)
+    expect(page.get_by_role("button", name="Adopt majority")).to_have_count(0)
+    page.screenshot(path="/tmp/review-finished.png", full_page=True)
+    page.get_by_role("button", name="Reopen curation").click()
+    expect(page.get_by_role("status")).to_have_text("Curation reopened: gold can be changed again.")
+    expect(page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR[:39]}…” from ann_annotator")).to_be_visible()
