@@ -13,6 +13,7 @@ def snapshot(relation: Relation) -> dict:
         "type": relation.type_id,
         "source": relation.source_id,
         "target": relation.target_id,
+        "created_at": relation.created_at.isoformat(),
     }
 
 

@@ -66,6 +66,20 @@ def validate_attributes(label: Label, attributes: dict) -> dict:
     return dict(attributes)
 
 
+def refuse_duplicate(layer: Layer, label: Label, spans: list[tuple[int, int]], *, other_than: int | None = None):
+    """Refuse a second unit of the same label on exactly the same spans in one layer:
+    it would count twice in agreement and exports, and no annotator means it."""
+    first_start, first_end = spans[0]
+    found: dict[int, list[tuple[int, int]]] = {}
+    rows = Span.objects.filter(
+        unit__layer=layer, unit__label=label, unit__spans__start=first_start, unit__spans__end=first_end
+    ).exclude(unit_id=other_than)
+    for unit_id, start, end in rows.order_by("unit_id", "start").values_list("unit_id", "start", "end"):
+        found.setdefault(unit_id, []).append((start, end))
+    if any(unit_spans == spans for unit_spans in found.values()):
+        raise AnnotationError(f"There is already a {label.name} on exactly this text.")
+
+
 def spans_of(unit: ArgumentUnit) -> list[tuple[int, int]]:
     return [(span.start, span.end) for span in unit.spans.order_by("start")]
 
@@ -79,6 +93,7 @@ def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]], *, relations: Ite
         "spans": [list(span) for span in spans],
         "attributes": unit.attributes,
         "note": unit.note,
+        "created_at": unit.created_at.isoformat(),
     }
     if relations:
         from annotate.relations import snapshot as relation_snapshot
@@ -101,6 +116,7 @@ def create_unit(
         raise AnnotationError("That label belongs to another project.")
     ordered = validate_spans(article.text, spans)
     attributes = validate_attributes(label, attributes or {})
+    refuse_duplicate(layer, label, ordered)
     # Checked before the transaction, so the writes need no savepoint of their own
     # inside the caller's transaction (two round trips fewer for every unit made).
     with transaction.atomic(savepoint=False):
@@ -139,6 +155,8 @@ def update_unit(
     after = snapshot(unit, new_spans)
     if after == before:
         return unit
+    if (after["label"], after["spans"]) != (before["label"], before["spans"]):
+        refuse_duplicate(unit.layer, unit.label, new_spans, other_than=unit.pk)
     unit.save(update_fields=["label", "attributes"])
     if new_spans != old_spans:
         unit.spans.all().delete()

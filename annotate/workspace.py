@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from annotate import changes, highlight, panel, structure
 from annotate.models import ArgumentUnit, Label, Layer, Project, Relation, RelationType, Span
-from annotate.units import AnnotationError
+from annotate.units import AnnotationError, ensure_open
 
 
 class StaleError(AnnotationError):
@@ -185,6 +185,7 @@ def load(layer: Layer) -> Workspace:
     rows = _unit_rows(layer)
     units = _entries(rows.items(), labels, layer.article.text)
     by_id = {unit.id: unit for unit in units}
+    prefetch_related_objects([project], "relation_types")  # read once, as the labels are
     relation_types = list(project.relation_types.all())
     type_by_id = {kind.pk: kind for kind in relation_types}
     relations = [
@@ -253,18 +254,24 @@ def set_status(*, layer: Layer, status: str, user) -> None:
     _record(layer, action="layer.status", user=user, before=before, after={"status": status})
 
 
+@dataclass
+class FinishResult:
+    finished: bool  # whether the layer is now finished
+    findings: list[structure.Finding]  # what the structure checks found (overridden, if finished)
+
+
 @transaction.atomic
-def finish_layer(*, layer: Layer, user, confirmed: bool = False) -> list[structure.Finding]:
-    """Mark `layer` finished unless its structure checks find something. Findings are
-    returned (and nothing changes) unless the annotator confirmed them and the project
-    lets checks warn rather than block."""
+def finish_layer(*, layer: Layer, user, confirmed: bool = False) -> FinishResult:
+    """Mark `layer` finished unless its structure checks find something. With
+    findings, nothing changes unless the annotator confirmed them and the project lets
+    checks warn rather than block; the result says which, and what was found."""
     findings = load(layer).findings
-    if findings and layer.article.project.structure_checks_block:
-        return findings
-    if findings and not confirmed:
-        return findings
-    set_status(layer=layer, status=Layer.Status.FINISHED, user=user)
-    return []
+    blocked = findings and (layer.article.project.structure_checks_block or not confirmed)
+    if blocked:
+        return FinishResult(False, findings)
+    if layer.status != Layer.Status.FINISHED:
+        set_status(layer=layer, status=Layer.Status.FINISHED, user=user)
+    return FinishResult(True, findings)
 
 
 @transaction.atomic
@@ -278,6 +285,7 @@ def set_document_stance(*, layer: Layer, stance: str, user) -> None:
     """The op-ed's stance towards its topic (For / Against / Neutral, or "" for none)."""
     if not layer.article.project.document_stance:
         raise AnnotationError("This project does not annotate the document stance.")
+    ensure_open(layer)
     if stance not in ("", *Layer.Stance.values):
         raise AnnotationError(f"The document stance must be For, Against or Neutral, not “{stance}”.")
     if stance == layer.document_stance:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotate import history, relations, units
+from annotate import history, relations, units, workspace
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 
 
@@ -114,3 +114,66 @@ def test_undo_of_a_relation_deletion_restores_it_with_its_id(layer, scheme, supp
     history.undo(layer=layer, user=annotator)
 
     assert list(Relation.objects.values_list("id", "source", "target")) == [(relation_id, premise.pk, claim.pk)]
+
+
+def full_state(layer):
+    """A layer as plain data, creation times and the op-ed's stance included."""
+    layer.refresh_from_db()
+    unit_rows = [
+        (u.pk, u.label_id, u.attributes, u.created_at, [(s.start, s.end) for s in u.spans.order_by("start")])
+        for u in layer.units.order_by("id")
+    ]
+    relation_rows = list(layer.relations.order_by("id").values_list("id", "type", "source", "target", "created_at"))
+    return unit_rows, relation_rows, layer.document_stance
+
+
+@pytest.mark.parametrize("kind", ["relabel", "stance", "boundaries", "add span", "delete", "document stance"])
+def test_every_change_to_an_existing_unit_undoes_and_redoes_exactly(layer, scheme, supports, annotator, kind):
+    layer.article.project.document_stance = True
+    layer.article.project.save()
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(6, 12)], user=annotator)
+    relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
+    change = {
+        "relabel": lambda: units.update_unit(unit=claim, label=scheme["MajorClaim"], user=annotator),
+        "stance": lambda: units.update_unit(unit=claim, attributes={"stance": "For"}, user=annotator),
+        "boundaries": lambda: units.update_unit(unit=claim, spans=[(1, 4)], user=annotator),
+        "add span": lambda: units.add_span(unit=claim, span=(20, 25), user=annotator),
+        "delete": lambda: units.delete_unit(unit=claim, user=annotator),
+        "document stance": lambda: workspace.set_document_stance(layer=layer, stance="Against", user=annotator),
+    }[kind]
+    before = full_state(layer)
+    change()
+    after = full_state(layer)
+
+    history.undo(layer=layer, user=annotator)
+    undone = full_state(layer)
+    history.redo(layer=layer, user=annotator)
+    redone = full_state(layer)
+    history.undo(layer=layer, user=annotator)
+    history.undo(layer=layer, user=annotator)  # and an older change undoes after it: the relation
+    older = full_state(layer)
+
+    assert after != before
+    assert (undone, redone) == (before, after)
+    assert older[1] == []
+
+
+def test_the_undo_button_says_what_it_will_undo_and_redo(layer, scheme, annotator):
+    text = layer.article.text
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    units.update_unit(unit=claim, attributes={"stance": "For"}, user=annotator)
+
+    assert history.pending(layer, annotator) == (f"Claim “{text[0:5]}” → stance For", "")
+    history.undo(layer=layer, user=annotator)
+    assert history.pending(layer, annotator) == (f"new Claim “{text[0:5]}”", f"Claim “{text[0:5]}” → stance For")
+
+
+def test_a_finished_layer_refuses_undo_and_redo(layer, scheme, annotator):
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    layer.status = Layer.Status.FINISHED
+    layer.save()
+
+    with pytest.raises(units.LayerFinishedError):
+        history.undo(layer=layer, user=annotator)
+    assert ArgumentUnit.objects.filter(layer=layer).count() == 1

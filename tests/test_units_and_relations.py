@@ -31,6 +31,7 @@ def test_create_unit_stores_spans_attributes_and_a_change_record(layer, claim, a
         "spans": [[0, 5], [10, 20]],
         "attributes": {"stance": "For"},
         "note": "",
+        "created_at": unit.created_at.isoformat(),
     }
 
 
@@ -117,3 +118,44 @@ def test_relation_to_itself_and_duplicate_relations_are_refused(project, layer, 
     with pytest.raises(units.AnnotationError, match="already linked"):
         relations.create_relation(layer=layer, type=supports, source=a, target=b, user=annotator)
     assert list(Relation.objects.values_list("source", "target")) == [(a.pk, b.pk)]
+
+
+def test_an_exact_duplicate_unit_is_refused_and_changes_nothing(layer, claim, project, annotator):
+    units.create_unit(layer=layer, label=claim, spans=[(0, 5), (10, 20)], user=annotator)
+    premise = units.create_unit(layer=layer, label=project.labels.get(name="Premise"), spans=[(0, 5)], user=annotator)
+    before = Change.objects.count()
+
+    with pytest.raises(units.AnnotationError) as refused:
+        units.create_unit(layer=layer, label=claim, spans=[(10, 20), (0, 5)], user=annotator)
+    with pytest.raises(units.AnnotationError) as relabel_refused:
+        units.update_unit(unit=premise, spans=[(0, 5), (10, 20)], label=claim, user=annotator)
+
+    assert str(refused.value) == str(relabel_refused.value) == "There is already a Claim on exactly this text."
+    assert (ArgumentUnit.objects.filter(layer=layer).count(), Change.objects.count()) == (2, before)
+    # The same spans with another label, or one span fewer, are other units.
+    units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
+
+
+def test_a_finished_layer_refuses_every_change_and_says_how_to_reopen(layer, claim, project, annotator):
+    unit = units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
+    other = units.create_unit(layer=layer, label=claim, spans=[(6, 9)], user=annotator)
+    supports = project.relation_types.get(name="supports")
+    link = relations.create_relation(layer=layer, type=supports, source=other, target=unit, user=annotator)
+    layer.status = Layer.Status.FINISHED
+    layer.save()
+    before = Change.objects.count()
+    attempts = [
+        lambda: units.create_unit(layer=layer, label=claim, spans=[(10, 20)], user=annotator),
+        lambda: units.update_unit(unit=ArgumentUnit.objects.get(pk=unit.pk), spans=[(1, 4)], user=annotator),
+        lambda: units.delete_unit(unit=ArgumentUnit.objects.get(pk=unit.pk), user=annotator),
+        lambda: relations.delete_relation(relation=Relation.objects.get(pk=link.pk), user=annotator),
+        lambda: relations.create_relation(layer=layer, type=supports, source=unit, target=other, user=annotator),
+    ]
+    messages = []
+    for attempt in attempts:
+        with pytest.raises(units.LayerFinishedError) as refused:
+            attempt()
+        messages.append(str(refused.value))
+
+    assert set(messages) == {"This layer is marked finished, so it is read-only. Reopen it to change it."}
+    assert Change.objects.count() == before

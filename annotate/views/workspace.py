@@ -8,12 +8,14 @@ input, with a message shown above the text and nothing changed.
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate import access, history, relations, units, workspace
@@ -28,7 +30,6 @@ from annotate.forms import (
     UnitLabelForm,
 )
 from annotate.models import Layer, Membership
-from annotate.views import render_partial
 
 PAGE = "annotate/layer_detail.html"
 
@@ -38,17 +39,36 @@ def readable_layer(membership: Membership, pk: int) -> Layer:
     return get_object_or_404(layers, pk=pk)
 
 
-def change_context(layer: Layer) -> dict:
-    """The answer to the changes just made through `layer`: the new revision, and the
-    lines of the text they touched, redrawn (none when they touched no unit's spans,
-    label or attributes: a relation, a document stance)."""
+@dataclass
+class Done:
+    """What a change did, for its answer: the unit to keep chosen, and a note for the
+    annotator (what a snapped selection became)."""
+
+    unit: int | None = None
+    notice: str = ""
+
+
+def change_context(layer: Layer, user, *, notice: str = "") -> dict:
+    """The answer to the changes just made through `layer`: the new revision and
+    status, what Undo and Redo would do now, and the lines of the text the changes
+    touched, redrawn (none when they touched no unit's spans, label or attributes: a
+    relation, a document stance)."""
     stretch = workspace.changed_stretch(layer)
     lines = workspace.lines_html(layer, stretch) if stretch else ""
-    return {"layer": layer, "changed_lines": lines}
+    undo, redo = history.pending(layer, user)
+    return {"layer": layer, "changed_lines": lines, "undo": undo, "redo": redo, "notice": notice, "editable": True}
+
+
+def history_buttons(membership: Membership, layer: Layer) -> dict:
+    """What the Undo and Redo buttons would do, for whoever may change the layer."""
+    undo, redo = history.pending(layer, membership.user) if access.can_edit(membership, layer) else ("", "")
+    return {"undo": undo, "redo": redo}
 
 
 def page_context(membership: Membership, layer: Layer, **extra) -> dict:
     editable = access.can_edit(membership, layer)
+    # A finished layer is read-only until it is reopened: the panel offers no changes.
+    changeable = editable and layer.status != Layer.Status.FINISHED
     ws = workspace.load(layer)
     return {
         "membership": membership,
@@ -56,23 +76,26 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         "layer": layer,
         "article": layer.article,
         "editable": editable,
+        "changeable": changeable,
         "ws": ws,
         # The panel's rows, built in Python (annotate/panel.py) for speed.
-        "unit_rows": ws.unit_rows(editable=editable),
-        "relation_rows": ws.relation_rows(editable=editable),
+        "unit_rows": ws.unit_rows(editable=changeable),
+        "relation_rows": ws.relation_rows(editable=changeable),
         **extra,
     }
 
 
+@never_cache  # Back must never show a workspace (and a revision) older than the layer
 @require_GET
 @login_required
 def layer_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug)
     layer = readable_layer(membership, pk)
     workspace.open_layer(layer=layer, user=request.user)
-    return render(request, PAGE, page_context(membership, layer))
+    return render(request, PAGE, page_context(membership, layer, **history_buttons(membership, layer)))
 
 
+@never_cache
 @require_GET
 @login_required
 def layer_panel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -89,9 +112,11 @@ def layer_outline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "annotate/layer_outline.html", page_context(membership, layer))
 
 
-def message(request: HttpRequest, text: str, *, status: int) -> HttpResponse:
-    """A refusal, shown where the annotator is looking (above the text)."""
-    response = render(request, "annotate/_workspace_message.html", {"text": text}, status=status)
+def message(request: HttpRequest, text: str, *, status: int, layer: Layer | None = None, reload: bool = False):
+    """A refusal, shown where the annotator is looking; for a finished layer, with its
+    Reopen button, and for a stale page, with a Reload link."""
+    context = {"text": text, "reopen": layer, "reload": reload, "project": layer.article.project if layer else None}
+    response = render(request, "annotate/_workspace_message.html", context, status=status)
     response["HX-Retarget"] = "#workspace-message"
     response["HX-Reswap"] = "innerHTML"
     return response
@@ -101,34 +126,37 @@ def form_errors(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
-def layer_action(action: Callable[..., int | None]) -> Callable[..., HttpResponse]:
+def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
     """Run `action(request, layer)` on an editable layer in one transaction; answer with
-    the lines it changed and the `layer-changed` event (naming the unit the action made or
-    changed, for the page to keep it chosen), or with a message and no change."""
+    the new revision, the lines it changed and the `layer-changed` event (naming the
+    unit the action made or changed, for the page to keep it chosen), or with a
+    message and no change."""
 
     @wraps(action)
     @require_POST
     @login_required
     def view(request: HttpRequest, slug: str, pk: int, **kwargs) -> HttpResponse:
+        layer = None
         try:
             with transaction.atomic():
                 layer = access.layer_to_change(request.user, slug, pk)
-                unit_id = action(request, layer, **kwargs)
+                done = action(request, layer, **kwargs)
         except workspace.StaleError as error:
-            return message(request, str(error), status=409)
+            return message(request, str(error), status=409, reload=True)
+        except units.LayerFinishedError as error:
+            return message(request, str(error), status=409, layer=layer)
         except units.AnnotationError as error:
             return message(request, str(error), status=422)
         except Http404 as error:
             return message(request, str(error), status=404)
-        response = render(request, f"{PAGE}#text-change", change_context(layer))
-        response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": unit_id}})
+        response = render(request, f"{PAGE}#change-answer", change_context(layer, request.user, notice=done.notice))
+        response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": done.unit}})
         return response
 
     return view
 
 
 def valid(form) -> dict:
-    """The form's cleaned data, with the revision checked against the layer's."""
     if not form.is_valid():
         raise units.AnnotationError(form_errors(form))
     return form.cleaned_data
@@ -138,41 +166,53 @@ def own_unit(layer: Layer, pk: int):
     unit = layer.units.select_related("label").filter(pk=pk).first()
     if unit is None:
         raise Http404("That unit is not in this layer (it may have been deleted in another tab). Reload the page.")
+    unit.layer = layer
     return unit
 
 
 def checked(layer: Layer, form) -> dict:
+    """The form's cleaned data, with the revision checked against the layer's."""
     data = valid(form)
     workspace.check_revision(layer, data["revision"])
     return data
 
 
+def snapped_notice(text: str, data: dict) -> str:
+    """Tell the annotator what a unit covers when snapping changed their selection."""
+    start, end = data["span"]
+    if data["selected"] == data["span"]:
+        return ""
+    quote = text[start:end] if end - start <= 120 else text[start : start + 119] + "…"
+    return f"Snapped to whole words: the unit covers “{quote}”."
+
+
 @layer_action
-def unit_create(request: HttpRequest, layer: Layer) -> int | None:
+def unit_create(request: HttpRequest, layer: Layer) -> Done:
     article = layer.article
     project = article.project
     form = UnitCreateForm(
         request.POST, text=article.text, snapping=project.snapping, labels=workspace.project_labels(project)
     )
     data = checked(layer, form)
-    return units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user).pk
+    unit = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
+    return Done(unit.pk, snapped_notice(article.text, data))
 
 
 @layer_action
-def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
+def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     data = checked(layer, UnitLabelForm(request.POST, labels=workspace.project_labels(layer.article.project)))
-    return units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user).pk
+    return Done(units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user).pk)
 
 
 @layer_action
-def unit_attribute(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
+def unit_attribute(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     data = checked(layer, UnitAttributeForm(request.POST))
     unit = own_unit(layer, unit_pk)
-    return units.update_unit(unit=unit, attributes={data["name"]: data["value"]}, user=request.user).pk
+    return Done(units.update_unit(unit=unit, attributes={data["name"]: data["value"]}, user=request.user).pk)
 
 
 @layer_action
-def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
+def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     article = layer.article
     data = checked(layer, SpanEditForm(request.POST, text=article.text, snapping=article.project.snapping))
     unit = own_unit(layer, unit_pk)
@@ -180,84 +220,99 @@ def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
         units.add_span(unit=unit, span=data["span"], user=request.user)
     else:
         units.update_unit(unit=unit, spans=[data["span"]], user=request.user)
-    return unit.pk
+    return Done(unit.pk, snapped_notice(article.text, data))
 
 
 @layer_action
-def unit_delete(request: HttpRequest, layer: Layer, unit_pk: int) -> int | None:
+def unit_delete(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     checked(layer, LayerChangeForm(request.POST))
     units.delete_unit(unit=own_unit(layer, unit_pk), user=request.user)
-    return None
+    return Done()
 
 
 @layer_action
-def relation_create(request: HttpRequest, layer: Layer) -> int | None:
+def relation_create(request: HttpRequest, layer: Layer) -> Done:
     data = checked(layer, RelationCreateForm(request.POST, project=layer.article.project))
     source, target = own_unit(layer, data["source"]), own_unit(layer, data["target"])
     relations.create_relation(layer=layer, type=data["type"], source=source, target=target, user=request.user)
-    return source.pk
+    return Done(source.pk)
 
 
 @layer_action
-def relation_delete(request: HttpRequest, layer: Layer, relation_pk: int) -> int | None:
+def relation_delete(request: HttpRequest, layer: Layer, relation_pk: int) -> Done:
     checked(layer, LayerChangeForm(request.POST))
     relation = layer.relations.filter(pk=relation_pk).first()
     if relation is None:
         raise Http404("That relation is not in this layer (it may have been deleted in another tab). Reload the page.")
+    relation.layer = layer
     relations.delete_relation(relation=relation, user=request.user)
-    return None
+    return Done()
 
 
 @layer_action
-def layer_undo(request: HttpRequest, layer: Layer) -> int | None:
+def layer_undo(request: HttpRequest, layer: Layer) -> Done:
     checked(layer, LayerChangeForm(request.POST))
     history.undo(layer=layer, user=request.user)
-    return None
+    return Done()
 
 
 @layer_action
-def layer_redo(request: HttpRequest, layer: Layer) -> int | None:
+def layer_redo(request: HttpRequest, layer: Layer) -> Done:
     checked(layer, LayerChangeForm(request.POST))
     history.redo(layer=layer, user=request.user)
-    return None
+    return Done()
 
 
-def editable_layer(membership: Membership, pk: int) -> Layer:
-    layers = access.editable_layers(membership).select_related("article__project", "annotator")
-    return get_object_or_404(layers, pk=pk)
+def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:
+    """Run `action(request, layer)` (finish, reopen, document stance) on an editable
+    layer in one transaction, with the page's revision checked; answer with the layer
+    bar (which carries what the action returns for it), the new revision and status,
+    and the `layer-changed` event, so the panel follows a status that makes the
+    layer read-only or editable again."""
+
+    @wraps(action)
+    @require_POST
+    @login_required
+    def view(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+        layer = None
+        try:
+            with transaction.atomic():
+                layer = access.layer_to_change(request.user, slug, pk)
+                checked(layer, LayerChangeForm(request.POST))
+                extra = action(request, layer)
+        except workspace.StaleError as error:
+            return message(request, str(error), status=409, reload=True)
+        except units.LayerFinishedError as error:
+            return message(request, str(error), status=409, layer=layer)
+        except (units.AnnotationError, Http404) as error:
+            return message(request, str(error), status=422 if isinstance(error, units.AnnotationError) else 404)
+        membership = access.membership_or_404(request.user, slug)
+        context = page_context(membership, layer, **extra, **history_buttons(membership, layer))
+        response = render(request, f"{PAGE}#bar-answer", context)
+        response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": None}})
+        return response
+
+    return view
 
 
-@require_POST
-@login_required
-def layer_finish(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+@bar_action
+def layer_finish(request: HttpRequest, layer: Layer) -> dict:
     """Mark the layer finished, or show what the structure checks found first."""
-    membership = access.membership_or_404(request.user, slug)
-    layer = editable_layer(membership, pk)
     form = FinishForm(request.POST)
     confirmed = form.is_valid() and form.cleaned_data["confirmed"]
-    findings = workspace.finish_layer(layer=layer, user=request.user, confirmed=confirmed)
-    context = page_context(membership, layer, findings=findings, finish_asked=True)
-    context["finding_rows"] = context["ws"].explain(findings)
-    return render_partial(request, PAGE, "layer-bar", context)
+    result = workspace.finish_layer(layer=layer, user=request.user, confirmed=confirmed)
+    rows = workspace.load(layer).explain(result.findings)
+    return {"finish": result, "finding_rows": rows}
 
 
-@require_POST
-@login_required
-def layer_reopen(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    membership = access.membership_or_404(request.user, slug)
-    layer = editable_layer(membership, pk)
+@bar_action
+def layer_reopen(request: HttpRequest, layer: Layer) -> dict:
     workspace.reopen_layer(layer=layer, user=request.user)
-    return render_partial(request, PAGE, "layer-bar", page_context(membership, layer))
+    return {}
 
 
-@require_POST
-@login_required
-def layer_stance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    membership = access.membership_or_404(request.user, slug)
-    layer = editable_layer(membership, pk)
-    form = DocumentStanceForm(request.POST)
-    try:
-        workspace.set_document_stance(layer=layer, stance=valid(form)["stance"], user=request.user)
-    except units.AnnotationError as error:
-        return message(request, str(error), status=422)
-    return render_partial(request, PAGE, "layer-bar", page_context(membership, layer))
+@bar_action
+def layer_stance(request: HttpRequest, layer: Layer) -> dict:
+    stance = valid(DocumentStanceForm(request.POST))["stance"]
+    workspace.set_document_stance(layer=layer, stance=stance, user=request.user)
+    return {}

@@ -18,6 +18,10 @@ function start(root) {
   const unitIds = () => [...document.querySelectorAll("#unit-panel .unit-row")].map((row) => row.dataset.unit);
   const labelButtons = () => [...root.querySelectorAll(".legend [data-label]")];
   const relationKeys = () => [...root.querySelectorAll(".legend [data-relation-type]")];
+  // The layer's revision and status, as the last answer left them (every answer swaps
+  // this element in), so the page never sends a change from an older state.
+  const layerState = () => document.getElementById("layer-revision");
+  const finished = () => layerState().dataset.status === "finished";
 
   // --- Selection → offsets -------------------------------------------------------
 
@@ -64,7 +68,7 @@ function start(root) {
   function send(url, values = {}) {
     state.queue = state.queue
       .then(() => {
-        const revision = document.getElementById("layer-revision").dataset.revision;
+        const revision = layerState().value;
         // The answer swaps in the new revision and the lines it redrew, by their ids.
         return htmx.ajax("POST", url, { target: "#article-text", swap: "none", values: { ...values, revision } });
       })
@@ -91,10 +95,7 @@ function start(root) {
 
   function setAttribute(digit) {
     if (!state.unit) return;
-    // The label from the unit's mark, which the answer to a change brings at once
-    // (the panel row follows with its own request).
-    const label = /\blabel-(\d+)\b/.exec(marksOf(state.unit)[0]?.className ?? "")?.[1];
-    const button = labelButtons().find((b) => b.dataset.label === label);
+    const button = labelButtons().find((b) => b.dataset.label === labelOf(state.unit));
     if (!button?.dataset.attributeName) return say("This unit’s label has no attribute to set.");
     const values = button.dataset.attributeValues.split("|");
     const value = values[digit - 1];
@@ -120,6 +121,7 @@ function start(root) {
   }
 
   function startLink() {
+    if (!relationKeys().length) return; // a scheme without relation types has no linking
     if (!state.unit) return say("Choose the unit the relation starts from first.");
     state.mode = "target";
     state.source = state.unit;
@@ -181,10 +183,32 @@ function start(root) {
       return `${name(state.source)} → ${name(state.target)}: press ${keys.join(", ")}. Esc cancels.`;
     }
     if (!editable) return state.unit ? name(state.unit) : "";
-    if (state.unit) {
-      return `${name(state.unit)} — label key relabels, 1–9 stance, l links, e / + set or add a span, Delete deletes, Esc lets go.`;
-    }
+    if (finished()) return "This layer is marked finished, so it is read-only. Reopen it to change it.";
+    if (state.unit) return `${name(state.unit)} — ${unitKeys(state.unit)}`;
     return "Select text and press a label’s key (or click the label).";
+  }
+
+  // What the keys do to the chosen unit, from the project's scheme.
+  function unitKeys(id) {
+    const parts = ["label key relabels"];
+    const button = labelButtons().find((b) => b.dataset.label === labelOf(id));
+    if (button?.dataset.attributeName) {
+      const values = button.dataset.attributeValues.split("|");
+      parts.push(`${values.map((value, index) => `${index + 1} ${value}`).join(", ")} (${button.dataset.attributeName})`);
+    }
+    if (relationKeys().length) parts.push("l links");
+    parts.push("e / + set or add a span", "Delete deletes", "Esc lets go.");
+    return parts.join(", ");
+  }
+
+  // A unit's label, from its mark (which the answer to a change brings at once; the
+  // panel row follows with its own request).
+  function labelOf(id) {
+    return /\blabel-(\d+)\b/.exec(marksOf(id)[0]?.className ?? "")?.[1];
+  }
+
+  function clearMessage() {
+    document.getElementById("workspace-message").replaceChildren();
   }
 
   function say(text) {
@@ -201,6 +225,7 @@ function start(root) {
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea") || event.altKey || event.metaKey) return;
     const key = event.key;
+    if (!["Shift", "Control", "Alt", "Meta"].includes(key)) clearMessage(); // a message lasts until the next key
     if (event.ctrlKey) {
       if (!editable) return;
       if (key.toLowerCase() === "z" && !event.shiftKey) send(root.dataset.undoUrl);
@@ -270,7 +295,7 @@ function start(root) {
     const pick = target.closest(".unit-pick, [data-unit-link]");
     const mark = target.closest("#article-text mark[data-unit]");
     if (target.closest("[data-dismiss]")) {
-      document.getElementById("workspace-message").replaceChildren();
+      clearMessage();
     } else if (labelButton) {
       if (selectedOffsets() || !state.unit) createUnit(labelButton.dataset.label);
       else send(unitUrl(state.unit, "label"), { label: labelButton.dataset.label });
@@ -301,9 +326,12 @@ function start(root) {
     if (event.detail.xhr.getResponseHeader("HX-Retarget")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
-    } else if (event.detail.target.id === "article-text" && event.detail.xhr.status === 200) {
-      document.getElementById("workspace-message").replaceChildren();
     }
+  });
+  // Back and Forward may show this page from the browser's memory, older than the
+  // layer: load it afresh instead.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) window.location.reload();
   });
   // The server names the unit a change made, so it is chosen and ready for the next key.
   document.body.addEventListener("layer-changed", (event) => {
