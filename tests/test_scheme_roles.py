@@ -350,3 +350,20 @@ def test_a_label_role_outside_the_four_is_refused(project):
     )
 
     assert form.errors == {"role": ["Select a valid choice. thesis is not one of the available choices."]}
+
+
+def test_the_label_page_offers_the_four_roles_with_the_label_role_chosen(client, project, manager):
+    premise = project.labels.get(name="Premise")
+    client.force_login(manager)
+
+    response = client.get(f"/p/{project.slug}/scheme/label/{premise.pk}/")
+
+    form = response.context["form"]
+    assert list(form.fields["role"].choices) == [
+        ("main", "Main conclusion"),
+        ("claim", "Claim"),
+        ("premise", "Premise"),
+        ("other", "Other"),
+    ]
+    assert form["role"].value() == "premise"
+    assert response.content.decode().count('<option value="premise" selected>Premise</option>') == 1
