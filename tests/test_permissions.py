@@ -21,7 +21,6 @@ ANY_USER = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 200, "
 # A change to the annotator's layer with no form data: the annotator is answered with a
 # message (422, nothing changed); nobody else may change the layer at all (404).
 LAYER_POST = {"manager": 404, "curator": 404, "annotator": 422, "outsider": 404, "anonymous": 302}
-LAYER_POST_200 = {"manager": 404, "curator": 404, "annotator": 200, "outsider": 404, "anonymous": 302}
 MANAGER_POST = {"manager": 302, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 302}
 
 # route name → (method, kwargs from the scenario, expected status by persona)
@@ -74,8 +73,8 @@ MATRIX = {
     "relation_delete": ("post", lambda s: s.layer_kwargs(relation_pk=s.relation.pk), LAYER_POST),
     "layer_undo": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "layer_redo": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
-    "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
-    "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST_200),
+    "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
+    "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "layer_stance": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "agreement": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     "dataset_export": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),

@@ -150,8 +150,9 @@ def test_gold_is_measured_against_each_annotator_but_not_in_the_project_figures(
 ):
     annotate(article, annotator, **argument(scheme))
     annotate(article, annotator2, [(scheme["claim"], (0, 9))])
-    gold = Layer.objects.create(article=article, annotator=None, status=Layer.Status.FINISHED)
+    gold = Layer.objects.create(article=article, annotator=None)
     units.create_unit(layer=gold, label=scheme["claim"], spans=[(0, 9)], user=curator)
+    Layer.objects.filter(pk=gold.pk).update(status=Layer.Status.FINISHED)
 
     report = project_agreement(project, against_gold=True)
 
