@@ -191,7 +191,11 @@ def unit_create(request: HttpRequest, layer: Layer) -> Done:
     article = layer.article
     project = article.project
     form = UnitCreateForm(
-        request.POST, text=article.text, snapping=project.snapping, labels=workspace.project_labels(project)
+        request.POST,
+        text=article.text,
+        snapping=project.snapping,
+        keep_punctuation=project.snap_keeps_punctuation,
+        labels=workspace.project_labels(project),
     )
     data = checked(layer, form)
     unit = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
@@ -214,7 +218,11 @@ def unit_attribute(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
 @layer_action
 def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     article = layer.article
-    data = checked(layer, SpanEditForm(request.POST, text=article.text, snapping=article.project.snapping))
+    project = article.project
+    form = SpanEditForm(
+        request.POST, text=article.text, snapping=project.snapping, keep_punctuation=project.snap_keeps_punctuation
+    )
+    data = checked(layer, form)
     unit = own_unit(layer, unit_pk)
     if data["mode"] == "add":
         units.add_span(unit=unit, span=data["span"], user=request.user)
