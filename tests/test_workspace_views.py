@@ -585,3 +585,71 @@ def test_linking_two_units_runs_a_fixed_number_of_queries(
 
     assert response.status_code == 200
     assert Relation.objects.filter(layer=long_layer).count() == n
+
+
+# The page in step: each answer carries the revision the next change sends ---------------
+
+
+def test_finish_reopen_and_stance_answer_with_the_revision_the_next_change_needs(ann, layer, scheme):
+    project = layer.article.project
+    project.document_stance = True
+    project.save()
+    post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=0, end=6)
+
+    answers = [
+        post(ann, "layer_finish", layer),
+        post(ann, "layer_reopen", layer),
+        post(ann, "layer_stance", layer, stance="For"),
+        post(ann, "unit_create", layer, label=scheme["Premise"].pk, start=7, end=17),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 200]
+    assert [revision_in(answer) for answer in answers] == [3, 4, 5, 6]
+    assert Layer.objects.get(pk=layer.pk).revision == 6
+
+
+def test_a_finished_layer_refuses_a_change_with_a_reopen_button_and_changes_nothing(ann, layer, scheme):
+    post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=0, end=6)
+    post(ann, "layer_finish", layer)
+    before = layer_state(layer)
+
+    refused = post(ann, "unit_create", layer, label=scheme["Premise"].pk, start=7, end=17)
+
+    html = refused.content.decode()
+    assert (refused.status_code, refused["HX-Retarget"]) == (409, "#workspace-message")
+    assert "This layer is marked finished, so it is read-only. Reopen it to change it." in html
+    assert f'hx-post="{url("layer_reopen", layer)}"' in html
+    assert layer_state(layer) == before
+
+
+def test_the_workspace_is_never_kept_in_the_browsers_cache(ann, layer):
+    response = ann.get(url("layer_detail", layer))
+
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def test_a_snapped_selection_is_reported_with_what_the_unit_covers(ann, layer, scheme):
+    text = layer.article.text  # "Cities should ban cars …"
+
+    snapped = post(ann, "unit_create", layer, label=scheme["Claim"].pk, start=2, end=9)
+    exact = post(ann, "unit_create", layer, label=scheme["Premise"].pk, start=14, end=17)
+
+    assert f"Snapped to whole words: the unit covers “{text[0:13]}”." in snapped.content.decode()
+    assert "Snapped" not in exact.content.decode()
+
+
+def test_the_undo_button_follows_each_answer(ann, layer, scheme):
+    text = layer.article.text
+    made = post(ann, "unit_create", layer, label=scheme["Claim"].pk, start=0, end=6)
+    unit = ArgumentUnit.objects.get(layer=layer)
+
+    stance = post(ann, "unit_attribute", layer, unit.pk, name="stance", value="For")
+    undone = post(ann, "layer_undo", layer)
+
+    button = re.compile(r'data-action="(?:undo|redo)"[^>]*>([^<]*)</button>')
+    buttons = [button.findall(answer.content.decode()) for answer in (made, stance, undone)]
+    assert buttons == [
+        [f"Undo: new Claim “{text[0:6]}”", "Redo"],
+        [f"Undo: Claim “{text[0:6]}” → stance For", "Redo"],
+        [f"Undo: new Claim “{text[0:6]}”", f"Redo: Claim “{text[0:6]}” → stance For"],
+    ]
