@@ -125,4 +125,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Django's own messages once, through the same handler (its default configuration
+    # would print them a second time through the root logger).
+    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

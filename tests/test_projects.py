@@ -1,7 +1,10 @@
 """Projects: presets, members, assignment, and the seeded demo."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 
 from annotate import projects, units
 from annotate.models import Article, Change, Label, Layer, Membership, Project, RelationType, Role
@@ -122,3 +125,19 @@ def test_load_seeds_builds_the_demo_and_a_second_run_changes_nothing(db):
     article = project.articles.get()
     assert (article.title, article.author) == ("Did Trump Flinch?", "David Mark")
     assert sorted(article.layers.values_list("annotator__username", flat=True)) == ["alice", "bob"]
+
+
+def test_the_load_seeds_command_counts_in_words_and_a_second_run_says_all_was_there(db):
+    first, second = io.StringIO(), io.StringIO()
+
+    call_command("load_seeds", stdout=first)
+    call_command("load_seeds", stdout=second)
+
+    logins = (
+        "Demo logins (password “demo” for all):\n"
+        "  manager  Manager\n  curator  Curator\n  alice    Annotator\n  bob      Annotator\n"
+    )
+    assert first.getvalue() == "Demo project “demo”: 4 new accounts and 1 new article.\n" + logins
+    assert second.getvalue() == (
+        "Demo project “demo” is ready (its accounts and articles were there already).\n" + logins
+    )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.template.defaultfilters import pluralize
 
 from annotate.seeding import DEMO_PASSWORD, DEMO_PEOPLE, DEMO_SLUG, load_seeds
 
@@ -8,9 +9,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = load_seeds()
-        self.stdout.write(
-            f"Demo project “{DEMO_SLUG}”: {created['users']} accounts and {created['articles']} articles created."
-        )
+        users, articles = created["users"], created["articles"]
+        if users or articles:
+            made = f"{users} new account{pluralize(users)} and {articles} new article{pluralize(articles)}"
+            self.stdout.write(f"Demo project “{DEMO_SLUG}”: {made}.")
+        else:
+            self.stdout.write(f"Demo project “{DEMO_SLUG}” is ready (its accounts and articles were there already).")
         self.stdout.write(f"Demo logins (password “{DEMO_PASSWORD}” for all):")
         for username, role in DEMO_PEOPLE.items():
             self.stdout.write(f"  {username:<8} {role.label}")
