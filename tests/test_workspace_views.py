@@ -653,3 +653,15 @@ def test_the_undo_button_follows_each_answer(ann, layer, scheme):
         [f"Undo: Claim “{text[0:6]}” → stance For", "Redo"],
         [f"Undo: new Claim “{text[0:6]}”", f"Redo: Claim “{text[0:6]}” → stance For"],
     ]
+
+
+def test_undo_and_redo_of_the_op_ed_stance_answer_with_the_stance_they_put_back(ann, layer):
+    project = layer.article.project
+    project.document_stance = True
+    project.save()
+    post(ann, "layer_stance", layer, stance="Against")
+
+    answers = [post(ann, "layer_undo", layer), post(ann, "layer_redo", layer)]
+
+    shown = re.compile(r'<form id="document-stance"[^>]* hx-swap-oob="true">.*?<option value="([^"]*)" selected>', re.S)
+    assert [shown.findall(answer.content.decode()) for answer in answers] == [[""], ["Against"]]

@@ -50,13 +50,22 @@ class Done:
 
 def change_context(layer: Layer, user, *, notice: str = "") -> dict:
     """The answer to the changes just made through `layer`: the new revision and
-    status, what Undo and Redo would do now, and the lines of the text the changes
-    touched, redrawn (none when they touched no unit's spans, label or attributes: a
-    relation, a document stance)."""
+    status, what Undo and Redo would do now, the op-ed stance (which undo and redo
+    may change), and the lines of the text the changes touched, redrawn (none when
+    they touched no unit's spans, label or attributes: a relation, a document stance)."""
     stretch = workspace.changed_stretch(layer)
     lines = workspace.lines_html(layer, stretch) if stretch else ""
     undo, redo = history.pending(layer, user)
-    return {"layer": layer, "changed_lines": lines, "undo": undo, "redo": redo, "notice": notice, "editable": True}
+    return {
+        "layer": layer,
+        "project": layer.article.project,
+        "changed_lines": lines,
+        "undo": undo,
+        "redo": redo,
+        "notice": notice,
+        "editable": True,
+        "changeable": True,  # a change was made, so the layer is open
+    }
 
 
 def history_buttons(membership: Membership, layer: Layer) -> dict:
