@@ -591,6 +591,17 @@ def test_adopt_view_answers_an_htmx_request_with_the_review_region(client, artic
     assert gold_state(article) == ([("Claim", SHOPS, {})], [])
 
 
+def test_the_adoption_notice_cuts_a_long_quote_with_an_ellipsis(client, article, ann_layer, scheme, curator):
+    long_quote = "Traffic kills thousands every year, and most trips in town are short."
+    claim = mark(ann_layer, scheme["Claim"], long_quote)
+    client.force_login(curator)
+
+    response = client.post(review_url(article, "review_adopt", claim.pk), HTTP_HX_REQUEST="true")
+
+    notice = lxml.html.fromstring(response.content.decode()).get_element_by_id("review-message").text_content().strip()
+    assert notice == f"Claim “{long_quote[:59]}…” adopted."
+
+
 def test_adopt_view_refuses_a_unit_of_another_article(client, project, article, manager, annotator, scheme, curator):
     other = make_article(project)
     projects.assign(article=other, annotators=[annotator], by=manager)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate import access, review
@@ -59,11 +60,16 @@ def article_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return respond(request, membership, article)
 
 
+def short(quote: str) -> str:
+    """A quote cut to 60 characters, with an ellipsis where it was cut."""
+    return Truncator(quote).chars(60)
+
+
 def adoption_notice(adoption: review.Adoption) -> str:
     """What an adoption did, in words: “Claim “…” adopted, with 1 relation.”"""
-    what = f"{adoption.unit.label.name} “{adoption.quote[:60]}”"
+    what = f"{adoption.unit.label.name} “{short(adoption.quote)}”"
     if adoption.replaced:
-        olds = ", ".join(f"“{quote[:60]}”" for quote in adoption.replaced)
+        olds = ", ".join(f"“{short(quote)}”" for quote in adoption.replaced)
         notice = f"{what} replaced {olds} in gold"
     else:
         notice = f"{what} {'adopted' if adoption.created else 'was already in gold'}"

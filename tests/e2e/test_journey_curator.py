@@ -75,7 +75,7 @@ def shown(value: float | None) -> str:
 
 
 def cut(quote: str, length: int) -> str:
-    """Django's truncatechars: the quote as an Adopt button's label names it."""
+    """A quote cut as the page cuts it (Django's truncatechars): in Adopt buttons and notices."""
     return quote if len(quote) <= length else quote[: length - 1] + "…"
 
 
@@ -141,7 +141,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
 
     # alice's major claim settles both major claims (bob's overlaps it): one each.
     adopt("MajorClaim", ALICE_MAJOR, "alice")
-    expect(status).to_have_text(f"MajorClaim “{ALICE_MAJOR[:60]}” adopted.")
+    expect(status).to_have_text(f"MajorClaim “{cut(ALICE_MAJOR, 60)}” adopted.")
     expect(alice_head).to_contain_text(f"{alice_left - 1} to settle")
     expect(bob_head).to_contain_text(f"{bob_left - 1} to settle")
     alice_left, bob_left = alice_left - 1, bob_left - 1
@@ -152,7 +152,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     expect(gold_units.filter(has_text="MajorClaim")).to_have_count(1)
     page.screenshot(path="/tmp/curator-2.png", full_page=True)
     page.get_by_role("button", name="Replace it with bob’s").click()
-    expect(status).to_have_text(f"MajorClaim “{BOB_MAJOR}” replaced “{ALICE_MAJOR[:60]}” in gold.")
+    expect(status).to_have_text(f"MajorClaim “{BOB_MAJOR}” replaced “{cut(ALICE_MAJOR, 60)}” in gold.")
     majors = gold_units.filter(has_text="MajorClaim")
     expect(majors).to_have_count(1)
     expect(majors.locator(".quote")).to_have_text(BOB_MAJOR)
@@ -226,7 +226,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     page.get_by_role("button", name="Reopen curation").click()
     expect(status).to_have_text("Curation reopened: gold can be changed again.")
     adopt("Claim", DISPUTED, "bob")
-    expect(status).to_have_text(f"Claim “{DISPUTED[:60]}” adopted.")
+    expect(status).to_have_text(f"Claim “{cut(DISPUTED, 60)}” adopted.")
     expect(alice_head).to_contain_text("0 to settle")
     expect(bob_head).to_contain_text("0 to settle")
     expect(gold_units).to_have_count(6)
