@@ -578,6 +578,15 @@ def test_review_page_shows_every_annotator_layer_and_the_gold_layer(client, arti
     assert content.count('<div class="article-text">') == 3
 
 
+def test_review_page_is_never_served_from_cache(client, article, curator):
+    # Back from the gold workspace reloads the review instead of showing it as first loaded.
+    client.force_login(curator)
+
+    response = client.get(review_url(article))
+
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
 def test_adopt_view_answers_an_htmx_request_with_the_review_region(client, article, ann_layer, scheme, curator):
     claim = mark(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.utils.text import Truncator
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate import access, review
@@ -53,6 +54,7 @@ def respond(
     return render_partial(request, PAGE, "review", context, status=status)
 
 
+@never_cache  # Back from the gold workspace must show gold as it is now, not as first loaded
 @require_GET
 @login_required
 def article_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

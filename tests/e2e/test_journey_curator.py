@@ -221,8 +221,10 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     expect(page.locator("#unit-panel .unit-row")).to_have_count(5)
     page.screenshot(path="/tmp/curator-5.png", full_page=True)
 
-    # --- Reopened from the review, adoption works again --------------------------------
-    page.get_by_role("link", name="Review", exact=True).click()
+    # --- Back to the review (finished, as it is now), reopened, adoption works again ----
+    page.go_back()
+    expect(page.locator("#review")).to_contain_text("Curation is finished, so gold is read-only.")
+    expect(gold_units).to_have_count(5)
     page.get_by_role("button", name="Reopen curation").click()
     expect(status).to_have_text("Curation reopened: gold can be changed again.")
     adopt("Claim", DISPUTED, "bob")
