@@ -389,6 +389,22 @@ def test_the_page_of_finished_curation_offers_reopen_instead_of_adoption(client,
     assert [button.text for button in reopened.xpath("//button")] == ["Adopt", "Adopt majority", "Curation finished"]
 
 
+def test_the_page_of_finished_curation_counts_the_disagreements_left_unsettled(
+    client, article, ann_layer, ben_layer, scheme, curator
+):
+    # Both marked the claim (agreed: nothing to settle, in gold or not); the premise is ann's alone.
+    for layer in (ann_layer, ben_layer):
+        mark(layer, scheme["Claim"], SHOPS)
+    mark(ann_layer, scheme["Premise"], FOOTFALL)
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+
+    finished = html(client.post(form_action(page, "Curation finished"), headers=HTMX))
+
+    assert counts(page) == ["2 units · 0 relations · 1 to settle", "1 unit · 0 relations · 0 to settle"]
+    assert counts(finished) == ["2 units · 0 relations · 1 left unsettled", "1 unit · 0 relations · 0 left unsettled"]
+
+
 # Overlapping units of one label ------------------------------------------------------
 
 MAJOR_PART = "ban cars from their centres"

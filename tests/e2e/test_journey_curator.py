@@ -204,7 +204,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     expect(status).to_have_text("Curation finished: the gold layer is marked finished.")
     expect(page.get_by_role("button", name=re.compile("^Adopt"))).to_have_count(0)
     expect(page.locator("#review")).to_contain_text("Curation is finished, so gold is read-only.")
-    expect(alice_head).to_contain_text(f"{alice_left} left out of gold")
+    expect(alice_head).to_contain_text(f"{alice_left} left unsettled")
     page.screenshot(path="/tmp/curator-4.png", full_page=True)
 
     page.get_by_role("link", name="Edit gold in the workspace").click()
