@@ -141,9 +141,9 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
 
     # alice's major claim settles both major claims (bob's overlaps it): one each.
     adopt("MajorClaim", ALICE_MAJOR, "alice")
-    expect(status).to_have_text(f"MajorClaim “{cut(ALICE_MAJOR, 60)}” adopted.")
     expect(alice_head).to_contain_text(f"{alice_left - 1} to settle")
     expect(bob_head).to_contain_text(f"{bob_left - 1} to settle")
+    expect(status).to_have_text(f"MajorClaim “{cut(ALICE_MAJOR, 60)}” adopted.")
     alice_left, bob_left = alice_left - 1, bob_left - 1
 
     # bob's major claim overlaps the one gold has: the curator is asked, and replaces it.
