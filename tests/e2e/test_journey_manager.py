@@ -51,13 +51,10 @@ followed bans in several countries found test scores rose most for the weakest p
 </body></html>
 """
 WEBIS_TITLE = "Libraries are worth every penny"
-WEBIS_OPED = f"""{WEBIS_TITLE}
-
-by Sam Reed
-
-Libraries are worth every penny the town spends on them. Last winter my neighbour learned to code at the branch on
-Mill Street, and she now works for a firm in the city.
-"""
+WEBIS_OPED = (
+    f"{WEBIS_TITLE}\n\nby Sam Reed\n\nLibraries are worth every penny the town spends on them. Last winter my "
+    "neighbour learned to code at the branch on Mill Street, and she now works for a firm in the city.\n"
+)
 
 PRESETS = [
     ("Op-eds 2026", "opeds-2026", "Argument Annotated Essays"),
@@ -82,7 +79,8 @@ def upload(page, file_name, content, *, preview_counts=None, choices=()):
         page.get_by_label(label).select_option(label=option)
     if preview_counts is not None:
         page.get_by_role("button", name="Preview").click()
-        expect(page.get_by_role("heading", name="Ready to import")).to_be_visible()
+        expect(page.locator("#import-preview .error")).to_have_text([])  # no problems
+        expect(page.locator("#import-preview h2")).to_have_text("Ready to import")
         expect(page.locator("#import-preview .pill")).to_have_text(preview_counts)
         shot(page)
     page.get_by_role("button", name="Import", exact=True).click()
@@ -193,7 +191,6 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     desk.get_by_role("link", name="Next article").click()
     expect(desk.get_by_role("heading", name=WEBIS_TITLE)).to_be_visible()
     keys = desk.locator("details.keys dt")
-    expect(keys.first).to_have_text("a n t s g o")
     expect(keys.filter(has_text=re.compile(r"^l$"))).to_have_count(0)
     expect(desk.locator("details.keys")).not_to_contain_text("link the chosen unit")
     webis_text = desk.locator("#article-text").inner_text()
@@ -332,6 +329,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
         preview_counts=["2 new articles", "0 already there", "2 layers", "2 units", "1 relation"],
     )
     expect(page.locator("main table tbody tr td:first-child a")).to_have_text(titles[:2])
+    expect(page.locator("main table tbody tr td:nth-child(2)")).to_have_text(["Jane Doe", ""])
     shot(page)
 
 
