@@ -69,8 +69,10 @@ def change_context(layer: Layer, user, *, notice: str = "") -> dict:
 
 
 def history_buttons(membership: Membership, layer: Layer) -> dict:
-    """What the Undo and Redo buttons would do, for whoever may change the layer."""
-    undo, redo = history.pending(layer, membership.user) if access.can_edit(membership, layer) else ("", "")
+    """What the Undo and Redo buttons would do, for whoever may change the layer
+    (nothing while it is finished: it is read-only until reopened)."""
+    changeable = access.can_edit(membership, layer) and layer.status != Layer.Status.FINISHED
+    undo, redo = history.pending(layer, membership.user) if changeable else ("", "")
     return {"undo": undo, "redo": redo}
 
 

@@ -108,8 +108,15 @@ function start(root) {
 
   function choose(id, { scroll = false } = {}) {
     state.unit = id;
-    if (scroll && id) marksOf(id)[0]?.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (scroll && id) bringIntoView(id);
     paint();
+  }
+
+  // Scroll a unit to the middle of the window: smoothly, unless the annotator's system
+  // asks for reduced motion.
+  function bringIntoView(id) {
+    const behavior = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "instant" : "smooth";
+    marksOf(id)[0]?.scrollIntoView({ block: "center", behavior });
   }
 
   function step(delta, current) {
@@ -171,9 +178,13 @@ function start(root) {
   }
 
   function hintText() {
+    const short = (quote) => (quote.length > 48 ? `${quote.slice(0, 47)}…` : quote);
+    // From the panel row, or from the unit's first mark while the panel catches up.
     const name = (id) => {
       const row = rowOf(id);
-      return row ? `${row.querySelector(".unit-label").textContent} “${row.querySelector(".quote").textContent.slice(0, 60)}”` : "";
+      if (row) return `${row.querySelector(".unit-label").textContent} “${short(row.querySelector(".quote").textContent)}”`;
+      const mark = document.getElementById(`u-${id}`);
+      return mark ? `${mark.dataset.tag.split(" · ")[0]} “${short(mark.textContent)}”` : "";
     };
     if (state.mode === "target") {
       return `Linking from ${name(state.source)}: click the target unit, or step with ] and [ and press Enter. Esc cancels.`;
@@ -183,7 +194,7 @@ function start(root) {
       return `${name(state.source)} → ${name(state.target)}: press ${keys.join(", ")}. Esc cancels.`;
     }
     if (!editable) return state.unit ? name(state.unit) : "";
-    if (finished()) return "This layer is marked finished, so it is read-only. Reopen it to change it.";
+    if (finished()) return "Finished: read-only until reopened.";
     if (state.unit) return `${name(state.unit)} — ${unitKeys(state.unit)}`;
     return "Select text and press a label’s key (or click the label).";
   }
@@ -251,7 +262,7 @@ function start(root) {
       if (key === "]" || key === "[") {
         state.target = step(key === "]" ? 1 : -1, state.target || state.source);
         if (state.target === state.source) state.target = step(key === "]" ? 1 : -1, state.target);
-        marksOf(state.target)[0]?.scrollIntoView({ block: "center", behavior: "smooth" });
+        bringIntoView(state.target);
         paint();
       } else if (key === "Enter" && state.target) pickTarget(state.target);
       else return;

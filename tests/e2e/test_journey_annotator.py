@@ -9,6 +9,7 @@ in the panel, and no error.
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from annotate.models import Label, Layer, Project
@@ -61,22 +62,17 @@ def demo(transactional_db):
 
 @pytest.fixture
 def alice(page, log_in, demo):
+    # Units chosen by key scroll into view at once, not smoothly, so a drag that
+    # follows starts where the text is.
+    page.emulate_media(reduced_motion="reduce")
     log_in("alice", DEMO_PASSWORD)
     page.goto("/p/demo/next/")
     expect(page.get_by_role("heading", name="Did Trump Flinch?")).to_be_visible()
     return page
 
 
-# True once the window has stopped scrolling (a unit chosen by key scrolls into view smoothly).
-STILL = """() => new Promise((resolve) => {
-  const y = window.scrollY;
-  requestAnimationFrame(() => requestAnimationFrame(() => resolve(window.scrollY === y)));
-})"""
-
-
 def select(page, text, quote, *, after=0):
-    """Drag the mouse over `quote` (its first occurrence from `after`), once the page is still."""
-    page.wait_for_function(STILL)
+    """Drag the mouse over `quote` (its first occurrence from `after`)."""
     start = text.index(quote, after)
     assert drag_select(page, text, start, start + len(quote)) == quote
 
@@ -89,7 +85,10 @@ def expect_layer(page, units, relations=()):
     """The page shows exactly `units` ((tag, text) in text order) in the text and the
     panel, relations of the types `relations` in the panel, and no error message."""
     wanted = [list(unit) for unit in units]
-    page.wait_for_function(f"wanted => JSON.stringify(({SHOWN_UNITS})()) === JSON.stringify(wanted)", arg=wanted)
+    try:
+        page.wait_for_function(f"wanted => JSON.stringify(({SHOWN_UNITS})()) === JSON.stringify(wanted)", arg=wanted)
+    except PlaywrightTimeoutError:
+        pass  # the assertion says what the page shows instead
     assert shown_units(page) == units
     for tag, _ in units:  # each mark is coloured as its label
         label = Label.objects.get(project__slug="demo", name=tag.split(" · ")[0])
@@ -312,7 +311,9 @@ def test_annotator_sets_the_op_ed_stance_finishes_reopens_and_goes_on(alice, dem
     findings.get_by_role("button", name="Mark finished anyway").click()
     expect(findings).to_have_text("Marked finished with 2 structure findings overridden.")
     expect(page.locator("#layer-bar .status")).to_have_text("Finished")
-    expect(page.locator("#mode-hint")).to_have_text(READ_ONLY)
+    expect(page.locator("#mode-hint")).to_have_text("Finished: read-only until reopened.")
+    expect(undo_button(page)).to_be_disabled()
+    expect(redo_button(page)).to_be_disabled()
     page.screenshot(path="/tmp/journey-8.png")
 
     # A finished layer refuses a key, with a Reopen button; reopened, the key works.
@@ -323,6 +324,7 @@ def test_annotator_sets_the_op_ed_stance_finishes_reopens_and_goes_on(alice, dem
     message(page).get_by_role("button", name="Reopen").click()
     expect(page.locator("#layer-bar .status")).to_have_text("In progress")
     expect(message(page)).to_have_text("")
+    expect(undo_button(page)).to_have_text("Undo: op-ed stance → Against")
     select(page, text, MAJOR)
     page.keyboard.press("p")
     expect_layer(page, [("Premise", DEPLETED), ("Premise", MAJOR)])
@@ -347,11 +349,14 @@ def test_annotator_goes_back_and_works_in_a_second_tab(alice, demo):
 
     # A second tab on the same layer; a change in the first makes the second stale.
     second = page.context.new_page()
+    second.emulate_media(reduced_motion="reduce")
     second.goto(page.url)
     expect_layer(second, [("Premise", DEPLETED), ("MajorClaim", MAJOR)])
+    page.bring_to_front()
     select(page, text, CUBA)
     page.keyboard.press("c")
     expect_layer(page, [("Premise", DEPLETED), ("MajorClaim", MAJOR), ("Claim", CUBA)])
+    second.bring_to_front()
     select(second, text, KNEES)
     second.keyboard.press("p")
     expect(message(second).locator(".message")).to_have_text(f"{STALE} Reload Dismiss")
