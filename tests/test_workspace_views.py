@@ -665,3 +665,16 @@ def test_undo_and_redo_of_the_op_ed_stance_answer_with_the_stance_they_put_back(
 
     shown = re.compile(r'<form id="document-stance"[^>]* hx-swap-oob="true">.*?<option value="([^"]*)" selected>', re.S)
     assert [shown.findall(answer.content.decode()) for answer in answers] == [[""], ["Against"]]
+
+
+def test_undo_and_redo_are_offered_only_while_the_layer_is_open(ann, layer, scheme):
+    post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=0, end=6)
+
+    answers = [post(ann, "layer_finish", layer), open_page(ann, layer), post(ann, "layer_reopen", layer)]
+
+    undo = re.compile(r'<button type="button" data-action="undo" title="([^"]*)"( disabled)?')
+    assert [undo.findall(answer.content.decode()) for answer in answers] == [
+        [("Reopen the layer to undo", " disabled")],
+        [("Reopen the layer to undo", " disabled")],
+        [(f"Undo: new MajorClaim “{layer.article.text[0:6]}” (Ctrl+Z)", "")],
+    ]
