@@ -61,3 +61,17 @@ def test_a_scheme_without_relation_types_or_attributes_shows_no_link_or_stance_k
         "Ctrl+Z: undo; with Shift, redo",
         "Esc: cancel, and clear a message",
     ]
+
+
+def test_a_scheme_without_relation_types_shows_no_relations_in_the_legend_or_the_panel(client, db):
+    manager, annotator = make_user(), make_user()
+    project = projects.create_project(name="Webis", slug="webis-panel", manager=manager, preset="webis")
+    projects.set_member(project=project, user=annotator, role="annotator", by=manager)
+    article = make_article(project)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+
+    html = client.get(reverse("annotate:layer_detail", args=[project.slug, layer.pk])).content.decode()
+
+    assert re.findall(r"<h2>([A-Za-z]+)", html) == ["Labels", "Units"]

@@ -678,3 +678,15 @@ def test_undo_and_redo_are_offered_only_while_the_layer_is_open(ann, layer, sche
         [("Reopen the layer to undo", " disabled")],
         [(f"Undo: new MajorClaim “{layer.article.text[0:6]}” (Ctrl+Z)", "")],
     ]
+
+
+def test_the_panel_of_a_finished_layer_offers_no_changes_until_it_is_reopened(ann, layer, scheme):
+    post(ann, "unit_create", layer, label=scheme["MajorClaim"].pk, start=0, end=6)
+    panel = url("layer_panel", layer)
+
+    post(ann, "layer_finish", layer)
+    finished = ann.get(panel, HTTP_HX_REQUEST="true").content.decode()
+    post(ann, "layer_reopen", layer)
+    reopened = ann.get(panel, HTTP_HX_REQUEST="true").content.decode()
+
+    assert (finished.count('data-action="delete-unit"'), reopened.count('data-action="delete-unit"')) == (0, 1)
