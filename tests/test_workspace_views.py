@@ -528,9 +528,9 @@ def test_opening_a_layer_runs_a_fixed_number_of_queries(
     fill(long_layer, n, scheme, annotator)
     ann.get(url("layer_detail", long_layer))  # the first visit also starts the layer
 
-    # Session, user, membership, layer; what Undo and Redo would do (three, and the
-    # spans of the units the last change linked); labels, span rows, relation types, relations.
-    with django_assert_num_queries(12):
+    # Session, user, membership, layer; what Undo and Redo would do (one, and the spans
+    # of the units the last change linked); labels, span rows, relation types, relations.
+    with django_assert_num_queries(10):
         response = ann.get(url("layer_detail", long_layer))
 
     assert len(response.context["ws"].units) == n
@@ -546,8 +546,8 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
 
     # Session, user; BEGIN, the membership and the layer locked, the labels, the check for
     # an identical unit, the unit, its span, the revision, the change record, COMMIT; the
-    # spans of the units to redraw; what Undo and Redo would do now (three).
-    with django_assert_num_queries(15):
+    # spans of the units to redraw; what Undo and Redo would do now.
+    with django_assert_num_queries(13):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
@@ -578,9 +578,9 @@ def test_linking_two_units_runs_a_fixed_number_of_queries(
 
     # Session, user; BEGIN, the membership and the layer locked, the relation types, the
     # two units, the check for a link between them, the relation, the revision, the
-    # change record, COMMIT; what Undo and Redo would do now (three, the relation types
-    # and its units' spans). No labels and no text: a relation redraws none.
-    with django_assert_num_queries(17):
+    # change record, COMMIT; what Undo and Redo would do now (and the relation types and
+    # its units' spans, to say so). No labels and no text: a relation redraws none.
+    with django_assert_num_queries(15):
         response = ann.post(url("relation_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
