@@ -24,10 +24,7 @@ def record(
     if layer is not None:
         Layer.objects.filter(pk=layer.pk).update(revision=F("revision") + 1)
         layer.revision += 1
-        # What this layer object has recorded, for the answer to a change to redraw
-        # only what it touched (workspace.changed_stretch).
-        vars(layer).setdefault("recorded", []).append((before, after))
-    return Change.objects.create(
+    change = Change.objects.create(
         project=project,
         layer=layer,
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -36,6 +33,11 @@ def record(
         before=before,
         after=after,
     )
+    if layer is not None:
+        # What this layer object has recorded, for the answer to a change to redraw
+        # only what it touched (workspace.changed_stretch) and to say what Undo would do.
+        vars(layer).setdefault("recorded", []).append(change)
+    return change
 
 
 def record_in_layer(layer: Layer, *, target: str, action: str, user, before: dict | None, after: dict | None) -> Change:

@@ -206,8 +206,14 @@ def describe(change: Change, layer: Layer) -> str:
 
 
 def pending(layer: Layer, user) -> tuple[str, str]:
-    """What Undo and Redo would do now in `layer` for `user`, in words ("" for nothing)."""
-    undoable, redoable = undoable_and_redoable(layer, user)
+    """What Undo and Redo would do now in `layer` for `user`, in words ("" for nothing).
+    Right after a new undoable change made through this `layer` object, that change is
+    what Undo would do and Redo has nothing to do, so nothing need be read."""
+    recorded = getattr(layer, "recorded", [])
+    if recorded and recorded[-1].action in UNDOABLE and recorded[-1].user_id == user.pk:
+        undoable, redoable = recorded[-1], None
+    else:
+        undoable, redoable = undoable_and_redoable(layer, user)
     return (
         describe(undoable, layer) if undoable else "",
         describe(redoable, layer) if redoable else "",

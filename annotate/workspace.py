@@ -215,8 +215,8 @@ def changed_stretch(layer: Layer) -> tuple[int, int] | None:
     if they touched no unit's spans, label or attributes (a relation, a status)."""
     offsets = [
         offset
-        for states in getattr(layer, "recorded", [])
-        for state in states
+        for change in getattr(layer, "recorded", [])
+        for state in (change.before, change.after)
         if state and "spans" in state
         for span in state["spans"]
         for offset in span
