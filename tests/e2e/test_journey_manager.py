@@ -286,7 +286,8 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
 
     name, table = download(page, "CSV, one row per unit")
     assert name == "opeds-2026-csv.csv"
-    csv_rows = list(csv.reader(io.StringIO(table.decode())))
+    assert table.startswith(b"\xef\xbb\xbf")  # a byte-order mark, for Excel
+    csv_rows = list(csv.reader(io.StringIO(table.decode("utf-8-sig"))))
     assert csv_rows[0] == [
         "article_id",
         "article_title",

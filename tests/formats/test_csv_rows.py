@@ -6,14 +6,15 @@ import io
 import pytest
 
 from annotate.formats import csv_rows
-from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord
+from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
 from tests.formats.samples import sample_article
 
 TITLE = "Cities & cars: a “modest” proposal"
 
 
 def read(chunks) -> list[list[str]]:
-    return list(csv.reader(io.StringIO("".join(chunks), newline="")))
+    text = "".join(chunks)
+    return list(csv.reader(io.StringIO(text.removeprefix(csv_rows.BYTE_ORDER_MARK), newline="")))
 
 
 def test_one_row_per_unit_after_a_header():
@@ -47,9 +48,13 @@ def test_rows_end_with_crlf_and_a_line_break_inside_a_text_stays_in_its_quoted_f
     assert '"short 👍🏽.\nCritics say shops will suffer"' in output
 
 
+def test_the_file_starts_with_a_byte_order_mark_so_that_excel_reads_utf8():
+    assert "".join(csv_rows.export([sample_article()])).startswith("\ufeffarticle_id,")
+
+
 def test_no_articles_give_the_header_alone():
     assert list(csv_rows.export([])) == [
-        "article_id,article_title,layer,unit_id,label,start,end,text,stance,relations\r\n"
+        "\ufeffarticle_id,article_title,layer,unit_id,label,start,end,text,stance,relations\r\n"
     ]
 
 
@@ -66,3 +71,22 @@ def test_export_yields_a_chunk_per_layer_and_reads_articles_one_at_a_time():
     assert [row[2] for row in read([next(chunks)])] == ["ann"] * 2
     with pytest.raises(RuntimeError):
         next(chunks)
+
+
+def test_cells_a_spreadsheet_would_run_are_written_as_text_and_give_the_exact_text_back():
+    text = "=HYPERLINK(\"http://x\") +1 -2 @SUM(A1) 'quoted\tcmd"
+    starts = [text.index(piece) for piece in ("=HYP", "+1", "-2", "@SUM", "'quoted", "\tcmd")]
+    units = [UnitRecord(f"T{n}", "=1+2", [SpanRecord(start, start + 2)]) for n, start in enumerate(starts, 1)]
+    article = ArticleRecord(title="=cmd|' /C calc'!A0", text=text, layers=[LayerRecord("@gold", units=units)])
+
+    rows = read(csv_rows.export([article]))
+
+    assert [(row[1], row[2], row[4], row[7]) for row in rows[1:]] == [
+        ("'=cmd|' /C calc'!A0", "'@gold", "'=1+2", "'=H"),
+        ("'=cmd|' /C calc'!A0", "'@gold", "'=1+2", "'+1"),
+        ("'=cmd|' /C calc'!A0", "'@gold", "'=1+2", "'-2"),
+        ("'=cmd|' /C calc'!A0", "'@gold", "'=1+2", "'@S"),
+        ("'=cmd|' /C calc'!A0", "'@gold", "'=1+2", "''q"),
+        ("'=cmd|' /C calc'!A0", "'@gold", "'=1+2", "'\tc"),
+    ]
+    assert [row[7][1:] for row in rows[1:]] == [text[start : start + 2] for start in starts]
