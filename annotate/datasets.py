@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
@@ -23,7 +24,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from annotate import changes
-from annotate.formats import registry
+from annotate.formats import brat, registry
 from annotate.formats.errors import check_scheme
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
@@ -624,6 +625,15 @@ def parse_upload(content: bytes, *, file_name: str, owner: str = "") -> list[Art
     `FormatError` for a file no format reads or one with a problem. `owner` names the
     layers of a brat zip (otherwise each folder names its annotator)."""
     format = registry.for_file(file_name)
-    if format.name == "brat" and owner:
-        return format.parse(content, file_name=file_name, owner=owner)
+    if format.name == "brat":
+        return format.parse(content, file_name=file_name, owner=owner or None, limits=archive_limits())
     return format.parse(content, file_name=file_name)
+
+
+def archive_limits() -> brat.ArchiveLimits:
+    """What a brat zip or directory may unpack to, as the settings say (docs/formats.md)."""
+    return brat.ArchiveLimits(
+        total_bytes=settings.ANNOTATE_MAX_UNCOMPRESSED_BYTES,
+        entry_bytes=settings.ANNOTATE_MAX_ENTRY_BYTES,
+        entries=settings.ANNOTATE_MAX_ARCHIVE_ENTRIES,
+    )

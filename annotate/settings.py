@@ -129,3 +129,11 @@ LOGGING = {
     # would print them a second time through the root logger).
     "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Upload limits, so that one import cannot exhaust a worker (docs/formats.md): the
+# files of one import request together, and what a brat zip or directory unpacks to
+# (in all, per entry, and its number of entries), counted while it is read.
+ANNOTATE_MAX_UPLOAD_BYTES = int(os.environ.get("ANNOTATE_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+ANNOTATE_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("ANNOTATE_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024))
+ANNOTATE_MAX_ENTRY_BYTES = int(os.environ.get("ANNOTATE_MAX_ENTRY_BYTES", 20 * 1024 * 1024))
+ANNOTATE_MAX_ARCHIVE_ENTRIES = int(os.environ.get("ANNOTATE_MAX_ARCHIVE_ENTRIES", 10_000))

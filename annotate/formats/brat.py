@@ -55,6 +55,10 @@ Choices a reader should know:
   "\\n" line ends) is normalised, the offsets moving with it.
 - brat's events, normalisations and equivalences (E, N and * lines) have no place in
   the records, and a file with them is refused rather than imported in part.
+- Limits (`ArchiveLimits`): the number of entries of a zip (files of a directory), what
+  each unpacks to and what they unpack to together. Sizes are counted while reading, in
+  chunks, never taken from a zip's headers, so a zip bomb is refused after a limit and
+  a chunk have been read.
 """
 
 import functools
@@ -67,6 +71,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -87,7 +92,8 @@ EXTENSION = ".zip"
 CONTENT_TYPE = "application/zip"
 GOLD = "gold"
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+MB = 1024 * 1024
+CHUNK_BYTES = 64 * 1024
 METADATA_SUFFIX = ".article.json"
 
 _FRAGMENT = re.compile(f"[^{re.escape(LINE_BREAKS)}]+")
@@ -249,14 +255,60 @@ def _brat_ids(ids: list[str], prefix: str) -> dict[str, str]:
 # Import ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How much one brat zip (or directory) may hold, so that an upload cannot make the
+    server unpack more than it can hold. Each limit is named in its message by the
+    setting that sets it on a server."""
+
+    # ANNOTATE_MAX_UNCOMPRESSED_BYTES: the .ann, .txt and .article.json files together.
+    total_bytes: int = 200 * MB
+    # ANNOTATE_MAX_ENTRY_BYTES: any one of them.
+    entry_bytes: int = 20 * MB
+    # ANNOTATE_MAX_ARCHIVE_ENTRIES: every entry of a zip, every file of a directory.
+    entries: int = 10_000
+
+    def too_many(self, count: int, *, file_name: str, archive: bool = True) -> FormatError:
+        what, items = ("archive", "entries") if archive else ("directory", "files")
+        return FormatError(
+            f"the {what} holds {count:,} {items}, more than {self.entries:,} (the limit, ANNOTATE_MAX_ARCHIVE_ENTRIES)",
+            file_name=file_name,
+        )
+
+    def entry_too_large(self, name: str, *, file_name: str, archive: bool = True) -> FormatError:
+        item = "entry {name} unpacks to" if archive else "file {name} holds"
+        return FormatError(
+            f"the {item.format(name=name)} more than {size_in_words(self.entry_bytes)} "
+            "(the limit, ANNOTATE_MAX_ENTRY_BYTES)",
+            file_name=file_name,
+        )
+
+    def too_large(self, name: str, *, file_name: str, archive: bool = True) -> FormatError:
+        what, item = ("archive unpacks to", "entry") if archive else ("directory holds", "file")
+        return FormatError(
+            f"the {what} more than {size_in_words(self.total_bytes)} "
+            f"(the limit, ANNOTATE_MAX_UNCOMPRESSED_BYTES); reading stopped in the {item} {name}",
+            file_name=file_name,
+        )
+
+
+def size_in_words(count: int) -> str:
+    """A byte count as the settings are usually given: "20 MB", "64 KB", "1,500 bytes"."""
+    if count % MB == 0:
+        return f"{count // MB} MB"
+    if count % 1024 == 0:
+        return f"{count // 1024} KB"
+    return f"{count:,} bytes"
+
+
 def parse_zip(
-    content: bytes | BinaryIO, *, file_name: str, owner: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    content: bytes | BinaryIO, *, file_name: str, owner: str | None = None, limits: ArchiveLimits = ArchiveLimits()
 ) -> list[ArticleRecord]:
     """Read the .ann/.txt pairs of a zip (see `parse_files`).
 
-    Refused before anything is read: an entry whose path is absolute or climbs out with
-    "..", and files whose declared sizes add up to more than `max_bytes`. A declared
-    size cannot lie: zipfile stops at it, and a CRC check then fails.
+    Refused: an entry whose path is absolute or climbs out with "..", more entries than
+    `limits` allow, and (while reading, see `ArchiveLimits`) an entry or a whole that
+    unpacks to more than they allow.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content)
@@ -264,29 +316,63 @@ def parse_zip(
         raise FormatError("not a zip file", file_name=file_name) from None
     with archive:
         infos = [info for info in archive.infolist() if not info.is_dir()]
+        if len(archive.infolist()) > limits.entries:
+            raise limits.too_many(len(archive.infolist()), file_name=file_name)
         for info in infos:
             _check_path(info.filename, file_name=file_name)
         wanted = set(_annotated_files([info.filename for info in infos]))
-        infos = [info for info in infos if info.filename in wanted]
-        if sum(info.file_size for info in infos) > max_bytes:
-            raise FormatError(f"it expands to more than the limit of {max_bytes:,} bytes", file_name=file_name)
+        reader = _Reader(limits, file_name=file_name)
         files = []
         for info in infos:
+            if info.filename not in wanted:
+                continue
             try:
-                files.append((info.filename, archive.read(info)))
+                with archive.open(info) as entry:
+                    files.append((info.filename, reader.read(entry, name=info.filename)))
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, zlib.error) as error:
                 raise FormatError(f"the entry {info.filename} cannot be read ({error})", file_name=file_name) from None
-    return parse_files(files, file_name=file_name, owner=owner, max_bytes=max_bytes)
+    return parse_files(files, file_name=file_name, owner=owner)
 
 
 def parse_directory(
-    path: str | Path, *, owner: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | Path, *, owner: str | None = None, limits: ArchiveLimits = ArchiveLimits()
 ) -> list[ArticleRecord]:
-    """Read the .ann/.txt pairs under the directory `path` (see `parse_files`)."""
+    """Read the .ann/.txt pairs under the directory `path` (see `parse_files`), within
+    `limits` as a zip is: its files count as entries."""
     root = Path(path)
     names = sorted(file.relative_to(root).as_posix() for file in root.rglob("*") if file.is_file())
-    files = [(name, (root / name).read_bytes()) for name in _annotated_files(names)]
-    return parse_files(files, file_name=str(root), owner=owner, max_bytes=max_bytes)
+    if len(names) > limits.entries:
+        raise limits.too_many(len(names), file_name=str(root), archive=False)
+    reader = _Reader(limits, file_name=str(root), archive=False)
+    files = []
+    for name in _annotated_files(names):
+        with (root / name).open("rb") as file:
+            files.append((name, reader.read(file, name=name)))
+    return parse_files(files, file_name=str(root), owner=owner)
+
+
+class _Reader:
+    """Reads the entries of one archive (or the files of one directory) in chunks,
+    counting what they unpack to, and stops as soon as a count passes its limit: a zip
+    bomb is refused after at most a limit and a chunk, whatever its headers declare."""
+
+    def __init__(self, limits: ArchiveLimits, *, file_name: str, archive: bool = True) -> None:
+        self.limits = limits
+        self.file_name = file_name
+        self.archive = archive
+        self.total = 0
+
+    def read(self, file: BinaryIO, *, name: str) -> bytes:
+        chunks, size = [], 0
+        while chunk := file.read(CHUNK_BYTES):
+            size += len(chunk)
+            self.total += len(chunk)
+            if size > self.limits.entry_bytes:
+                raise self.limits.entry_too_large(name, file_name=self.file_name, archive=self.archive)
+            if self.total > self.limits.total_bytes:
+                raise self.limits.too_large(name, file_name=self.file_name, archive=self.archive)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def parse_files(
@@ -294,7 +380,6 @@ def parse_files(
     *,
     file_name: str,
     owner: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> list[ArticleRecord]:
     """Read `(path, content)` pairs, e.g. an `essay001.ann` and its `essay001.txt`.
 
@@ -308,8 +393,6 @@ def parse_files(
         _check_path(name, file_name=file_name)
         contents[name.replace("\\", "/")] = content
     wanted = _annotated_files(list(contents))
-    if sum(len(contents[name]) for name in wanted) > max_bytes:
-        raise FormatError(f"it expands to more than the limit of {max_bytes:,} bytes", file_name=file_name)
     ann_paths = [name for name in wanted if name.endswith(".ann")]
     if not ann_paths:
         raise FormatError("there is no .ann file in it", file_name=file_name)

@@ -380,9 +380,12 @@ def test_a_zip_that_expands_past_the_limit_is_refused():
     content = zip_of({"essay.txt": "a" * 5000, "essay.ann": ""})
 
     with pytest.raises(FormatError) as raised:
-        brat.parse_zip(content, file_name="upload.zip", max_bytes=4096)
+        brat.parse_zip(content, file_name="upload.zip", limits=brat.ArchiveLimits(total_bytes=4096))
 
-    assert str(raised.value) == "upload.zip: it expands to more than the limit of 4,096 bytes"
+    assert str(raised.value) == (
+        "upload.zip: the archive unpacks to more than 4 KB (the limit, ANNOTATE_MAX_UNCOMPRESSED_BYTES); "
+        "reading stopped in the entry essay.txt"
+    )
 
 
 def test_a_zip_entry_that_understates_its_size_is_refused():
@@ -393,7 +396,7 @@ def test_a_zip_entry_that_understates_its_size_is_refused():
     assert zipfile.ZipFile(io.BytesIO(content)).getinfo("essay.txt").file_size == 10
 
     with pytest.raises(FormatError) as raised:
-        brat.parse_zip(bytes(content), file_name="upload.zip", max_bytes=4096)
+        brat.parse_zip(bytes(content), file_name="upload.zip", limits=brat.ArchiveLimits(total_bytes=4096))
 
     assert str(raised.value) == "upload.zip: the entry essay.txt cannot be read (Bad CRC-32 for file 'essay.txt')"
 

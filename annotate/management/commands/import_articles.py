@@ -50,10 +50,11 @@ class Command(BaseCommand):
             path = Path(name)
             try:
                 if path.is_dir():
-                    records += brat.parse_directory(path, owner=owner or None)
+                    records += brat.parse_directory(path, owner=owner or None, limits=datasets.archive_limits())
                 elif path.is_file() and options["format"]:
                     parse = registry.importer(options["format"])
-                    extra = {"owner": owner} if options["format"] == "brat" and owner else {}
+                    brat_options = {"owner": owner or None, "limits": datasets.archive_limits()}
+                    extra = brat_options if options["format"] == "brat" else {}
                     records += parse(path.read_bytes(), file_name=path.name, **extra)
                 elif path.is_file():
                     records += datasets.parse_upload(path.read_bytes(), file_name=path.name, owner=owner)
