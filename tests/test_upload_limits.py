@@ -108,6 +108,20 @@ def test_a_zip_with_too_many_entries_is_refused(client, manager, project, action
     assert problems == ["many.zip: the archive holds 4 entries, more than 3 (the limit, ANNOTATE_MAX_ARCHIVE_ENTRIES)"]
 
 
+@pytest.mark.parametrize("action", ["preview", "import"])
+@override_settings(ANNOTATE_MAX_ARCHIVE_ENTRIES=10)
+def test_a_zip_whose_directory_is_too_large_for_its_entries_is_refused_before_it_is_read(
+    client, manager, project, action
+):
+    client.force_login(manager)
+    content = zip_of({f"gold/{number}.txt": "" for number in range(2000)})
+
+    status, problems, nothing_written = refusal(client, project, [SimpleUploadedFile("many.zip", content)], action)
+
+    assert (status, nothing_written) == (422, True)
+    assert problems == ["many.zip: the archive holds more than 10 entries (the limit, ANNOTATE_MAX_ARCHIVE_ENTRIES)"]
+
+
 @override_settings(ANNOTATE_MAX_ARCHIVE_ENTRIES=4, ANNOTATE_MAX_ENTRY_BYTES=len(CARS))
 def test_a_zip_exactly_at_its_limits_is_imported(client, manager, project):
     client.force_login(manager)

@@ -94,6 +94,10 @@ GOLD = "gold"
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 MB = 1024 * 1024
 CHUNK_BYTES = 64 * 1024
+# A zip's directory holds an entry in 46 bytes and its name, extra fields and comment;
+# a brat entry needs far less than this, on average, so a larger directory means more
+# entries than the limit (see `_directory_bytes`).
+DIRECTORY_BYTES_PER_ENTRY = 1024
 METADATA_SUFFIX = ".article.json"
 
 _FRAGMENT = re.compile(f"[^{re.escape(LINE_BREAKS)}]+")
@@ -268,10 +272,12 @@ class ArchiveLimits:
     # ANNOTATE_MAX_ARCHIVE_ENTRIES: every entry of a zip, every file of a directory.
     entries: int = 10_000
 
-    def too_many(self, count: int, *, file_name: str, archive: bool = True) -> FormatError:
+    def too_many(self, count: int | None, *, file_name: str, archive: bool = True) -> FormatError:
+        """`count` None: more entries than the limit, by the size of the zip's directory."""
         what, items = ("archive", "entries") if archive else ("directory", "files")
+        holds = f"{count:,} {items}, more than {self.entries:,}" if count else f"more than {self.entries:,} {items}"
         return FormatError(
-            f"the {what} holds {count:,} {items}, more than {self.entries:,} (the limit, ANNOTATE_MAX_ARCHIVE_ENTRIES)",
+            f"the {what} holds {holds} (the limit, ANNOTATE_MAX_ARCHIVE_ENTRIES)",
             file_name=file_name,
         )
 
@@ -310,8 +316,12 @@ def parse_zip(
     `limits` allow, and (while reading, see `ArchiveLimits`) an entry or a whole that
     unpacks to more than they allow.
     """
+    file = io.BytesIO(content) if isinstance(content, bytes) else content
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content) if isinstance(content, bytes) else content)
+        directory_bytes = _directory_bytes(file)
+        if directory_bytes > limits.entries * DIRECTORY_BYTES_PER_ENTRY:
+            raise limits.too_many(None, file_name=file_name)
+        archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError):
         raise FormatError("not a zip file", file_name=file_name) from None
     with archive:
@@ -349,6 +359,19 @@ def parse_directory(
         with (root / name).open("rb") as file:
             files.append((name, reader.read(file, name=name)))
     return parse_files(files, file_name=str(root), owner=owner)
+
+
+def _directory_bytes(file: BinaryIO) -> int:
+    """The size of a zip's central directory, from its end record.
+
+    zipfile builds an object for every entry of the directory before anyone can count
+    them, reading records until it has read this many bytes (whatever count the end
+    record declares): a 35 MB zip of 400,000 empty entries costs 220 MB. Checking the
+    size first bounds that work by the entry limit."""
+    end = zipfile._EndRecData(file)  # the reader ZipFile itself uses, zip64 included
+    if end is None:
+        raise zipfile.BadZipFile
+    return end[zipfile._ECD_SIZE]
 
 
 class _Reader:
@@ -406,7 +429,7 @@ def parse_files(
         layer_owner = owner or posixpath.basename(posixpath.dirname(stem)) or GOLD
         text, layer = _read_layer(ann, raw_text, file_name=ann_path, owner=layer_owner)
         name = posixpath.basename(stem)
-        article = articles.setdefault(name, ArticleRecord(title=name, text=text))
+        article = articles.setdefault(name, ArticleRecord(title=name, text=text, source=text_path))
         text_paths.setdefault(name, text_path)
         if article.text != text:
             raise FormatError(f"the text differs from {text_paths[name]}, the same article", file_name=text_path)
