@@ -13,11 +13,13 @@ its layer's text order ("T1", "T2", …), a relation by its place in creation or
 """
 
 import json
+import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from annotate import changes
 from annotate.formats import brat, registry
-from annotate.formats.errors import check_scheme
+from annotate.formats.errors import FormatError, check_scheme, quote, unstorable_problem
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
     ArticleRecord,
@@ -38,6 +40,7 @@ from annotate.formats.records import (
     collector_paused,
 )
 from annotate.models import (
+    COMMAND_KEYS,
     ArgumentUnit,
     Article,
     Change,
@@ -315,17 +318,74 @@ def import_records(
 def _import(
     project: Project, records: Iterable[ArticleRecord], user, dry_run: bool, unknown: str, existing_layers: str
 ) -> ImportReport:
+    records = list(records)
+    if problems := storage_problems(records):
+        return ImportReport(problems=problems)
+    if dry_run:
+        return _plan(project, records, unknown, existing_layers)[0]
+    try:
+        with transaction.atomic():
+            # Imports into one project take turns, and each plans only once it has its
+            # turn: two at once would both find a layer empty (and both fill it) or an
+            # article new (and the second fail on the unique text).
+            _lock_for_import(project)
+            report, scheme = _plan(project, records, unknown, existing_layers)
+            if report.problems:
+                return report
+            _save_additions(project, scheme.pending, user)
+            for start in range(0, len(report.plans), WRITE_BATCH):
+                batch = report.plans[start : start + WRITE_BATCH]
+                _write(project, batch, scheme.labels, scheme.kinds, scheme.annotators, user)
+    except IntegrityError:
+        # Only a writer that does not take the lock (or a database without advisory
+        # locks, SQLite) can get here, by writing the same article or layer meanwhile.
+        return ImportReport(problems=[CONCURRENT_CHANGE])
+    report.written = True
+    return report
+
+
+CONCURRENT_CHANGE = (
+    "The project changed while this import was being written (another import or an annotator added the same "
+    "article or layer); nothing was imported. Preview again to see what is there now."
+)
+# The first key of the advisory lock an import takes; the second is the project's id.
+IMPORT_LOCK = 1_768_779_890  # "imp" in hex digits, so that no other lock of the app shares it
+
+
+def _lock_for_import(project: Project) -> None:
+    """Wait for any other import into `project` to end, and keep others waiting until
+    the current transaction ends. SQLite writes one transaction at a time anyway."""
+    if _postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [IMPORT_LOCK, project.pk])
+
+
+class _Scheme(NamedTuple):
+    """What writing a plan needs besides it: the project's labels and relation types by
+    name (with those the import adds), the entries to save, the annotators by username."""
+
+    labels: dict[str, Label]
+    kinds: dict[str, RelationType]
+    pending: list
+    annotators: dict
+
+
+def _plan(
+    project: Project, records: list[ArticleRecord], unknown: str, existing_layers: str
+) -> tuple[ImportReport, _Scheme]:
+    """The report of importing `records` into the project as it is now (what would be
+    written, what is wrong), and the scheme to write it with."""
     report = ImportReport()
     scheme = {label.name: label for label in project.labels.all()}
     kinds = {kind.name: kind for kind in project.relation_types.all()}
+    pending = []
     if unknown != "fail":
-        check = check_scheme(list(records), scheme=scheme_record(project), unknown=unknown, file_name="import")
+        check = check_scheme(records, scheme=scheme_record(project), unknown=unknown, file_name="import")
         records, report.skipped = check.articles, check.skipped
         pending = _plan_additions(project, check.additions, scheme, kinds, report)
-    else:
-        pending = []
     annotators = {m.user.username: m.user for m in project.memberships.annotators().select_related("user")}
-    records = list(records)
+    if report.problems:  # a scheme that cannot take what the files use: their units would only repeat it
+        return report, _Scheme(scheme, kinds, pending, annotators)
     digests = [text_hash(normalise_text(record.text)) for record in records]
     existing = {article.text_hash: article for article in project.articles.filter(text_hash__in=digests)}
     # (article id, annotator id or None) of each layer of those articles that holds units.
@@ -361,46 +421,64 @@ def _import(
             if not problems:
                 plan.layers.append(_with_status(_moved(layer, record.text)))
         report.plans.append(plan)
-    if dry_run or report.problems:
-        return report
-    with transaction.atomic():
-        _save_additions(project, pending, user)
-        for start in range(0, len(report.plans), WRITE_BATCH):
-            _write(project, report.plans[start : start + WRITE_BATCH], scheme, kinds, annotators, user)
-    report.written = True
-    return report
+    return report, _Scheme(scheme, kinds, pending, annotators)
 
 
 def _plan_additions(project, additions: SchemeRecord, scheme: dict, kinds: dict, report: ImportReport) -> list:
     """Put what the scheme gains into `scheme` and `kinds`; return the entries to save
-    when the import is written (new ones, and labels with new attribute values)."""
+    when the import is written (new ones, and labels with new attribute values). New
+    entries with no keyboard key left for them are a problem in `report`."""
     pending = []
     free = _free_keys(project.labels.values_list("key", flat=True))
+    keyless: list[str] = []
     for addition in additions.labels:
         if addition.name in scheme:
             label = scheme[addition.name]
             for name, values in addition.attributes.items():
                 label.attributes[name] = [*label.attributes.get(name, []), *values]
+        elif not free:
+            keyless.append(addition.name)
+            continue
         else:
             label = scheme[addition.name] = Label(
-                project=project, name=addition.name, key=next(free), attributes=addition.attributes, order=len(scheme)
+                project=project, name=addition.name, key=free.pop(0), attributes=addition.attributes, order=len(scheme)
             )
             report.new_labels.append(addition.name)
         pending.append(label)
+    if keyless:
+        report.problems.append(_no_free_key("label", keyless, len(report.new_labels)))
     free = _free_keys(project.relation_types.values_list("key", flat=True))
+    keyless = []
     for name in additions.relation_types:
-        kinds[name] = RelationType(project=project, name=name, key=next(free), order=len(kinds))
+        if not free:
+            keyless.append(name)
+            continue
+        kinds[name] = RelationType(project=project, name=name, key=free.pop(0), order=len(kinds))
         report.new_relation_types.append(name)
         pending.append(kinds[name])
+    if keyless:
+        report.problems.append(_no_free_key("relation type", keyless, len(report.new_relation_types)))
     return pending
 
 
-def _free_keys(taken: Iterable[str]) -> Iterator[str]:
-    """Keyboard keys for new scheme entries: letters the workspace does not use itself
-    (e and l are its commands)."""
+# The keys a label or relation type may have (models.single_key), letters first.
+SCHEME_KEYS = string.ascii_lowercase + string.digits
+
+
+def _free_keys(taken: Iterable[str]) -> list[str]:
+    """The keyboard keys left for new scheme entries: those no entry has and the
+    workspace does not use for its own commands."""
     taken = set(taken)
-    yield from (key for key in "abcdfghijkmnopqrstuvwxyz" if key not in taken)
-    raise AnnotationError("The scheme has no free keyboard key left for another entry.")
+    return [key for key in SCHEME_KEYS if key not in taken and key not in COMMAND_KEYS]
+
+
+def _no_free_key(kind: str, names: list[str], added: int) -> str:
+    shown = ", ".join(quote(name) for name in names[:5]) + (", …" if len(names) > 5 else "")
+    return (
+        f"The scheme has no keyboard key left for {count_words(len(names), 'more new ' + kind)} ({shown}): "
+        f"the first {count_words(added, 'new ' + kind)} took the last free ones. Add fewer, or remove some "
+        "from the scheme first."
+    )
 
 
 def _save_additions(project: Project, pending: list, user) -> None:
@@ -412,6 +490,77 @@ def _save_additions(project: Project, pending: list, user) -> None:
         changes.record(
             project=project, user=user, action=f"{kind}.save", target=f"{kind}:{entry.pk}", before=before, after=after
         )
+
+
+def storage_problems(records: list[ArticleRecord]) -> list[str]:
+    """The first thing in each record that the database cannot store as it is, before
+    anything else is looked at: a value longer than its column (the lengths are the
+    models' own), a NUL character, a lone surrogate, a number JSON cannot hold. Each
+    message names the file (`ArticleRecord.source`), the line where there is one, and
+    the field."""
+    problems = []
+    for number, record in enumerate(records, start=1):
+        if problem := _storage_problem(record):
+            if record.source:
+                problems.append(str(FormatError(problem, file_name=record.source, line=record.line)))
+            else:
+                problems.append(f"Article {number}: {problem}")
+    return problems
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _too_long(value: str, name: str, model, field_name: str) -> str | None:
+    limit = _max_length(model, field_name)
+    if len(value) > limit:
+        return f"{name} has {len(value):,} characters, more than the {limit:,} it may have"
+    return None
+
+
+def _storage_problem(record: ArticleRecord) -> str | None:
+    for name, shown in (("title", "the title"), ("author", "the author"), ("outlet", "the outlet"), ("url", "the URL")):
+        value = getattr(record, name)
+        if problem := unstorable_problem(value, shown) or _too_long(value, shown, Article, name):
+            return problem
+    for name, value in (
+        ("the publication date", record.published),
+        ("the text", record.text),
+        ("metadata", record.metadata),
+    ):
+        if problem := unstorable_problem(value, name):
+            return problem
+    for layer in record.layers:
+        if problem := unstorable_problem(layer.owner, "the owner of a layer"):
+            return problem
+        where = f"layer {layer.owner}"
+        for name in ("status", "document_stance"):
+            if problem := unstorable_problem(getattr(layer, name), f"{where}: the {name}"):
+                return problem
+        for unit in layer.units:
+            if problem := unstorable_problem(unit.id, f"{where}: the id of a unit"):
+                return problem
+            unit_where = f"{where}, unit {unit.id}"
+            if problem := (
+                unstorable_problem(unit.label, f"{unit_where}: the label")
+                or _too_long(unit.label, f"{unit_where}: the label", Label, "name")
+                or unstorable_problem(unit.attributes, f"{unit_where}: the attributes")
+                or unstorable_problem(unit.note, f"{unit_where}: the note")
+            ):
+                return problem
+        for relation in layer.relations:
+            if problem := unstorable_problem(relation.id, f"{where}: the id of a relation"):
+                return problem
+            relation_where = f"{where}, relation {relation.id}"
+            if problem := (
+                unstorable_problem(relation.type, f"{relation_where}: the type")
+                or _too_long(relation.type, f"{relation_where}: the type", RelationType, "name")
+                or unstorable_problem(relation.source, f"{relation_where}: the source")
+                or unstorable_problem(relation.target, f"{relation_where}: the target")
+            ):
+                return problem
+    return None
 
 
 def _check_layer(layer, raw_text, scheme, kinds, annotators) -> list[str]:
@@ -626,8 +775,12 @@ def parse_upload(content: bytes, *, file_name: str, owner: str = "") -> list[Art
     layers of a brat zip (otherwise each folder names its annotator)."""
     format = registry.for_file(file_name)
     if format.name == "brat":
-        return format.parse(content, file_name=file_name, owner=owner or None, limits=archive_limits())
-    return format.parse(content, file_name=file_name)
+        records = format.parse(content, file_name=file_name, owner=owner or None, limits=archive_limits())
+    else:
+        records = format.parse(content, file_name=file_name)
+    for record in records:
+        record.source = record.source or file_name
+    return records
 
 
 def archive_limits() -> brat.ArchiveLimits:

@@ -261,12 +261,18 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
+NO_FILE = "Choose at least one file to import."
+
+
 class ImportForm(forms.Form):
     MAX_BYTES = 50 * 1024 * 1024
 
+    # An empty file is let through to its format, which says what is wrong with it in the
+    # words the command line uses too.
     files = MultipleFileField(
         label="Files",
         help_text="Plain text or Markdown (.txt, .md), web pages (.html), JSON Lines (.jsonl) or a brat zip (.zip).",
+        allow_empty_file=True,
     )
 
     unknown = forms.ChoiceField(
@@ -301,6 +307,8 @@ class ImportForm(forms.Form):
 
     def clean_files(self):
         files = self.cleaned_data["files"]
+        if not files:
+            raise forms.ValidationError(NO_FILE)
         for upload in files:
             if upload.size > self.MAX_BYTES:
                 raise forms.ValidationError(f"{upload.name} is larger than 50 MB.")

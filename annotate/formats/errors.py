@@ -6,6 +6,8 @@ a layer, normalising an imported text without moving its units, and (for the cal
 after parsing) labels against the project's scheme.
 """
 
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -47,6 +49,38 @@ def decode_utf8(content: bytes | str, *, file_name: str) -> str:
         line = content.count(b"\n", 0, error.start) + 1
         byte = content[error.start : error.start + 1].hex()
         raise FormatError(f"not valid UTF-8 (byte 0x{byte})", file_name=file_name, line=line) from None
+
+
+# What no database column (PostgreSQL text or jsonb) can hold: NUL, and a surrogate
+# code point on its own (JSON's "\\ud800" decodes to one; it is half of a character).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The largest whole number a JSON export writes (orjson's 64-bit integers).
+LARGEST_WHOLE_NUMBER = 2**63 - 1
+
+
+def unstorable_problem(value: object, name: str) -> str | None:
+    """What in `value` (a string, or JSON data: lists, objects, numbers) cannot be
+    stored or exported again, or None; `name` names it in the message, and the message
+    never quotes the value (a lone surrogate cannot even be shown)."""
+    if isinstance(value, str):
+        if (found := _UNSTORABLE.search(value)) is None:
+            return None
+        if found.group() == "\x00":
+            return f"{name} holds a NUL character (\\u0000), which cannot be stored"
+        return f"{name} holds a lone surrogate (\\u{ord(found.group()):04x}), which is half of a character"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if problem := unstorable_problem(key, f"a key of {name}") or unstorable_problem(item, f"{name}.{key}"):
+                return problem
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            if problem := unstorable_problem(item, f"{name}[{number}]"):
+                return problem
+    elif isinstance(value, float) and not math.isfinite(value):
+        return f"{name} is {value}, which JSON cannot hold"
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > LARGEST_WHOLE_NUMBER:
+        return f"{name} is a whole number larger than {LARGEST_WHOLE_NUMBER:,}"
+    return None
 
 
 def quote(text: str, limit: int = 60) -> str:

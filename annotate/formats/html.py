@@ -25,6 +25,10 @@ from annotate.formats.records import ArticleRecord
 EXTENSIONS = (".html", ".htm")
 HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 BLOCKS = ("p", "head", "quote", "list", "code", "table")
+# Navigation, footers and asides are never article text. trafilatura leaves them out of
+# a page that has a body, but falls back to them on a page that has nothing else (a
+# page of `<nav>menu</nav>` would become an article "menu"): they go before it looks.
+NOT_ARTICLE = ["//nav", "//footer", "//aside", "//menu", "//*[@role='navigation']", "//*[@role='contentinfo']"]
 
 
 def parse_html(content: bytes | str, *, file_name: str) -> ArticleRecord:
@@ -34,7 +38,12 @@ def parse_html(content: bytes | str, *, file_name: str) -> ArticleRecord:
     import trafilatura
 
     document = trafilatura.bare_extraction(
-        content, with_metadata=True, include_comments=False, include_tables=False, config=_config()
+        content,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        prune_xpath=NOT_ARTICLE,
+        config=_config(),
     )
     blocks = [] if document is None or document.body is None else list(document.body)
     paragraphs = [paragraph for block in blocks for paragraph in _paragraphs(block)]

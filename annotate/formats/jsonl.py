@@ -28,11 +28,21 @@ the same records, and exporting them again gives the same bytes. The importer ra
 
 import datetime
 import json
+import re
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 
 import orjson
 
-from annotate.formats.errors import FormatError, decode_utf8, normalise_article, quote, relation_problem, spans_problem
+from annotate.formats.errors import (
+    FormatError,
+    decode_utf8,
+    normalise_article,
+    quote,
+    relation_problem,
+    spans_problem,
+    unstorable_problem,
+)
 from annotate.formats.records import (
     ArticleRecord,
     LayerRecord,
@@ -53,6 +63,17 @@ ARTICLE_FIELDS = (*METADATA_FIELDS, "text", "layers")
 LAYER_FIELDS = ("owner", "status", "document_stance", "units", "relations")
 UNIT_FIELDS = ("id", "label", "spans", "text", "attributes", "note")
 RELATION_FIELDS = ("id", "type", "source", "target")
+
+# How deeply a line's arrays and objects may nest. An article line needs 7 levels (line,
+# layers, layer, units, unit, spans, span) and its free metadata a few more; Python's
+# JSON reader recurses once a level and the export's writer stops at 255.
+MAX_DEPTH = 32
+# The most digits a whole number may have: an offset never needs more, and Python
+# refuses to read a number of more than 4,300.
+MAX_DIGITS = 20
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NESTING = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 def metadata_json(article: ArticleRecord) -> dict:
@@ -132,15 +153,58 @@ def _articles(text: str, *, file_name: str) -> list[ArticleRecord]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            article = _article(load_json(line))
         except json.JSONDecodeError as error:
             problem = f"not valid JSON ({error.msg} at column {error.colno})"
             raise FormatError(problem, file_name=file_name, line=number) from None
-        try:
-            articles.append(_article(data))
         except _Invalid as problem:
             raise FormatError(str(problem), file_name=file_name, line=number) from None
+        article.line = number
+        articles.append(article)
+    if not articles:
+        raise FormatError("the file holds no articles", file_name=file_name)
     return articles
+
+
+def load_json(text: str) -> object:
+    """`text` read as JSON, refusing what could not be stored and exported again: nesting
+    deeper than MAX_DEPTH (checked before reading, which would recurse once a level),
+    NaN and Infinity, whole numbers longer than MAX_DIGITS, NUL characters and lone
+    surrogates. Raises `json.JSONDecodeError` for text that is not JSON, `_Invalid` for
+    the rest."""
+    if (depth := _depth(text)) > MAX_DEPTH:
+        raise _Invalid(f"arrays and objects nest {depth:,} deep, more than the {MAX_DEPTH} levels an import reads")
+    try:
+        data = json.loads(text, parse_constant=_constant, parse_int=_whole_number)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as error:
+        raise _Invalid(f"not valid JSON ({error})") from None
+    # NUL and surrogates only come from \u escapes: a line without one needs no search.
+    if "\\u" in text and isinstance(data, dict):
+        for key, value in data.items():
+            if problem := unstorable_problem(key, "a field name") or unstorable_problem(value, key):
+                raise _Invalid(problem)
+    return data
+
+
+def _depth(text: str) -> int:
+    """How deeply the arrays and objects of the JSON `text` nest (brackets inside
+    strings do not count)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # cannot be deeper
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(map(_NESTING.__getitem__, brackets)), default=0)
+
+
+def _constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _whole_number(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a whole number of {len(digits.lstrip('-')):,} digits, more than {MAX_DIGITS}")
+    return int(digits)
 
 
 class _Invalid(Exception):
@@ -183,11 +247,10 @@ def parse_metadata(content: bytes | str, *, file_name: str) -> dict:
     article line's are ("title" required, the others optional); `FormatError` naming
     `file_name` for anything else."""
     try:
-        data = json.loads(decode_utf8(content, file_name=file_name).removeprefix("\ufeff"))
+        data = load_json(decode_utf8(content, file_name=file_name).removeprefix("\ufeff"))
+        return _metadata(_object(data, "the file", METADATA_FIELDS))
     except json.JSONDecodeError as error:
         raise FormatError(f"not valid JSON ({error.msg} at line {error.lineno})", file_name=file_name) from None
-    try:
-        return _metadata(_object(data, "the file", METADATA_FIELDS))
     except _Invalid as problem:
         raise FormatError(str(problem), file_name=file_name) from None
 

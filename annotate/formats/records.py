@@ -64,6 +64,11 @@ class ArticleRecord:
     published: str = ""  # ISO date, or empty
     metadata: dict = field(default_factory=dict)
     layers: list[LayerRecord] = field(default_factory=list)
+    # Where the article was read, for messages about it: the file inside an upload (a
+    # brat zip's entry) and the line (a JSON Lines file's). Not part of the article: two
+    # records of the same article are equal wherever they were read.
+    source: str = field(default="", compare=False, repr=False)
+    line: int | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
