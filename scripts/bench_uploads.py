@@ -6,7 +6,8 @@ database, logs a manager in, and posts three brat zips at the same moment, each 
 fourth client asks for the login page over and over. Reports:
 
 - each bomb's answer: its status, the problem the page names and how long it took;
-- each worker's peak RSS (VmHWM from /proc/<pid>/status) before and after the bombs;
+- each worker's peak RSS (VmHWM from /proc/<pid>/status) before the bombs, and while
+  and after they run (sampled every 50 ms, so a worker that is killed is counted);
 - the login page's latency percentiles alone (before the bombs) and during them.
 
 Usage, from the repository root:
@@ -158,6 +159,7 @@ def percentiles(samples: list[float]) -> str:
 
 
 def login_latencies(client: Client, stop: threading.Event, seconds: float | None = None) -> list[float]:
+    """Milliseconds per login page, asked for one after another until `stop` (or for `seconds`)."""
     samples = []
     until = time.monotonic() + seconds if seconds else None
     while not stop.is_set() and (until is None or time.monotonic() < until):
@@ -206,23 +208,42 @@ def run(database: str, port: int, count: int, mib: int) -> None:
         def post(number: int) -> None:
             start.wait()
             started = time.perf_counter()
-            status, body = clients[number].upload("/p/bench/import/", f"bomb{number + 1}.zip", content)
+            try:
+                status, body = clients[number].upload("/p/bench/import/", f"bomb{number + 1}.zip", content)
+            except OSError as error:  # a worker killed for its timeout closes the connection
+                answers[number] = (0, f"no answer ({error})", time.perf_counter() - started)
+                return
             problem = re.search(r"<li>([^<]*ANNOTATE_MAX[^<]*)</li>", body)
             answers[number] = (status, problem.group(1) if problem else body[:200], time.perf_counter() - started)
 
+        def watch() -> None:
+            # Sampled while the bombs run: a worker gunicorn kills takes its peak with it.
+            while not stop.is_set():
+                for pid in workers(server.pid):
+                    try:
+                        peaks[pid] = max(peaks.get(pid, 0), peak_rss_mb(pid))
+                    except (OSError, AttributeError):
+                        pass
+                time.sleep(0.05)
+
         stop = threading.Event()
         during: list[float] = []
+        peaks: dict[int, float] = {}
         threads = [threading.Thread(target=post, args=(number,)) for number in range(count)]
         for thread in threads:
             thread.start()
         probe = threading.Thread(target=lambda: during.extend(login_latencies(Client(base), stop)))
+        watcher = threading.Thread(target=watch)
+        watcher.start()
         start.wait()
         probe.start()
         for thread in threads:
             thread.join()
         stop.set()
         probe.join()
-        after = {pid: peak_rss_mb(pid) for pid in workers(server.pid)}
+        watcher.join()
+        for pid in workers(server.pid):
+            peaks[pid] = max(peaks.get(pid, 0), peak_rss_mb(pid))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -230,9 +251,9 @@ def run(database: str, port: int, count: int, mib: int) -> None:
     print(f"\nCode: {code_version()}")
     for number, (status, problem, seconds) in enumerate(answers, start=1):
         print(f"bomb{number}.zip: {status} in {seconds * 1000:.0f} ms: {problem}")
-    print("\nWorkers' peak RSS (VmHWM), MB: before → after the bombs")
-    for pid in sorted(set(before) | set(after)):
-        print(f"  worker {pid}: {before.get(pid, 0):.0f} → {after.get(pid, 0):.0f}")
+    print("\nWorkers' peak RSS (VmHWM), MB: before → during and after the bombs (a new pid: a worker restarted)")
+    for pid in sorted(set(before) | set(peaks)):
+        print(f"  worker {pid}: {before.get(pid, 0):.0f} → {peaks.get(pid, 0):.0f}")
     print(f"\nLogin page alone:       {percentiles(alone)}")
     print(f"Login page during bombs: {percentiles(during)}")
 
