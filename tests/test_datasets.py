@@ -4,7 +4,7 @@ import pytest
 
 from annotate import datasets, projects, relations, units
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
-from annotate.models import Article, Layer, Role
+from annotate.models import COMMAND_KEYS, Article, Label, Layer, Role
 from tests.factories import make_article, make_project, make_user
 
 EMOJI = "Smile 🙂 and 👍🏽 up: n\u0304ew cities should ban cars.\n\nTraffic kills; calm streets sell more."
@@ -260,3 +260,77 @@ def test_an_imported_layer_without_a_status_is_in_progress_when_it_holds_units(p
 )
 def test_counts_read_in_the_singular_for_one(count, noun, words):
     assert datasets.count_words(count, noun) == words
+
+
+def test_values_the_database_cannot_store_are_problems_for_each_article_before_anything_else(project, manager):
+    title_limit = Article._meta.get_field("title").max_length
+    records = [
+        ArticleRecord(title="T" * title_limit, text="Fits exactly."),
+        ArticleRecord(title="T" * (title_limit + 1), text="One too many."),
+        ArticleRecord(title="Nul", text="Cities\x00ban cars.", source="op-eds.jsonl", line=3),
+        ArticleRecord(
+            title="Long label",
+            text="Cities ban cars.",
+            layers=[LayerRecord("gold", units=[UnitRecord("T1", "L" * 61, [SpanRecord(0, 6)])])],
+        ),
+    ]
+
+    report = datasets.import_records(project=project, records=records, user=manager)
+
+    assert report.problems == [
+        f"Article 2: the title has {title_limit + 1} characters, more than the {title_limit} it may have",
+        "op-eds.jsonl line 3: the text holds a NUL character (\\u0000), which cannot be stored",
+        "Article 4: layer gold, unit T1: the label has 61 characters, more than the 60 it may have",
+    ]
+    assert (report.written, Article.objects.count()) == (False, 0)
+
+
+def test_new_labels_take_free_keys_that_are_never_workspace_command_keys(project, manager):
+    taken = set(project.labels.values_list("key", flat=True))
+    names = [f"Kind{number}" for number in range(12)]
+    record = ArticleRecord(
+        title="Many kinds",
+        text="abcdefghijklmnop",
+        layers=[
+            LayerRecord(
+                "gold", units=[UnitRecord(f"T{n}", name, [SpanRecord(n, n + 1)]) for n, name in enumerate(names)]
+            )
+        ],
+    )
+
+    report = datasets.import_records(project=project, records=[record], user=manager, unknown="add")
+
+    keys = list(Label.objects.filter(project=project, name__in=names).order_by("order").values_list("key", flat=True))
+    assert (report.written, report.new_labels) == (True, names)
+    assert not set(keys) & (set(COMMAND_KEYS) | taken)
+    assert keys == [key for key in datasets.SCHEME_KEYS if key not in set(COMMAND_KEYS) | taken][:12]
+
+
+def test_a_scheme_without_free_keys_is_one_problem_in_preview_and_import(project, manager):
+    free = [key for key in datasets.SCHEME_KEYS if key not in COMMAND_KEYS]
+    names = [f"Kind{number}" for number in range(len(free) + 2)]
+    text = "x" * len(names)
+    record = ArticleRecord(
+        title="Too many kinds",
+        text=text,
+        layers=[
+            LayerRecord(
+                "gold", units=[UnitRecord(f"T{n}", name, [SpanRecord(n, n + 1)]) for n, name in enumerate(names)]
+            )
+        ],
+    )
+    verdicts = [
+        datasets.import_records(
+            project=project, records=[record], user=manager, unknown="add", dry_run=dry_run
+        ).problems
+        for dry_run in (True, False)
+    ]
+
+    taken = project.labels.count()
+    left_out = names[len(free) - taken :]
+    assert verdicts[0] == verdicts[1]
+    assert len(verdicts[0]) == 1
+    assert verdicts[0][0].startswith(
+        f"The scheme has no keyboard key left for {len(left_out)} more new labels (“{left_out[0]}”"
+    )
+    assert (Article.objects.count(), Label.objects.filter(project=project).count()) == (0, taken)
