@@ -1,5 +1,5 @@
 """What the annotation workspace shows of one layer, loaded in a fixed number of queries,
-and the layer-level actions: open, document stance, finish (after structure checks).
+and the layer-level actions: start, document stance, finish (after structure checks).
 """
 
 import json
@@ -239,11 +239,12 @@ def check_revision(layer: Layer, revision: int) -> None:
         )
 
 
-def open_layer(*, layer: Layer, user) -> None:
-    """An annotator opening their own layer starts it."""
-    if layer.annotator_id == user.pk and layer.status == Layer.Status.NOT_STARTED:
-        with transaction.atomic():
-            set_status(layer=layer, status=Layer.Status.IN_PROGRESS, user=user)
+def start_layer(*, layer: Layer, user) -> None:
+    """Start `layer` (not started → in progress) if it has not started: called by a
+    change, in its transaction and before it, so opening a layer (a GET) changes
+    nothing and the first change's revision counts both."""
+    if layer.status == Layer.Status.NOT_STARTED:
+        set_status(layer=layer, status=Layer.Status.IN_PROGRESS, user=user)
 
 
 def set_status(*, layer: Layer, status: str, user) -> None:

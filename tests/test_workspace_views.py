@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotate import projects, relations, units
+from annotate import projects, relations, units, workspace
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 from tests.factories import make_article, make_project
 
@@ -78,15 +78,44 @@ def layer_state(layer):
 # Opening --------------------------------------------------------------------------
 
 
-def test_an_annotator_opening_an_article_lands_in_their_layer_which_starts(ann, layer):
+def test_an_annotator_opening_an_article_lands_in_their_layer_and_opening_changes_nothing(ann, layer):
     response = ann.get(reverse("annotate:article_detail", args=[layer.article.project.slug, layer.article.pk]))
 
     assert response.status_code == 302
     assert response["Location"] == url("layer_detail", layer)
     response = ann.get(response["Location"])
     layer.refresh_from_db()
-    assert (response.status_code, layer.status) == (200, Layer.Status.IN_PROGRESS)
-    assert Change.objects.filter(layer=layer, action="layer.status").get().after == {"status": "in_progress"}
+    assert (response.status_code, layer.status, layer.revision) == (200, Layer.Status.NOT_STARTED, 0)
+    assert Change.objects.filter(layer=layer).count() == 0
+    status = re.findall(r'<span id="layer-status" class="status (\w+)">([^<]*)</span>', response.content.decode())
+    assert status == [("not_started", "Not started")]
+
+
+def test_the_first_change_starts_the_layer_in_its_transaction_and_its_revision_counts_both(ann, layer, scheme):
+    opened = open_page(ann, layer)
+
+    made = post(ann, "unit_create", layer, label=scheme["Claim"].pk, start=0, end=6)
+    relabelled = post(ann, "unit_label", layer, ArgumentUnit.objects.get().pk, label=scheme["Premise"].pk)
+
+    assert [revision_in(answer) for answer in (opened, made, relabelled)] == [0, 2, 3]
+    status = re.compile(r'<span id="layer-status" class="status (\w+)" hx-swap-oob="true">([^<]*)</span>')
+    assert [status.findall(answer.content.decode()) for answer in (made, relabelled)] == [
+        [("in_progress", "In progress")],
+        [("in_progress", "In progress")],
+    ]
+    assert list(Change.objects.filter(layer=layer).order_by("id").values_list("action", flat=True)) == [
+        "layer.status",
+        "unit.create",
+        "unit.update",
+    ]
+
+
+def test_a_refused_first_change_does_not_start_the_layer(ann, layer, scheme):
+    refused = post(ann, "unit_create", layer, label=scheme["Claim"].pk, start=5, end=5)
+
+    layer.refresh_from_db()
+    assert (refused.status_code, layer.status, layer.revision) == (422, Layer.Status.NOT_STARTED, 0)
+    assert Change.objects.filter(layer=layer).count() == 0
 
 
 def test_the_page_renders_units_in_the_text_and_the_panel(ann, layer, scheme, annotator):
@@ -504,6 +533,9 @@ def test_a_layer_is_changed_only_by_its_annotator_and_gold_only_by_curators(
 
 
 def fill(layer, n, scheme, user):
+    """`n` units in `layer`, linked in a chain, as its annotator would have made them
+    (their first change started the layer)."""
+    workspace.start_layer(layer=layer, user=user)
     text = layer.article.text
     step = len(text) // n
     created = [
@@ -526,7 +558,6 @@ def test_opening_a_layer_runs_a_fixed_number_of_queries(
     ann, long_layer, scheme, annotator, django_assert_num_queries, n
 ):
     fill(long_layer, n, scheme, annotator)
-    ann.get(url("layer_detail", long_layer))  # the first visit also starts the layer
 
     # Session, user, membership, layer; what Undo and Redo would do (one, and the spans
     # of the units the last change linked); labels, span rows, relation types, relations.

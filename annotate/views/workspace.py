@@ -101,8 +101,7 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
 @login_required
 def layer_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug)
-    layer = readable_layer(membership, pk)
-    workspace.open_layer(layer=layer, user=request.user)
+    layer = readable_layer(membership, pk)  # opening changes nothing: a layer starts on its first change
     return render(request, PAGE, page_context(membership, layer, **history_buttons(membership, layer)))
 
 
@@ -138,10 +137,11 @@ def form_errors(form) -> str:
 
 
 def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
-    """Run `action(request, layer)` on an editable layer in one transaction; answer with
-    the new revision, the lines it changed and the `layer-changed` event (naming the
-    unit the action made or changed, for the page to keep it chosen), or with a
-    message and no change."""
+    """Run `action(request, layer)` on an editable layer in one transaction, with the
+    page's revision checked and the layer started if this is its first change; answer
+    with the new revision and status, the lines it changed and the `layer-changed`
+    event (naming the unit the action made or changed, for the page to keep it
+    chosen), or with a message and no change."""
 
     @wraps(action)
     @require_POST
@@ -151,6 +151,8 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
         try:
             with transaction.atomic():
                 layer = access.layer_to_change(request.user, slug, pk)
+                checked(layer, LayerChangeForm(request.POST))
+                workspace.start_layer(layer=layer, user=request.user)
                 done = action(request, layer, **kwargs)
         except workspace.StaleError as error:
             return message(request, str(error), status=409, reload=True)
@@ -188,6 +190,10 @@ def checked(layer: Layer, form) -> dict:
     return data
 
 
+# The actions below run in `layer_action`, which has checked the page's revision (and
+# may have started the layer, counting that in the revision): their forms are only validated.
+
+
 def snapped_notice(text: str, data: dict) -> str:
     """Tell the annotator what a unit covers when snapping changed their selection."""
     start, end = data["span"]
@@ -208,20 +214,20 @@ def unit_create(request: HttpRequest, layer: Layer) -> Done:
         keep_punctuation=project.snap_keeps_punctuation,
         labels=workspace.project_labels(project),
     )
-    data = checked(layer, form)
+    data = valid(form)
     unit = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
     return Done(unit.pk, snapped_notice(article.text, data))
 
 
 @layer_action
 def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
-    data = checked(layer, UnitLabelForm(request.POST, labels=workspace.project_labels(layer.article.project)))
+    data = valid(UnitLabelForm(request.POST, labels=workspace.project_labels(layer.article.project)))
     return Done(units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user).pk)
 
 
 @layer_action
 def unit_attribute(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
-    data = checked(layer, UnitAttributeForm(request.POST))
+    data = valid(UnitAttributeForm(request.POST))
     unit = own_unit(layer, unit_pk)
     return Done(units.update_unit(unit=unit, attributes={data["name"]: data["value"]}, user=request.user).pk)
 
@@ -233,7 +239,7 @@ def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     form = SpanEditForm(
         request.POST, text=article.text, snapping=project.snapping, keep_punctuation=project.snap_keeps_punctuation
     )
-    data = checked(layer, form)
+    data = valid(form)
     unit = own_unit(layer, unit_pk)
     if data["mode"] == "add":
         units.add_span(unit=unit, span=data["span"], user=request.user)
@@ -244,14 +250,13 @@ def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
 
 @layer_action
 def unit_delete(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
-    checked(layer, LayerChangeForm(request.POST))
     units.delete_unit(unit=own_unit(layer, unit_pk), user=request.user)
     return Done()
 
 
 @layer_action
 def relation_create(request: HttpRequest, layer: Layer) -> Done:
-    data = checked(layer, RelationCreateForm(request.POST, project=layer.article.project))
+    data = valid(RelationCreateForm(request.POST, project=layer.article.project))
     source, target = own_unit(layer, data["source"]), own_unit(layer, data["target"])
     relations.create_relation(layer=layer, type=data["type"], source=source, target=target, user=request.user)
     return Done(source.pk)
@@ -259,7 +264,6 @@ def relation_create(request: HttpRequest, layer: Layer) -> Done:
 
 @layer_action
 def relation_delete(request: HttpRequest, layer: Layer, relation_pk: int) -> Done:
-    checked(layer, LayerChangeForm(request.POST))
     relation = layer.relations.filter(pk=relation_pk).first()
     if relation is None:
         raise Http404("That relation is not in this layer (it may have been deleted in another tab). Reload the page.")
@@ -270,14 +274,12 @@ def relation_delete(request: HttpRequest, layer: Layer, relation_pk: int) -> Don
 
 @layer_action
 def layer_undo(request: HttpRequest, layer: Layer) -> Done:
-    checked(layer, LayerChangeForm(request.POST))
     history.undo(layer=layer, user=request.user)
     return Done()
 
 
 @layer_action
 def layer_redo(request: HttpRequest, layer: Layer) -> Done:
-    checked(layer, LayerChangeForm(request.POST))
     history.redo(layer=layer, user=request.user)
     return Done()
 
@@ -333,5 +335,6 @@ def layer_reopen(request: HttpRequest, layer: Layer) -> dict:
 @bar_action
 def layer_stance(request: HttpRequest, layer: Layer) -> dict:
     stance = valid(DocumentStanceForm(request.POST))["stance"]
+    workspace.start_layer(layer=layer, user=request.user)  # the op-ed stance may be a layer's first change
     workspace.set_document_stance(layer=layer, stance=stance, user=request.user)
     return {}

@@ -67,13 +67,29 @@ function start(root) {
   // previous one, so fast typing never trips the stale-page check.
   function send(url, values = {}) {
     state.queue = state.queue
-      .then(() => {
-        const revision = layerState().value;
-        // The answer swaps in the new revision and the lines it redrew, by their ids.
-        return htmx.ajax("POST", url, { target: "#article-text", swap: "none", values: { ...values, revision } });
-      })
-      .catch(() => {});
+      .then(() => deliver(url, { ...values, revision: layerState().value }))
+      .catch(() => {}); // a fault in one change must not stop the ones behind it
     return state.queue;
+  }
+
+  // When no answer comes, the same request goes again, with the same revision, after a
+  // growing pause: if an earlier copy was applied after all, the server refuses this one
+  // as stale instead of applying it twice. The next change waits its turn meanwhile.
+  const RETRY_PAUSES = [1000, 2000, 4000, 8000, 15000];
+
+  async function deliver(url, values) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        // The answer swaps in the new revision and the lines it redrew, by their ids.
+        const headers = attempt ? { [RETRY_HEADER]: String(attempt) } : {};
+        await htmx.ajax("POST", url, { target: "#article-text", swap: "none", values, headers });
+        return;
+      } catch {
+        // htmx:sendError or htmx:timeout has said so already.
+        if (attempt === RETRY_PAUSES.length) return tell(GAVE_UP, reloadLink());
+        await new Promise((resume) => setTimeout(resume, RETRY_PAUSES[attempt]));
+      }
+    }
   }
 
   const unitUrl = (id, action) => `${root.dataset.unitsUrl}${id}/${action}/`;
@@ -223,13 +239,55 @@ function start(root) {
   }
 
   function say(text) {
-    const box = document.getElementById("workspace-message");
-    box.replaceChildren();
-    const message = document.createElement("p");
-    message.className = "message warning";
-    message.textContent = text;
-    box.append(message);
+    tell(text, null, "warning");
   }
+
+  // A message in the bar, with a link that does what it says to do, and (for an error)
+  // a Dismiss button.
+  function tell(text, action = null, kind = "error") {
+    const box = document.getElementById("workspace-message");
+    const message = document.createElement("p");
+    message.className = `message ${kind}`;
+    message.textContent = text;
+    if (action) message.append(" ", action);
+    if (kind === "error") {
+      const dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "link";
+      dismiss.dataset.dismiss = "";
+      dismiss.textContent = "Dismiss";
+      message.append(" ", dismiss);
+    }
+    box.replaceChildren(message);
+  }
+
+  function anchor(text, href) {
+    const element = document.createElement("a");
+    element.className = "button";
+    element.href = href;
+    element.textContent = text;
+    return element;
+  }
+
+  const reloadLink = () => anchor("Reload", window.location.pathname + window.location.search);
+  const loginLink = () => anchor("Log in", `${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname)}`);
+
+  // --- When a change fails ---------------------------------------------------------------
+
+  const RETRY_HEADER = "X-Annotate-Retry";
+  const NO_ANSWER = "The server did not answer; your change was not saved. Retrying…";
+  const GAVE_UP = "The server still does not answer; your change was not saved. Try again when it is back, or reload.";
+  const SERVER_ERROR = "Something went wrong on the server; your change was not saved. Try again, or reload.";
+  const LOGGED_OUT =
+    "You are no longer logged in here (perhaps you logged in or out in another tab). Log in again, then reload.";
+  const MAYBE_SAVED = "This change may have been saved; reload to see.";
+  const NOT_SENT_AGAIN = "The server did not answer; your change was not saved. Try again, or reload.";
+  const refused = (status) => `The server refused this change (error ${status}); it was not saved. Reload the page.`;
+
+  const isChange = (detail) => detail.requestConfig?.verb !== "get";
+  const isRetry = (detail) => Boolean(detail.requestConfig?.headers?.[RETRY_HEADER]);
+  // A request made without a session is sent to the log-in page (and the browser follows).
+  const toLogIn = (xhr) => Boolean(xhr.responseURL) && new URL(xhr.responseURL).pathname === root.dataset.loginUrl;
 
   // --- Events ------------------------------------------------------------------------
 
@@ -332,12 +390,43 @@ function start(root) {
     }
   });
 
-  // A refusal comes back as a message for #workspace-message (HX-Retarget): show it.
+  // A refusal comes back as a message for #workspace-message (HX-Retarget): show it;
+  // except that a retried change refused as stale was most likely applied the first
+  // time, its answer lost. The log-in page is never swapped in.
   document.body.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.xhr.getResponseHeader("HX-Retarget")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
+    const { detail } = event;
+    if (toLogIn(detail.xhr)) {
+      detail.shouldSwap = false;
+      detail.isError = true; // htmx:responseError says what to do
+    } else if (isRetry(detail) && detail.xhr.status === 409) {
+      detail.shouldSwap = false;
+      detail.isError = false;
+      tell(MAYBE_SAVED, reloadLink(), "warning");
+    } else if (detail.xhr.getResponseHeader("HX-Retarget")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
     }
+  });
+  // An answer that is an error (and no message of ours): say what happened and what to do.
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const { xhr } = event.detail;
+    if (xhr.status === 403 || toLogIn(xhr)) tell(LOGGED_OUT, loginLink());
+    else if (!isChange(event.detail)) return; // a panel refresh: the next change brings another
+    else if (xhr.status >= 500) tell(SERVER_ERROR, reloadLink());
+    else tell(refused(xhr.status), reloadLink());
+  });
+  // No answer at all (the network, or a server that is down): a key's change is sent
+  // again (see `deliver`); a button's is for the annotator to press again.
+  for (const name of ["htmx:sendError", "htmx:timeout"]) {
+    document.body.addEventListener(name, (event) => {
+      if (!isChange(event.detail)) return;
+      if (event.target === document.body) tell(NO_ANSWER, null, "warning");
+      else tell(NOT_SENT_AGAIN, reloadLink());
+    });
+  }
+  // A change that hangs counts as unanswered (and is retried) after a while.
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.verb !== "get") event.detail.timeout = 20000;
   });
   // Back and Forward may show this page from the browser's memory, older than the
   // layer: load it afresh instead.
