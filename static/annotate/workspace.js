@@ -67,7 +67,11 @@ function start(root) {
   // previous one, so fast typing never trips the stale-page check.
   function send(url, values = {}) {
     state.queue = state.queue
-      .then(() => deliver(url, { ...values, revision: layerState().value }))
+      .then(() => {
+        const revision = layerState().value;
+        // The answer swaps in the new revision and the lines it redrew, by their ids.
+        return deliver(url, { target: "#article-text", swap: "none", values: { ...values, revision } });
+      })
       .catch(() => {}); // a fault in one change must not stop the ones behind it
     return state.queue;
   }
@@ -77,12 +81,11 @@ function start(root) {
   // as stale instead of applying it twice. The next change waits its turn meanwhile.
   const RETRY_PAUSES = [1000, 2000, 4000, 8000, 15000];
 
-  async function deliver(url, values) {
-    for (let attempt = 0; ; attempt += 1) {
+  async function deliver(url, context, first = 0) {
+    for (let attempt = first; ; attempt += 1) {
       try {
-        // The answer swaps in the new revision and the lines it redrew, by their ids.
         const headers = attempt ? { [RETRY_HEADER]: String(attempt) } : {};
-        await htmx.ajax("POST", url, { target: "#article-text", swap: "none", values, headers });
+        await htmx.ajax("POST", url, { ...context, headers });
         return;
       } catch {
         // htmx:sendError or htmx:timeout has said so already.
@@ -281,7 +284,6 @@ function start(root) {
   const LOGGED_OUT =
     "You are no longer logged in here (perhaps you logged in or out in another tab). Log in again, then reload.";
   const MAYBE_SAVED = "This change may have been saved; reload to see.";
-  const NOT_SENT_AGAIN = "The server did not answer; your change was not saved. Try again, or reload.";
   const refused = (status) => `The server refused this change (error ${status}); it was not saved. Reload the page.`;
 
   const isChange = (detail) => detail.requestConfig?.verb !== "get";
@@ -415,13 +417,19 @@ function start(root) {
     else if (xhr.status >= 500) tell(SERVER_ERROR, reloadLink());
     else tell(refused(xhr.status), reloadLink());
   });
-  // No answer at all (the network, or a server that is down): a key's change is sent
-  // again (see `deliver`); a button's is for the annotator to press again.
+  // No answer at all (the network, or a server that is down): the change is sent again
+  // (see `deliver`); a button's (finish, reopen, the op-ed stance) from its element,
+  // which includes the same revision, since no answer has changed the page since.
   for (const name of ["htmx:sendError", "htmx:timeout"]) {
     document.body.addEventListener(name, (event) => {
       if (!isChange(event.detail)) return;
-      if (event.target === document.body) tell(NO_ANSWER, null, "warning");
-      else tell(NOT_SENT_AGAIN, reloadLink());
+      tell(NO_ANSWER, null, "warning");
+      if (event.target === document.body || isRetry(event.detail)) return; // `deliver` sends it again
+      const [url, source] = [event.detail.requestConfig.path, event.target];
+      state.queue = state.queue
+        .then(() => new Promise((resume) => setTimeout(resume, RETRY_PAUSES[0])))
+        .then(() => deliver(url, { source }, 1))
+        .catch(() => {});
     });
   }
   // A change that hangs counts as unanswered (and is retried) after a while.

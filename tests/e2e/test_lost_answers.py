@@ -163,6 +163,20 @@ def test_a_key_pressed_while_the_server_is_down_is_sent_again_and_saved_once(pag
     assert Change.objects.filter(layer=layer, action="unit.create").count() == 1
 
 
+def test_a_button_pressed_while_the_server_is_down_is_sent_again(page, server, demo):
+    open_workspace(page)
+
+    server.stop()
+    page.get_by_role("button", name="Mark finished").click()
+    expect(message(page)).to_have_text(NO_ANSWER)
+    server.start()
+
+    findings = page.locator("#layer-bar").get_by_role("status")
+    wanted = ["There should be exactly one MajorClaim; there are 0."]
+    expect(findings.locator("li")).to_have_text(wanted, timeout=30_000)
+    expect(message(page)).to_have_count(0)
+
+
 def test_a_change_whose_answer_was_lost_is_not_applied_twice(page, demo):
     layer, text = demo
     open_workspace(page)
