@@ -235,19 +235,20 @@ CASES = [
         "nul-text.jsonl",
         jsonl_file(line(text="Cities\u0000ban")),
         {},
-        "nul-text.jsonl line 1: text holds a NUL character (\\u0000), which cannot be stored",
+        "nul-text.jsonl line 1: the text holds a NUL character (\\u0000), which cannot be stored",
     ),
     (
         "nul-title.jsonl",
         jsonl_file(line(title="Ban\u0000")),
         {},
-        "nul-title.jsonl line 1: title holds a NUL character (\\u0000), which cannot be stored",
+        "nul-title.jsonl line 1: the title holds a NUL character (\\u0000), which cannot be stored",
     ),
     (
         "nul-note.jsonl",
         jsonl_file(line(layers=[layer(units=[{**CLAIM, "note": "a\u0000"}])])),
         {},
-        "nul-note.jsonl line 1: layers[0].units[0].note holds a NUL character (\\u0000), which cannot be stored",
+        "nul-note.jsonl line 1: layer ann_annotator, unit T1: the note holds a NUL character (\\u0000), "
+        "which cannot be stored",
     ),
     (
         "surrogate-text.jsonl",
@@ -484,6 +485,12 @@ CASES = [
         brat("T1\tClaim 0.5 22\tCities should ban cars\n"),
         {},
         "gold/op-ed.ann line 1: malformed line “T1\\tClaim 0.5 22\\tCities should ban cars”",
+    ),
+    (
+        "huge-offset.zip",
+        brat("T1\tClaim 0 " + "9" * 5000 + "\tCities should ban cars\n"),
+        {},
+        "gold/op-ed.ann line 1: malformed line “T1\\tClaim 0 999999999999999999999999999999999999999999999999…”",
     ),
     (
         "mismatch.zip",

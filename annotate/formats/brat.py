@@ -476,7 +476,9 @@ def _annotated_files(names: list[str]) -> list[str]:
     return chosen + sorted(metadata & present)
 
 
-_OFFSETS = r"[0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*"
+# An offset of more than 20 digits is no offset (and Python refuses to read one of 4,300).
+_OFFSET = "[0-9]{1,20}"
+_OFFSETS = rf"{_OFFSET} {_OFFSET}(?:;{_OFFSET} {_OFFSET})*"
 _T_LINE = re.compile(rf"(?P<id>T\w+)\t(?P<label>\S+) (?P<offsets>{_OFFSETS})\t(?P<text>.*)")
 _A_LINE = re.compile(r"(?P<id>[AM]\w+)\t(?P<name>\S+) (?P<target>\S+)(?: (?P<value>\S+))?[\t ]*")
 # Corpora (the Argument Annotated Essays among them) end R lines with a stray tab.

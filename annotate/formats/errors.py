@@ -71,12 +71,13 @@ def storable(text: str) -> bool:
 LARGEST_WHOLE_NUMBER = 2**63 - 1
 
 
-def unstorable_problem(value: object, name: str) -> str | None:
+def unstorable_problem(value: object, name: str, *, nul: bool = True) -> str | None:
     """What in `value` (a string, or JSON data: lists, objects, numbers) cannot be
     stored or exported again, or None; `name` names it in the message, and the message
-    never quotes the value (a lone surrogate cannot even be shown)."""
+    never quotes the value (a lone surrogate cannot even be shown). `nul=False` leaves
+    NUL characters alone (a format may carry them; only the database cannot)."""
     if isinstance(value, str):
-        if "\x00" in value:
+        if nul and "\x00" in value:
             return f"{name} holds a NUL character (\\u0000), which cannot be stored"
         try:
             value.encode("utf-8")
@@ -85,11 +86,13 @@ def unstorable_problem(value: object, name: str) -> str | None:
         return None
     if isinstance(value, dict):
         for key, item in value.items():
-            if problem := unstorable_problem(key, f"a key of {name}") or unstorable_problem(item, f"{name}.{key}"):
+            if problem := unstorable_problem(key, f"a key of {name}", nul=nul) or unstorable_problem(
+                item, f"{name}.{key}", nul=nul
+            ):
                 return problem
     elif isinstance(value, list):
         for number, item in enumerate(value):
-            if problem := unstorable_problem(item, f"{name}[{number}]"):
+            if problem := unstorable_problem(item, f"{name}[{number}]", nul=nul):
                 return problem
     elif isinstance(value, float) and not math.isfinite(value):
         return f"{name} is {value}, which JSON cannot hold"

@@ -169,8 +169,9 @@ def _articles(text: str, *, file_name: str) -> list[ArticleRecord]:
 def load_json(text: str) -> object:
     """`text` read as JSON, refusing what could not be stored and exported again: nesting
     deeper than MAX_DEPTH (checked before reading, which would recurse once a level),
-    NaN and Infinity, whole numbers longer than MAX_DIGITS, NUL characters and lone
-    surrogates. Raises `json.JSONDecodeError` for text that is not JSON, `_Invalid` for
+    NaN and Infinity, whole numbers longer than MAX_DIGITS, and lone surrogates (which
+    no message could even show). NUL characters are the import's to refuse: JSON
+    carries them. Raises `json.JSONDecodeError` for text that is not JSON, `_Invalid` for
     the rest."""
     if (depth := _depth(text)) > MAX_DEPTH:
         raise _Invalid(f"arrays and objects nest {depth:,} deep, more than the {MAX_DEPTH} levels an import reads")
@@ -180,10 +181,12 @@ def load_json(text: str) -> object:
         raise
     except ValueError as error:
         raise _Invalid(f"not valid JSON ({error})") from None
-    # NUL and surrogates only come from \u escapes: a line without one needs no search.
+    # Surrogates only come from \u escapes: a line without one needs no search.
     if "\\u" in text and isinstance(data, dict):
         for key, value in data.items():
-            if problem := unstorable_problem(key, "a field name") or unstorable_problem(value, key):
+            if problem := unstorable_problem(key, "a field name", nul=False) or unstorable_problem(
+                value, key, nul=False
+            ):
                 raise _Invalid(problem)
     return data
 
