@@ -52,6 +52,11 @@ class MemberForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR)
 
     def clean_username(self) -> User:
+        # Free text rather than a list of accounts: a list would show every manager
+        # (under ANNOTATE_PROJECT_CREATORS="everyone", anyone who creates a project) every
+        # username on the site. A name either is an active account that can be added or
+        # gets one message, whether it is unknown or the account is inactive, so a manager
+        # learns only what adding that person would tell them anyway.
         username = self.cleaned_data["username"].strip()
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.db import transaction
 
 from annotate import projects
@@ -35,6 +35,11 @@ def load_seeds(*, seeds_dir: Path = SEEDS_DIR) -> dict[str, int]:
             user.save()
             created_users += 1
         users[username] = user
+    # The demo's manager creates projects (ANNOTATE_PROJECT_CREATORS="staff" allows it
+    # to holders of this permission), without being staff with access to the admin.
+    users["manager"].user_permissions.add(
+        Permission.objects.get(content_type__app_label="annotate", codename="add_project")
+    )
 
     project = Project.objects.filter(slug=DEMO_SLUG).first()
     if project is None:

@@ -26,7 +26,13 @@ MANAGER_POST = {"manager": 302, "curator": 403, "annotator": 403, "outsider": 40
 # route name → (method, kwargs from the scenario, expected status by persona)
 MATRIX = {
     "project_list": ("get", lambda s: {}, ANY_USER),
-    "project_create": ("get", lambda s: {}, ANY_USER),
+    # Project creation is for staff and holders of annotate.add_project (the default of
+    # ANNOTATE_PROJECT_CREATORS); no persona is either.
+    "project_create": (
+        "get",
+        lambda s: {},
+        {"manager": 403, "curator": 403, "annotator": 403, "outsider": 403, "anonymous": 302},
+    ),
     "project_detail": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
     "queue_next": (
         "get",

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.urls import reverse
 
 from annotate import projects, units
 from annotate.models import Article, Change, Label, Layer, Membership, Project, RelationType, Role
@@ -141,3 +142,13 @@ def test_the_load_seeds_command_counts_in_words_and_a_second_run_says_all_was_th
     assert second.getvalue() == (
         "Demo project “demo” is ready (its accounts and articles were there already).\n" + logins
     )
+
+
+def test_the_demo_manager_may_create_projects_and_the_annotators_may_not(db, client):
+    load_seeds()
+    statuses = {}
+    for username in ("manager", "alice"):
+        client.force_login(User.objects.get(username=username))
+        statuses[username] = client.get(reverse("annotate:project_create")).status_code
+
+    assert statuses == {"manager": 200, "alice": 403}

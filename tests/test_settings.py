@@ -5,6 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lxml.html
+from django.urls import reverse
+
+from annotate.models import Layer
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -34,8 +39,83 @@ def test_check_deploy_reports_nothing_with_production_variables_set():
     )
 
 
+HEADERS = ["Content-Security-Policy", "Permissions-Policy", "Cache-Control"]
+# The policy by directive (django-csp does not keep the directives in a fixed order).
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def directives(policy: str) -> dict[str, str]:
+    return dict(directive.split(" ", 1) for directive in policy.split("; "))
+
+
 def test_check_deploy_flags_the_development_secret_key():
     result = manage("check", "--deploy", "--fail-level", "WARNING", DATABASE_URL="sqlite:////tmp/x.sqlite3")
 
     assert result.returncode == 1
     assert "security.W009" in result.stderr
+
+
+# Response headers
+
+
+def test_a_page_for_a_logged_in_user_carries_the_policy_headers_and_is_not_stored(client, annotator):
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:project_list"))
+
+    assert {name: response[name] for name in HEADERS} | {
+        "Content-Security-Policy": directives(response["Content-Security-Policy"])
+    } == {
+        "Content-Security-Policy": CSP,
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        "Cache-Control": "private, no-store",
+    }
+
+
+def test_the_login_page_carries_the_policy_headers(client, db):
+    response = client.get(reverse("login"))
+
+    assert (directives(response["Content-Security-Policy"]), response["Permissions-Policy"]) == (
+        CSP,
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    )
+
+
+def test_the_workspace_keeps_never_cache_and_adds_private_no_store(client, article, annotator):
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+
+    response = client.get(reverse("annotate:layer_detail", args=[article.project.slug, layer.pk]))
+
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def test_an_export_is_not_stored(client, article, curator):
+    client.force_login(curator)
+
+    response = client.get(
+        reverse("annotate:dataset_export", args=[article.project.slug]),
+        {"download": "1", "format": "jsonl", "layers": "all"},
+    )
+
+    assert (response.status_code, response["Cache-Control"]) == (200, "private, no-store")
+
+
+def test_pages_carry_no_inline_script_or_style(client, article, annotator):
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+
+    for url in (
+        reverse("annotate:project_list"),
+        reverse("annotate:project_detail", args=[article.project.slug]),
+        reverse("annotate:layer_detail", args=[article.project.slug, layer.pk]),
+    ):
+        page = lxml.html.fromstring(client.get(url).content.decode())
+        assert (url, page.xpath("//script[not(@src)] | //style | //*[@style]")) == (url, [])

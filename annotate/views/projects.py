@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,12 +24,23 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
     roles = dict(request.user.memberships.values_list("project_id", "role"))
     rows = [(project, roles[project.pk]) for project in mine]
-    return render(request, "annotate/project_list.html", {"rows": rows})
+    context = {"rows": rows, "may_create": may_create_projects(request.user)}
+    return render(request, "annotate/project_list.html", context)
+
+
+def may_create_projects(user) -> bool:
+    """Whether `user` may create projects, as ANNOTATE_PROJECT_CREATORS says: "everyone"
+    (every logged-in user) or "staff" (staff users and holders of annotate.add_project)."""
+    if settings.ANNOTATE_PROJECT_CREATORS == "everyone":
+        return True
+    return user.is_staff or user.has_perm("annotate.add_project")
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def project_create(request: HttpRequest) -> HttpResponse:
+    if not may_create_projects(request.user):
+        raise PermissionDenied("Only staff may create projects here. Ask an administrator to create one for you.")
     form = ProjectCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = projects.create_project(
