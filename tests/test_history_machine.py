@@ -133,7 +133,7 @@ class LayerHistory(RuleBasedStateMachine):
         projects.assign(article=article, annotators=[self.annotator], by=manager)
         layer = Layer.objects.get(article=article, annotator=self.annotator)
         # Opening the layer writes a change (its status) that undo must pass over.
-        workspace.open_layer(layer=layer, user=self.annotator)
+        workspace.start_layer(layer=layer, user=self.annotator)
         self.layer_id = layer.pk
         self.labels = {label.name: label for label in project.labels.all()}
         self.types = {kind.name: kind for kind in project.relation_types.all()}

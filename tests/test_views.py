@@ -35,6 +35,8 @@ def test_logout_is_a_post_and_ends_the_session(client, annotator):
 
 def test_creating_a_project_makes_the_creator_its_manager_with_the_chosen_scheme(client, db):
     user = make_user()
+    user.is_staff = True  # who may create projects: staff, by default
+    user.save()
     client.force_login(user)
 
     response = client.post(
@@ -49,6 +51,8 @@ def test_creating_a_project_makes_the_creator_its_manager_with_the_chosen_scheme
 
 
 def test_creating_a_project_with_a_taken_slug_is_refused_with_422(client, project, manager):
+    manager.is_staff = True
+    manager.save()
     client.force_login(manager)
 
     response = client.post(reverse("annotate:project_create"), {"name": "Again", "slug": project.slug, "preset": "aae"})
@@ -393,6 +397,7 @@ def test_project_settings_are_saved(client, project, manager):
 @pytest.mark.parametrize("n", [1, 20])
 def test_project_list_runs_a_fixed_number_of_queries(client, db, django_assert_num_queries, n):
     user = make_user()
+    user.is_staff = True  # may create projects, without the permission queries
     for _ in range(n):
         project = make_project(manager=user)
         make_article(project)

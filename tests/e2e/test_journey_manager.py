@@ -104,7 +104,9 @@ def download(page, format_label):
 def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     page, log_in, browser, live_server, transactional_db
 ):
-    make_user("morgan", password=PASSWORD)
+    morgan = make_user("morgan", password=PASSWORD)
+    morgan.is_staff = True  # who may create projects: staff, by default
+    morgan.save()
     for name in ("alice", "bob", "carol"):
         make_user(name, password=PASSWORD)
 
