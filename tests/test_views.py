@@ -398,6 +398,7 @@ def test_project_settings_are_saved(client, project, manager):
 def test_project_list_runs_a_fixed_number_of_queries(client, db, django_assert_num_queries, n):
     user = make_user()
     user.is_staff = True  # may create projects, without the permission queries
+    user.save()
     for _ in range(n):
         project = make_project(manager=user)
         make_article(project)
