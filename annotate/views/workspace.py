@@ -132,6 +132,16 @@ def message(request: HttpRequest, text: str, *, status: int, layer: Layer | None
     return response
 
 
+def refusal(request: HttpRequest, error: Exception, layer: Layer | None) -> HttpResponse:
+    """The answer to a change refused with nothing changed: a stale page (409, Reload),
+    a finished layer (409, Reopen), bad input (422), something not in the layer (404)."""
+    if isinstance(error, workspace.StaleError):
+        return message(request, str(error), status=409, reload=True)
+    if isinstance(error, units.LayerFinishedError):
+        return message(request, str(error), status=409, layer=layer)
+    return message(request, str(error), status=422 if isinstance(error, units.AnnotationError) else 404)
+
+
 def form_errors(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
@@ -154,14 +164,8 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
                 checked(layer, LayerChangeForm(request.POST))
                 workspace.start_layer(layer=layer, user=request.user)
                 done = action(request, layer, **kwargs)
-        except workspace.StaleError as error:
-            return message(request, str(error), status=409, reload=True)
-        except units.LayerFinishedError as error:
-            return message(request, str(error), status=409, layer=layer)
-        except units.AnnotationError as error:
-            return message(request, str(error), status=422)
-        except Http404 as error:
-            return message(request, str(error), status=404)
+        except (units.AnnotationError, Http404) as error:
+            return refusal(request, error, layer)
         response = render(request, f"{PAGE}#change-answer", change_context(layer, request.user, notice=done.notice))
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": done.unit}})
         return response
@@ -301,12 +305,8 @@ def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:
                 layer = access.layer_to_change(request.user, slug, pk)
                 checked(layer, LayerChangeForm(request.POST))
                 extra = action(request, layer)
-        except workspace.StaleError as error:
-            return message(request, str(error), status=409, reload=True)
-        except units.LayerFinishedError as error:
-            return message(request, str(error), status=409, layer=layer)
         except (units.AnnotationError, Http404) as error:
-            return message(request, str(error), status=422 if isinstance(error, units.AnnotationError) else 404)
+            return refusal(request, error, layer)
         membership = access.membership_or_404(request.user, slug)
         context = page_context(membership, layer, **extra, **history_buttons(membership, layer))
         response = render(request, f"{PAGE}#bar-answer", context)
