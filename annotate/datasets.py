@@ -795,6 +795,16 @@ def export_file_name(project: Project, format_name: str) -> str:
     return f"{project.slug}-{format_name}{registry.get(format_name).extension}"
 
 
+def upload_too_large() -> str:
+    """The problem of a web import whose files together pass ANNOTATE_MAX_UPLOAD_BYTES:
+    none of them is read."""
+    limit = brat.size_in_words(settings.ANNOTATE_MAX_UPLOAD_BYTES)
+    return (
+        f"The files of one import may add up to {limit} (the limit, ANNOTATE_MAX_UPLOAD_BYTES); "
+        "these are larger. Import them in parts."
+    )
+
+
 def parse_upload(content: bytes, *, file_name: str, owner: str = "") -> list[ArticleRecord]:
     """The records of one uploaded file, its format chosen by its extension;
     `FormatError` for a file no format reads or one with a problem. `owner` names the

@@ -270,8 +270,6 @@ NO_FILE = "Choose at least one file to import."
 
 
 class ImportForm(forms.Form):
-    MAX_BYTES = 50 * 1024 * 1024
-
     # An empty file is let through to its format, which says what is wrong with it in the
     # words the command line uses too.
     files = MultipleFileField(
@@ -314,9 +312,6 @@ class ImportForm(forms.Form):
         files = self.cleaned_data["files"]
         if not files:
             raise forms.ValidationError(NO_FILE)
-        for upload in files:
-            if upload.size > self.MAX_BYTES:
-                raise forms.ValidationError(f"{upload.name} is larger than 50 MB.")
         return files
 
     def clean_existing(self):

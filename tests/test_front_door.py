@@ -126,7 +126,7 @@ def test_a_user_changes_their_password_and_logs_in_with_the_new_one(client, db):
 
     assert (response.status_code, response["Location"]) == (302, reverse("password_change_done"))
     done = lxml.html.fromstring(client.get(response["Location"]).content.decode())
-    assert done.xpath("string(//main//*[@role='status'])") == (
+    assert done.xpath("string(//main//section//*[@role='status'])") == (
         "Your password has been changed. Your other sessions have been logged out."
     )
     client.post(reverse("logout"))

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.test.client import encode_multipart
 from django.urls import reverse
 
 from annotate.models import ArgumentUnit, Article, Change, Layer
@@ -244,3 +245,72 @@ def test_the_command_refuses_a_brat_directory_with_too_many_files(project, tmp_p
         f"Nothing was imported:\n  {root}: the directory holds 4 files, more than 3 "
         "(the limit, ANNOTATE_MAX_ARCHIVE_ENTRIES)"
     )
+
+
+class Unreadable:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def post_declaring(client, project, length: int, **headers):
+    """A POST to the import page that declares a body of `length` bytes and has none to read."""
+    url = reverse("annotate:dataset_import", args=[project.slug])
+    return client.generic(
+        "POST",
+        url,
+        CONTENT_TYPE="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(length),
+        **{"wsgi.input": Unreadable()},
+        headers=headers,
+    )
+
+
+TOO_LARGE = (
+    "The files of one import may add up to 1,000 bytes (the limit, ANNOTATE_MAX_UPLOAD_BYTES); "
+    "these are larger. Import them in parts."
+)
+
+
+@override_settings(ANNOTATE_MAX_UPLOAD_BYTES=1000)
+def test_a_request_declaring_more_than_the_limit_and_the_form_is_refused_unread(client, manager, project):
+    client.force_login(manager)
+    before = rows()
+
+    response = post_declaring(client, project, 1000 + MB + 1)
+
+    assert (response.status_code, rows()) == (413, before)
+    assert response.templates[0].name == "413.html"
+    assert response.context["problem"] == TOO_LARGE
+
+
+@override_settings(ANNOTATE_MAX_UPLOAD_BYTES=1000)
+def test_an_htmx_request_too_large_gets_a_message_for_the_page(client, manager, project):
+    client.force_login(manager)
+
+    response = post_declaring(client, project, 1000 + MB + 1, hx_request="true")
+
+    assert response.status_code == 413
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#messages", "outerHTML")
+    assert [str(message) for message in response.context["messages"]] == [TOO_LARGE]
+    assert TOO_LARGE in response.content.decode()
+
+
+@override_settings(ANNOTATE_MAX_UPLOAD_BYTES=1000)
+def test_a_request_within_the_limit_and_the_form_reaches_the_view(client, manager, project):
+    """The form's allowance is 1 MB: a body of the limit and that much is read (and here
+    found to hold no files)."""
+    client.force_login(manager)
+    url = reverse("annotate:dataset_import", args=[project.slug])
+    fields = {"action": "preview", "unknown": "fail", "pad": ""}
+    overhead = len(encode_multipart("x", fields))
+    body = encode_multipart("x", {**fields, "pad": "p" * (1000 + MB - overhead)})
+    assert len(body) == 1000 + MB
+
+    response = client.generic("POST", url, body, content_type="multipart/form-data; boundary=x")
+
+    assert response.status_code == 422
+    assert response.context["form"].errors == {"files": ["Choose at least one file to import."]}

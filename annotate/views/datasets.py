@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotate import access, datasets
-from annotate.formats import brat, registry
+from annotate.formats import registry
 from annotate.formats.errors import FormatError
 from annotate.forms import ExportForm, ImportForm
 from annotate.views import render_partial
@@ -49,7 +49,7 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
         records, problems = [], []
         uploads = form.cleaned_data["files"]
         if sum(upload.size for upload in uploads) > settings.ANNOTATE_MAX_UPLOAD_BYTES:
-            problems.append(upload_too_large())
+            problems.append(datasets.upload_too_large())
             uploads = []
         for upload in uploads:
             try:
@@ -76,13 +76,3 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
         return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
     status = 422 if form.errors else 200
     return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
-
-
-def upload_too_large() -> str:
-    """The problem of an import whose files together pass ANNOTATE_MAX_UPLOAD_BYTES:
-    none of them is read."""
-    limit = brat.size_in_words(settings.ANNOTATE_MAX_UPLOAD_BYTES)
-    return (
-        f"The files of one import may add up to {limit} (the limit, ANNOTATE_MAX_UPLOAD_BYTES); "
-        "these are larger. Import them in parts."
-    )
