@@ -9,7 +9,7 @@ if (root) start(root);
 function start(root) {
   const editable = root.dataset.editable === "true";
   const hint = document.getElementById("mode-hint");
-  const state = { unit: null, mode: "normal", source: null, target: null, queue: Promise.resolve() };
+  const state = { unit: null, mode: "normal", source: null, target: null, queue: Promise.resolve(), unanswered: false };
 
   const textElement = () => document.getElementById("article-text");
   const marksOf = (id) => document.querySelectorAll(`#article-text mark[data-unit="${id}"]`);
@@ -83,15 +83,16 @@ function start(root) {
 
   async function deliver(url, context, first = 0) {
     for (let attempt = first; ; attempt += 1) {
+      state.unanswered = false;
       try {
         const headers = attempt ? { [RETRY_HEADER]: String(attempt) } : {};
         await htmx.ajax("POST", url, { ...context, headers });
-        return;
+        if (!state.unanswered) return;
       } catch {
-        // htmx:sendError or htmx:timeout has said so already.
-        if (attempt === RETRY_PAUSES.length) return tell(GAVE_UP, reloadLink());
-        await new Promise((resume) => setTimeout(resume, RETRY_PAUSES[attempt]));
+        // No answer at all: htmx:sendError or htmx:timeout, which `unanswered` has said.
       }
+      if (attempt === RETRY_PAUSES.length) return tell(GAVE_UP, reloadLink());
+      await new Promise((resume) => setTimeout(resume, RETRY_PAUSES[attempt]));
     }
   }
 
@@ -286,6 +287,11 @@ function start(root) {
   const MAYBE_SAVED = "This change may have been saved; reload to see.";
   const refused = (status) => `The server refused this change (error ${status}); it was not saved. Reload the page.`;
 
+  // What a proxy answers when the app behind it did not (bad gateway, unavailable,
+  // timed out): the change was not saved, or its answer was lost; either way it is
+  // sent again, as when nothing answered.
+  const GATEWAY_FAILURES = [502, 503, 504];
+
   const isChange = (detail) => detail.requestConfig?.verb !== "get";
   const isRetry = (detail) => Boolean(detail.requestConfig?.headers?.[RETRY_HEADER]);
   // A request made without a session is sent to the log-in page (and the browser follows).
@@ -412,7 +418,8 @@ function start(root) {
   // An answer that is an error (and no message of ours): say what happened and what to do.
   document.body.addEventListener("htmx:responseError", (event) => {
     const { xhr } = event.detail;
-    if (xhr.status === 403 || toLogIn(xhr)) tell(LOGGED_OUT, loginLink());
+    if (isChange(event.detail) && GATEWAY_FAILURES.includes(xhr.status)) unanswered(event);
+    else if (xhr.status === 403 || toLogIn(xhr)) tell(LOGGED_OUT, loginLink());
     else if (!isChange(event.detail)) return; // a panel refresh: the next change brings another
     else if (xhr.status >= 500) tell(SERVER_ERROR, reloadLink());
     else tell(refused(xhr.status), reloadLink());
@@ -420,16 +427,19 @@ function start(root) {
   // No answer at all (the network, or a server that is down): the change is sent again
   // (see `deliver`); a button's (finish, reopen, the op-ed stance) from its element,
   // which includes the same revision, since no answer has changed the page since.
+  function unanswered(event) {
+    tell(NO_ANSWER, null, "warning");
+    state.unanswered = true;
+    if (event.target === document.body || isRetry(event.detail)) return; // `deliver` sends it again
+    const [url, source] = [event.detail.requestConfig.path, event.target];
+    state.queue = state.queue
+      .then(() => new Promise((resume) => setTimeout(resume, RETRY_PAUSES[0])))
+      .then(() => deliver(url, { source }, 1))
+      .catch(() => {});
+  }
   for (const name of ["htmx:sendError", "htmx:timeout"]) {
     document.body.addEventListener(name, (event) => {
-      if (!isChange(event.detail)) return;
-      tell(NO_ANSWER, null, "warning");
-      if (event.target === document.body || isRetry(event.detail)) return; // `deliver` sends it again
-      const [url, source] = [event.detail.requestConfig.path, event.target];
-      state.queue = state.queue
-        .then(() => new Promise((resume) => setTimeout(resume, RETRY_PAUSES[0])))
-        .then(() => deliver(url, { source }, 1))
-        .catch(() => {});
+      if (isChange(event.detail)) unanswered(event);
     });
   }
   // A change that hangs counts as unanswered (and is retried) after a while.

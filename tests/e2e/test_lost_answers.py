@@ -220,3 +220,51 @@ def test_a_key_pressed_after_logging_out_in_another_tab_asks_to_log_in_again(pag
     )
     expect(page.locator("#unit-panel")).to_contain_text("No units yet.")
     assert ArgumentUnit.objects.filter(layer=layer).count() == 0
+
+
+def answer_first_from_a_proxy(status):
+    """A route handler: the first request gets a proxy's error page (the app never saw
+    it), the next ones reach the app."""
+    answered = []
+
+    def handle(route):
+        if answered:
+            route.continue_()
+        else:
+            answered.append(status)
+            route.fulfill(status=status, content_type="text/html", body=f"<h1>{status}</h1><p>nginx</p>")
+
+    return handle, answered
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_key_answered_by_a_proxy_instead_of_the_app_is_sent_again_and_saved_once(page, demo, status):
+    layer, text = demo
+    open_workspace(page)
+    handle, answered = answer_first_from_a_proxy(status)
+    page.route("**/units/", handle)
+
+    select_claim(page, text)
+    page.keyboard.press("c")
+
+    expect(message(page)).to_have_text(NO_ANSWER)
+    expect(page.locator("#article-text mark[data-tag='Claim']")).to_have_text(CLAIM)
+    expect(message(page)).to_have_count(0)
+    assert answered == [status]
+    assert list(ArgumentUnit.objects.filter(layer=layer).values_list("label__name", flat=True)) == ["Claim"]
+    assert Change.objects.filter(layer=layer, action="unit.create").count() == 1
+
+
+def test_a_button_answered_by_a_proxy_instead_of_the_app_is_sent_again(page, demo):
+    open_workspace(page)
+    handle, answered = answer_first_from_a_proxy(503)
+    page.route("**/finish/", handle)
+
+    page.get_by_role("button", name="Mark finished").click()
+
+    expect(message(page)).to_have_text(NO_ANSWER)
+    findings = page.locator("#layer-bar").get_by_role("status")
+    wanted = ["There should be exactly one MajorClaim; there are 0."]
+    expect(findings.locator("li")).to_have_text(wanted)
+    expect(message(page)).to_have_count(0)
+    assert answered == [503]
