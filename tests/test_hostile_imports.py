@@ -5,12 +5,13 @@ status and the same message) and leaves the database as it was."""
 import io
 import json
 import threading
+import time
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.urls import reverse
 
 from annotate import datasets
@@ -643,31 +644,54 @@ def test_an_import_without_a_file_is_a_form_error_and_writes_nothing(client, man
 # Imports at the same time ---------------------------------------------------------------
 
 
-def at_once(*calls):
-    """Run each call in its own thread (and so its own database connection), all
-    released together; their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
+def import_call(project, records):
+    return lambda: datasets.import_records(project=project, records=records, user=None)
+
+
+def waiting_for_the_import_lock() -> int:
+    """How many database sessions wait for an import's advisory lock now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = %s",
+            [datasets.IMPORT_LOCK],
+        )
+        return cursor.fetchone()[0]
+
+
+def behind_a_held_lock(project, *calls):
+    """Run the calls at once while another session holds the project's import lock; once
+    every call waits for the lock (so each of them takes it), release it. Their results
+    in order."""
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
+    holder.set_autocommit(False)
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [datasets.IMPORT_LOCK, project.pk])
     results: list = [None] * len(calls)
-
-    def run(number, call):
-        try:
-            barrier.wait()
-            results[number] = call()
-        except Exception as error:  # noqa: BLE001 - a thread's exception is a result to assert on
-            results[number] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(number, call)) for number, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    threads = [threading.Thread(target=run_into, args=(results, number, call)) for number, call in enumerate(calls)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 20
+        while waiting_for_the_import_lock() < len(calls) and time.monotonic() < deadline:
+            time.sleep(0.01)  # polling the database's lock table, not guessing at timing
+        assert waiting_for_the_import_lock() == len(calls)
+    finally:
+        holder.rollback()
+        holder.close()
+        for thread in threads:
+            thread.join()
     return results
 
 
-def import_call(project, records):
-    return lambda: datasets.import_records(project=project, records=records, user=None)
+def run_into(results, number, call):
+    """Run a call in this thread (and so its own database connection); keep its result
+    (or exception) to assert on."""
+    try:
+        results[number] = call()
+    except Exception as error:  # noqa: BLE001 - a thread's exception is a result to assert on
+        results[number] = error
+    finally:
+        connection.close()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
@@ -680,7 +704,7 @@ def test_two_imports_at_once_into_the_same_empty_layer_write_each_unit_once(proj
         title=article.title, text=article.text, layers=[LayerRecord(owner=annotator.username, units=units)]
     )
 
-    first, second = at_once(import_call(project, [record]), import_call(project, [record]))
+    first, second = behind_a_held_lock(project, import_call(project, [record]), import_call(project, [record]))
 
     layer.refresh_from_db()
     assert sorted([first.written, second.written]) == [False, True]
@@ -700,7 +724,7 @@ def test_two_imports_of_the_same_new_article_at_once_give_one_article_and_a_mess
         layers=[LayerRecord(owner="gold", units=[UnitRecord("T1", "Premise", [SpanRecord(0, 27)])])],
     )
 
-    first, second = at_once(import_call(project, [record]), import_call(project, [record]))
+    first, second = behind_a_held_lock(project, import_call(project, [record]), import_call(project, [record]))
 
     assert sorted([first.written, second.written]) == [False, True]
     loser = first if not first.written else second
