@@ -100,18 +100,6 @@ class RelationTypeForm(SchemeEntryForm):
         widgets = {"colour": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
 
 
-class ArticleAssignForm(forms.Form):
-    annotators = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args, project: Project, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["annotators"].queryset = User.objects.filter(
-            memberships__project=project, memberships__role=Role.ANNOTATOR
-        ).order_by("username")
-
-
 class SpreadForm(forms.Form):
     per_article = forms.IntegerField(min_value=1, max_value=50, label="Annotators per article")
 
