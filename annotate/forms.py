@@ -114,7 +114,7 @@ class ArticleForm(forms.ModelForm):
 
 
 # The workspace. Every change carries the layer revision the page shows (see
-# workspace.check_revision); offsets arrive in UTF-16 code units and leave as code points.
+# lifecycle.check_revision); offsets arrive in UTF-16 code units and leave as code points.
 
 
 class LayerChangeForm(forms.Form):

@@ -32,9 +32,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import changes, highlight, relations, units
+from annotate.lifecycle import set_status
 from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, RelationType, Span
 from annotate.units import AnnotationError
-from annotate.workspace import set_status
 
 Spans = tuple[tuple[int, int], ...]
 UnitKey = tuple[int, Spans]  # (label id, spans): what makes two units the same

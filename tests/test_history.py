@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotate import history, relations, units, workspace
+from annotate import history, lifecycle, relations, units
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 
 
@@ -140,7 +140,7 @@ def test_every_change_to_an_existing_unit_undoes_and_redoes_exactly(layer, schem
         "boundaries": lambda: units.update_unit(unit=claim, spans=[(1, 4)], user=annotator),
         "add span": lambda: units.add_span(unit=claim, span=(20, 25), user=annotator),
         "delete": lambda: units.delete_unit(unit=claim, user=annotator),
-        "document stance": lambda: workspace.set_document_stance(layer=layer, stance="Against", user=annotator),
+        "document stance": lambda: lifecycle.set_document_stance(layer=layer, stance="Against", user=annotator),
     }[kind]
     before = full_state(layer)
     change()

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from annotate import history, projects, relations, units, workspace
+from annotate import history, lifecycle, projects, relations, units
 from annotate.formats.plaintext import normalise_text
 from annotate.models import ArgumentUnit, Change, Layer, Relation, Role, Span
 from tests.factories import make_article, make_user
@@ -133,7 +133,7 @@ class LayerHistory(RuleBasedStateMachine):
         projects.assign(article=article, annotators=[self.annotator], by=manager)
         layer = Layer.objects.get(article=article, annotator=self.annotator)
         # Opening the layer writes a change (its status) that undo must pass over.
-        workspace.start_layer(layer=layer, user=self.annotator)
+        lifecycle.start_layer(layer=layer, user=self.annotator)
         self.layer_id = layer.pk
         self.labels = {label.name: label for label in project.labels.all()}
         self.types = {kind.name: kind for kind in project.relation_types.all()}
@@ -358,9 +358,9 @@ class LayerHistory(RuleBasedStateMachine):
     def set_document_stance(self, stance):
         if stance == "Undecided":
             message = "The document stance must be For, Against or Neutral, not “Undecided”."
-            self.refused(message, workspace.set_document_stance, layer=self.layer(), stance=stance, user=self.annotator)
+            self.refused(message, lifecycle.set_document_stance, layer=self.layer(), stance=stance, user=self.annotator)
             return
-        workspace.set_document_stance(layer=self.layer(), stance=stance, user=self.annotator)
+        lifecycle.set_document_stance(layer=self.layer(), stance=stance, user=self.annotator)
         new = copy.deepcopy(self.model)
         new["document_stance"] = stance
         self.changed(new)

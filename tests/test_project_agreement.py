@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from annotate import projects, relations, units, workspace
+from annotate import lifecycle, projects, relations, units
 from annotate.models import Layer, Role
 from annotate.project_agreement import project_agreement
 from tests.factories import ARTICLE_TEXT, make_article, make_user
@@ -37,7 +37,7 @@ def annotate(article, annotator, units_wanted, *, relations_wanted=(), status=La
     made = [units.create_unit(layer=layer, label=label, spans=[span], user=annotator) for label, span in units_wanted]
     for source, target, kind in relations_wanted:
         relations.create_relation(layer=layer, type=kind, source=made[source], target=made[target], user=annotator)
-    workspace.set_status(layer=layer, status=status, user=annotator)
+    lifecycle.set_status(layer=layer, status=status, user=annotator)
     return layer
 
 

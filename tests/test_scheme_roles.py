@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from annotate import projects, relations, units, workspace
+from annotate import lifecycle, projects, relations, units, workspace
 from annotate.forms import LabelForm, ProjectSettingsForm, RelationTypeForm, UnitCreateForm
 from annotate.models import COMMAND_KEYS, ArgumentRole, Change, Label, Layer
 from annotate.schemes import PRESETS
@@ -96,7 +96,7 @@ def test_a_sensibly_annotated_layer_of_every_preset_passes_the_checks_and_is_fin
 
     assert workspace.load(layer).findings == []
 
-    workspace.finish_layer(layer=layer, user=layer.annotator)
+    lifecycle.finish_layer(layer=layer, user=layer.annotator)
 
     layer.refresh_from_db()
     assert layer.status == Layer.Status.FINISHED
@@ -116,7 +116,7 @@ def test_a_premise_conclusion_layer_is_asked_for_its_conclusion_and_its_links(db
     annotate(layer, scheme, [("Premise", "Traffic kills thousands every year", {})], [])
 
     findings = workspace.load(layer).findings
-    workspace.finish_layer(layer=layer, user=layer.annotator, confirmed=True)
+    lifecycle.finish_layer(layer=layer, user=layer.annotator, confirmed=True)
 
     layer.refresh_from_db()
     assert (findings, layer.status) == (
@@ -157,7 +157,7 @@ def test_a_custom_scheme_whose_main_conclusion_label_is_not_first_is_checked_by_
 
     relations.create_relation(layer=layer, type=scheme["supports"], source=statistics, target=assumption, user=None)
     relations.create_relation(layer=layer, type=scheme["supports"], source=assumption, target=thesis, user=None)
-    workspace.finish_layer(layer=layer, user=layer.annotator)
+    lifecycle.finish_layer(layer=layer, user=layer.annotator)
 
     layer.refresh_from_db()
     assert layer.status == Layer.Status.FINISHED

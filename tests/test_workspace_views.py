@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from annotate import projects, relations, units, workspace
+from annotate import lifecycle, projects, relations, units
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 from tests.factories import make_article, make_project
 
@@ -535,7 +535,7 @@ def test_a_layer_is_changed_only_by_its_annotator_and_gold_only_by_curators(
 def fill(layer, n, scheme, user):
     """`n` units in `layer`, linked in a chain, as its annotator would have made them
     (their first change started the layer)."""
-    workspace.start_layer(layer=layer, user=user)
+    lifecycle.start_layer(layer=layer, user=user)
     text = layer.article.text
     step = len(text) // n
     created = [

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from annotate import access, history, relations, units, workspace
+from annotate import access, history, lifecycle, relations, units, workspace
 from annotate.forms import (
     DocumentStanceForm,
     FinishForm,
@@ -135,7 +135,7 @@ def message(request: HttpRequest, text: str, *, status: int, layer: Layer | None
 def refusal(request: HttpRequest, error: Exception, layer: Layer | None) -> HttpResponse:
     """The answer to a change refused with nothing changed: a stale page (409, Reload),
     a finished layer (409, Reopen), bad input (422), something not in the layer (404)."""
-    if isinstance(error, workspace.StaleError):
+    if isinstance(error, lifecycle.StaleError):
         return message(request, str(error), status=409, reload=True)
     if isinstance(error, units.LayerFinishedError):
         return message(request, str(error), status=409, layer=layer)
@@ -162,7 +162,7 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
             with transaction.atomic():
                 layer = access.layer_to_change(request.user, slug, pk)
                 checked(layer, LayerChangeForm(request.POST))
-                workspace.start_layer(layer=layer, user=request.user)
+                lifecycle.start_layer(layer=layer, user=request.user)
                 done = action(request, layer, **kwargs)
         except (units.AnnotationError, Http404) as error:
             return refusal(request, error, layer)
@@ -190,7 +190,7 @@ def own_unit(layer: Layer, pk: int):
 def checked(layer: Layer, form) -> dict:
     """The form's cleaned data, with the revision checked against the layer's."""
     data = valid(form)
-    workspace.check_revision(layer, data["revision"])
+    lifecycle.check_revision(layer, data["revision"])
     return data
 
 
@@ -321,20 +321,20 @@ def layer_finish(request: HttpRequest, layer: Layer) -> dict:
     """Mark the layer finished, or show what the structure checks found first."""
     form = FinishForm(request.POST)
     confirmed = form.is_valid() and form.cleaned_data["confirmed"]
-    result = workspace.finish_layer(layer=layer, user=request.user, confirmed=confirmed)
+    result = lifecycle.finish_layer(layer=layer, user=request.user, confirmed=confirmed)
     rows = workspace.load(layer).explain(result.findings)
     return {"finish": result, "finding_rows": rows}
 
 
 @bar_action
 def layer_reopen(request: HttpRequest, layer: Layer) -> dict:
-    workspace.reopen_layer(layer=layer, user=request.user)
+    lifecycle.reopen_layer(layer=layer, user=request.user)
     return {}
 
 
 @bar_action
 def layer_stance(request: HttpRequest, layer: Layer) -> dict:
     stance = valid(DocumentStanceForm(request.POST))["stance"]
-    workspace.start_layer(layer=layer, user=request.user)  # the op-ed stance may be a layer's first change
-    workspace.set_document_stance(layer=layer, stance=stance, user=request.user)
+    lifecycle.start_layer(layer=layer, user=request.user)  # the op-ed stance may be a layer's first change
+    lifecycle.set_document_stance(layer=layer, stance=stance, user=request.user)
     return {}

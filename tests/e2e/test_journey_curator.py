@@ -24,10 +24,10 @@ from django.template.defaultfilters import floatformat
 from playwright.sync_api import expect
 
 from annotate import relations, units
+from annotate.lifecycle import finish_layer
 from annotate.models import Article, Layer, Project
 from annotate.project_agreement import project_agreement
 from annotate.seeding import DEMO_PASSWORD, load_seeds
-from annotate.workspace import finish_layer
 from tests.e2e.test_workspace import drag_select
 
 CLAIM = "Trump was able to talk Netanyahu into only a light bombing"
