@@ -158,6 +158,13 @@ def cpu_ticks(pid: int) -> int:
     return sum(int(value) for value in fields[11:15])
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, idle and iowait not counted)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU seconds of `root` and its children, those that exited included (a reaped
     child's time is in its parent's cutime and cstime)."""
@@ -362,6 +369,7 @@ class Phase:
     clients: list[dict] = field(default_factory=list)
     app_cpu: float = 0.0  # seconds
     db_cpu: float = 0.0
+    busy: float = 0.0  # the whole machine's
     wall: float = 0.0
     checks: dict = field(default_factory=dict)
 
@@ -380,6 +388,11 @@ class Phase:
     @property
     def client_cpu(self) -> float:
         return sum(result["cpu"] for result in self.clients)
+
+    @property
+    def others_cpu(self) -> float:
+        """CPU the machine spent on anything but the server, the database and the clients."""
+        return max(self.busy - self.app_cpu - self.db_cpu - self.client_cpu, 0.0)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -401,10 +414,11 @@ def run_phase(name: str, port: int, seats: list[Seat], labels: list[int], second
         process.start()
     phase = Phase(name, seconds)
     barrier.wait(timeout=300)  # every client has logged in and opened its layer
-    app, db, began = tree_cpu_seconds(master), tree_cpu_seconds(pg), time.monotonic()
+    app, db, busy, began = tree_cpu_seconds(master), tree_cpu_seconds(pg), machine_busy_seconds(), time.monotonic()
     phase.clients = [results.get(timeout=seconds + 300) for _ in processes]
     phase.wall = time.monotonic() - began
     phase.app_cpu, phase.db_cpu = tree_cpu_seconds(master) - app, tree_cpu_seconds(pg) - db
+    phase.busy = machine_busy_seconds() - busy
     for process in processes:
         process.join()
         require(process.exitcode == 0, f"a client ended with {process.exitcode}")
@@ -633,7 +647,7 @@ def report(phases: dict[str, Phase], args, cluster_settings: str) -> None:
         cores = os.cpu_count() * phase.wall
         print(
             f"{phase.name}: {phase.wall:.1f} s; CPU used: app {phase.app_cpu:.1f} s, PostgreSQL {phase.db_cpu:.1f} s, "
-            f"clients {phase.client_cpu:.1f} s, of {cores:.0f} core-seconds"
+            f"clients {phase.client_cpu:.1f} s, other processes {phase.others_cpu:.1f} s, of {cores:.0f} core-seconds"
         )
         thirds = [
             [
@@ -710,6 +724,7 @@ def main() -> None:
             if "save" in phases:
                 check_save(phases["save"], seats)
             report(phases, args, cluster.settings())
+        print(f"Load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
         if args.profile:
             profile(args.profile, profiled, labels)
         connection.close()
