@@ -52,9 +52,10 @@ class LayerContent:
     relations: list[RelationRow] = field(default_factory=list)  # in the order they were made
 
 
-def read(layers: Iterable[int] | QuerySet[Layer]) -> dict[int, LayerContent]:
+def read(layers: Iterable[int] | QuerySet[Layer], *, relations: bool = True) -> dict[int, LayerContent]:
     """The content of each layer, by layer id (an empty one for a layer without units):
-    `layers` is a list of layer ids, or a query of layers (read as a subquery, for many)."""
+    `layers` is a list of layer ids, or a query of layers (read as a subquery, for many).
+    Two queries; one, without the relations, when `relations` is false."""
     if isinstance(layers, QuerySet):
         ids = layers.values("pk")
         found: dict[int, LayerContent] = {}
@@ -91,12 +92,13 @@ def read(layers: Iterable[int] | QuerySet[Layer]) -> dict[int, LayerContent]:
         if content is None:
             found[layer_id] = content = LayerContent()
         content.units.append(unit)
-    relations = (
+    if not relations:
+        return found
+    for row in (
         Relation.objects.filter(layer__in=ids)
         .order_by("pk")
         .values_list("pk", "layer_id", "type_id", "source_id", "target_id")
-    )
-    for row in relations:
+    ):
         relation = RelationRow(*row)
         content = found.get(relation.layer_id)
         if content is None:
@@ -105,8 +107,8 @@ def read(layers: Iterable[int] | QuerySet[Layer]) -> dict[int, LayerContent]:
     return found
 
 
-def read_one(layer: Layer) -> LayerContent:
-    return read([layer.pk])[layer.pk]
+def read_one(layer: Layer, *, relations: bool = True) -> LayerContent:
+    return read([layer.pk], relations=relations)[layer.pk]
 
 
 # --- What the pages show of the rows -----------------------------------------------

@@ -97,12 +97,11 @@ def load(layer: Layer) -> Workspace:
 
 def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
     """The lines of the layer's text in `stretch` (whole lines), drawn as on the page
-    and marked for htmx to swap in by their ids: for the answer to a change (three
+    and marked for htmx to swap in by their ids: for the answer to a change (two
     queries, one fewer when the project's labels were read already)."""
     start, end = stretch
-    content = layer_content.read_one(layer)
+    content = layer_content.read_one(layer, relations=False)
     content.units = [row for row in content.units if row.spans[0][0] < end and row.spans[-1][1] > start]
-    content.relations = []
     labels = {label.pk: label for label in project_labels(layer.article.project)}
     units, _ = layer_content.entries(content, labels=labels, relation_types={}, text=layer.article.text)
     return mark_safe(highlight.render(layer.article.text, _highlights(units), within=stretch, oob=True))  # noqa: S308 - render() escapes
