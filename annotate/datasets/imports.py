@@ -1,39 +1,29 @@
-"""Datasets in and out of the database, as the Django-free records every format reads
-and writes (`annotate.formats.records`).
+"""Import: records into a project, all or nothing.
 
-Export streams: articles are read in batches by primary key, and each batch costs the
-same five queries (articles, layers, units, spans, relations) however large the
-project. Import is all or nothing: `import_records` checks every record first and
-writes only when nothing is wrong, in one transaction, with one change record per
-article. A dry run stops after the checks and returns the same report.
-
-Identifiers are stable, so that export → import → export gives the same bytes: an
-article is known by the first 12 hex digits of its text hash, a unit by its place in
-its layer's text order ("T1", "T2", …), a relation by its place in creation order.
+`import_records` checks every record first (`storage_problems`, then `_plan` against
+the project as it is) and writes only when nothing is wrong, in one transaction, with
+one change record per article and per layer. A dry run stops after the checks and
+returns the same report. What the checks find and what the writing needs travel in one
+`ImportPlan`.
 """
 
-import json
 import string
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, QuerySet, TextField
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
-from django.utils import timezone
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 
 from annotate import changes
+from annotate.datasets.export import GOLD, scheme_record
+from annotate.datasets.fast_paths import advisory_lock, insert_rows, insert_units
 from annotate.formats import brat, registry
 from annotate.formats.errors import FormatError, check_scheme, quote, storable, unstorable_problem
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
     ArticleRecord,
-    LabelRecord,
     LayerRecord,
-    RelationRecord,
     SchemeRecord,
     SpanRecord,
     UnitRecord,
@@ -41,7 +31,6 @@ from annotate.formats.records import (
 )
 from annotate.models import (
     COMMAND_KEYS,
-    ArgumentUnit,
     Article,
     Change,
     Label,
@@ -53,154 +42,6 @@ from annotate.models import (
     text_hash,
 )
 from annotate.units import AnnotationError, validate_attributes, validate_spans
-
-GOLD = "gold"
-
-
-def article_key(article: Article) -> str:
-    return article.text_hash[:12]
-
-
-# --- Export ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LayerChoice:
-    """Which layers an export holds: "all", "annotators", "gold", or one annotator's
-    username; and whether only finished layers count."""
-
-    which: str = "all"
-    finished_only: bool = False
-
-    def filter(self, layers: QuerySet[Layer]) -> QuerySet[Layer]:
-        if self.which == GOLD:
-            layers = layers.filter(annotator__isnull=True)
-        elif self.which == "annotators":
-            layers = layers.filter(annotator__isnull=False)
-        elif self.which != "all":
-            layers = layers.filter(annotator__username=self.which)
-        if self.finished_only:
-            layers = layers.filter(status=Layer.Status.FINISHED)
-        return layers
-
-
-def article_records(
-    project: Project,
-    *,
-    choice: LayerChoice = LayerChoice(),
-    articles: QuerySet[Article] | None = None,
-    batch_size: int = 100,
-    progress: Callable[[ArticleRecord], object] | None = None,
-) -> Iterator[ArticleRecord]:
-    """The project's articles (or `articles`) with the chosen layers, in id order.
-    `progress(record)` is called for each article as it is handed on."""
-    articles = (articles if articles is not None else project.articles.all()).order_by("pk")
-    labels = dict(project.labels.values_list("pk", "name"))
-    kinds = dict(project.relation_types.values_list("pk", "name"))
-    last = 0
-    while batch := list(articles.filter(pk__gt=last)[:batch_size]):
-        last = batch[-1].pk
-        # A batch's records are some 100,000 objects that live until the batch is written.
-        with collector_paused():
-            records = _batch_records(batch, choice, labels, kinds)
-        for record in records:
-            if progress is not None:
-                progress(record)
-            yield record
-
-
-def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kinds: dict) -> list[ArticleRecord]:
-    # Plain rows, not model instances, and no per-row work that can be done once: building
-    # objects would cost more than the export (see docs/benchmarks.md).
-    layers = (
-        choice.filter(Layer.objects.filter(article__in=batch))
-        .order_by("article_id", "pk")
-        .values_list("pk", "article_id", "annotator__username", "status", "document_stance")
-    )
-    # Gold first, then annotators by name: the same order in every export.
-    layers = sorted(layers, key=lambda layer: (layer[1], layer[2] is not None, layer[2] or ""))
-    layer_ids = [layer[0] for layer in layers]
-    units = {
-        row[0]: row
-        for row in ArgumentUnit.objects.filter(layer__in=layer_ids)
-        .order_by()
-        .values_list("pk", "layer_id", "label_id", Cast("attributes", TextField()), "note")
-    }
-    # Spans in text order, ties by unit: a unit first appears at its first span, so units
-    # come in their export order (by first span, then id) and a layer's units are numbered
-    # T1, T2 … as they come, without sorting.
-    made: dict[int, UnitRecord] = {}
-    layer_units: dict[int, list[UnitRecord]] = {layer_id: [] for layer_id in layer_ids}
-    # Attribute values repeat ({}, {"stance": "For"} …): each distinct text is parsed once a batch.
-    parsed: dict[str, dict] = {}
-    for unit_id, start, end in (
-        _spans_of(layer_ids).order_by("start", "end", "unit_id").values_list("unit_id", "start", "end")
-    ):
-        unit = made.get(unit_id)
-        if unit is not None:
-            unit.spans.append(SpanRecord(start, end))
-            continue
-        _, layer_id, label_id, attributes, note = units[unit_id]
-        if attributes not in parsed:
-            parsed[attributes] = json.loads(attributes)
-        records = layer_units[layer_id]
-        made[unit_id] = unit = UnitRecord(
-            f"T{len(records) + 1}", labels[label_id], [SpanRecord(start, end)], dict(parsed[attributes]), note
-        )
-        records.append(unit)
-    layer_relations: dict[int, list[RelationRecord]] = {layer_id: [] for layer_id in layer_ids}
-    for layer_id, type_id, source, target in (
-        Relation.objects.filter(layer__in=layer_ids)
-        .order_by("pk")
-        .values_list("layer_id", "type_id", "source_id", "target_id")
-    ):
-        records = layer_relations[layer_id]
-        records.append(RelationRecord(f"R{len(records) + 1}", kinds[type_id], made[source].id, made[target].id))
-    by_article: dict[int, list[LayerRecord]] = {}
-    for pk, article_id, username, status, document_stance in layers:
-        by_article.setdefault(article_id, []).append(
-            LayerRecord(
-                owner=username or GOLD,
-                status=status,
-                document_stance=document_stance,
-                units=layer_units[pk],
-                relations=layer_relations[pk],
-            )
-        )
-    return [
-        ArticleRecord(
-            id=article_key(article),
-            title=article.title,
-            text=article.text,
-            author=article.author,
-            outlet=article.outlet,
-            url=article.url,
-            published=article.published.isoformat() if article.published else "",
-            metadata=article.metadata,
-            layers=by_article.get(article.pk, []),
-        )
-        for article in batch
-    ]
-
-
-def _spans_of(layer_ids: list[int]) -> QuerySet[Span]:
-    """The spans of the units of the layers `layer_ids`.
-
-    PostgreSQL plans the join of spans to units (`unit__layer__in`) as a hash join over
-    the whole span table, whose cost grows with the project (60 ms a batch at 300,000
-    spans, 200 ms at 1.2 million). Asking for the spans of an array of unit ids, made by
-    a subquery, is an index scan of the batch's spans alone (~25 ms a batch at any size;
-    the ids as a literal array cost more to parse and plan than the join). SQLite has no
-    arrays, and its nested-loop join already reads spans through the index.
-    """
-    if _postgresql():
-        span, unit = (connection.ops.quote_name(model._meta.db_table) for model in (Span, ArgumentUnit))
-        units = f"SELECT {unit}.id FROM {unit} WHERE {unit}.layer_id = ANY(%s)"
-        return Span.objects.filter(RawSQL(f"{span}.unit_id = ANY(ARRAY({units}))", [layer_ids], BooleanField()))
-    return Span.objects.filter(unit__layer__in=layer_ids)
-
-
-# --- Import ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -315,6 +156,23 @@ def import_records(
         return _import(project, records, user, dry_run, unknown, existing)
 
 
+@dataclass
+class ImportPlan:
+    """What importing some records would do, and what writing them needs besides.
+
+    `report` says what would be written (its `plans`, one per article) and what is
+    wrong. The scheme to write with: the project's `labels` and `relation_types` by
+    name, with those the import adds; `additions`, the scheme entries to save first (new
+    ones, and labels with new attribute values); the project's `annotators` by username.
+    """
+
+    labels: dict[str, Label]
+    relation_types: dict[str, RelationType]
+    annotators: dict[str, User]
+    additions: list[Label | RelationType] = field(default_factory=list)
+    report: ImportReport = field(default_factory=ImportReport)
+
+
 def _import(
     project: Project, records: Iterable[ArticleRecord], user, dry_run: bool, unknown: str, existing_layers: str
 ) -> ImportReport:
@@ -322,26 +180,26 @@ def _import(
     if problems := storage_problems(records):
         return ImportReport(problems=problems)
     if dry_run:
-        return _plan(project, records, unknown, existing_layers)[0]
+        return _plan(project, records, unknown, existing_layers).report
     try:
         with transaction.atomic():
             # Imports into one project take turns, and each plans only once it has its
             # turn: two at once would both find a layer empty (and both fill it) or an
             # article new (and the second fail on the unique text).
-            _lock_for_import(project)
-            report, scheme = _plan(project, records, unknown, existing_layers)
-            if report.problems:
-                return report
-            _save_additions(project, scheme.pending, user)
-            for start in range(0, len(report.plans), WRITE_BATCH):
-                batch = report.plans[start : start + WRITE_BATCH]
-                _write(project, batch, scheme.labels, scheme.kinds, scheme.annotators, user)
+            advisory_lock(IMPORT_LOCK, project.pk)
+            plan = _plan(project, records, unknown, existing_layers)
+            if plan.report.problems:
+                return plan.report
+            _save_additions(project, plan.additions, user)
+            articles = plan.report.plans
+            for start in range(0, len(articles), WRITE_BATCH):
+                _write(project, plan, articles[start : start + WRITE_BATCH], user)
     except IntegrityError:
         # Only a writer that does not take the lock (or a database without advisory
         # locks, SQLite) can get here, by writing the same article or layer meanwhile.
         return ImportReport(problems=[CONCURRENT_CHANGE])
-    report.written = True
-    return report
+    plan.report.written = True
+    return plan.report
 
 
 CONCURRENT_CHANGE = (
@@ -352,40 +210,21 @@ CONCURRENT_CHANGE = (
 IMPORT_LOCK = 1_768_779_890  # "imp" in hex digits, so that no other lock of the app shares it
 
 
-def _lock_for_import(project: Project) -> None:
-    """Wait for any other import into `project` to end, and keep others waiting until
-    the current transaction ends. SQLite writes one transaction at a time anyway."""
-    if _postgresql():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [IMPORT_LOCK, project.pk])
-
-
-class _Scheme(NamedTuple):
-    """What writing a plan needs besides it: the project's labels and relation types by
-    name (with those the import adds), the entries to save, the annotators by username."""
-
-    labels: dict[str, Label]
-    kinds: dict[str, RelationType]
-    pending: list
-    annotators: dict
-
-
-def _plan(
-    project: Project, records: list[ArticleRecord], unknown: str, existing_layers: str
-) -> tuple[ImportReport, _Scheme]:
-    """The report of importing `records` into the project as it is now (what would be
-    written, what is wrong), and the scheme to write it with."""
-    report = ImportReport()
-    scheme = {label.name: label for label in project.labels.all()}
-    kinds = {kind.name: kind for kind in project.relation_types.all()}
-    pending = []
+def _plan(project: Project, records: list[ArticleRecord], unknown: str, existing_layers: str) -> ImportPlan:
+    """The plan of importing `records` into the project as it is now: what would be
+    written, what is wrong, and the scheme to write it with."""
+    plan = ImportPlan(
+        labels={label.name: label for label in project.labels.all()},
+        relation_types={kind.name: kind for kind in project.relation_types.all()},
+        annotators={m.user.username: m.user for m in project.memberships.annotators().select_related("user")},
+    )
+    report = plan.report
     if unknown != "fail":
         check = check_scheme(records, scheme=scheme_record(project), unknown=unknown, file_name="import")
         records, report.skipped = check.articles, check.skipped
-        pending = _plan_additions(project, check.additions, scheme, kinds, report)
-    annotators = {m.user.username: m.user for m in project.memberships.annotators().select_related("user")}
+        _plan_additions(project, check.additions, plan)
     if report.problems:  # a scheme that cannot take what the files use: their units would only repeat it
-        return report, _Scheme(scheme, kinds, pending, annotators)
+        return plan
     digests = [text_hash(normalise_text(record.text)) for record in records]
     existing = {article.text_hash: article for article in project.articles.filter(text_hash__in=digests)}
     # (article id, annotator id or None) of each layer of those articles that holds units.
@@ -394,6 +233,7 @@ def _plan(
         .values_list("article_id", "annotator_id")
         .distinct()
     )
+    annotators = plan.annotators
     seen: set[str] = set()
     for number, record in enumerate(records, start=1):
         where = f"Article {number} (“{record.title[:60]}”)"
@@ -406,45 +246,50 @@ def _plan(
             report.problems.append(f"{where} repeats the text of an earlier article in this file.")
             continue
         seen.add(digest)
-        plan = ArticlePlan(record, text, existing.get(digest))
+        article = ArticlePlan(record, text, existing.get(digest))
         for layer in record.layers:
             owner_id = annotators[layer.owner].pk if layer.owner in annotators else None
             known_owner = layer.owner == GOLD or layer.owner in annotators
-            if plan.existing is not None and known_owner and (plan.existing.pk, owner_id) in taken:
+            if article.existing is not None and known_owner and (article.existing.pk, owner_id) in taken:
                 if existing_layers == "skip":
                     report.skipped_layers.append(f"{where}, layer {layer.owner}")
                 else:
                     report.problems.append(f"{where}, layer {layer.owner}: {EXISTING_LAYER}")
                 continue
-            problems = _check_layer(layer, record.text, scheme, kinds, annotators)
+            problems = _check_layer(layer, record.text, plan)
             report.problems += [f"{where}, layer {layer.owner}: {problem}" for problem in problems]
             if not problems:
-                plan.layers.append(_with_status(_moved(layer, record.text)))
-        report.plans.append(plan)
-    return report, _Scheme(scheme, kinds, pending, annotators)
+                article.layers.append(_with_status(_moved(layer, record.text)))
+        report.plans.append(article)
+    return plan
 
 
-def _plan_additions(project, additions: SchemeRecord, scheme: dict, kinds: dict, report: ImportReport) -> list:
-    """Put what the scheme gains into `scheme` and `kinds`; return the entries to save
-    when the import is written (new ones, and labels with new attribute values). New
-    entries with no keyboard key left for them are a problem in `report`."""
-    pending = []
+def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan) -> None:
+    """Put what the scheme gains into the plan's labels and relation types, and the
+    entries to save when the import is written (new ones, and labels with new attribute
+    values) into its additions. New entries with no keyboard key left for them are a
+    problem in its report."""
+    report = plan.report
     free = _free_keys(project.labels.values_list("key", flat=True))
     keyless: list[str] = []
     for addition in additions.labels:
-        if addition.name in scheme:
-            label = scheme[addition.name]
+        if addition.name in plan.labels:
+            label = plan.labels[addition.name]
             for name, values in addition.attributes.items():
                 label.attributes[name] = [*label.attributes.get(name, []), *values]
         elif not free:
             keyless.append(addition.name)
             continue
         else:
-            label = scheme[addition.name] = Label(
-                project=project, name=addition.name, key=free.pop(0), attributes=addition.attributes, order=len(scheme)
+            label = plan.labels[addition.name] = Label(
+                project=project,
+                name=addition.name,
+                key=free.pop(0),
+                attributes=addition.attributes,
+                order=len(plan.labels),
             )
             report.new_labels.append(addition.name)
-        pending.append(label)
+        plan.additions.append(label)
     if keyless:
         report.problems.append(_no_free_key("label", keyless, len(report.new_labels)))
     free = _free_keys(project.relation_types.values_list("key", flat=True))
@@ -453,12 +298,13 @@ def _plan_additions(project, additions: SchemeRecord, scheme: dict, kinds: dict,
         if not free:
             keyless.append(name)
             continue
-        kinds[name] = RelationType(project=project, name=name, key=free.pop(0), order=len(kinds))
+        kind = plan.relation_types[name] = RelationType(
+            project=project, name=name, key=free.pop(0), order=len(plan.relation_types)
+        )
         report.new_relation_types.append(name)
-        pending.append(kinds[name])
+        plan.additions.append(kind)
     if keyless:
         report.problems.append(_no_free_key("relation type", keyless, len(report.new_relation_types)))
-    return pending
 
 
 # The keys a label or relation type may have (models.single_key), letters first.
@@ -589,15 +435,15 @@ def _layer_is_storable(layer: LayerRecord) -> bool:
     return storable(strings)
 
 
-def _check_layer(layer, raw_text, scheme, kinds, annotators) -> list[str]:
+def _check_layer(layer: LayerRecord, raw_text: str, plan: ImportPlan) -> list[str]:
     problems = []
-    if layer.owner != GOLD and layer.owner not in annotators:
+    if layer.owner != GOLD and layer.owner not in plan.annotators:
         problems.append(f"“{layer.owner}” is not an annotator of this project (add them on the Members page first).")
     if layer.status and layer.status not in Layer.Status.values:
         problems.append(f"unknown status “{layer.status}”.")
     ids = set()
     for unit in layer.units:
-        label = scheme.get(unit.label)
+        label = plan.labels.get(unit.label)
         if label is None:
             problems.append(f"unit {unit.id}: the label “{unit.label}” is not in the project's scheme.")
             continue
@@ -609,7 +455,7 @@ def _check_layer(layer, raw_text, scheme, kinds, annotators) -> list[str]:
         ids.add(unit.id)
     pairs = set()
     for relation in layer.relations:
-        if relation.type not in kinds:
+        if relation.type not in plan.relation_types:
             problems.append(f"relation {relation.id}: the type “{relation.type}” is not in the project's scheme.")
         elif relation.source not in ids or relation.target not in ids:
             problems.append(f"relation {relation.id} links a unit that is not in this layer.")
@@ -650,45 +496,45 @@ def _moved(layer: LayerRecord, raw_text: str) -> LayerRecord:
 WRITE_BATCH = 250  # articles written per round of bulk inserts
 
 
-def _write(project, plans: list[ArticlePlan], scheme, kinds, annotators, user) -> None:
-    """Write a batch of checked plans with a few bulk inserts per table (a query per
-    article would make a 10,000-article import take minutes), with one change record
-    per new article and per imported layer."""
+def _write(project: Project, plan: ImportPlan, articles: list[ArticlePlan], user) -> None:
+    """Write a batch of the plan's checked articles with a few bulk inserts per table (a
+    query per article would make a 10,000-article import take minutes), with one change
+    record per new article and per imported layer."""
     user = user if getattr(user, "is_authenticated", False) else None
-    fresh = [plan for plan in plans if plan.existing is None]
-    articles = Article.objects.bulk_create(
+    created = Article.objects.bulk_create(
         Article(
             project=project,
-            title=plan.record.title,
-            author=plan.record.author,
-            outlet=plan.record.outlet,
-            url=plan.record.url,
-            published=plan.record.published or None,
-            metadata=plan.record.metadata,
-            text=plan.text,
-            text_hash=text_hash(plan.text),
+            title=article.record.title,
+            author=article.record.author,
+            outlet=article.record.outlet,
+            url=article.record.url,
+            published=article.record.published or None,
+            metadata=article.record.metadata,
+            text=article.text,
+            text_hash=text_hash(article.text),
         )
-        for plan in fresh
+        for article in articles
+        if article.existing is None
     )
-    article_of = {id(plan): plan.existing for plan in plans}
-    article_of.update((id(plan), article) for plan, article in zip(fresh, articles, strict=True))
     records = [
         Change(
             project=project,
             user=user,
             action="article.import",
-            target=f"article:{article.pk}",
-            after={"title": article.title, "text_hash": article.text_hash, "length": len(article.text)},
+            target=f"article:{stored.pk}",
+            after={"title": stored.title, "text_hash": stored.text_hash, "length": len(stored.text)},
         )
-        for article in articles
+        for stored in created
     ]
+    new = iter(created)  # in the order of the new articles' plans
     pairs = []  # (layer, its record)
-    for plan in plans:
-        for layer_record in plan.layers:
-            annotator = annotators.get(layer_record.owner)
-            layer = Layer(article=article_of[id(plan)], annotator=annotator)
-            if plan.existing is not None:  # an article already there may have this layer, empty
-                layer = Layer.objects.filter(article=plan.existing, annotator=annotator).first() or layer
+    for article in articles:
+        stored = article.existing if article.existing is not None else next(new)
+        for layer_record in article.layers:
+            annotator = plan.annotators.get(layer_record.owner)
+            layer = Layer(article=stored, annotator=annotator)
+            if article.existing is not None:  # an article already there may have this layer, empty
+                layer = Layer.objects.filter(article=article.existing, annotator=annotator).first() or layer
             layer.status, layer.document_stance = layer_record.status, layer_record.document_stance
             layer.revision += 1
             pairs.append((layer, layer_record))
@@ -697,16 +543,18 @@ def _write(project, plans: list[ArticlePlan], scheme, kinds, annotators, user) -
     if old_layers:
         Layer.objects.bulk_update(old_layers, ["status", "document_stance", "revision"])
     units = [
-        (layer.pk, scheme[u.label].pk, u.attributes, u.note)
+        (layer.pk, plan.labels[u.label].pk, u.attributes, u.note)
         for layer, layer_record in pairs
         for u in layer_record.units
     ]
-    unit_ids = iter(_insert_units(units))
+    unit_ids = iter(insert_units(units))
     spans, relations = [], []
     for layer, layer_record in pairs:
         pk = {u.id: next(unit_ids) for u in layer_record.units}
         spans += [(pk[u.id], s.start, s.end) for u in layer_record.units for s in u.spans]
-        relations += [(layer.pk, kinds[r.type].pk, pk[r.source], pk[r.target]) for r in layer_record.relations]
+        relations += [
+            (layer.pk, plan.relation_types[r.type].pk, pk[r.source], pk[r.target]) for r in layer_record.relations
+        ]
         records.append(
             Change(
                 project=project,
@@ -717,82 +565,9 @@ def _write(project, plans: list[ArticlePlan], scheme, kinds, annotators, user) -
                 after={"units": len(layer_record.units), "relations": len(layer_record.relations)},
             )
         )
-    _insert_rows(Span, ["unit_id", "start", "end"], spans)
-    _insert_rows(Relation, ["layer_id", "type_id", "source_id", "target_id"], relations)
+    insert_rows(Span, ["unit_id", "start", "end"], spans)
+    insert_rows(Relation, ["layer_id", "type_id", "source_id", "target_id"], relations)
     Change.objects.bulk_create(records, batch_size=2000)
-
-
-# Units, spans and relations are most of an import's rows (a 10,000-article corpus has
-# 1.2 million units): on PostgreSQL they are written with COPY, without a model instance
-# per row, which bulk_create needs and spends most of an import's time preparing.
-
-
-def _insert_units(rows: list[tuple[int, int, dict, str]]) -> list[int]:
-    """Insert units given as (layer id, label id, attributes, note); their ids, in order."""
-    if not _postgresql():
-        units = [
-            ArgumentUnit(layer_id=layer_id, label_id=label_id, attributes=attributes, note=note)
-            for layer_id, label_id, attributes, note in rows
-        ]
-        return [unit.pk for unit in ArgumentUnit.objects.bulk_create(units, batch_size=2000)]
-    table = connection.ops.quote_name(ArgumentUnit._meta.db_table)
-    with connection.cursor() as cursor:
-        # COPY returns no ids: they are taken from the table's sequence first.
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [ArgumentUnit._meta.db_table, len(rows)],
-        )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        now = timezone.now()
-        with cursor.copy(f"COPY {table} (id, layer_id, label_id, attributes, note, created_at) FROM STDIN") as copy:
-            for pk, (layer_id, label_id, attributes, note) in zip(ids, rows, strict=True):
-                copy.write_row((pk, layer_id, label_id, json.dumps(attributes), note, now))
-    return ids
-
-
-def _insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
-    """Insert `rows` of values for `fields` (column names) of `model`, and `created_at`
-    where the model has it."""
-    stamped = any(field.name == "created_at" for field in model._meta.fields)
-    if not _postgresql():
-        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
-        return
-    columns = ", ".join(connection.ops.quote_name(name) for name in [*fields, *(["created_at"] if stamped else [])])
-    now = (timezone.now(),) if stamped else ()
-    with connection.cursor() as cursor:
-        with cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row + now)
-
-
-def _postgresql() -> bool:
-    """Whether the database is PostgreSQL, for the few queries written for it alone (each
-    keeps a path that every database runs)."""
-    return connection.vendor == "postgresql"
-
-
-def scheme_record(project: Project) -> SchemeRecord:
-    """The project's label scheme, as the formats read it."""
-    return SchemeRecord(
-        labels=[LabelRecord(label.name, label.attributes, label.colour) for label in project.labels.all()],
-        relation_types=list(project.relation_types.values_list("name", flat=True)),
-    )
-
-
-def export_chunks(
-    project: Project, *, format_name: str, choice: LayerChoice, progress=None, **options: bool
-) -> Iterator[str | bytes]:
-    """The whole export of `project` in format `format_name`, chunk by chunk, as the
-    download and the `export_dataset` command write it. `progress(record)` is called
-    for each article as it is read."""
-    format = registry.get(format_name)
-    scheme = scheme_record(project) if format.needs_scheme else None
-    records = article_records(project, choice=choice, progress=progress)
-    return registry.exporter(format_name)(records, scheme=scheme, **options)
-
-
-def export_file_name(project: Project, format_name: str) -> str:
-    return f"{project.slug}-{format_name}{registry.get(format_name).extension}"
 
 
 def upload_too_large() -> str:

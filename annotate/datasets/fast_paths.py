@@ -1,0 +1,85 @@
+"""The queries written for PostgreSQL alone, each beside the path every database runs
+(SQLite, the zero-setup default). Why each is worth it: docs/benchmarks.md, Datasets."""
+
+import json
+
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from annotate.models import ArgumentUnit, Span
+
+
+def postgresql() -> bool:
+    """Whether the database is PostgreSQL."""
+    return connection.vendor == "postgresql"
+
+
+def spans_of(layer_ids: list[int]) -> QuerySet[Span]:
+    """The spans of the units of the layers `layer_ids`.
+
+    PostgreSQL plans the join of spans to units (`unit__layer__in`) as a hash join over
+    the whole span table, whose cost grows with the project (60 ms a batch at 300,000
+    spans, 200 ms at 1.2 million). Asking for the spans of an array of unit ids, made by
+    a subquery, is an index scan of the batch's spans alone (~25 ms a batch at any size;
+    the ids as a literal array cost more to parse and plan than the join). SQLite has no
+    arrays, and its nested-loop join already reads spans through the index.
+    """
+    if postgresql():
+        span, unit = (connection.ops.quote_name(model._meta.db_table) for model in (Span, ArgumentUnit))
+        units = f"SELECT {unit}.id FROM {unit} WHERE {unit}.layer_id = ANY(%s)"
+        return Span.objects.filter(RawSQL(f"{span}.unit_id = ANY(ARRAY({units}))", [layer_ids], BooleanField()))
+    return Span.objects.filter(unit__layer__in=layer_ids)
+
+
+# Units, spans and relations are most of an import's rows (a 10,000-article corpus has
+# 1.2 million units): on PostgreSQL they are written with COPY, without a model instance
+# per row, which bulk_create needs and spends most of an import's time preparing.
+
+
+def insert_units(rows: list[tuple[int, int, dict, str]]) -> list[int]:
+    """Insert units given as (layer id, label id, attributes, note); their ids, in order."""
+    if not postgresql():
+        units = [
+            ArgumentUnit(layer_id=layer_id, label_id=label_id, attributes=attributes, note=note)
+            for layer_id, label_id, attributes, note in rows
+        ]
+        return [unit.pk for unit in ArgumentUnit.objects.bulk_create(units, batch_size=2000)]
+    table = connection.ops.quote_name(ArgumentUnit._meta.db_table)
+    with connection.cursor() as cursor:
+        # COPY returns no ids: they are taken from the table's sequence first.
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [ArgumentUnit._meta.db_table, len(rows)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+        now = timezone.now()
+        with cursor.copy(f"COPY {table} (id, layer_id, label_id, attributes, note, created_at) FROM STDIN") as copy:
+            for pk, (layer_id, label_id, attributes, note) in zip(ids, rows, strict=True):
+                copy.write_row((pk, layer_id, label_id, json.dumps(attributes), note, now))
+    return ids
+
+
+def insert_rows(model, fields: list[str], rows: list[tuple]) -> None:
+    """Insert `rows` of values for `fields` (column names) of `model`, and `created_at`
+    where the model has it."""
+    stamped = any(field.name == "created_at" for field in model._meta.fields)
+    if not postgresql():
+        model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
+        return
+    columns = ", ".join(connection.ops.quote_name(name) for name in [*fields, *(["created_at"] if stamped else [])])
+    now = (timezone.now(),) if stamped else ()
+    with connection.cursor() as cursor:
+        with cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row + now)
+
+
+def advisory_lock(key: int, value: int) -> None:
+    """Take PostgreSQL's transaction-level advisory lock (`key`, `value`): wait for the
+    transaction that holds it to end, and keep others waiting until the current one
+    ends. SQLite needs none: it writes one transaction at a time anyway."""
+    if postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [key, value])
