@@ -3,8 +3,8 @@ import os
 import pytest
 
 from annotate import projects
-from annotate.models import Role
-from tests.factories import make_article, make_project, make_user
+from annotate.models import Layer, Role
+from tests.factories import make_article, make_project, make_user, scheme_of
 
 
 def pytest_configure(config):
@@ -75,6 +75,18 @@ def article(project, annotator, annotator2, manager):
     article = make_article(project)
     projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
     return article
+
+
+@pytest.fixture
+def layer(article, annotator):
+    """The annotator's layer of `article`."""
+    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+
+
+@pytest.fixture
+def scheme(project):
+    """The project's labels and relation types by name: `scheme["Claim"]`, `scheme["supports"]`."""
+    return scheme_of(project)
 
 
 @pytest.fixture

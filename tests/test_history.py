@@ -6,21 +6,6 @@ from annotate import history, lifecycle, relations, units
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 
 
-@pytest.fixture
-def layer(article, annotator):
-    return Layer.objects.get(article=article, annotator=annotator)
-
-
-@pytest.fixture
-def scheme(project):
-    return {label.name: label for label in project.labels.all()}
-
-
-@pytest.fixture
-def supports(project):
-    return project.relation_types.get(name="supports")
-
-
 def state(layer):
     """Everything a layer holds, as plain data."""
     unit_rows = [
@@ -62,12 +47,12 @@ def test_an_update_that_changes_nothing_writes_no_record(layer, scheme, annotato
     assert Change.objects.filter(action="unit.update").count() == 0
 
 
-def test_undo_and_redo_walk_back_and_forth_through_changes(layer, scheme, supports, annotator):
+def test_undo_and_redo_walk_back_and_forth_through_changes(layer, scheme, annotator):
     claim = units.create_unit(
         layer=layer, label=scheme["Claim"], spans=[(0, 5)], attributes={"stance": "For"}, user=annotator
     )
     premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
-    relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
+    relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator)
     linked = state(layer)
     units.delete_unit(unit=premise, user=annotator)
     assert state(layer)[1] == []
@@ -104,10 +89,12 @@ def test_undo_only_reverts_the_users_own_changes_in_that_layer(layer, scheme, an
     assert ArgumentUnit.objects.count() == 1
 
 
-def test_undo_of_a_relation_deletion_restores_it_with_its_id(layer, scheme, supports, annotator):
+def test_undo_of_a_relation_deletion_restores_it_with_its_id(layer, scheme, annotator):
     claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
     premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
-    relation = relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
+    relation = relations.create_relation(
+        layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator
+    )
     relation_id = relation.pk
     relations.delete_relation(relation=relation, user=annotator)
 
@@ -128,12 +115,12 @@ def full_state(layer):
 
 
 @pytest.mark.parametrize("kind", ["relabel", "stance", "boundaries", "add span", "delete", "document stance"])
-def test_every_change_to_an_existing_unit_undoes_and_redoes_exactly(layer, scheme, supports, annotator, kind):
+def test_every_change_to_an_existing_unit_undoes_and_redoes_exactly(layer, scheme, annotator, kind):
     layer.article.project.document_stance = True
     layer.article.project.save()
     claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
     premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(6, 12)], user=annotator)
-    relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
+    relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator)
     change = {
         "relabel": lambda: units.update_unit(unit=claim, label=scheme["MajorClaim"], user=annotator),
         "stance": lambda: units.update_unit(unit=claim, attributes={"stance": "For"}, user=annotator),

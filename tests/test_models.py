@@ -9,11 +9,6 @@ from tests.factories import make_article
 
 
 @pytest.fixture
-def layer(article, annotator):
-    return Layer.objects.get(article=article, annotator=annotator)
-
-
-@pytest.fixture
 def unit(layer, project):
     unit = ArgumentUnit.objects.create(layer=layer, label=project.labels.get(name="Claim"))
     Span.objects.create(unit=unit, start=0, end=10)

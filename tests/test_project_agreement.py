@@ -15,15 +15,6 @@ from tests.factories import ARTICLE_TEXT, make_article, make_user
 TEXT = "Cars out. Streets in."  # 21 code points
 
 
-@pytest.fixture
-def scheme(project):
-    return {
-        "claim": project.labels.get(name="Claim"),
-        "premise": project.labels.get(name="Premise"),
-        "supports": project.relation_types.get(name="supports"),
-    }
-
-
 def assigned_article(project, annotators, manager, text=TEXT):
     article = make_article(project, text=text)
     projects.assign(article=article, annotators=annotators, by=manager)
@@ -44,7 +35,7 @@ def annotate(article, annotator, units_wanted, *, relations_wanted=(), status=La
 def argument(scheme):
     """A claim and a premise that supports it."""
     return {
-        "units_wanted": [(scheme["claim"], (0, 9)), (scheme["premise"], (10, 21))],
+        "units_wanted": [(scheme["Claim"], (0, 9)), (scheme["Premise"], (10, 21))],
         "relations_wanted": [(1, 0, scheme["supports"])],
     }
 
@@ -80,8 +71,8 @@ def test_identical_layers_agree_perfectly(project, scheme, annotator, annotator2
 
 def test_disjoint_claims_give_the_hand_computed_alpha_u_and_zero_f1(project, scheme, annotator, annotator2, manager):
     article = assigned_article(project, [annotator, annotator2], manager, text="0123456789abcdefghij")  # L = 20
-    annotate(article, annotator, [(scheme["claim"], (0, 10))])
-    annotate(article, annotator2, [(scheme["claim"], (10, 20))])
+    annotate(article, annotator, [(scheme["Claim"], (0, 10))])
+    annotate(article, annotator2, [(scheme["Claim"], (10, 20))])
 
     report = project_agreement(project)
 
@@ -105,7 +96,7 @@ def test_boundaries_that_differ_match_by_overlap_but_not_exactly(project, scheme
     annotate(
         article,
         annotator2,
-        [(scheme["claim"], (0, 9)), (scheme["premise"], (12, 21))],
+        [(scheme["Claim"], (0, 9)), (scheme["Premise"], (12, 21))],
         relations_wanted=[(1, 0, scheme["supports"])],
     )
 
@@ -149,9 +140,9 @@ def test_gold_is_measured_against_each_annotator_but_not_in_the_project_figures(
     project, scheme, article, annotator, annotator2, curator
 ):
     annotate(article, annotator, **argument(scheme))
-    annotate(article, annotator2, [(scheme["claim"], (0, 9))])
+    annotate(article, annotator2, [(scheme["Claim"], (0, 9))])
     gold = Layer.objects.create(article=article, annotator=None)
-    units.create_unit(layer=gold, label=scheme["claim"], spans=[(0, 9)], user=curator)
+    units.create_unit(layer=gold, label=scheme["Claim"], spans=[(0, 9)], user=curator)
     Layer.objects.filter(pk=gold.pk).update(status=Layer.Status.FINISHED)
 
     report = project_agreement(project, against_gold=True)
@@ -173,7 +164,7 @@ def test_articles_are_ranked_most_contested_first(project, scheme, annotator, an
         annotate(agreed, person, **argument(scheme))
         annotate(empty, person, [])
     annotate(contested, annotator, **argument(scheme))
-    annotate(contested, annotator2, [(scheme["claim"], (0, 5)), (scheme["premise"], (10, 21))])
+    annotate(contested, annotator2, [(scheme["Claim"], (0, 5)), (scheme["Premise"], (10, 21))])
 
     report = project_agreement(project)
 
@@ -190,7 +181,7 @@ def agreed(project, scheme, annotator, annotator2, manager):
     article = make_article(project, text=ARTICLE_TEXT, title="Ban cars")
     projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
     for person in (annotator, annotator2):
-        annotate(article, person, [(scheme["claim"], (0, 6)), (scheme["premise"], (7, 41))])
+        annotate(article, person, [(scheme["Claim"], (0, 6)), (scheme["Premise"], (7, 41))])
     return article
 
 

@@ -13,7 +13,7 @@ from annotate.forms import LabelForm, ProjectSettingsForm, RelationTypeForm, Uni
 from annotate.models import COMMAND_KEYS, ArgumentRole, Change, Label, Layer
 from annotate.schemes import PRESETS
 from annotate.structure import Finding
-from tests.factories import make_article, make_project, make_user
+from tests.factories import make_article, make_project, make_user, scheme_of, span_of
 
 TEXT = (
     "Cities should ban cars from their centres.\n\n"
@@ -21,11 +21,6 @@ TEXT = (
     "“Shops will suffer,” says the mayor. Everyone knows streets are for people. "
     "I walked there once. Footfall rose 12% in Ghent."
 )
-
-
-def span(sentence: str) -> list[tuple[int, int]]:
-    start = TEXT.index(sentence)
-    return [(start, start + len(sentence))]
 
 
 def layer_of(preset: str) -> tuple[Layer, dict]:
@@ -36,14 +31,14 @@ def layer_of(preset: str) -> tuple[Layer, dict]:
     projects.set_member(project=project, user=annotator, role="annotator", by=None)
     article = make_article(project, text=TEXT)
     projects.assign(article=article, annotators=[annotator], by=None)
-    scheme = {label.name: label for label in project.labels.all()}
-    scheme |= {kind.name: kind for kind in project.relation_types.all()}
-    return Layer.objects.select_related("article__project", "annotator").get(article=article), scheme
+    return Layer.objects.select_related("article__project", "annotator").get(article=article), scheme_of(project)
 
 
 def annotate(layer: Layer, scheme: dict, units_: list[tuple[str, str, dict]], links: list[tuple[int, int, str]]):
     made = [
-        units.create_unit(layer=layer, label=scheme[label], spans=span(sentence), attributes=attributes, user=None)
+        units.create_unit(
+            layer=layer, label=scheme[label], spans=[span_of(TEXT, sentence)], attributes=attributes, user=None
+        )
         for label, sentence, attributes in units_
     ]
     for source, target, kind in links:

@@ -7,19 +7,9 @@ from annotate.models import ArgumentUnit, Change, Layer, Relation, Span
 from tests.factories import make_article, make_project
 
 
-@pytest.fixture
-def layer(article, annotator):
-    return Layer.objects.get(article=article, annotator=annotator)
-
-
-@pytest.fixture
-def claim(project):
-    return project.labels.get(name="Claim")
-
-
-def test_create_unit_stores_spans_attributes_and_a_change_record(layer, claim, annotator):
+def test_create_unit_stores_spans_attributes_and_a_change_record(layer, scheme, annotator):
     unit = units.create_unit(
-        layer=layer, label=claim, spans=[(10, 20), (0, 5)], attributes={"stance": "For"}, user=annotator
+        layer=layer, label=scheme["Claim"], spans=[(10, 20), (0, 5)], attributes={"stance": "For"}, user=annotator
     )
 
     assert list(unit.spans.values_list("start", "end")) == [(0, 5), (10, 20)]
@@ -27,7 +17,7 @@ def test_create_unit_stores_spans_attributes_and_a_change_record(layer, claim, a
     assert (change.user, change.layer, change.target) == (annotator, layer, f"unit:{unit.pk}")
     assert change.after == {
         "id": unit.pk,
-        "label": claim.pk,
+        "label": scheme["Claim"].pk,
         "spans": [[0, 5], [10, 20]],
         "attributes": {"stance": "For"},
         "note": "",
@@ -45,24 +35,24 @@ def test_create_unit_stores_spans_attributes_and_a_change_record(layer, claim, a
         ([(0, 10), (5, 15)], "may not overlap"),
     ],
 )
-def test_create_unit_refuses_bad_spans_and_writes_nothing(layer, claim, annotator, spans, message):
+def test_create_unit_refuses_bad_spans_and_writes_nothing(layer, scheme, annotator, spans, message):
     with pytest.raises(units.AnnotationError, match=message):
-        units.create_unit(layer=layer, label=claim, spans=spans, user=annotator)
+        units.create_unit(layer=layer, label=scheme["Claim"], spans=spans, user=annotator)
 
     assert (ArgumentUnit.objects.count(), Span.objects.count(), Change.objects.filter(layer=layer).count()) == (0, 0, 0)
 
 
-def test_create_unit_refuses_a_span_past_the_end_of_the_text(layer, claim, annotator):
+def test_create_unit_refuses_a_span_past_the_end_of_the_text(layer, scheme, annotator):
     end = len(layer.article.text)
 
     with pytest.raises(units.AnnotationError, match=rf"\[{end - 3}, {end + 1}\) lies outside the text"):
-        units.create_unit(layer=layer, label=claim, spans=[(end - 3, end + 1)], user=annotator)
+        units.create_unit(layer=layer, label=scheme["Claim"], spans=[(end - 3, end + 1)], user=annotator)
 
 
-def test_create_unit_accepts_a_span_ending_exactly_at_the_end_of_the_text(layer, claim, annotator):
+def test_create_unit_accepts_a_span_ending_exactly_at_the_end_of_the_text(layer, scheme, annotator):
     end = len(layer.article.text)
 
-    unit = units.create_unit(layer=layer, label=claim, spans=[(end - 3, end)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(end - 3, end)], user=annotator)
 
     assert list(unit.spans.values_list("start", "end")) == [(end - 3, end)]
 
@@ -75,42 +65,40 @@ def test_create_unit_refuses_a_label_of_another_project(layer, annotator):
     assert ArgumentUnit.objects.count() == 0
 
 
-def test_create_unit_refuses_an_attribute_value_the_label_does_not_allow(layer, claim, annotator):
+def test_create_unit_refuses_an_attribute_value_the_label_does_not_allow(layer, scheme, annotator):
     with pytest.raises(units.AnnotationError, match="stance must be one of For, Against"):
-        units.create_unit(layer=layer, label=claim, spans=[(0, 5)], attributes={"stance": "Maybe"}, user=annotator)
+        units.create_unit(
+            layer=layer, label=scheme["Claim"], spans=[(0, 5)], attributes={"stance": "Maybe"}, user=annotator
+        )
 
 
-def test_relation_across_layers_is_refused(project, article, annotator, annotator2, claim):
+def test_relation_across_layers_is_refused(article, annotator, annotator2, scheme):
     mine = Layer.objects.get(article=article, annotator=annotator)
     theirs = Layer.objects.get(article=article, annotator=annotator2)
-    source = units.create_unit(layer=mine, label=claim, spans=[(0, 5)], user=annotator)
-    target = units.create_unit(layer=theirs, label=claim, spans=[(10, 20)], user=annotator2)
+    source = units.create_unit(layer=mine, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    target = units.create_unit(layer=theirs, label=scheme["Claim"], spans=[(10, 20)], user=annotator2)
 
     with pytest.raises(units.AnnotationError, match="Both units must be in this layer."):
-        relations.create_relation(
-            layer=mine, type=project.relation_types.get(name="supports"), source=source, target=target, user=annotator
-        )
+        relations.create_relation(layer=mine, type=scheme["supports"], source=source, target=target, user=annotator)
     assert Relation.objects.count() == 0
 
 
-def test_relation_across_articles_is_refused(project, layer, annotator, claim, manager):
+def test_relation_across_articles_is_refused(project, layer, annotator, scheme, manager):
     other_article = make_article(project)
     projects.assign(article=other_article, annotators=[annotator], by=manager)
     other_layer = Layer.objects.get(article=other_article, annotator=annotator)
-    source = units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
-    target = units.create_unit(layer=other_layer, label=claim, spans=[(0, 5)], user=annotator)
+    source = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    target = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
 
     with pytest.raises(units.AnnotationError, match="Both units must be in this layer."):
-        relations.create_relation(
-            layer=layer, type=project.relation_types.get(name="supports"), source=source, target=target, user=annotator
-        )
+        relations.create_relation(layer=layer, type=scheme["supports"], source=source, target=target, user=annotator)
     assert Relation.objects.count() == 0
 
 
-def test_relation_to_itself_and_duplicate_relations_are_refused(project, layer, annotator, claim):
-    supports = project.relation_types.get(name="supports")
-    a = units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
-    b = units.create_unit(layer=layer, label=claim, spans=[(10, 20)], user=annotator)
+def test_relation_to_itself_and_duplicate_relations_are_refused(layer, annotator, scheme):
+    supports = scheme["supports"]
+    a = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    b = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(10, 20)], user=annotator)
     relations.create_relation(layer=layer, type=supports, source=a, target=b, user=annotator)
 
     with pytest.raises(units.AnnotationError, match="cannot be linked to itself"):
@@ -120,32 +108,32 @@ def test_relation_to_itself_and_duplicate_relations_are_refused(project, layer, 
     assert list(Relation.objects.values_list("source", "target")) == [(a.pk, b.pk)]
 
 
-def test_an_exact_duplicate_unit_is_refused_and_changes_nothing(layer, claim, project, annotator):
-    units.create_unit(layer=layer, label=claim, spans=[(0, 5), (10, 20)], user=annotator)
-    premise = units.create_unit(layer=layer, label=project.labels.get(name="Premise"), spans=[(0, 5)], user=annotator)
+def test_an_exact_duplicate_unit_is_refused_and_changes_nothing(layer, scheme, annotator):
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5), (10, 20)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 5)], user=annotator)
     before = Change.objects.count()
 
     with pytest.raises(units.AnnotationError) as refused:
-        units.create_unit(layer=layer, label=claim, spans=[(10, 20), (0, 5)], user=annotator)
+        units.create_unit(layer=layer, label=scheme["Claim"], spans=[(10, 20), (0, 5)], user=annotator)
     with pytest.raises(units.AnnotationError) as relabel_refused:
-        units.update_unit(unit=premise, spans=[(0, 5), (10, 20)], label=claim, user=annotator)
+        units.update_unit(unit=premise, spans=[(0, 5), (10, 20)], label=scheme["Claim"], user=annotator)
 
     assert str(refused.value) == str(relabel_refused.value) == "There is already a Claim on exactly this text."
     assert (ArgumentUnit.objects.filter(layer=layer).count(), Change.objects.count()) == (2, before)
     # The same spans with another label, or one span fewer, are other units.
-    units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
 
 
-def test_a_finished_layer_refuses_every_change_and_says_how_to_reopen(layer, claim, project, annotator):
-    unit = units.create_unit(layer=layer, label=claim, spans=[(0, 5)], user=annotator)
-    other = units.create_unit(layer=layer, label=claim, spans=[(6, 9)], user=annotator)
-    supports = project.relation_types.get(name="supports")
+def test_a_finished_layer_refuses_every_change_and_says_how_to_reopen(layer, scheme, annotator):
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    other = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(6, 9)], user=annotator)
+    supports = scheme["supports"]
     link = relations.create_relation(layer=layer, type=supports, source=other, target=unit, user=annotator)
     layer.status = Layer.Status.FINISHED
     layer.save()
     before = Change.objects.count()
     attempts = [
-        lambda: units.create_unit(layer=layer, label=claim, spans=[(10, 20)], user=annotator),
+        lambda: units.create_unit(layer=layer, label=scheme["Claim"], spans=[(10, 20)], user=annotator),
         lambda: units.update_unit(unit=ArgumentUnit.objects.get(pk=unit.pk), spans=[(1, 4)], user=annotator),
         lambda: units.delete_unit(unit=ArgumentUnit.objects.get(pk=unit.pk), user=annotator),
         lambda: relations.delete_relation(relation=Relation.objects.get(pk=link.pk), user=annotator),

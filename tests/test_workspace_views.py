@@ -14,18 +14,6 @@ EMOJI_TEXT = "Smile 🙂 and thumbs 👍🏽 up: cities should ban cars now."
 
 
 @pytest.fixture
-def layer(article, annotator):
-    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
-
-
-@pytest.fixture
-def scheme(project):
-    return {label.name: label for label in project.labels.all()} | {
-        kind.name: kind for kind in project.relation_types.all()
-    }
-
-
-@pytest.fixture
 def ann(client, annotator):
     client.force_login(annotator)
     return client

@@ -23,12 +23,12 @@ import re
 from django.template.defaultfilters import floatformat
 from playwright.sync_api import expect
 
-from annotate import relations, units
 from annotate.lifecycle import finish_layer
 from annotate.models import Article, Layer, Project
 from annotate.project_agreement import project_agreement
 from annotate.seeding import DEMO_PASSWORD, load_seeds
 from tests.e2e.test_workspace import drag_select
+from tests.factories import make_relation, make_unit, scheme_of
 
 CLAIM = "Trump was able to talk Netanyahu into only a light bombing"
 SECOND_CLAIM = "Under no circumstance did the President want a regime change"
@@ -41,16 +41,10 @@ EDITED = "Israel hoped to weaken the regime"  # marked in gold in the workspace
 
 def annotate_the_op_ed(project: Project, article: Article) -> None:
     """alice and bob mark the op-ed as in the module docstring and finish their layers."""
-    text = article.text
-    label = {label.name: label for label in project.labels.all()}
-    supports = project.relation_types.get(name="supports")
+    scheme = scheme_of(project)
 
     def mark(layer, name, quote, **attributes):
-        start = text.index(quote)
-        spans = [(start, start + len(quote))]
-        return units.create_unit(
-            layer=layer, label=label[name], spans=spans, user=layer.annotator, attributes=attributes
-        )
+        return make_unit(layer, scheme[name], quote, attributes=attributes)
 
     layers = Layer.objects.select_related("article__project", "annotator").filter(article=article)
     alice, bob = layers.get(annotator__username="alice"), layers.get(annotator__username="bob")
@@ -58,7 +52,7 @@ def annotate_the_op_ed(project: Project, article: Article) -> None:
     claim = mark(alice, "Claim", CLAIM, stance="For")
     mark(alice, "Claim", SECOND_CLAIM, stance="Against")
     premise = mark(alice, "Premise", PREMISE)
-    relations.create_relation(layer=alice, type=supports, source=premise, target=claim, user=alice.annotator)
+    make_relation(alice, scheme["supports"], premise, claim)
     mark(alice, "Premise", DISPUTED)
     mark(bob, "MajorClaim", BOB_MAJOR)
     mark(bob, "Claim", CLAIM, stance="For")

@@ -4,17 +4,12 @@ import json
 
 from playwright.sync_api import expect
 
-from annotate import projects, relations, units
+from annotate import projects
 from annotate.models import Layer
-from tests.factories import make_article, make_project, make_user
+from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of
 
 CLAIM = "Critics say shops will suffer"
 PREMISE = "footfall rises where streets are calm"
-
-
-def mark(layer, label, quote):
-    start = layer.article.text.index(quote)
-    return units.create_unit(layer=layer, label=label, spans=[(start, start + len(quote))], user=layer.annotator)
 
 
 def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_relation(
@@ -29,12 +24,11 @@ def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_rela
         projects.set_member(project=project, user=annotator, role="annotator", by=manager)
     article = make_article(project, title="Calm streets")
     projects.assign(article=article, annotators=[ann, ben], by=manager)
-    claim_label, premise_label = project.labels.get(name="Claim"), project.labels.get(name="Premise")
+    scheme = scheme_of(project)
     ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
-    claim, premise = mark(ann_layer, claim_label, CLAIM), mark(ann_layer, premise_label, PREMISE)
-    attacks = project.relation_types.get(name="attacks")
-    relations.create_relation(layer=ann_layer, type=attacks, source=premise, target=claim, user=ann)
-    mark(ben_layer, claim_label, CLAIM)
+    claim, premise = make_unit(ann_layer, scheme["Claim"], CLAIM), make_unit(ann_layer, scheme["Premise"], PREMISE)
+    make_relation(ann_layer, scheme["attacks"], premise, claim)
+    make_unit(ben_layer, scheme["Claim"], CLAIM)
 
     log_in("cory_curator", "secret-pass-1")
     page.goto(f"/p/opeds/articles/{article.pk}/")
@@ -95,12 +89,11 @@ def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_c
         projects.set_member(project=project, user=annotator, role="annotator", by=manager)
     article = make_article(project, title="Calm streets")
     projects.assign(article=article, annotators=[ann, ben], by=manager)
-    major_label, premise_label = project.labels.get(name="MajorClaim"), project.labels.get(name="Premise")
+    scheme = scheme_of(project)
     ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
-    major, premise = mark(ann_layer, major_label, MAJOR), mark(ann_layer, premise_label, PREMISE)
-    supports = project.relation_types.get(name="supports")
-    relations.create_relation(layer=ann_layer, type=supports, source=premise, target=major, user=ann)
-    mark(ben_layer, major_label, MAJOR_PART)
+    major, premise = make_unit(ann_layer, scheme["MajorClaim"], MAJOR), make_unit(ann_layer, scheme["Premise"], PREMISE)
+    make_relation(ann_layer, scheme["supports"], premise, major)
+    make_unit(ben_layer, scheme["MajorClaim"], MAJOR_PART)
 
     log_in("cory_curator", "secret-pass-1")
     page.goto(f"/p/opeds/articles/{article.pk}/review/")
