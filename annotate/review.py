@@ -31,9 +31,10 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.safestring import SafeString, mark_safe
 
-from annotate import changes, highlight, relations, units
+from annotate import changes, highlight, layer_content, relations, units
+from annotate.layer_content import RelationEntry, UnitEntry
 from annotate.lifecycle import set_status
-from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, RelationType, Span
+from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, RelationType
 from annotate.units import AnnotationError
 
 Spans = tuple[tuple[int, int], ...]
@@ -44,14 +45,10 @@ RelationKey = tuple[UnitKey, UnitKey, int]  # (source, target, relation type id)
 AGREED, SOME, LABEL, BOUNDARIES, ONLY, TYPE, UNITS = "agreed", "some", "label", "boundaries", "only", "type", "units"
 
 
-@dataclass
-class ReviewUnit:
-    id: int
-    layer_id: int
-    label: Label
-    attributes: dict
-    spans: Spans
-    quote: str  # the fragments of a discontinuous unit joined by " … "
+@dataclass(slots=True)
+class ReviewUnit(UnitEntry):
+    """A unit of an annotator's layer or of gold, with what the review says of it."""
+
     kind: str = ""
     badge: str = ""
     in_gold: bool = False
@@ -61,17 +58,9 @@ class ReviewUnit:
     def key(self) -> UnitKey:
         return (self.label.pk, self.spans)
 
-    @property
-    def tag(self) -> str:
-        return " · ".join([self.label.name, *self.attributes.values()])
 
-
-@dataclass
-class ReviewRelation:
-    id: int
-    type: RelationType
-    source: ReviewUnit
-    target: ReviewUnit
+@dataclass(slots=True)
+class ReviewRelation(RelationEntry):
     kind: str = ""
     badge: str = ""
     in_gold: bool = False
@@ -127,38 +116,28 @@ class Review:
 
 def load(article: Article) -> Review:
     """Every layer of `article` (whose project is loaded) with its units and relations,
-    disagreements marked: six queries, however many layers and units."""
+    disagreements marked: five queries, however many layers and units."""
     project = article.project
     labels = {label.pk: label for label in Label.objects.filter(project=project)}
     kinds = {kind.pk: kind for kind in RelationType.objects.filter(project=project)}
     layers = {
         layer.pk: ReviewLayer(layer) for layer in Layer.objects.filter(article=article).select_related("annotator")
     }
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for unit_id, start, end in (
-        Span.objects.filter(unit__layer__article=article).order_by("start").values_list("unit_id", "start", "end")
-    ):
-        spans.setdefault(unit_id, []).append((start, end))
     text = article.text
-    by_id = {}
-    for pk, layer_id, label_id, attributes in ArgumentUnit.objects.filter(layer__article=article).values_list(
-        "pk", "layer_id", "label_id", "attributes"
-    ):
-        unit_spans = tuple(spans.get(pk, ()))
-        quote = " … ".join(text[start:end] for start, end in unit_spans)
-        by_id[pk] = ReviewUnit(pk, layer_id, labels[label_id], attributes, unit_spans, quote)
-        layers[layer_id].units.append(by_id[pk])
-    for pk, layer_id, type_id, source, target in (
-        Relation.objects.filter(layer__article=article)
-        .order_by("pk")
-        .values_list("pk", "layer_id", "type_id", "source_id", "target_id")
-    ):
-        layers[layer_id].relations.append(ReviewRelation(pk, kinds[type_id], by_id[source], by_id[target]))
-    for entry in layers.values():
+    for layer_id, content in layer_content.read(list(layers)).items():
+        entry = layers[layer_id]
         entry.layer.article = article
+        entry.units, entry.relations = layer_content.entries(
+            content,
+            labels=labels,
+            relation_types=kinds,
+            text=text,
+            unit_class=ReviewUnit,
+            relation_class=ReviewRelation,
+        )
         entry.units.sort(key=lambda unit: (unit.spans, unit.id))
         entry.relations.sort(key=lambda r: (r.target.spans, r.source.spans, r.id))
-        items = [highlight.Highlight(u.id, u.label.pk, u.tag, u.spans) for u in entry.units if u.spans]
+        items = [highlight.Highlight(u.id, u.label.pk, u.tag, u.spans) for u in entry.units]
         entry.text_html = mark_safe(highlight.render(text, items, line_ids=False))  # noqa: S308 - render() escapes the text
     annotators = sorted((e for e in layers.values() if not e.layer.is_gold), key=lambda e: e.layer.owner_name)
     gold = next((e for e in layers.values() if e.layer.is_gold), None)
@@ -279,26 +258,18 @@ def start_gold(*, article: Article, user) -> Layer:
 
 def _gold_units(gold: Layer) -> dict[UnitKey, ArgumentUnit]:
     """The gold layer's units by what they match (the oldest, if gold has two alike)."""
-    found: dict[UnitKey, ArgumentUnit] = {}
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for unit_id, start, end in (
-        Span.objects.filter(unit__layer=gold).order_by("start").values_list("unit_id", "start", "end")
-    ):
-        spans.setdefault(unit_id, []).append((start, end))
-    for unit in ArgumentUnit.objects.filter(layer=gold).order_by("-pk"):
-        found[(unit.label_id, tuple(spans.get(unit.pk, ())))] = unit
-    return found
+    rows = layer_content.read_one(gold, relations=False).units
+    instances = ArgumentUnit.objects.in_bulk([row.id for row in rows])
+    return {_key(row): instances[row.id] for row in sorted(rows, key=lambda row: -row.id)}
 
 
-def _keys_of(layer_id: int) -> dict[int, UnitKey]:
+def _key(row: layer_content.UnitRow) -> UnitKey:
+    return (row.label_id, row.spans)
+
+
+def _keys_of(content: layer_content.LayerContent) -> dict[int, UnitKey]:
     """Unit id → key for every unit of one layer."""
-    spans: dict[int, list[tuple[int, int]]] = {}
-    labels = dict(ArgumentUnit.objects.filter(layer_id=layer_id).values_list("pk", "label_id"))
-    for unit_id, start, end in (
-        Span.objects.filter(unit__layer_id=layer_id).order_by("start").values_list("unit_id", "start", "end")
-    ):
-        spans.setdefault(unit_id, []).append((start, end))
-    return {pk: (label_id, tuple(spans.get(pk, ()))) for pk, label_id in labels.items()}
+    return {row.id: _key(row) for row in content.units}
 
 
 def _link(gold: Layer, kind: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation | None:
@@ -387,7 +358,7 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     units.ensure_open(gold)
     text = layer.article.text
     in_gold = _gold_units(gold)
-    keys = _keys_of(layer.pk)
+    keys = _keys_of(layer_content.read_one(layer, relations=False))
     key = keys[unit.pk]
     gold_unit, created = in_gold.get(key), key not in in_gold
     replaced, carried, dropped = [], 0, 0
@@ -442,13 +413,12 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     votes: Counter[UnitKey] = Counter()
     attributes: dict[UnitKey, Counter] = {}
     link_votes: Counter[RelationKey] = Counter()
-    for layer in annotator_layers:
-        keys = _keys_of(layer.pk)
+    for content in layer_content.read([layer.pk for layer in annotator_layers]).values():
+        keys = _keys_of(content)
         votes.update(set(keys.values()))
-        for pk, values in ArgumentUnit.objects.filter(layer=layer).values_list("pk", "attributes"):
-            attributes.setdefault(keys[pk], Counter())[tuple(sorted(values.items()))] += 1
-        rows = Relation.objects.filter(layer=layer).values_list("source_id", "target_id", "type_id")
-        link_votes.update({(keys[source], keys[target], kind) for source, target, kind in rows})
+        for row in content.units:
+            attributes.setdefault(keys[row.id], Counter())[tuple(sorted(row.attributes.items()))] += 1
+        link_votes.update({(keys[r.source_id], keys[r.target_id], r.type_id) for r in content.relations})
     added = left_out = 0
     for key, count in sorted(votes.items(), key=lambda item: (-item[1], item[0][1])):
         if count < minimum or key in in_gold:
