@@ -35,8 +35,9 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models.functions import Length
 
+from annotate import layer_content
 from annotate.agreement import UnitizingScore, align_pairs, concatenate_continua, krippendorff_unitizing_alpha
-from annotate.models import Layer, Project, Relation, Span
+from annotate.models import Layer, Project
 
 GOLD = "gold"
 UNDEFINED = UnitizingScore(observed=None, expected=None, alpha=None)
@@ -156,16 +157,10 @@ def load(
         pk: LayerData(article_id, username or GOLD, {})
         for pk, article_id, username in counted.values_list("pk", "article_id", "annotator__username")
     }
-    spans = Span.objects.filter(unit__layer__in=counted.values("pk")).order_by("unit_id", "start")
-    for layer_id, unit_id, label_id, start, end in spans.values_list(
-        "unit__layer_id", "unit_id", "unit__label_id", "start", "end"
-    ):
-        units = layers[layer_id].units
-        label, unit_spans = units.get(unit_id, (labels[label_id], ()))
-        units[unit_id] = (label, (*unit_spans, (start, end)))
-    relations = Relation.objects.filter(layer__in=counted.values("pk")).order_by("pk")
-    for layer_id, source, target, kind in relations.values_list("layer_id", "source_id", "target_id", "type_id"):
-        layers[layer_id].relations.append((source, target, kind))
+    for layer_id, content in layer_content.read(counted).items():
+        data = layers[layer_id]
+        data.units.update((row.id, (labels[row.label_id], row.spans)) for row in content.units)
+        data.relations.extend((row.source_id, row.target_id, row.type_id) for row in content.relations)
     return articles, list(layers.values()), list(labels.values())
 
 
