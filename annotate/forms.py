@@ -30,6 +30,14 @@ class ProjectCreateForm(forms.ModelForm):
         help_texts = {"slug": "Short name used in addresses and on the command line, e.g. “opeds-2026”."}
 
 
+def model_values(form: forms.ModelForm) -> dict:
+    """What a valid model form sets on its model, field by field, as plain values for the
+    domain (`projects.update_settings`, `projects.save_scheme_entry`). Read from the
+    form's instance, so that a field the form leaves as it was (an omitted field with a
+    default) keeps its value; the form should be given a copy of the object to change."""
+    return {name: getattr(form.instance, name) for name in form.fields}
+
+
 class ProjectSettingsForm(forms.ModelForm):
     class Meta:
         model = Project

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.forms.models import model_to_dict
 
 from annotate import changes
 from annotate.formats.plaintext import normalise_text
@@ -247,43 +246,55 @@ def spread_evenly(*, project: Project, per_article: int, by) -> int:
 
 
 @transaction.atomic
-def update_settings(*, form, user) -> Project:
-    """Save a valid project settings form, recording what changed."""
-    before, after = saved_with_diff(form)
+@transaction.atomic
+def update_settings(*, project: Project, values: dict, user) -> Project:
+    """Set the project's settings (field name → value, already validated), recording
+    what changed."""
+    before, after = _apply(project, values)
     changes.record(
-        project=form.instance,
+        project=project,
         user=user,
         action="project.settings",
-        target=f"project:{form.instance.pk}",
+        target=f"project:{project.pk}",
         before=before,
         after=after,
     )
-    return form.instance
+    return project
 
 
 @transaction.atomic
-def save_scheme_entry(*, form, user):
-    """Save a valid label or relation-type form, recording before and after."""
-    kind = form._meta.model._meta.model_name
-    is_new = form.instance.pk is None
-    before, after = saved_with_diff(form)
-    entry = form.instance
+def save_scheme_entry(*, entry: Label | RelationType, values: dict, user) -> Label | RelationType:
+    """Save a label or relation type of a project (new when it has no id yet) with
+    `values` (field name → value, already validated), recording before and after."""
+    model_name = entry._meta.model_name
+    is_new = entry.pk is None
+    before, after = _apply(entry, values)
     changes.record(
         project=entry.project,
         user=user,
-        action=f"{kind}.save",
-        target=f"{kind}:{entry.pk}",
+        action=f"{model_name}.save",
+        target=f"{model_name}:{entry.pk}",
         before=None if is_new else before,
         after=after,
     )
     return entry
 
 
-def saved_with_diff(form) -> tuple[dict, dict]:
-    """Save a valid model form; return the fields that changed, before and after."""
-    fields = list(form.fields)
-    # form.initial, not form.instance: validation has already copied the new values there.
-    before = {name: form.initial.get(name) for name in fields} if form.instance.pk else {}
-    after = model_to_dict(form.save(), fields=fields)
-    changed = [name for name in fields if before.get(name) != after[name]]
-    return {name: before.get(name) for name in changed}, {name: after[name] for name in changed}
+def _apply(instance, values: dict) -> tuple[dict, dict]:
+    """Set `values` on a model instance and save it; the fields that changed, before and
+    after (every field given, for a new instance)."""
+    is_new = instance.pk is None
+    before = {name: getattr(instance, name) for name in values}
+    for name, value in values.items():
+        setattr(instance, name, value)
+    instance.save()
+    changed = [name for name in values if is_new or before[name] != values[name]]
+    return (
+        {name: _stored(before[name]) for name in changed if not is_new},
+        {name: _stored(values[name]) for name in changed},
+    )
+
+
+def _stored(value):
+    """A field's value as the change record keeps it (JSON)."""
+    return value if value is None or isinstance(value, bool | int | float | str | dict | list) else str(value)

@@ -9,8 +9,8 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 
 from annotate import lifecycle, projects, relations, units, workspace
-from annotate.forms import LabelForm, ProjectSettingsForm, RelationTypeForm, UnitCreateForm
-from annotate.models import COMMAND_KEYS, ArgumentRole, Change, Label, Layer
+from annotate.forms import LabelForm, RelationTypeForm, UnitCreateForm
+from annotate.models import COMMAND_KEYS, ArgumentRole, Change, Label, Layer, RelationType
 from annotate.schemes import PRESETS
 from annotate.structure import Finding
 from tests.factories import make_article, make_project, make_user, scheme_of, span_of
@@ -126,13 +126,10 @@ def test_a_premise_conclusion_layer_is_asked_for_its_conclusion_and_its_links(db
 def test_a_custom_scheme_whose_main_conclusion_label_is_not_first_is_checked_by_roles(db):
     layer, scheme = layer_of("webis")
     project = layer.article.project
-    thesis = LabelForm(
-        {"name": "thesis", "role": "main", "key": "h", "colour": "#000000", "order": 9, "attributes": "{}"},
-        project=project,
-    )
-    supports = RelationTypeForm({"name": "supports", "key": "s", "colour": "#2ca02c", "order": 0}, project=project)
-    scheme["thesis"] = projects.save_scheme_entry(form=thesis, user=None)
-    scheme["supports"] = projects.save_scheme_entry(form=supports, user=None)
+    thesis = {"name": "thesis", "role": "main", "key": "h", "colour": "#000000", "order": 9, "attributes": {}}
+    supports = {"name": "supports", "key": "s", "colour": "#2ca02c", "order": 0}
+    scheme["thesis"] = projects.save_scheme_entry(entry=Label(project=project), values=thesis, user=None)
+    scheme["supports"] = projects.save_scheme_entry(entry=RelationType(project=project), values=supports, user=None)
     made = annotate(
         layer,
         scheme,
@@ -218,24 +215,22 @@ def test_a_relation_type_cannot_take_a_command_key(project, key):
     assert form.errors == {"key": [f"“{key}” is a workspace command key (it {COMMAND_KEYS[key]}): choose another key."]}
 
 
-def test_a_label_keeps_a_free_key_and_its_role_is_edited_and_recorded(project, manager):
+def test_a_label_keeps_a_free_key_and_its_role_is_edited_and_recorded(client, project, manager):
     premise = project.labels.get(name="Premise")
-    form = LabelForm(
-        {
-            "name": "Premise",
-            "description": premise.description,
-            "role": "other",
-            "key": "0",
-            "colour": "#ff7f0e",
-            "order": 2,
-            "attributes": "{}",
-        },
-        instance=premise,
-        project=project,
-    )
+    client.force_login(manager)
+    data = {
+        "name": "Premise",
+        "description": premise.description,
+        "role": "other",
+        "key": "0",
+        "colour": "#ff7f0e",
+        "order": 2,
+        "attributes": "{}",
+    }
 
-    projects.save_scheme_entry(form=form, user=manager)
+    response = client.post(f"/p/{project.slug}/scheme/label/{premise.pk}/", data)
 
+    assert response.status_code == 302
     premise.refresh_from_db()
     record = Change.objects.filter(action="label.save").get()
     assert (premise.role, premise.key) == ("other", "0")
@@ -279,7 +274,8 @@ def test_the_scheme_page_shows_each_label_role(client, project, manager):
 # Snapping that keeps punctuation: a project setting the workspace forms follow.
 
 
-def test_the_settings_form_turns_on_keeping_punctuation(project, manager):
+def test_the_settings_form_turns_on_keeping_punctuation(client, project, manager):
+    client.force_login(manager)
     data = {
         "name": project.name,
         "description": "",
@@ -290,10 +286,13 @@ def test_the_settings_form_turns_on_keeping_punctuation(project, manager):
         "snap_keeps_punctuation": "on",
     }
 
-    projects.update_settings(form=ProjectSettingsForm(data, instance=project), user=manager)
+    response = client.post(f"/p/{project.slug}/settings/", data)
 
+    assert response.status_code == 302
     project.refresh_from_db()
     assert (project.snapping, project.snap_keeps_punctuation) == (True, True)
+    record = Change.objects.filter(action="project.settings").get()
+    assert (record.before, record.after) == ({"snap_keeps_punctuation": False}, {"snap_keeps_punctuation": True})
 
 
 @pytest.mark.parametrize(("keep", "quote"), [(False, "Shops will suffer"), (True, "“Shops will suffer,”")])
@@ -321,16 +320,15 @@ def test_the_workspace_forms_keep_todays_snapping_when_not_told_otherwise(projec
     assert TEXT[begin:end] == "Shops will suffer"
 
 
-def test_a_label_form_that_names_no_role_keeps_the_label_role_and_a_new_label_is_other(project, manager):
+def test_a_label_form_that_names_no_role_keeps_the_label_role_and_a_new_label_is_other(client, project, manager):
     claim = project.labels.get(name="Claim")
     fields = {"colour": "#1f77b4", "order": 5, "attributes": "{}", "description": ""}
+    client.force_login(manager)
 
-    projects.save_scheme_entry(
-        form=LabelForm({"name": "Claim", "key": "k", **fields}, instance=claim, project=project), user=manager
-    )
-    projects.save_scheme_entry(
-        form=LabelForm({"name": "Rebuttal", "key": "r", **fields}, project=project), user=manager
-    )
+    edited = client.post(f"/p/{project.slug}/scheme/label/{claim.pk}/", {"name": "Claim", "key": "k", **fields})
+    created = client.post(f"/p/{project.slug}/scheme/label/new/", {"name": "Rebuttal", "key": "r", **fields})
+
+    assert (edited.status_code, created.status_code) == (302, 302)
 
     assert list(project.labels.filter(name__in=["Claim", "Rebuttal"]).values_list("name", "role")) == [
         ("Claim", "claim"),

@@ -1,5 +1,7 @@
 """Manager pages: members, label scheme, assignment."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -9,7 +11,7 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import access, projects
-from annotate.forms import LabelForm, MemberForm, RelationTypeForm, SpreadForm
+from annotate.forms import LabelForm, MemberForm, RelationTypeForm, SpreadForm, model_values
 from annotate.models import Layer, Membership
 from annotate.views import render_partial
 
@@ -70,9 +72,11 @@ def scheme_entry_edit(request: HttpRequest, slug: str, kind: str, pk: int | None
     instance = None
     if pk is not None:
         instance = get_object_or_404(form_class._meta.model, project=membership.project, pk=pk)
-    form = form_class(request.POST or None, instance=instance, project=membership.project)
+    # The form fills a copy: the entry keeps its values for the change record.
+    form = form_class(request.POST or None, instance=copy.copy(instance), project=membership.project)
     if request.method == "POST" and form.is_valid():
-        entry = projects.save_scheme_entry(form=form, user=request.user)
+        entry = instance or form_class._meta.model(project=membership.project)
+        entry = projects.save_scheme_entry(entry=entry, values=model_values(form), user=request.user)
         messages.success(request, f"“{entry.name}” saved.")
         return redirect("annotate:scheme", slug)
     context = {

@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotate import access, projects
-from annotate.forms import ProjectCreateForm, ProjectSettingsForm
+from annotate.forms import ProjectCreateForm, ProjectSettingsForm, model_values
 from annotate.models import Layer, Project
 
 
@@ -107,9 +109,11 @@ def queue_next(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    form = ProjectSettingsForm(request.POST or None, instance=membership.project)
+    project = membership.project
+    # The form fills a copy: the project keeps its values for the change record.
+    form = ProjectSettingsForm(request.POST or None, instance=copy.copy(project))
     if request.method == "POST" and form.is_valid():
-        projects.update_settings(form=form, user=request.user)
+        projects.update_settings(project=project, values=model_values(form), user=request.user)
         messages.success(request, "Settings saved.")
         return redirect("annotate:project_settings", slug)
     context = {"membership": membership, "project": membership.project, "form": form}
