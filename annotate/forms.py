@@ -232,12 +232,12 @@ class ExportForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        annotators = project.memberships.annotators().select_related("user").order_by("user__username")
+        usernames = project.annotators().values_list("username", flat=True)
         self.fields["layers"].choices = [
             ("all", "Gold and all annotators"),
             ("annotators", "All annotators"),
             ("gold", "Gold only"),
-            *[(m.user.username, f"Only {m.user.username}") for m in annotators],
+            *[(username, f"Only {username}") for username in usernames],
         ]
 
     def options(self) -> dict[str, bool]:
@@ -297,11 +297,11 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        annotators = project.memberships.annotators().select_related("user").order_by("user__username")
+        usernames = project.annotators().values_list("username", flat=True)
         self.fields["owner"].choices = [
             ("", "the folder's name"),
             ("gold", "gold"),
-            *[(m.user.username, m.user.username) for m in annotators],
+            *[(username, username) for username in usernames],
         ]
 
     def clean_files(self):

@@ -8,10 +8,11 @@ domain modules (`units.py`, `relations.py`), which every view and command goes t
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Q, QuerySet, When
 from django.urls import reverse
 
 from annotate import structure
@@ -84,6 +85,12 @@ class Project(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("annotate:project_detail", args=[self.slug])
 
+    def annotators(self) -> QuerySet:
+        """The project's annotators (users), by username."""
+        return get_user_model().objects.filter(memberships__project=self, memberships__role=Role.ANNOTATOR).order_by(
+            "username"
+        )
+
 
 class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
@@ -91,17 +98,10 @@ class Role(models.TextChoices):
     ANNOTATOR = "annotator", "Annotator"
 
 
-class MembershipQuerySet(models.QuerySet):
-    def annotators(self):
-        return self.filter(role=Role.ANNOTATOR)
-
-
 class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
-
-    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "role", "user__username"]
@@ -256,6 +256,14 @@ class LayerQuerySet(models.QuerySet):
 
     def gold(self):
         return self.filter(annotator__isnull=True)
+
+    def queue_for(self, user, project: "Project", *, after: int | None = None):
+        """`user`'s queue in `project`: their layers not yet finished, those in progress
+        first, then by article; without the article `after` (the one they come from)."""
+        layers = self.filter(article__project=project, annotator=user).exclude(status=Layer.Status.FINISHED)
+        if after is not None:
+            layers = layers.exclude(article_id=after)
+        return layers.order_by(Case(When(status=Layer.Status.IN_PROGRESS, then=0), default=1), "article_id")
 
 
 class Layer(models.Model):

@@ -157,7 +157,7 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
     `AssignmentError` names every problem and nothing changes. A fixed number of
     queries, however many articles and annotators.
     """
-    allowed = set(project.memberships.annotators().values_list("user_id", flat=True))
+    allowed = set(project.annotators().values_list("pk", flat=True))
     wanted = {int(article_id): {int(user_id) for user_id in users} for article_id, users in wanted.items()}
     titles = dict(project.articles.filter(pk__in=wanted).values_list("pk", "title"))
     problems = []
@@ -205,6 +205,38 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
     return Assignments(created=created, removed=len(to_remove))
 
 
+@dataclass
+class AssignmentGrid:
+    """Who annotates what: a row per article (by id), a cell per annotator (by
+    username) with their layer or None and whether the cell is ticked; each annotator
+    with the number of articles they have."""
+
+    annotators: list[tuple[User, int]]
+    rows: list[tuple[Article, list[tuple[User, Layer | None, bool]]]]
+
+
+def assignment_grid(project: Project, *, ticked: dict[int, set[int]] | None = None) -> AssignmentGrid:
+    """The project's assignment grid; `ticked` (article id → annotator ids) ticks cells
+    as a refused save had them, so that the manager can correct them rather than tick
+    them again. Three queries."""
+    ticked = ticked or {}
+    annotators = list(project.annotators())
+    layers = {
+        (layer.article_id, layer.annotator_id): layer
+        for layer in Layer.objects.filter(article__project=project).annotator_layers()
+    }
+    rows = []
+    for article in project.articles.order_by("id"):
+        cells = []
+        for annotator in annotators:
+            layer = layers.get((article.pk, annotator.pk))
+            checked = annotator.pk in ticked[article.pk] if article.pk in ticked else layer is not None
+            cells.append((annotator, layer, checked))
+        rows.append((article, cells))
+    load = Counter(annotator_id for _, annotator_id in layers)
+    return AssignmentGrid([(annotator, load[annotator.pk]) for annotator in annotators], rows)
+
+
 @transaction.atomic
 def spread_evenly(*, project: Project, per_article: int, by) -> int:
     """Give every article `per_article` annotators, choosing those with the least work.
@@ -212,7 +244,7 @@ def spread_evenly(*, project: Project, per_article: int, by) -> int:
     Existing assignments are kept; an article only gets annotators added. Returns how
     many layers were created.
     """
-    annotator_ids = list(project.memberships.annotators().order_by("user__username").values_list("user_id", flat=True))
+    annotator_ids = list(project.annotators().values_list("pk", flat=True))
     if per_article < 1:
         raise AssignmentError("Give each article at least one annotator.")
     if per_article > len(annotator_ids):

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import changes, highlight, layer_content, relations, units
@@ -226,9 +225,11 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
 
 
 def annotator_unit(article: Article, pk: int) -> ArgumentUnit:
-    """A unit of one of the article's annotator layers (never gold), or 404."""
+    """A unit of one of the article's annotator layers (never gold)."""
     queryset = ArgumentUnit.objects.select_related("label", "layer")
-    unit = get_object_or_404(queryset, pk=pk, layer__article=article, layer__annotator__isnull=False)
+    unit = queryset.filter(pk=pk, layer__article=article, layer__annotator__isnull=False).first()
+    if unit is None:
+        raise units.NotFoundError("That unit is not in an annotator's layer of this article. Reload the page.")
     unit.layer.article = article
     return unit
 

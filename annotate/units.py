@@ -18,6 +18,10 @@ class AnnotationError(ValueError):
     """Input an annotation cannot be made from; the message is shown to the annotator."""
 
 
+class NotFoundError(AnnotationError):
+    """What a change names is not there: deleted meanwhile, or never where it was looked for."""
+
+
 class LayerFinishedError(AnnotationError):
     """A change to a layer marked finished: it is read-only until it is reopened."""
 

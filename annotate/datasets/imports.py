@@ -216,7 +216,7 @@ def _plan(project: Project, records: list[ArticleRecord], unknown: str, existing
     plan = ImportPlan(
         labels={label.name: label for label in project.labels.all()},
         relation_types={kind.name: kind for kind in project.relation_types.all()},
-        annotators={m.user.username: m.user for m in project.memberships.annotators().select_related("user")},
+        annotators={user.username: user for user in project.annotators()},
     )
     report = plan.report
     if unknown != "fail":

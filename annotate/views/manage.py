@@ -4,7 +4,6 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import access, projects
 from annotate.forms import LabelForm, MemberForm, RelationTypeForm, SpreadForm, model_values
-from annotate.models import Layer, Membership
+from annotate.models import Membership
 from annotate.views import render_partial
 
 SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
@@ -90,36 +89,14 @@ def scheme_entry_edit(request: HttpRequest, slug: str, kind: str, pk: int | None
 
 
 def assignment_context(membership: Membership, ticked: dict[int, set[int]] | None = None) -> dict:
-    """The grid: a row per article, a cell per annotator with their layer (or None).
-    `ticked` (article id → annotator ids) shows a refused save's ticks instead of the
-    saved assignment, so the manager can correct them rather than tick them again."""
+    """The grid (`projects.assignment_grid`), with a refused save's ticks when given."""
     project = membership.project
-    ticked = ticked or {}
-    annotators = list(
-        User.objects.filter(memberships__project=project, memberships__role="annotator").order_by("username")
-    )
-    articles = list(project.articles.order_by("id"))
-    layers = {
-        (layer.article_id, layer.annotator_id): layer
-        for layer in Layer.objects.filter(article__project=project, annotator__isnull=False)
-    }
-    rows = []
-    for article in articles:
-        cells = []
-        for annotator in annotators:
-            layer = layers.get((article.pk, annotator.pk))
-            checked = annotator.pk in ticked[article.pk] if article.pk in ticked else layer is not None
-            cells.append((annotator, layer, checked))
-        rows.append((article, cells))
-    load = {annotator.pk: 0 for annotator in annotators}
-    for _, annotator_id in layers:
-        if annotator_id in load:
-            load[annotator_id] += 1
+    grid = projects.assignment_grid(project, ticked=ticked)
     return {
         "membership": membership,
         "project": project,
-        "annotators": [(annotator, load[annotator.pk]) for annotator in annotators],
-        "rows": rows,
+        "annotators": grid.annotators,
+        "rows": grid.rows,
         "spread_form": SpreadForm(initial={"per_article": project.annotators_per_article}),
     }
 

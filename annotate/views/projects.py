@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Count, When
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -88,17 +88,9 @@ def queue_next(request: HttpRequest, slug: str) -> HttpResponse:
     """The annotator's next article: the first one of their queue not yet finished
     (those in progress first), other than the one they come from (`?after=ID`)."""
     membership = access.membership_or_404(request.user, slug)
-    layers = Layer.objects.filter(article__project=membership.project, annotator=request.user).exclude(
-        status=Layer.Status.FINISHED
-    )
     after = request.GET.get("after", "")
-    if after.isdigit():
-        layers = layers.exclude(article_id=int(after))
-    layer = (
-        layers.order_by(Case(When(status=Layer.Status.IN_PROGRESS, then=0), default=1), "article_id")
-        .select_related("article")
-        .first()
-    )
+    queue = Layer.objects.queue_for(request.user, membership.project, after=int(after) if after.isdigit() else None)
+    layer = queue.select_related("article").first()
     if layer is None:
         messages.info(request, "Your queue is empty: every article assigned to you is finished.")
         return redirect(membership.project)

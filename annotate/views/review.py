@@ -6,7 +6,7 @@ together), or, without HTMX, with the whole page.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.utils.text import Truncator
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from annotate import access, review
 from annotate.forms import MajorityForm
 from annotate.models import Article, Membership
-from annotate.units import AnnotationError
+from annotate.units import AnnotationError, NotFoundError
 from annotate.views import render_partial
 
 PAGE = "annotate/review.html"
@@ -95,7 +95,10 @@ def review_adopt(request: HttpRequest, slug: str, pk: int, unit_pk: int) -> Http
     has. `overlap` ("replace" or "add") answers the question asked when gold has an
     overlapping unit of the same label."""
     membership, article = curated_article(request, slug, pk)
-    unit = review.annotator_unit(article, unit_pk)
+    try:
+        unit = review.annotator_unit(article, unit_pk)
+    except NotFoundError as error:
+        raise Http404(str(error)) from error
     try:
         adoption = review.adopt_unit(unit=unit, user=request.user, overlap=request.POST.get("overlap", review.ASK))
     except review.OverlapError as error:
