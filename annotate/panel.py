@@ -2,12 +2,20 @@
 
 Built in Python like the highlighted text: at 300 units a template loop costs several
 times the rest of the request (see docs/benchmarks.md). The markup is the panel's
-contract with static/annotate/workspace.js: rows carry `data-unit` / `data-label`,
-relation rows `data-relation` / `data-source` / `data-target`, and buttons
-`data-action`.
+contract with static/annotate/workspace.js (pinned by tests/test_panel_markup.py): rows
+carry `data-unit` / `data-label`, relation rows `data-relation` / `data-source` /
+`data-target`, and a unit's name is a `.unit-pick` button. The buttons that change the
+layer are hx-post elements; their URLs are relative to the workspace page (the layer's
+URL, under which the unit and relation URLs lie), and the workspace gives them the
+revision and their turn.
 """
 
+import json
 from html import escape
+
+
+def _vals(values: dict) -> str:
+    return escape(json.dumps(values))
 
 
 def unit_rows(units, *, editable: bool) -> str:
@@ -23,14 +31,14 @@ def unit_rows(units, *, editable: bool) -> str:
         if editable:
             chips = "".join(
                 f'<button type="button" class="chip{" on" if on else ""}" data-action="attribute" '
-                f'data-unit="{unit.id}" data-name="{escape(name)}" data-value="{"" if on else escape(value)}" '
+                f'hx-post="units/{unit.id}/attribute/" hx-vals="{_vals({"name": name, "value": "" if on else value})}" '
                 f'aria-pressed="{"true" if on else "false"}" '
                 f'title="{"Remove" if on else "Set"} {escape(name)} {escape(value)}">{escape(value)}</button>'
                 for name, value, on in unit.choices
             )
             actions = (
                 f'<span class="unit-actions">{chips}<button type="button" class="link danger" '
-                f'data-action="delete-unit" data-unit="{unit.id}" aria-label="Delete unit {unit.number}">'
+                f'data-action="delete-unit" hx-post="units/{unit.id}/delete/" aria-label="Delete unit {unit.number}">'
                 "Delete</button></span>"
             )
         else:
@@ -48,8 +56,8 @@ def relation_rows(relations, *, editable: bool) -> str:
     for relation in relations:
         source, target = relation.source, relation.target
         delete = (
-            f'<button type="button" class="link danger" data-action="delete-relation" data-relation="{relation.id}" '
-            'aria-label="Delete relation">Delete</button>'
+            f'<button type="button" class="link danger" data-action="delete-relation" '
+            f'hx-post="relations/{relation.id}/delete/" aria-label="Delete relation">Delete</button>'
             if editable
             else ""
         )

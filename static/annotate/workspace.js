@@ -9,7 +9,7 @@ if (root) start(root);
 function start(root) {
   const editable = root.dataset.editable === "true";
   const hint = document.getElementById("mode-hint");
-  const state = { unit: null, mode: "normal", source: null, target: null, queue: Promise.resolve(), unanswered: false };
+  const state = { unit: null, mode: "normal", source: null, target: null };
 
   const textElement = () => document.getElementById("article-text");
   const marksOf = (id) => document.querySelectorAll(`#article-text mark[data-unit="${id}"]`);
@@ -63,54 +63,31 @@ function start(root) {
 
   // --- Talking to the server -----------------------------------------------------
 
-  // Changes go one after the other, each with the revision the page shows after the
-  // previous one, so fast typing never trips the stale-page check.
-  function send(url, values = {}) {
-    state.queue = state.queue
-      .then(() => {
-        const revision = layerState().value;
-        // The answer swaps in the new revision and the lines it redrew, by their ids.
-        return deliver(url, { target: "#article-text", swap: "none", values: { ...values, revision } });
-      })
-      .catch(() => {}); // a fault in one change must not stop the ones behind it
-    return state.queue;
-  }
-
-  // When no answer comes, the same request goes again, with the same revision, after a
-  // growing pause: if an earlier copy was applied after all, the server refuses this one
-  // as stale instead of applying it twice. The next change waits its turn meanwhile.
-  const RETRY_PAUSES = [1000, 2000, 4000, 8000, 15000];
-
-  async function deliver(url, context, first = 0) {
-    for (let attempt = first; ; attempt += 1) {
-      state.unanswered = false;
-      try {
-        const headers = attempt ? { [RETRY_HEADER]: String(attempt) } : {};
-        await htmx.ajax("POST", url, { ...context, headers });
-        if (!state.unanswered) return;
-      } catch {
-        // No answer at all: htmx:sendError or htmx:timeout, which `unanswered` has said.
-      }
-      if (attempt === RETRY_PAUSES.length) return tell(GAVE_UP, reloadLink());
-      await new Promise((resume) => setTimeout(resume, RETRY_PAUSES[attempt]));
-    }
+  // A change made by a key or a label button: one htmx request from the workspace,
+  // which (like its buttons) sends it with the revision #layer-revision shows when it
+  // goes out, after the changes before it have been answered (hx-include, hx-sync),
+  // and swaps in the new revision and the lines it redrew by their ids.
+  function change(url, values = {}) {
+    htmx.ajax("POST", url, { source: root, values });
   }
 
   const unitUrl = (id, action) => `${root.dataset.unitsUrl}${id}/${action}/`;
 
-  function createUnit(labelId) {
+  // A label's key or button: make the selection a unit of that label, or relabel the
+  // chosen unit.
+  function applyLabel(labelId) {
     const offsets = selectedOffsets();
-    if (!offsets) return say("Select some text first, then press the label’s key.");
-    window.getSelection().removeAllRanges();
-    send(root.dataset.unitsUrl, { label: labelId, ...offsets });
+    if (offsets || !state.unit) {
+      window.getSelection().removeAllRanges();
+      change(root.dataset.unitsUrl, { label: labelId, ...offsets });
+    } else change(unitUrl(state.unit, "label"), { label: labelId });
   }
 
   function changeSpans(mode) {
     const offsets = selectedOffsets();
     if (!state.unit) return say("Choose a unit first (click it, or step with ] and [).");
-    if (!offsets) return say(mode === "add" ? "Select the text to add to the unit." : "Select the unit’s new extent.");
     window.getSelection().removeAllRanges();
-    send(unitUrl(state.unit, "spans"), { mode, ...offsets });
+    change(unitUrl(state.unit, "spans"), { mode, ...offsets });
   }
 
   function setAttribute(digit) {
@@ -121,7 +98,7 @@ function start(root) {
     const value = values[digit - 1];
     if (value === undefined) return say(`Press 1 to ${values.length} for ${values.join(", ")}.`);
     const current = rowOf(state.unit)?.querySelector(`[data-action="attribute"].on`)?.textContent.trim();
-    send(unitUrl(state.unit, "attribute"), { name: button.dataset.attributeName, value: current === value ? "" : value });
+    change(unitUrl(state.unit, "attribute"), { name: button.dataset.attributeName, value: current === value ? "" : value });
   }
 
   // --- Choosing units and linking them ---------------------------------------------
@@ -164,7 +141,7 @@ function start(root) {
   }
 
   function link(typeId) {
-    send(root.dataset.relationsUrl, { source: state.source, target: state.target, type: typeId });
+    change(root.dataset.relationsUrl, { source: state.source, target: state.target, type: typeId });
     cancel();
   }
 
@@ -276,26 +253,96 @@ function start(root) {
   const reloadLink = () => anchor("Reload", window.location.pathname + window.location.search);
   const loginLink = () => anchor("Log in", `${root.dataset.loginUrl}?next=${encodeURIComponent(window.location.pathname)}`);
 
-  // --- When a change fails ---------------------------------------------------------------
+  // --- When a change gets no answer ----------------------------------------------
 
-  const RETRY_HEADER = "X-Annotate-Retry";
+  // What only the page can say: the server did not answer, or answered without a
+  // message of its own, or no longer knows who is asking.
   const NO_ANSWER = "The server did not answer; your change was not saved. Retrying…";
   const GAVE_UP = "The server still does not answer; your change was not saved. Try again when it is back, or reload.";
   const SERVER_ERROR = "Something went wrong on the server; your change was not saved. Try again, or reload.";
   const LOGGED_OUT =
     "You are no longer logged in here (perhaps you logged in or out in another tab). Log in again, then reload.";
   const MAYBE_SAVED = "This change may have been saved; reload to see.";
-  const refused = (status) => `The server refused this change (error ${status}); it was not saved. Reload the page.`;
 
-  // What a proxy answers when the app behind it did not (bad gateway, unavailable,
-  // timed out): the change was not saved, or its answer was lost; either way it is
-  // sent again, as when nothing answered.
+  // A change that gets no answer (or a proxy's 502, 503 or 504 instead of the app's)
+  // goes again, with the values it carried (the same revision), after a growing pause:
+  // if an earlier copy was applied after all, the server refuses this one as stale
+  // instead of applying it twice. It goes outside the workspace's queue, and the
+  // changes behind it wait for its answer (held at htmx:confirm), then go in order.
+  const RETRY_HEADER = "X-Annotate-Retry";
+  const RETRY_PAUSES = [1000, 2000, 4000, 8000, 15000];
   const GATEWAY_FAILURES = [502, 503, 504];
+  let retry = null;
+  const held = [];
 
-  const isChange = (detail) => detail.requestConfig?.verb !== "get";
-  const isRetry = (detail) => Boolean(detail.requestConfig?.headers?.[RETRY_HEADER]);
+  const isChange = (detail) => (detail.verb ?? detail.requestConfig?.verb) !== "get";
+  const isRetry = (headers) => Boolean(headers?.[RETRY_HEADER]);
+  const unanswered = (xhr) => xhr.status === 0 || GATEWAY_FAILURES.includes(xhr.status);
   // A request made without a session is sent to the log-in page (and the browser follows).
   const toLogIn = (xhr) => Boolean(xhr.responseURL) && new URL(xhr.responseURL).pathname === root.dataset.loginUrl;
+
+  function sendAgain(config) {
+    retry ??= {
+      verb: config.verb,
+      path: config.path,
+      target: config.target,
+      swap: config.elt.closest("[hx-swap]")?.getAttribute("hx-swap"),
+      values: Object.fromEntries(config.formData),
+      attempt: 0,
+    };
+    if (retry.attempt === RETRY_PAUSES.length) {
+      tell(GAVE_UP, reloadLink());
+      return answered();
+    }
+    tell(NO_ANSWER, null, "warning");
+    setTimeout(() => {
+      retry.attempt += 1;
+      const { verb, path, target, swap, values, attempt } = retry;
+      htmx.ajax(verb, path, { source: document.body, target, swap, values, headers: { [RETRY_HEADER]: String(attempt) } });
+    }, RETRY_PAUSES[retry.attempt]);
+  }
+
+  function answered() {
+    retry = null;
+    for (const send of held.splice(0)) send(true);
+  }
+
+  document.body.addEventListener("htmx:confirm", (event) => {
+    if (retry && isChange(event.detail) && !isRetry(event.detail.etc?.headers)) {
+      event.preventDefault();
+      held.push(event.detail.issueRequest);
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const { detail } = event;
+    if (!isChange(detail)) return;
+    if (unanswered(detail.xhr)) sendAgain(detail.requestConfig);
+    else if (retry && isRetry(detail.requestConfig.headers)) answered();
+  });
+  // A change that hangs counts as unanswered (and is sent again) after a while.
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.verb !== "get") event.detail.timeout = 20000;
+  });
+
+  // A refusal (409, 404, 422) is a message for #workspace-message (HX-Retarget), swapped
+  // as htmx's responseHandling says; except that a change sent again and refused as
+  // stale was most likely applied the first time, its answer lost. The log-in page is
+  // never swapped in.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const { detail } = event;
+    if (toLogIn(detail.xhr)) {
+      detail.shouldSwap = false;
+      detail.isError = true; // htmx:responseError says what to do
+    } else if (isRetry(detail.requestConfig?.headers) && detail.xhr.status === 409) {
+      detail.shouldSwap = false;
+      tell(MAYBE_SAVED, reloadLink(), "warning");
+    }
+  });
+  document.body.addEventListener("htmx:responseError", (event) => {
+    const { xhr } = event.detail;
+    if (xhr.status === 403 || toLogIn(xhr)) tell(LOGGED_OUT, loginLink());
+    else if (isChange(event.detail) && !unanswered(xhr)) tell(SERVER_ERROR, reloadLink());
+  });
 
   // --- Events ------------------------------------------------------------------------
 
@@ -305,8 +352,8 @@ function start(root) {
     if (!["Shift", "Control", "Alt", "Meta"].includes(key)) clearMessage(); // a message lasts until the next key
     if (event.ctrlKey) {
       if (!editable) return;
-      if (key.toLowerCase() === "z" && !event.shiftKey) send(root.dataset.undoUrl);
-      else if (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey)) send(root.dataset.redoUrl);
+      if (key.toLowerCase() === "z" && !event.shiftKey) change(root.dataset.undoUrl);
+      else if (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey)) change(root.dataset.redoUrl);
       else return;
       event.preventDefault();
       return;
@@ -348,11 +395,9 @@ function start(root) {
     }
     if (!editable) return;
     const label = labelButtons().find((b) => b.dataset.key === key.toLowerCase());
-    if (label && !event.shiftKey) {
-      if (selectedOffsets() || !state.unit) createUnit(label.dataset.label);
-      else send(unitUrl(state.unit, "label"), { label: label.dataset.label });
-    } else if (/^[1-9]$/.test(key)) setAttribute(Number(key));
-    else if ((key === "Delete" || key === "Backspace") && state.unit) send(unitUrl(state.unit, "delete"));
+    if (label && !event.shiftKey) applyLabel(label.dataset.label);
+    else if (/^[1-9]$/.test(key)) setAttribute(Number(key));
+    else if ((key === "Delete" || key === "Backspace") && state.unit) change(unitUrl(state.unit, "delete"));
     else if (key === "l") startLink();
     else if (key === "e") changeSpans("replace");
     else if (key === "+") changeSpans("add");
@@ -365,26 +410,17 @@ function start(root) {
     if (event.target.closest(".legend [data-label]")) event.preventDefault();
   });
 
+  // The buttons that change the layer are hx-post elements; a click here chooses a
+  // unit, gives a label (which needs the selection) or dismisses a message.
   root.addEventListener("click", (event) => {
     const target = event.target;
     const labelButton = target.closest(".legend [data-label]");
-    const action = target.closest("[data-action]");
     const pick = target.closest(".unit-pick, [data-unit-link]");
     const mark = target.closest("#article-text mark[data-unit]");
     if (target.closest("[data-dismiss]")) {
       clearMessage();
     } else if (labelButton) {
-      if (selectedOffsets() || !state.unit) createUnit(labelButton.dataset.label);
-      else send(unitUrl(state.unit, "label"), { label: labelButton.dataset.label });
-    } else if (action && editable) {
-      const kind = action.dataset.action;
-      if (kind === "undo") send(root.dataset.undoUrl);
-      else if (kind === "redo") send(root.dataset.redoUrl);
-      else if (kind === "delete-unit") send(unitUrl(action.dataset.unit, "delete"));
-      else if (kind === "delete-relation") send(`${root.dataset.relationsUrl}${action.dataset.relation}/delete/`);
-      else if (kind === "attribute") {
-        send(unitUrl(action.dataset.unit, "attribute"), { name: action.dataset.name, value: action.dataset.value });
-      }
+      applyLabel(labelButton.dataset.label);
     } else if (pick || mark) {
       if (mark && !window.getSelection().isCollapsed) return; // the end of a drag, not a click
       event.preventDefault();
@@ -398,54 +434,6 @@ function start(root) {
     }
   });
 
-  // A refusal comes back as a message for #workspace-message (HX-Retarget): show it;
-  // except that a retried change refused as stale was most likely applied the first
-  // time, its answer lost. The log-in page is never swapped in.
-  document.body.addEventListener("htmx:beforeSwap", (event) => {
-    const { detail } = event;
-    if (toLogIn(detail.xhr)) {
-      detail.shouldSwap = false;
-      detail.isError = true; // htmx:responseError says what to do
-    } else if (isRetry(detail) && detail.xhr.status === 409) {
-      detail.shouldSwap = false;
-      detail.isError = false;
-      tell(MAYBE_SAVED, reloadLink(), "warning");
-    } else if (detail.xhr.getResponseHeader("HX-Retarget")) {
-      detail.shouldSwap = true;
-      detail.isError = false;
-    }
-  });
-  // An answer that is an error (and no message of ours): say what happened and what to do.
-  document.body.addEventListener("htmx:responseError", (event) => {
-    const { xhr } = event.detail;
-    if (isChange(event.detail) && GATEWAY_FAILURES.includes(xhr.status)) unanswered(event);
-    else if (xhr.status === 403 || toLogIn(xhr)) tell(LOGGED_OUT, loginLink());
-    else if (!isChange(event.detail)) return; // a panel refresh: the next change brings another
-    else if (xhr.status >= 500) tell(SERVER_ERROR, reloadLink());
-    else tell(refused(xhr.status), reloadLink());
-  });
-  // No answer at all (the network, or a server that is down): the change is sent again
-  // (see `deliver`); a button's (finish, reopen, the op-ed stance) from its element,
-  // which includes the same revision, since no answer has changed the page since.
-  function unanswered(event) {
-    tell(NO_ANSWER, null, "warning");
-    state.unanswered = true;
-    if (event.target === document.body || isRetry(event.detail)) return; // `deliver` sends it again
-    const [url, source] = [event.detail.requestConfig.path, event.target];
-    state.queue = state.queue
-      .then(() => new Promise((resume) => setTimeout(resume, RETRY_PAUSES[0])))
-      .then(() => deliver(url, { source }, 1))
-      .catch(() => {});
-  }
-  for (const name of ["htmx:sendError", "htmx:timeout"]) {
-    document.body.addEventListener(name, (event) => {
-      if (isChange(event.detail)) unanswered(event);
-    });
-  }
-  // A change that hangs counts as unanswered (and is retried) after a while.
-  document.body.addEventListener("htmx:configRequest", (event) => {
-    if (event.detail.verb !== "get") event.detail.timeout = 20000;
-  });
   // Back and Forward may show this page from the browser's memory, older than the
   // layer: load it afresh instead.
   window.addEventListener("pageshow", (event) => {
