@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from annotate import changes
+from annotate.formats.checks import BEFORE_TEXT, BLANK, EMPTY, NO_SPAN, PAST_TEXT, span_fault
 from annotate.models import ArgumentUnit, Label, Layer, Relation, Span
 
 
@@ -38,25 +39,22 @@ def ensure_open(layer: Layer) -> None:
 
 
 def validate_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Check `[start, end)` ranges against `text`; return them sorted.
-
-    Refused: no span at all, an empty or reversed span, a span outside the text, and
-    spans of one unit that overlap each other.
-    """
+    """Check `[start, end)` ranges against `text` by the span rule (`span_fault`), in
+    an annotator's words; return them sorted."""
     ordered = sorted((int(start), int(end)) for start, end in spans)
-    if not ordered:
+    fault = span_fault(text, ordered)
+    if fault is None:
+        return ordered
+    if fault.kind == NO_SPAN:
         raise AnnotationError("Select some text first.")
-    for start, end in ordered:
-        if start < 0 or end > len(text):
-            raise AnnotationError(f"The span [{start}, {end}) lies outside the text (0 to {len(text)}).")
-        if start >= end:
-            raise AnnotationError("The selection is empty.")
-        if not text[start:end].strip():
-            raise AnnotationError("The selection holds only white space.")
-    for (_, previous_end), (start, _) in zip(ordered, ordered[1:], strict=False):
-        if start < previous_end:
-            raise AnnotationError("The spans of one unit may not overlap each other.")
-    return ordered
+    if fault.kind in (BEFORE_TEXT, PAST_TEXT):
+        (start, end), *_ = fault.spans
+        raise AnnotationError(f"The span [{start}, {end}) lies outside the text (0 to {len(text)}).")
+    if fault.kind == EMPTY:
+        raise AnnotationError("The selection is empty.")
+    if fault.kind == BLANK:
+        raise AnnotationError("The selection holds only white space.")
+    raise AnnotationError("The spans of one unit may not overlap each other.")
 
 
 def validate_attributes(label: Label, attributes: dict) -> dict:

@@ -147,7 +147,7 @@ def test_bad_records_are_all_reported_and_nothing_is_written(project, annotator,
         where + "“nobody” is not an annotator of this project (add them on the Members page first).",
         where + "unit T1: Claim stance must be one of For, Against, not “Maybe”.",
         where + "unit T2: the label “Fact” is not in the project's scheme.",
-        where + "unit T3: The span [7, 99) lies outside the text (0 to 23).",
+        where + "unit T3: offsets 7–99 lie past the end of the text (23 characters).",
         where + "relation R1 links a unit that is not in this layer.",
         where + "relation R2: the type “refutes” is not in the project's scheme.",
     ]

@@ -19,7 +19,7 @@ from annotate import changes
 from annotate.datasets.export import GOLD, scheme_record
 from annotate.datasets.fast_paths import advisory_lock, insert_rows, insert_units
 from annotate.formats import brat, registry
-from annotate.formats.errors import FormatError, check_scheme, quote, storable, unstorable_problem
+from annotate.formats.checks import FormatError, quote, spans_problem, storable, unstorable_problem
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
     ArticleRecord,
@@ -29,6 +29,7 @@ from annotate.formats.records import (
     UnitRecord,
     collector_paused,
 )
+from annotate.formats.scheme_check import check_scheme
 from annotate.models import (
     COMMAND_KEYS,
     Article,
@@ -41,7 +42,7 @@ from annotate.models import (
     Span,
     text_hash,
 )
-from annotate.units import AnnotationError, validate_attributes, validate_spans
+from annotate.units import AnnotationError, validate_attributes
 
 
 @dataclass
@@ -447,8 +448,9 @@ def _check_layer(layer: LayerRecord, raw_text: str, plan: ImportPlan) -> list[st
         if label is None:
             problems.append(f"unit {unit.id}: the label “{unit.label}” is not in the project's scheme.")
             continue
+        if problem := spans_problem(raw_text, [(span.start, span.end) for span in unit.spans]):
+            problems.append(f"unit {unit.id}: {problem}.")
         try:
-            validate_spans(raw_text, [(span.start, span.end) for span in unit.spans])
             validate_attributes(label, unit.attributes)
         except AnnotationError as error:
             problems.append(f"unit {unit.id}: {error}")

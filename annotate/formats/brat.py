@@ -76,15 +76,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from annotate.formats import jsonl
-from annotate.formats.errors import (
-    FormatError,
-    decode_utf8,
-    normalise_with_offsets,
-    quote,
-    relation_problem,
-    span_problem,
-    spans_problem,
-)
+from annotate.formats.checks import FormatError, decode_utf8, quote, relation_problem, span_problem, spans_problem
+from annotate.formats.normalise import normalise_with_offsets
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SchemeRecord, SpanRecord, UnitRecord
 from annotate.formats.zipstream import zip_chunks
 

@@ -18,7 +18,7 @@ import functools
 import re
 from pathlib import PurePosixPath
 
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import ArticleRecord
 

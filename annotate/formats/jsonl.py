@@ -34,15 +34,8 @@ from itertools import accumulate
 
 import orjson
 
-from annotate.formats.errors import (
-    FormatError,
-    decode_utf8,
-    normalise_article,
-    quote,
-    relation_problem,
-    spans_problem,
-    unstorable_problem,
-)
+from annotate.formats.checks import FormatError, decode_utf8, quote, relation_problem, spans_problem, unstorable_problem
+from annotate.formats.normalise import normalise_article
 from annotate.formats.records import (
     ArticleRecord,
     LayerRecord,

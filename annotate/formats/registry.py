@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from annotate.formats import aif, brat, conll, csv_rows, html, jsonl
-from annotate.formats.errors import FormatError, decode_utf8
+from annotate.formats.checks import FormatError, decode_utf8
 from annotate.formats.plaintext import parse_plain_text, title_from_file_name
 from annotate.formats.records import ArticleRecord, SchemeRecord
 

@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from annotate import access, datasets
 from annotate.formats import registry
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.forms import ExportForm, ImportForm
 from annotate.views import render_partial
 

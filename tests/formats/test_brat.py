@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from annotate.formats import brat
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
 from tests.formats.samples import SCHEME, TEXT, articles, sample_article
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.formats.html import parse_html
 from annotate.formats.records import ArticleRecord
 

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotate.formats.errors import FormatError, check_scheme, normalise_with_offsets
+from annotate.formats.checks import FormatError
+from annotate.formats.normalise import normalise_with_offsets
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
     ArticleRecord,
@@ -15,6 +16,7 @@ from annotate.formats.records import (
     SpanRecord,
     UnitRecord,
 )
+from annotate.formats.scheme_check import check_scheme
 from tests.formats.samples import SCHEME
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 
 from annotate.formats import jsonl
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
 from tests.formats.samples import TEXT, articles, sample_article
 

@@ -4,7 +4,7 @@ import pytest
 
 from annotate.formats import conll as conll_module
 from annotate.formats import registry
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.formats.records import ArticleRecord
 from tests.formats.samples import SCHEME, sample_article
 

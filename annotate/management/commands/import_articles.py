@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotate import datasets
 from annotate.formats import brat, registry
-from annotate.formats.errors import FormatError
+from annotate.formats.checks import FormatError
 from annotate.management.commands._progress import Progress
 from annotate.models import Project
 
