@@ -471,7 +471,7 @@ GROUPS = [
     ("  CSRF check", "django/middleware/csrf.py", "process_view"),
     ("  view: access check + layer lock (SELECT ... FOR UPDATE)", "annotate/access.py", "layer_to_change"),
     ("  view: revision form and check", "annotate/views/workspace.py", "checked"),
-    ("  view: start the layer", "annotate/workspace.py", "start_layer"),
+    ("  view: start the layer", "annotate/lifecycle.py", "start_layer"),
     ("  view: the project's labels", "annotate/workspace.py", "project_labels"),
     ("  view: forms validated (revision form, UnitCreateForm)", "annotate/views/workspace.py", "valid"),
     ("  view: units.create_unit", "annotate/units.py", "create_unit"),
@@ -481,6 +481,8 @@ GROUPS = [
     ("  answer: change_context", "annotate/views/workspace.py", "change_context"),
     ("    changed_stretch", "annotate/workspace.py", "changed_stretch"),
     ("    lines_html (the changed lines redrawn)", "annotate/workspace.py", "lines_html"),
+    ("      layer_content.read (every unit of the layer)", "annotate/layer_content.py", "read"),
+    ("      highlight.render", "annotate/highlight.py", "render"),
     ("    history.pending (Undo/Redo labels)", "annotate/history.py", "pending"),
     ("  answer: template render (change-answer partial)", "django/shortcuts.py", "render"),
     ("  answer: response middleware (CSP, security headers)", "csp/middleware.py", "process_response"),
@@ -553,8 +555,8 @@ def profile(count: int, seats: list[Seat], labels: list[int]) -> None:
         profiler.disable()
         tables[name] = pstats.Stats(profiler).stats
 
-    print(f"\nWhere a save's time goes: {count} unit creations in-process (Django test client, CSRF enforced,")
-    print("session in the database), on a fresh layer each, growing from 0 to", count, "units.")
+    print(f"\nWhere a save's time goes, code {code_version()}: {count} unit creations in-process")
+    print(f"(Django test client, CSRF enforced, session in the database), each on a fresh layer of 0 to {count} units.")
     print(f"Without a profiler: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU of this process per save.")
     print(f"SQL statements per save: {len(queries)} ({', '.join(queries)})")
     whole = {name: stat_of(tables[name], *GROUPS[0][1:])[1] for name in tables}
