@@ -5,7 +5,7 @@ Starts a throwaway PostgreSQL cluster of its own (initdb into a temporary direct
 Unix socket only, fsync, synchronous_commit and full_page_writes at their defaults,
 that is on), migrates a database there and builds one project (default scheme) with
 16 annotators (`--clients`), each with an article of their own (30 sentences of
-generated op-ed prose, some 2,400 characters) and its layer. Then it serves that
+generated op-ed prose, 2,700 to 3,100 characters) and its layer. Then it serves that
 database with gunicorn (3 sync workers, as in production) on a loopback port, DEBUG
 off, and runs two phases of `--seconds` each:
 
