@@ -1,9 +1,8 @@
-"""Real-browser tests: Playwright driving Debian's Chromium against `live_server`."""
+"""Real-browser tests: pytest-playwright driving Debian's Chromium against `live_server`."""
 
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -14,36 +13,47 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="session", autouse=True)
+def _django_calls_beside_playwright():
     # Playwright's sync API runs an event loop in this thread; the Django calls the
     # tests make between browser steps are ordinary synchronous ones.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+    yield
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, live_server):
+    return {**browser_context_args, "base_url": live_server.url, "viewport": {"width": 1280, "height": 900}}
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_context(new_context):
+    """pytest-playwright's, with every context (a test's own and any second one) waiting 10 s at most."""
+
+    def new_context_waiting_10_s(**kwargs):
+        context = new_context(**kwargs)
+        context.set_default_timeout(10_000)
+        return context
+
+    return new_context_waiting_10_s
 
 
 @pytest.fixture

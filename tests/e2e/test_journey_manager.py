@@ -102,7 +102,7 @@ def download(page, format_label):
 
 
 def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
-    page, log_in, browser, live_server, transactional_db
+    page, log_in, new_context, transactional_db
 ):
     morgan = make_user("morgan", password=PASSWORD)
     morgan.is_staff = True  # who may create projects: staff, by default
@@ -181,8 +181,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     shot(page)
 
     # alice, in her own browser, works on both projects.
-    alice = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    alice.set_default_timeout(10_000)
+    alice = new_context()
     desk = alice.new_page()
     desk.goto("/accounts/login/")
     desk.get_by_label("Username").fill("alice")

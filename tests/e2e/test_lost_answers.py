@@ -111,13 +111,15 @@ def server(transactional_db, tmp_path):
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+def browser_context_args(browser_context_args, server):
+    """The pages here talk to this module's own server, not to `live_server`."""
+    return {**browser_context_args, "base_url": server.url}
+
+
+@pytest.fixture
+def page(page):
     page.emulate_media(reduced_motion="reduce")
-    yield page
-    context.close()
+    return page
 
 
 @pytest.fixture
