@@ -6,22 +6,15 @@ import lxml.html
 import pytest
 from django.urls import reverse
 
-from annotate import history, projects, relations, review, units
+from annotate import history, projects, review, units
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 from annotate.units import AnnotationError, LayerFinishedError
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_relation, make_unit, make_user
 
 MAJOR = "Cities should ban cars from their centres."
 TRAFFIC = "Traffic kills thousands every year"
 SHOPS = "Critics say shops will suffer"
 FOOTFALL = "footfall rises where streets are calm"
-
-
-@pytest.fixture
-def scheme(project):
-    return {label.name: label for label in project.labels.all()} | {
-        kind.name: kind for kind in project.relation_types.all()
-    }
 
 
 @pytest.fixture
@@ -32,24 +25,6 @@ def ann_layer(article, annotator):
 @pytest.fixture
 def ben_layer(article, annotator2):
     return Layer.objects.select_related("article__project").get(article=article, annotator=annotator2)
-
-
-def span(article, quote, *, inner=None):
-    """The span of `quote` in the article text (of `inner`, within `quote`, when given)."""
-    start = article.text.index(quote)
-    if inner:
-        start += quote.index(inner)
-        quote = inner
-    return (start, start + len(quote))
-
-
-def mark(layer, label, quote, *, inner=None, **attributes):
-    spans = [span(layer.article, quote, inner=inner)]
-    return units.create_unit(layer=layer, label=label, spans=spans, user=layer.annotator, **attributes)
-
-
-def link(layer, kind, source, target):
-    return relations.create_relation(layer=layer, type=kind, source=source, target=target, user=layer.annotator)
 
 
 def gold_state(article):
@@ -77,7 +52,7 @@ def gold_state(article):
 
 
 def test_adopting_a_unit_copies_label_spans_and_attributes_into_a_new_gold_layer(article, ann_layer, scheme, curator):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS, attributes={"stance": "Against"})
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS, attributes={"stance": "Against"})
 
     adoption = review.adopt_unit(unit=claim, user=curator)
 
@@ -93,9 +68,9 @@ def test_adopting_a_unit_copies_label_spans_and_attributes_into_a_new_gold_layer
 
 @pytest.mark.parametrize("first", ["claim", "premise"])
 def test_a_relation_follows_into_gold_once_both_its_units_are_there(article, ann_layer, scheme, curator, first):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS)
-    premise = mark(ann_layer, scheme["Premise"], FOOTFALL)
-    link(ann_layer, scheme["attacks"], premise, claim)
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
+    premise = make_unit(ann_layer, scheme["Premise"], FOOTFALL)
+    make_relation(ann_layer, scheme["attacks"], premise, claim)
     adopted = {"claim": claim, "premise": premise}
     second = {"claim": premise, "premise": claim}[first]
 
@@ -116,10 +91,10 @@ def test_a_relation_follows_into_gold_once_both_its_units_are_there(article, ann
 def test_adopting_a_unit_gold_already_has_reuses_it_and_still_brings_its_relations(
     article, ann_layer, ben_layer, scheme, curator
 ):
-    ann_claim = mark(ann_layer, scheme["Claim"], SHOPS)
-    ben_claim = mark(ben_layer, scheme["Claim"], SHOPS)
-    ben_premise = mark(ben_layer, scheme["Premise"], FOOTFALL)
-    link(ben_layer, scheme["attacks"], ben_premise, ben_claim)
+    ann_claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
+    ben_claim = make_unit(ben_layer, scheme["Claim"], SHOPS)
+    ben_premise = make_unit(ben_layer, scheme["Premise"], FOOTFALL)
+    make_relation(ben_layer, scheme["attacks"], ben_premise, ben_claim)
     review.adopt_unit(unit=ann_claim, user=curator)
     review.adopt_unit(unit=ben_premise, user=curator)  # ben's relation comes with his premise
 
@@ -135,7 +110,7 @@ def test_adopting_a_unit_gold_already_has_reuses_it_and_still_brings_its_relatio
 
 
 def test_an_adoption_can_be_undone_in_the_gold_layer(article, ann_layer, scheme, curator):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS)
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
     review.adopt_unit(unit=claim, user=curator)
     gold = Layer.objects.select_related("article__project").get(article=article, annotator=None)
 
@@ -145,7 +120,7 @@ def test_an_adoption_can_be_undone_in_the_gold_layer(article, ann_layer, scheme,
 
 
 def test_a_gold_unit_cannot_be_adopted(article, ann_layer, scheme, curator):
-    adopted = review.adopt_unit(unit=mark(ann_layer, scheme["Claim"], SHOPS), user=curator).unit
+    adopted = review.adopt_unit(unit=make_unit(ann_layer, scheme["Claim"], SHOPS), user=curator).unit
 
     with pytest.raises(AnnotationError):
         review.adopt_unit(unit=ArgumentUnit.objects.select_related("layer").get(pk=adopted.pk), user=curator)
@@ -169,13 +144,13 @@ def test_majority_adopts_the_units_and_relations_two_of_three_annotators_agree_o
 ):
     ann, ben, cal = three_layers
     for layer, stance in [(ann, "For"), (ben, "For"), (cal, "Against")]:
-        claim = mark(layer, scheme["Claim"], SHOPS, attributes={"stance": stance})
-        premise = mark(layer, scheme["Premise"], FOOTFALL)
-        link(layer, scheme["supports"] if layer is cal else scheme["attacks"], premise, claim)
-    mark(ann, scheme["Premise"], TRAFFIC)  # one annotator only
-    mark(ben, scheme["MajorClaim"], MAJOR)
-    mark(cal, scheme["MajorClaim"], MAJOR)
-    mark(cal, scheme["Premise"], TRAFFIC[:20])  # boundaries differ from ann's: no majority
+        claim = make_unit(layer, scheme["Claim"], SHOPS, attributes={"stance": stance})
+        premise = make_unit(layer, scheme["Premise"], FOOTFALL)
+        make_relation(layer, scheme["supports"] if layer is cal else scheme["attacks"], premise, claim)
+    make_unit(ann, scheme["Premise"], TRAFFIC)  # one annotator only
+    make_unit(ben, scheme["MajorClaim"], MAJOR)
+    make_unit(cal, scheme["MajorClaim"], MAJOR)
+    make_unit(cal, scheme["Premise"], TRAFFIC[:20])  # boundaries differ from ann's: no majority
 
     result = review.adopt_majority(article=article, user=curator, minimum=2)
 
@@ -207,17 +182,23 @@ def rows(entry):
 
 def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, scheme, curator):
     # Both annotators: the major claim and the footfall premise, linked with different types.
-    ann_major, ben_major = mark(ann_layer, scheme["MajorClaim"], MAJOR), mark(ben_layer, scheme["MajorClaim"], MAJOR)
-    ann_foot, ben_foot = mark(ann_layer, scheme["Premise"], FOOTFALL), mark(ben_layer, scheme["Premise"], FOOTFALL)
-    link(ann_layer, scheme["supports"], ann_foot, ann_major)
-    link(ben_layer, scheme["attacks"], ben_foot, ben_major)
+    ann_major, ben_major = (
+        make_unit(ann_layer, scheme["MajorClaim"], MAJOR),
+        make_unit(ben_layer, scheme["MajorClaim"], MAJOR),
+    )
+    ann_foot, ben_foot = (
+        make_unit(ann_layer, scheme["Premise"], FOOTFALL),
+        make_unit(ben_layer, scheme["Premise"], FOOTFALL),
+    )
+    make_relation(ann_layer, scheme["supports"], ann_foot, ann_major)
+    make_relation(ben_layer, scheme["attacks"], ben_foot, ben_major)
     # The same span with another label; boundaries that differ.
-    ann_traffic = mark(ann_layer, scheme["Premise"], TRAFFIC)
-    mark(ben_layer, scheme["Claim"], TRAFFIC)
-    mark(ann_layer, scheme["Claim"], SHOPS)
-    mark(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
-    link(ann_layer, scheme["supports"], ann_traffic, ann_major)  # ben has no such premise: its units differ
-    link(ben_layer, scheme["attacks"], ben_major, ben_foot)  # ann has both units but no such link
+    ann_traffic = make_unit(ann_layer, scheme["Premise"], TRAFFIC)
+    make_unit(ben_layer, scheme["Claim"], TRAFFIC)
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
+    make_relation(ann_layer, scheme["supports"], ann_traffic, ann_major)  # ben has no such premise: its units differ
+    make_relation(ben_layer, scheme["attacks"], ben_major, ben_foot)  # ann has both units but no such link
     review.adopt_unit(unit=ann_major, user=curator)
 
     data = review.load(article)
@@ -247,9 +228,9 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
 
 def test_review_counts_partial_agreement_among_three_annotators(article, three_layers, scheme):
     ann, ben, cal = three_layers
-    mark(ann, scheme["Claim"], SHOPS)
-    mark(ben, scheme["Claim"], SHOPS)
-    mark(cal, scheme["Claim"], FOOTFALL)
+    make_unit(ann, scheme["Claim"], SHOPS)
+    make_unit(ben, scheme["Claim"], SHOPS)
+    make_unit(cal, scheme["Claim"], FOOTFALL)
 
     data = review.load(article)
 
@@ -269,14 +250,14 @@ def to_settle(article):
 
 
 def test_what_is_left_to_settle_goes_down_as_gold_settles_it(article, ann_layer, ben_layer, scheme, curator):
-    ann_major = mark(ann_layer, scheme["MajorClaim"], MAJOR)
-    mark(ben_layer, scheme["MajorClaim"], MAJOR)  # agreed by all: never to settle
-    ann_traffic = mark(ann_layer, scheme["Premise"], TRAFFIC)
-    mark(ben_layer, scheme["Claim"], TRAFFIC)  # the label differs
-    ann_shops = mark(ann_layer, scheme["Claim"], SHOPS)
-    mark(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")  # the boundaries differ
-    link(ann_layer, scheme["supports"], ann_traffic, ann_major)  # its units differ
-    mark(ben_layer, scheme["Premise"], FOOTFALL)  # only ben's
+    ann_major = make_unit(ann_layer, scheme["MajorClaim"], MAJOR)
+    make_unit(ben_layer, scheme["MajorClaim"], MAJOR)  # agreed by all: never to settle
+    ann_traffic = make_unit(ann_layer, scheme["Premise"], TRAFFIC)
+    make_unit(ben_layer, scheme["Claim"], TRAFFIC)  # the label differs
+    ann_shops = make_unit(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")  # the boundaries differ
+    make_relation(ann_layer, scheme["supports"], ann_traffic, ann_major)  # its units differ
+    make_unit(ben_layer, scheme["Premise"], FOOTFALL)  # only ben's
     before = to_settle(article)
 
     review.adopt_unit(unit=ann_traffic, user=curator)  # settles ben's Claim on the same text too
@@ -296,11 +277,11 @@ def test_a_relation_is_settled_when_gold_links_its_units_with_another_type(
 ):
     layers = {"ann": ann_layer, "ben": ben_layer}
     made = {
-        name: (mark(layer, scheme["Claim"], SHOPS), mark(layer, scheme["Premise"], FOOTFALL))
+        name: (make_unit(layer, scheme["Claim"], SHOPS), make_unit(layer, scheme["Premise"], FOOTFALL))
         for name, layer in layers.items()
     }
-    link(ann_layer, scheme["supports"], made["ann"][1], made["ann"][0])
-    link(ben_layer, scheme["attacks"], made["ben"][1], made["ben"][0])
+    make_relation(ann_layer, scheme["supports"], made["ann"][1], made["ann"][0])
+    make_relation(ben_layer, scheme["attacks"], made["ben"][1], made["ben"][0])
     before = to_settle(article)
 
     review.adopt_unit(unit=made["ben"][0], user=curator)
@@ -315,8 +296,8 @@ def test_a_relation_is_settled_when_gold_links_its_units_with_another_type(
 def test_a_unit_gold_replaced_with_other_boundaries_is_settled_but_still_adoptable(
     client, article, ann_layer, ben_layer, scheme, curator
 ):
-    mark(ann_layer, scheme["Claim"], SHOPS)
-    mark(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
     client.force_login(curator)
     page = html(client.get(review_url(article)))
 
@@ -333,8 +314,8 @@ def test_a_unit_gold_replaced_with_other_boundaries_is_settled_but_still_adoptab
 
 
 def test_adopting_into_finished_gold_is_refused_and_changes_nothing(article, ann_layer, ben_layer, scheme, curator):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS)
-    mark(ben_layer, scheme["Premise"], FOOTFALL)
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Premise"], FOOTFALL)
     gold = review.finish_curation(article=article, user=curator)
     recorded = Change.objects.count()
 
@@ -351,7 +332,7 @@ def test_adopting_into_finished_gold_is_refused_and_changes_nothing(article, ann
 
 
 def test_reopening_curation_lets_gold_be_adopted_into_again_and_is_recorded(article, ann_layer, scheme, curator):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS)
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
     gold = review.finish_curation(article=article, user=curator)
 
     reopened = review.reopen_curation(article=article, user=curator)
@@ -369,7 +350,7 @@ def test_reopening_curation_lets_gold_be_adopted_into_again_and_is_recorded(arti
 
 
 def test_the_page_of_finished_curation_offers_reopen_instead_of_adoption(client, article, ann_layer, scheme, curator):
-    mark(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)
     page = html(client.get(review_url(article)))
     adopt = adopt_url(page, "Claim", SHOPS, "ann_annotator")
@@ -394,8 +375,8 @@ def test_the_page_of_finished_curation_counts_the_disagreements_left_unsettled(
 ):
     # Both marked the claim (agreed: nothing to settle, in gold or not); the premise is ann's alone.
     for layer in (ann_layer, ben_layer):
-        mark(layer, scheme["Claim"], SHOPS)
-    mark(ann_layer, scheme["Premise"], FOOTFALL)
+        make_unit(layer, scheme["Claim"], SHOPS)
+    make_unit(ann_layer, scheme["Premise"], FOOTFALL)
     client.force_login(curator)
     page = html(client.get(review_url(article)))
 
@@ -413,12 +394,12 @@ MAJOR_PART = "ban cars from their centres"
 @pytest.fixture
 def two_majors(article, ann_layer, ben_layer, scheme, curator):
     """ann's MajorClaim in gold with a premise supporting it; ben's overlapping one not."""
-    ann_major = mark(ann_layer, scheme["MajorClaim"], MAJOR)
-    premise = mark(ann_layer, scheme["Premise"], FOOTFALL)
-    link(ann_layer, scheme["supports"], premise, ann_major)
+    ann_major = make_unit(ann_layer, scheme["MajorClaim"], MAJOR)
+    premise = make_unit(ann_layer, scheme["Premise"], FOOTFALL)
+    make_relation(ann_layer, scheme["supports"], premise, ann_major)
     review.adopt_unit(unit=ann_major, user=curator)
     review.adopt_unit(unit=premise, user=curator)
-    return mark(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
+    return make_unit(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
 
 
 def test_adopting_a_unit_that_overlaps_a_gold_unit_of_its_label_asks_first(article, two_majors, curator):
@@ -468,9 +449,9 @@ def test_replacing_moves_the_gold_relations_onto_the_new_unit_and_can_be_undone(
 def test_majority_leaves_out_a_unit_that_overlaps_a_gold_unit_of_its_label(
     article, ann_layer, ben_layer, scheme, curator
 ):
-    mark(ann_layer, scheme["MajorClaim"], MAJOR)
-    mark(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
-    mark(ben_layer, scheme["Premise"], FOOTFALL)
+    make_unit(ann_layer, scheme["MajorClaim"], MAJOR)
+    make_unit(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
+    make_unit(ben_layer, scheme["Premise"], FOOTFALL)
 
     result = review.adopt_majority(article=article, user=curator, minimum=1)
 
@@ -508,8 +489,8 @@ def test_the_page_asks_before_an_overlapping_adoption_and_replaces_when_told(cli
 
 
 def test_the_majority_notice_says_how_many_units_it_left_out(client, article, ann_layer, ben_layer, scheme, curator):
-    mark(ann_layer, scheme["MajorClaim"], MAJOR)
-    mark(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
+    make_unit(ann_layer, scheme["MajorClaim"], MAJOR)
+    make_unit(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
     client.force_login(curator)
     page = html(client.get(review_url(article)))
     (form,) = page.xpath('//form[.//button[text()="Adopt majority"]]')
@@ -577,7 +558,7 @@ def test_a_curator_starts_gold_from_scratch_and_lands_in_its_workspace(client, a
 
 
 def test_review_page_shows_every_annotator_layer_and_the_gold_layer(client, article, ann_layer, scheme, curator):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS)
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
     review.adopt_unit(unit=claim, user=curator)
     gold = Layer.objects.get(article=article, annotator=None)
     client.force_login(curator)
@@ -604,7 +585,7 @@ def test_review_page_is_never_served_from_cache(client, article, curator):
 
 
 def test_adopt_view_answers_an_htmx_request_with_the_review_region(client, article, ann_layer, scheme, curator):
-    claim = mark(ann_layer, scheme["Claim"], SHOPS)
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)
 
     response = client.post(review_url(article, "review_adopt", claim.pk), HTTP_HX_REQUEST="true")
@@ -618,7 +599,7 @@ def test_adopt_view_answers_an_htmx_request_with_the_review_region(client, artic
 
 def test_the_adoption_notice_cuts_a_long_quote_with_an_ellipsis(client, article, ann_layer, scheme, curator):
     long_quote = "Traffic kills thousands every year, and most trips in town are short."
-    claim = mark(ann_layer, scheme["Claim"], long_quote)
+    claim = make_unit(ann_layer, scheme["Claim"], long_quote)
     client.force_login(curator)
 
     response = client.post(review_url(article, "review_adopt", claim.pk), HTTP_HX_REQUEST="true")
@@ -630,7 +611,7 @@ def test_the_adoption_notice_cuts_a_long_quote_with_an_ellipsis(client, article,
 def test_adopt_view_refuses_a_unit_of_another_article(client, project, article, manager, annotator, scheme, curator):
     other = make_article(project)
     projects.assign(article=other, annotators=[annotator], by=manager)
-    foreign = mark(Layer.objects.get(article=other), scheme["Claim"], SHOPS)
+    foreign = make_unit(Layer.objects.get(article=other), scheme["Claim"], SHOPS)
     client.force_login(curator)
 
     response = client.post(review_url(article, "review_adopt", foreign.pk))
@@ -640,9 +621,9 @@ def test_adopt_view_refuses_a_unit_of_another_article(client, project, article, 
 
 
 def test_majority_view_adopts_with_the_chosen_minimum(client, article, ann_layer, ben_layer, scheme, curator):
-    mark(ann_layer, scheme["Claim"], SHOPS)
-    mark(ben_layer, scheme["Claim"], SHOPS)
-    mark(ben_layer, scheme["Premise"], FOOTFALL)
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Premise"], FOOTFALL)
     client.force_login(curator)
 
     response = client.post(review_url(article, "review_majority"), {"minimum": "1"}, HTTP_HX_REQUEST="true")
@@ -655,7 +636,7 @@ def test_majority_view_adopts_with_the_chosen_minimum(client, article, ann_layer
 def test_majority_view_answers_a_minimum_above_the_annotators_with_422_and_changes_nothing(
     client, article, ann_layer, scheme, curator
 ):
-    mark(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)
 
     response = client.post(review_url(article, "review_majority"), {"minimum": "3"}, HTTP_HX_REQUEST="true")
@@ -687,7 +668,7 @@ def test_review_page_runs_a_fixed_number_of_queries(
     for layer in Layer.objects.select_related("article__project", "annotator").filter(article=article):
         made = [units.create_unit(layer=layer, label=scheme["Premise"], spans=[word], user=None) for word in words]
         for source, target in zip(made, made[1:], strict=False):
-            link(layer, scheme["supports"], source, target)
+            make_relation(layer, scheme["supports"], source, target)
     review.adopt_unit(unit=made[0], user=curator)
     client.force_login(curator)
 
@@ -718,7 +699,7 @@ def route_url(article, route, unit):
 def test_annotators_and_outsiders_never_reach_the_review(
     client, request, article, ann_layer, scheme, route, method, persona, status
 ):
-    unit = mark(ann_layer, scheme["Claim"], SHOPS)
+    unit = make_unit(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(request.getfixturevalue(persona))
 
     response = getattr(client, method)(route_url(article, route, unit), {"minimum": "1"} if method == "post" else {})
@@ -729,7 +710,7 @@ def test_annotators_and_outsiders_never_reach_the_review(
 
 @pytest.mark.parametrize("route", ["review_adopt", "review_majority", "review_finish", "review_reopen"])
 def test_review_actions_refuse_get(client, article, ann_layer, scheme, curator, route):
-    unit = mark(ann_layer, scheme["Claim"], SHOPS)
+    unit = make_unit(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)
 
     response = client.get(route_url(article, route, unit))
