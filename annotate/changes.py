@@ -1,15 +1,18 @@
 """The change record: every change is written with who, when, what, before and after.
 
-Domain functions call `record` inside their own transaction, so a change and its
-record are committed together or not at all.
+Domain functions write their records inside their own transaction, so a change and its
+record are committed together or not at all. A change to a layer also counts in the
+layer's revision, and the domain function returns what it did as a `Changed`.
 """
+
+from dataclasses import dataclass
 
 from django.db.models import F
 
-from annotate.models import Change, Layer, Project
+from annotate.models import ArgumentUnit, Change, Layer, Project, Relation
 
 
-def record(
+def log_change(
     *,
     project: Project,
     user,
@@ -24,7 +27,7 @@ def record(
     if layer is not None:
         Layer.objects.filter(pk=layer.pk).update(revision=F("revision") + 1)
         layer.revision += 1
-    change = Change.objects.create(
+    return Change.objects.create(
         project=project,
         layer=layer,
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -33,17 +36,51 @@ def record(
         before=before,
         after=after,
     )
-    if layer is not None:
-        # What this layer object has recorded, for the answer to a change to redraw
-        # only what it touched (workspace.changed_stretch) and to say what Undo would do.
-        vars(layer).setdefault("recorded", []).append(change)
-    return change
 
 
-def record_in_layer(layer: Layer, *, target: str, action: str, user, before: dict | None, after: dict | None) -> Change:
-    """The change record of something in `layer` (its project's): a unit, a relation
-    or the layer itself, named by `target` ("unit:12", "layer:3")."""
-    return record(
+@dataclass(frozen=True)
+class Changed:
+    """What a change to a layer did: the records it wrote, in order, the layer's
+    revision after them, and the unit or relation it made or changed (if any). A change
+    that turned out to change nothing wrote no record."""
+
+    records: tuple[Change, ...] = ()
+    revision: int | None = None
+    unit: ArgumentUnit | None = None
+    relation: Relation | None = None
+
+    def then(self, later: "Changed") -> "Changed":
+        """This change followed by `later`, as one."""
+        return Changed(
+            records=self.records + later.records,
+            revision=later.revision if later.revision is not None else self.revision,
+            unit=later.unit or self.unit,
+            relation=later.relation or self.relation,
+        )
+
+    @property
+    def last(self) -> Change | None:
+        return self.records[-1] if self.records else None
+
+    def offsets(self) -> list[int]:
+        """Every offset of the spans the change touched, before and after (none for a
+        relation, a status or a stance)."""
+        return [
+            offset
+            for change in self.records
+            for state in (change.before, change.after)
+            if state and "spans" in state
+            for span in state["spans"]
+            for offset in span
+        ]
+
+
+def log_layer_change(
+    layer: Layer, *, target: str, action: str, user, before: dict | None, after: dict | None
+) -> Changed:
+    """Write the change record of something in `layer` (its project's): a unit, a
+    relation or the layer itself, named by `target` ("unit:12", "layer:3")."""
+    change = log_change(
         project=layer.article.project,
         layer=layer,
         user=user,
@@ -52,3 +89,4 @@ def record_in_layer(layer: Layer, *, target: str, action: str, user, before: dic
         before=before,
         after=after,
     )
+    return Changed(records=(change,), revision=layer.revision)

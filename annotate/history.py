@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 
 from annotate import changes
+from annotate.changes import Changed
 from annotate.models import ArgumentUnit, Change, Layer, Relation, Span
 from annotate.units import AnnotationError, ensure_open
 
@@ -103,7 +104,8 @@ def last_redoable(layer: Layer, user) -> Change | None:
     return undoable_and_redoable(layer, user)[1]
 
 
-def revert(layer: Layer, change: Change, *, user, action: str) -> Change:
+def revert(layer: Layer, change: Change, *, user, action: str) -> Changed:
+    """Put back the state before `change` (undo) or after it (redo), as a change of its own."""
     state = change.before if action == "undo" else change.after
     try:
         with transaction.atomic():
@@ -115,7 +117,7 @@ def revert(layer: Layer, change: Change, *, user, action: str) -> Change:
         ) from error
     change.undone = action == "undo"
     change.save(update_fields=["undone"])
-    record = changes.record_in_layer(
+    changed = changes.log_layer_change(
         layer,
         user=user,
         action=action,
@@ -123,14 +125,14 @@ def revert(layer: Layer, change: Change, *, user, action: str) -> Change:
         before=change.after if action == "undo" else change.before,
         after=state,
     )
-    record.reverts = change
-    record.save(update_fields=["reverts"])
-    return change
+    changed.last.reverts = change
+    changed.last.save(update_fields=["reverts"])
+    return changed
 
 
 @transaction.atomic
-def undo(*, layer: Layer, user) -> Change:
-    """Undo the user's latest change in `layer`; returns the change undone."""
+def undo(*, layer: Layer, user) -> Changed:
+    """Undo the user's latest change in `layer`."""
     ensure_open(layer)
     change = last_undoable(layer, user)
     if change is None:
@@ -139,7 +141,7 @@ def undo(*, layer: Layer, user) -> Change:
 
 
 @transaction.atomic
-def redo(*, layer: Layer, user) -> Change:
+def redo(*, layer: Layer, user) -> Changed:
     """Redo the change the user undid last, if they made no new change since."""
     ensure_open(layer)
     change = last_redoable(layer, user)
@@ -205,13 +207,13 @@ def describe(change: Change, layer: Layer) -> str:
     return f"{unit} → {', '.join(parts)}"
 
 
-def pending(layer: Layer, user) -> tuple[str, str]:
+def pending(layer: Layer, user, *, just_made: Change | None = None) -> tuple[str, str]:
     """What Undo and Redo would do now in `layer` for `user`, in words ("" for nothing).
-    Right after a new undoable change made through this `layer` object, that change is
-    what Undo would do and Redo has nothing to do, so nothing need be read."""
-    recorded = getattr(layer, "recorded", [])
-    if recorded and recorded[-1].action in UNDOABLE and recorded[-1].user_id == user.pk:
-        undoable, redoable = recorded[-1], None
+    Right after a new undoable change (`just_made`, the last record of a change's
+    result), that change is what Undo would do and Redo has nothing to do, so nothing
+    need be read."""
+    if just_made is not None and just_made.action in UNDOABLE and just_made.user_id == user.pk:
+        undoable, redoable = just_made, None
     else:
         undoable, redoable = undoable_and_redoable(layer, user)
     return (

@@ -39,7 +39,7 @@ def create_project(*, name: str, slug: str, manager: User, preset: str = DEFAULT
     project = Project.objects.create(name=name, slug=slug, **settings)
     Membership.objects.create(project=project, user=manager, role=Role.MANAGER)
     apply_preset(project=project, preset=preset, user=manager)
-    changes.record(
+    changes.log_change(
         project=project,
         user=manager,
         action="project.create",
@@ -57,7 +57,7 @@ def apply_preset(*, project: Project, preset: str, user) -> None:
         Label.objects.get_or_create(project=project, name=entry["name"], defaults={"order": order, **entry})
     for order, entry in enumerate(scheme.relation_types):
         RelationType.objects.get_or_create(project=project, name=entry["name"], defaults={"order": order, **entry})
-    changes.record(
+    changes.log_change(
         project=project,
         user=user,
         action="scheme.apply_preset",
@@ -74,7 +74,7 @@ def set_member(*, project: Project, user: User, role: str, by) -> Membership:
     if not created and membership.role != role:
         membership.role = role
         membership.save(update_fields=["role"])
-    changes.record(
+    changes.log_change(
         project=project,
         user=by,
         action="member.set",
@@ -91,7 +91,7 @@ def remove_member(*, membership: Membership, by) -> None:
     project = membership.project
     if membership.is_manager and not project.memberships.filter(role=Role.MANAGER).exclude(pk=membership.pk).exists():
         raise AssignmentError("A project needs at least one manager.")
-    changes.record(
+    changes.log_change(
         project=project,
         user=by,
         action="member.remove",
@@ -119,7 +119,7 @@ def add_article(*, project: Project, record: ArticleRecord, user) -> tuple[Artic
         metadata=record.metadata,
         text=text,
     )
-    changes.record(
+    changes.log_change(
         project=project,
         user=user,
         action="article.import",
@@ -187,7 +187,7 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
         for article_id in sorted(titles)
         for user_id in sorted(wanted[article_id] - current.get(article_id, {}).keys())
     )
-    # One record per article changed, written at once (changes.record writes one row
+    # One record per article changed, written at once (changes.log_change writes one row
     # per call, which would make the query count grow with the grid).
     user = by if getattr(by, "is_authenticated", False) else None
     Change.objects.bulk_create(
@@ -267,7 +267,7 @@ def spread_evenly(*, project: Project, per_article: int, by) -> int:
             new_layers.append(Layer(article_id=article_id, annotator_id=user_id))
             load[user_id] += 1
     Layer.objects.bulk_create(new_layers)
-    changes.record(
+    changes.log_change(
         project=project,
         user=by,
         action="project.spread_evenly",
@@ -283,7 +283,7 @@ def update_settings(*, project: Project, values: dict, user) -> Project:
     """Set the project's settings (field name → value, already validated), recording
     what changed."""
     before, after = _apply(project, values)
-    changes.record(
+    changes.log_change(
         project=project,
         user=user,
         action="project.settings",
@@ -301,7 +301,7 @@ def save_scheme_entry(*, entry: Label | RelationType, values: dict, user) -> Lab
     model_name = entry._meta.model_name
     is_new = entry.pk is None
     before, after = _apply(entry, values)
-    changes.record(
+    changes.log_change(
         project=entry.project,
         user=user,
         action=f"{model_name}.save",

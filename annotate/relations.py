@@ -1,8 +1,11 @@
 """Relations: typed, directed links between two units of one layer."""
 
+from dataclasses import replace
+
 from django.db import transaction
 
 from annotate import changes
+from annotate.changes import Changed
 from annotate.models import ArgumentUnit, Layer, Relation, RelationType
 from annotate.units import AnnotationError, ensure_open
 
@@ -17,14 +20,15 @@ def snapshot(relation: Relation) -> dict:
     }
 
 
-def record(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> None:
-    changes.record_in_layer(
+def _log(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> Changed:
+    changed = changes.log_layer_change(
         relation.layer, target=f"relation:{relation.pk}", action=action, user=user, before=before, after=after
     )
+    return replace(changed, relation=relation)
 
 
-def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation:
-    """Link `source` to `target` with `type`. Refused: self-links, units of another
+def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Changed:
+    """Link `source` to `target` with `type` (`.relation` of the result). Refused: self-links, units of another
     layer (and so of another article), a type of another project, a second link
     between the same two units."""
     ensure_open(layer)
@@ -41,12 +45,12 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
     # inside the caller's transaction, as in units.create_unit.
     with transaction.atomic(savepoint=False):
         relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
-        record(relation, action="relation.create", user=user, before=None, after=snapshot(relation))
-    return relation
+        return _log(relation, action="relation.create", user=user, before=None, after=snapshot(relation))
 
 
 @transaction.atomic
-def delete_relation(*, relation: Relation, user) -> None:
+def delete_relation(*, relation: Relation, user) -> Changed:
     ensure_open(relation.layer)
-    record(relation, action="relation.delete", user=user, before=snapshot(relation), after=None)
+    changed = _log(relation, action="relation.delete", user=user, before=snapshot(relation), after=None)
     relation.delete()
+    return replace(changed, relation=None)

@@ -244,7 +244,7 @@ def gold_layer(article: Article, user) -> Layer:
     layer = Layer.objects.select_for_update().get(pk=layer.pk)
     layer.article = article
     if created:
-        changes.record_in_layer(
+        changes.log_layer_change(
             layer, target=f"layer:{layer.pk}", action="layer.create", user=user, before=None, after=None
         )
     return layer
@@ -277,7 +277,7 @@ def _link(gold: Layer, kind: RelationType, source: ArgumentUnit, target: Argumen
     """Copy a relation into gold, unless gold already links these two units."""
     if Relation.objects.filter(source=source, target=target).exists():
         return None
-    return relations.create_relation(layer=gold, type=kind, source=source, target=target, user=user)
+    return relations.create_relation(layer=gold, type=kind, source=source, target=target, user=user).relation
 
 
 class OverlapError(AnnotationError):
@@ -372,7 +372,7 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
             raise OverlapError(f"Gold already has {some} this one: {', '.join(f'“{q}”' for q in quotes)}.", quotes)
         gold_unit = units.create_unit(
             layer=gold, label=unit.label, spans=list(key[1]), user=user, attributes=unit.attributes
-        )
+        ).unit
         if rivals and overlap == REPLACE:
             replaced = [_quote(text, rival[1]) for rival in rivals]
             carried, dropped = _replace(gold, gold_unit, [in_gold.pop(rival) for rival in rivals], user)
@@ -430,7 +430,7 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
         common = dict(attributes[key].most_common(1)[0][0])
         in_gold[key] = units.create_unit(
             layer=gold, label=labels[key[0]], spans=list(key[1]), user=user, attributes=common
-        )
+        ).unit
         added += 1
     kinds = {kind.pk: kind for kind in RelationType.objects.filter(project=article.project)}
     linked = 0

@@ -6,11 +6,13 @@ is one transaction and writes its change record in it; bad input raises
 """
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.db import connection, transaction
 from django.db.models import Q
 
 from annotate import changes
+from annotate.changes import Changed
 from annotate.formats.checks import BEFORE_TEXT, BLANK, EMPTY, NO_SPAN, PAST_TEXT, span_fault
 from annotate.models import ArgumentUnit, Label, Layer, Relation, Span
 
@@ -113,14 +115,17 @@ def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]], *, relations: Ite
     return state
 
 
-def record(unit: ArgumentUnit, *, action: str, user, before: dict | None, after: dict | None) -> None:
-    changes.record_in_layer(unit.layer, target=f"unit:{unit.pk}", action=action, user=user, before=before, after=after)
+def _log(unit: ArgumentUnit, *, action: str, user, before: dict | None, after: dict | None) -> Changed:
+    changed = changes.log_layer_change(
+        unit.layer, target=f"unit:{unit.pk}", action=action, user=user, before=before, after=after
+    )
+    return replace(changed, unit=unit)
 
 
 def create_unit(
     *, layer: Layer, label: Label, spans: Iterable[tuple[int, int]], user, attributes: dict | None = None
-) -> ArgumentUnit:
-    """Create an argument unit with one or more spans in `layer`."""
+) -> Changed:
+    """Create an argument unit with one or more spans in `layer` (`.unit` of the result)."""
     ensure_open(layer)
     article = layer.article
     if label.project_id != article.project_id:
@@ -133,8 +138,7 @@ def create_unit(
     with transaction.atomic(savepoint=False):
         unit = ArgumentUnit.objects.create(layer=layer, label=label, attributes=attributes)
         Span.objects.bulk_create([Span(unit=unit, start=start, end=end) for start, end in ordered])
-        record(unit, action="unit.create", user=user, before=None, after=snapshot(unit, ordered))
-    return unit
+        return _log(unit, action="unit.create", user=user, before=None, after=snapshot(unit, ordered))
 
 
 @transaction.atomic
@@ -145,7 +149,7 @@ def update_unit(
     label: Label | None = None,
     attributes: dict | None = None,
     spans: Iterable[tuple[int, int]] | None = None,
-) -> ArgumentUnit:
+) -> Changed:
     """Change a unit's label, attributes or spans (whichever are given).
 
     A new label keeps only the attributes it defines too (a Claim's stance is dropped
@@ -165,28 +169,28 @@ def update_unit(
     new_spans = old_spans if spans is None else validate_spans(unit.layer.article.text, spans)
     after = snapshot(unit, new_spans)
     if after == before:
-        return unit
+        return Changed(revision=unit.layer.revision, unit=unit)
     if (after["label"], after["spans"]) != (before["label"], before["spans"]):
         refuse_duplicate(unit.layer, unit.label, new_spans, other_than=unit.pk)
     unit.save(update_fields=["label", "attributes"])
     if new_spans != old_spans:
         unit.spans.all().delete()
         Span.objects.bulk_create([Span(unit=unit, start=start, end=end) for start, end in new_spans])
-    record(unit, action="unit.update", user=user, before=before, after=after)
-    return unit
+    return _log(unit, action="unit.update", user=user, before=before, after=after)
 
 
-def add_span(*, unit: ArgumentUnit, span: tuple[int, int], user) -> ArgumentUnit:
+def add_span(*, unit: ArgumentUnit, span: tuple[int, int], user) -> Changed:
     """Add a span to a unit, making (or extending) a discontinuous unit."""
     return update_unit(unit=unit, spans=[*spans_of(unit), span], user=user)
 
 
 @transaction.atomic
-def delete_unit(*, unit: ArgumentUnit, user) -> None:
+def delete_unit(*, unit: ArgumentUnit, user) -> Changed:
     """Delete a unit and the relations that start or end at it (all kept in the
     change record, so undo brings them back)."""
     ensure_open(unit.layer)
     linked = Relation.objects.filter(Q(source=unit) | Q(target=unit))
     before = snapshot(unit, spans_of(unit), relations=linked.order_by("id"))
-    record(unit, action="unit.delete", user=user, before=before, after=None)
+    changed = _log(unit, action="unit.delete", user=user, before=before, after=None)
     unit.delete()
+    return replace(changed, unit=None)

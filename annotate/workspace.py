@@ -13,6 +13,7 @@ from django.db.models import prefetch_related_objects
 from django.utils.safestring import SafeString, mark_safe
 
 from annotate import highlight, layer_content, panel, structure
+from annotate.changes import Changed
 from annotate.layer_content import RelationEntry, UnitEntry
 from annotate.models import Label, Layer, Project, RelationType
 
@@ -107,18 +108,11 @@ def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
     return mark_safe(highlight.render(layer.article.text, _highlights(units), within=stretch, oob=True))  # noqa: S308 - render() escapes
 
 
-def changed_stretch(layer: Layer) -> tuple[int, int] | None:
-    """The whole lines of the text that the changes recorded through this `layer`
-    object touched (the spans of the units they changed, before and after), or None
-    if they touched no unit's spans, label or attributes (a relation, a status)."""
-    offsets = [
-        offset
-        for change in getattr(layer, "recorded", [])
-        for state in (change.before, change.after)
-        if state and "spans" in state
-        for span in state["spans"]
-        for offset in span
-    ]
+def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
+    """The whole lines of the text that `changed` touched (the spans of the units it
+    changed, before and after), or None if it touched no unit's spans, label or
+    attributes (a relation, a status)."""
+    offsets = changed.offsets()
     if not offsets:
         return None
     text = layer.article.text

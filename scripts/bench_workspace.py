@@ -266,7 +266,7 @@ def build(rng: random.Random) -> tuple[Project, User, Layer, list[tuple[int, int
         attributes = {"stance": "For"} if "stance" in label.attributes else None
         unit = units.create_unit(
             layer=layer, label=label, spans=[(start, end - 1)], user=annotator, attributes=attributes
-        )
+        ).unit
         made.append(unit)
 
     # 150 relations: in each run of (MajorClaim, Claim, Premise) the premise supports

@@ -34,7 +34,7 @@ def annotate_demo() -> int:
 
     def unit(name, *quotes, **attributes):
         spans = [(text.index(quote), text.index(quote) + len(quote)) for quote in quotes]
-        return units.create_unit(layer=layer, label=label[name], spans=spans, attributes=attributes, user=user)
+        return units.create_unit(layer=layer, label=label[name], spans=spans, attributes=attributes, user=user).unit
 
     major = unit("MajorClaim", "Israel is now the undisputed regional power")
     claim = unit(

@@ -59,9 +59,11 @@ def make_unit(
 ) -> ArgumentUnit:
     """The layer's annotator marks `quote` (or `inner`, within it) in the article as a unit of `label`."""
     spans = [span_of(layer.article.text, quote, inner=inner)]
-    return units.create_unit(layer=layer, label=label, spans=spans, user=layer.annotator, attributes=attributes)
+    return units.create_unit(layer=layer, label=label, spans=spans, user=layer.annotator, attributes=attributes).unit
 
 
 def make_relation(layer: Layer, kind: RelationType, source: ArgumentUnit, target: ArgumentUnit) -> Relation:
     """The layer's annotator links `source` to `target` with a relation of type `kind`."""
-    return relations.create_relation(layer=layer, type=kind, source=source, target=target, user=layer.annotator)
+    return relations.create_relation(
+        layer=layer, type=kind, source=source, target=target, user=layer.annotator
+    ).relation

@@ -26,8 +26,8 @@ def annotated(project, article, annotator, manager):
     scheme = {label.name: label for label in project.labels.all()}
     claim = units.create_unit(
         layer=layer, label=scheme["Claim"], spans=[(0, 6)], attributes={"stance": "For"}, user=annotator
-    )
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 13)], user=annotator)
+    ).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 13)], user=annotator).unit
     supports = project.relation_types.get(name="supports")
     relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=annotator)
     return project

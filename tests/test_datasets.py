@@ -19,8 +19,8 @@ def annotated(project, article, annotator, annotator2, manager):
         layer = Layer.objects.get(article=article, annotator=user)
         claim = units.create_unit(
             layer=layer, label=scheme["Claim"], spans=[(0, 6)], attributes={"stance": "For"}, user=user
-        )
-        premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 13), (18, 22)], user=user)
+        ).unit
+        premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 13), (18, 22)], user=user).unit
         relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=user)
     Layer.objects.filter(annotator=annotator).update(status=Layer.Status.FINISHED)
     gold = Layer.objects.create(article=article, annotator=None)

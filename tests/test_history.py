@@ -19,7 +19,7 @@ def state(layer):
 def test_relabelling_a_claim_as_premise_drops_its_stance(layer, scheme, annotator):
     unit = units.create_unit(
         layer=layer, label=scheme["Claim"], spans=[(0, 5)], attributes={"stance": "For"}, user=annotator
-    )
+    ).unit
 
     units.update_unit(unit=unit, label=scheme["Premise"], user=annotator)
 
@@ -30,7 +30,7 @@ def test_relabelling_a_claim_as_premise_drops_its_stance(layer, scheme, annotato
 
 
 def test_add_span_makes_a_discontinuous_unit_and_refuses_an_overlapping_one(layer, scheme, annotator):
-    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(20, 30)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(20, 30)], user=annotator).unit
 
     units.add_span(unit=unit, span=(0, 6), user=annotator)
     with pytest.raises(units.AnnotationError, match="may not overlap"):
@@ -40,7 +40,7 @@ def test_add_span_makes_a_discontinuous_unit_and_refuses_an_overlapping_one(laye
 
 
 def test_an_update_that_changes_nothing_writes_no_record(layer, scheme, annotator):
-    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 5)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 5)], user=annotator).unit
 
     units.update_unit(unit=unit, label=scheme["Premise"], spans=[(0, 5)], user=annotator)
 
@@ -50,8 +50,8 @@ def test_an_update_that_changes_nothing_writes_no_record(layer, scheme, annotato
 def test_undo_and_redo_walk_back_and_forth_through_changes(layer, scheme, annotator):
     claim = units.create_unit(
         layer=layer, label=scheme["Claim"], spans=[(0, 5)], attributes={"stance": "For"}, user=annotator
-    )
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
+    ).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator).unit
     relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator)
     linked = state(layer)
     units.delete_unit(unit=premise, user=annotator)
@@ -90,11 +90,11 @@ def test_undo_only_reverts_the_users_own_changes_in_that_layer(layer, scheme, an
 
 
 def test_undo_of_a_relation_deletion_restores_it_with_its_id(layer, scheme, annotator):
-    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator)
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(10, 20)], user=annotator).unit
     relation = relations.create_relation(
         layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator
-    )
+    ).relation
     relation_id = relation.pk
     relations.delete_relation(relation=relation, user=annotator)
 
@@ -118,8 +118,8 @@ def full_state(layer):
 def test_every_change_to_an_existing_unit_undoes_and_redoes_exactly(layer, scheme, annotator, kind):
     layer.article.project.document_stance = True
     layer.article.project.save()
-    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(6, 12)], user=annotator)
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(6, 12)], user=annotator).unit
     relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator)
     change = {
         "relabel": lambda: units.update_unit(unit=claim, label=scheme["MajorClaim"], user=annotator),
@@ -148,7 +148,7 @@ def test_every_change_to_an_existing_unit_undoes_and_redoes_exactly(layer, schem
 
 def test_the_undo_button_says_what_it_will_undo_and_redo(layer, scheme, annotator):
     text = layer.article.text
-    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
     units.update_unit(unit=claim, attributes={"stance": "For"}, user=annotator)
 
     assert history.pending(layer, annotator) == (f"Claim “{text[0:5]}” → stance For", "")

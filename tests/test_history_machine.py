@@ -203,7 +203,7 @@ class LayerHistory(RuleBasedStateMachine):
         attributes = {"stance": stance} if label == "Claim" and stance else None
         unit = units.create_unit(
             layer=self.layer(), label=self.labels[label], spans=spans, attributes=attributes, user=self.annotator
-        )
+        ).unit
         assert unit.pk not in self.model["units"]
         new = copy.deepcopy(self.model)
         new["units"][unit.pk] = {
@@ -306,7 +306,7 @@ class LayerHistory(RuleBasedStateMachine):
             source=self.unit(source),
             target=self.unit(target),
             user=self.annotator,
-        )
+        ).relation
         assert relation.pk not in self.model["relations"]
         new = copy.deepcopy(self.model)
         new["relations"][relation.pk] = (self.types[kind].pk, source, target, relation.created_at)

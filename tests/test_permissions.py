@@ -123,12 +123,12 @@ class Scenario:
         self.layer = Layer.objects.get(article=article, annotator__username="ann_annotator")
         claim, premise = project.labels.get(name="Claim"), project.labels.get(name="Premise")
         owner = self.layer.annotator
-        self.unit = units.create_unit(layer=self.layer, label=claim, spans=[(0, 6)], user=owner)
-        other = units.create_unit(layer=self.layer, label=premise, spans=[(7, 17)], user=owner)
+        self.unit = units.create_unit(layer=self.layer, label=claim, spans=[(0, 6)], user=owner).unit
+        other = units.create_unit(layer=self.layer, label=premise, spans=[(7, 17)], user=owner).unit
         kind = project.relation_types.first()
         self.relation = relations.create_relation(
             layer=self.layer, type=kind, source=other, target=self.unit, user=owner
-        )
+        ).relation
 
     def layer_kwargs(self, **extra):
         return {"slug": self.slug, "pk": self.layer.pk, **extra}

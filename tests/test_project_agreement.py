@@ -25,7 +25,9 @@ def annotate(article, annotator, units_wanted, *, relations_wanted=(), status=La
     """Give `annotator`'s layer of `article` these units `(label, (start, end))` and relations
     `(source index, target index, type)`, and set its status."""
     layer = Layer.objects.get(article=article, annotator=annotator)
-    made = [units.create_unit(layer=layer, label=label, spans=[span], user=annotator) for label, span in units_wanted]
+    made = [
+        units.create_unit(layer=layer, label=label, spans=[span], user=annotator).unit for label, span in units_wanted
+    ]
     for source, target, kind in relations_wanted:
         relations.create_relation(layer=layer, type=kind, source=made[source], target=made[target], user=annotator)
     lifecycle.set_status(layer=layer, status=status, user=annotator)

@@ -666,7 +666,7 @@ def test_review_page_runs_a_fixed_number_of_queries(
     projects.assign(article=article, annotators=people, by=manager)
     words = [word.span() for word in re.finditer(r"\w+", article.text)][:units_each]
     for layer in Layer.objects.select_related("article__project", "annotator").filter(article=article):
-        made = [units.create_unit(layer=layer, label=scheme["Premise"], spans=[word], user=None) for word in words]
+        made = [units.create_unit(layer=layer, label=scheme["Premise"], spans=[word], user=None).unit for word in words]
         for source, target in zip(made, made[1:], strict=False):
             make_relation(layer, scheme["supports"], source, target)
     review.adopt_unit(unit=made[0], user=curator)

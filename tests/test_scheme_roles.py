@@ -38,7 +38,7 @@ def annotate(layer: Layer, scheme: dict, units_: list[tuple[str, str, dict]], li
     made = [
         units.create_unit(
             layer=layer, label=scheme[label], spans=[span_of(TEXT, sentence)], attributes=attributes, user=None
-        )
+        ).unit
         for label, sentence, attributes in units_
     ]
     for source, target, kind in links:

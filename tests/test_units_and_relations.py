@@ -10,7 +10,7 @@ from tests.factories import make_article, make_project
 def test_create_unit_stores_spans_attributes_and_a_change_record(layer, scheme, annotator):
     unit = units.create_unit(
         layer=layer, label=scheme["Claim"], spans=[(10, 20), (0, 5)], attributes={"stance": "For"}, user=annotator
-    )
+    ).unit
 
     assert list(unit.spans.values_list("start", "end")) == [(0, 5), (10, 20)]
     change = Change.objects.get(action="unit.create")
@@ -52,7 +52,7 @@ def test_create_unit_refuses_a_span_past_the_end_of_the_text(layer, scheme, anno
 def test_create_unit_accepts_a_span_ending_exactly_at_the_end_of_the_text(layer, scheme, annotator):
     end = len(layer.article.text)
 
-    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(end - 3, end)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(end - 3, end)], user=annotator).unit
 
     assert list(unit.spans.values_list("start", "end")) == [(end - 3, end)]
 
@@ -75,8 +75,8 @@ def test_create_unit_refuses_an_attribute_value_the_label_does_not_allow(layer, 
 def test_relation_across_layers_is_refused(article, annotator, annotator2, scheme):
     mine = Layer.objects.get(article=article, annotator=annotator)
     theirs = Layer.objects.get(article=article, annotator=annotator2)
-    source = units.create_unit(layer=mine, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
-    target = units.create_unit(layer=theirs, label=scheme["Claim"], spans=[(10, 20)], user=annotator2)
+    source = units.create_unit(layer=mine, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
+    target = units.create_unit(layer=theirs, label=scheme["Claim"], spans=[(10, 20)], user=annotator2).unit
 
     with pytest.raises(units.AnnotationError, match="Both units must be in this layer."):
         relations.create_relation(layer=mine, type=scheme["supports"], source=source, target=target, user=annotator)
@@ -87,8 +87,8 @@ def test_relation_across_articles_is_refused(project, layer, annotator, scheme, 
     other_article = make_article(project)
     projects.assign(article=other_article, annotators=[annotator], by=manager)
     other_layer = Layer.objects.get(article=other_article, annotator=annotator)
-    source = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
-    target = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
+    source = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
+    target = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
 
     with pytest.raises(units.AnnotationError, match="Both units must be in this layer."):
         relations.create_relation(layer=layer, type=scheme["supports"], source=source, target=target, user=annotator)
@@ -97,8 +97,8 @@ def test_relation_across_articles_is_refused(project, layer, annotator, scheme, 
 
 def test_relation_to_itself_and_duplicate_relations_are_refused(layer, annotator, scheme):
     supports = scheme["supports"]
-    a = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
-    b = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(10, 20)], user=annotator)
+    a = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
+    b = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(10, 20)], user=annotator).unit
     relations.create_relation(layer=layer, type=supports, source=a, target=b, user=annotator)
 
     with pytest.raises(units.AnnotationError, match="cannot be linked to itself"):
@@ -110,7 +110,7 @@ def test_relation_to_itself_and_duplicate_relations_are_refused(layer, annotator
 
 def test_an_exact_duplicate_unit_is_refused_and_changes_nothing(layer, scheme, annotator):
     units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5), (10, 20)], user=annotator)
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 5)], user=annotator)
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 5)], user=annotator).unit
     before = Change.objects.count()
 
     with pytest.raises(units.AnnotationError) as refused:
@@ -125,10 +125,10 @@ def test_an_exact_duplicate_unit_is_refused_and_changes_nothing(layer, scheme, a
 
 
 def test_a_finished_layer_refuses_every_change_and_says_how_to_reopen(layer, scheme, annotator):
-    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator)
-    other = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(6, 9)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=annotator).unit
+    other = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(6, 9)], user=annotator).unit
     supports = scheme["supports"]
-    link = relations.create_relation(layer=layer, type=supports, source=other, target=unit, user=annotator)
+    link = relations.create_relation(layer=layer, type=supports, source=other, target=unit, user=annotator).relation
     layer.status = Layer.Status.FINISHED
     layer.save()
     before = Change.objects.count()

@@ -108,7 +108,7 @@ def test_a_refused_first_change_does_not_start_the_layer(ann, layer, scheme):
 
 def test_the_page_renders_units_in_the_text_and_the_panel(ann, layer, scheme, annotator):
     text = layer.article.text
-    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
 
     response = ann.get(url("layer_detail", layer))
 
@@ -212,7 +212,7 @@ def test_a_label_of_another_project_is_refused(ann, layer):
 
 
 def test_relabel_set_stance_change_boundaries_and_add_a_span(ann, layer, scheme, annotator):
-    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 6)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(0, 6)], user=annotator).unit
     text = layer.article.text
 
     assert post(ann, "unit_label", layer, unit.pk, label=scheme["Claim"].pk).status_code == 200
@@ -230,7 +230,7 @@ def test_relabel_set_stance_change_boundaries_and_add_a_span(ann, layer, scheme,
 
 
 def test_a_stance_value_the_label_does_not_allow_is_refused(ann, layer, scheme, annotator):
-    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
 
     response = post(ann, "unit_attribute", layer, unit.pk, name="stance", value="Maybe")
 
@@ -240,7 +240,7 @@ def test_a_stance_value_the_label_does_not_allow_is_refused(ann, layer, scheme, 
 
 def test_a_unit_of_another_layer_cannot_be_changed_or_deleted(ann, article, annotator2, layer, scheme):
     other_layer = Layer.objects.get(article=article, annotator=annotator2)
-    theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2)
+    theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2).unit
 
     relabel = post(ann, "unit_label", layer, theirs.pk, label=scheme["Premise"].pk)
     delete = post(ann, "unit_delete", layer, theirs.pk)
@@ -264,8 +264,8 @@ def test_another_annotators_layer_cannot_be_posted_to(ann, article, annotator2, 
 
 
 def test_link_delete_and_undo_through_the_workspace(ann, layer, scheme, annotator):
-    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator).unit
 
     response = post(ann, "relation_create", layer, source=premise.pk, target=claim.pk, type=scheme["supports"].pk)
     assert response.status_code == 200
@@ -285,7 +285,7 @@ LINE = re.compile(r'<span class="line" id="line-(\d+)" hx-swap-oob="true">')
 
 def test_the_answer_to_a_change_redraws_only_the_lines_it_touched(ann, layer, scheme, annotator):
     text = layer.article.text  # line 0: "Cities … centres.\n", line 43: "\n", line 44: "Traffic … calm."
-    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
     start = text.index("Traffic")
 
     made = post(ann, "unit_create", layer, label=scheme["Premise"].pk, start=start, end=start + 13)
@@ -329,11 +329,11 @@ def test_the_lines_an_answer_redraws_are_the_lines_of_the_page_drawn_afresh(ann,
 
 @pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])
 def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annotator, annotator2, article, case):
-    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator)
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
+    claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator).unit
     relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=claim, user=annotator)
     other_layer = Layer.objects.get(article=article, annotator=annotator2)
-    theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2)
+    theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2).unit
     data, status, message = {
         "self": ((claim, claim, scheme["supports"].pk), 422, "A unit cannot be linked to itself."),
         "duplicate": ((premise, claim, scheme["attacks"].pk), 422, "These two units are already linked."),
@@ -363,9 +363,11 @@ def test_undo_with_nothing_to_undo_says_so(ann, layer):
 
 def test_a_relation_of_another_layer_cannot_be_deleted(ann, layer, article, annotator2, scheme):
     other_layer = Layer.objects.get(article=article, annotator=annotator2)
-    a = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2)
-    b = units.create_unit(layer=other_layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator2)
-    theirs = relations.create_relation(layer=other_layer, type=scheme["supports"], source=b, target=a, user=annotator2)
+    a = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2).unit
+    b = units.create_unit(layer=other_layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator2).unit
+    theirs = relations.create_relation(
+        layer=other_layer, type=scheme["supports"], source=b, target=a, user=annotator2
+    ).relation
 
     response = post(ann, "relation_delete", layer, theirs.pk)
 
@@ -439,9 +441,9 @@ def test_document_stance_is_refused_when_the_project_does_not_use_it(ann, layer)
 
 
 def test_the_outline_lists_the_tree_and_the_loose_units(ann, layer, scheme, annotator):
-    major = units.create_unit(layer=layer, label=scheme["MajorClaim"], spans=[(0, 6)], user=annotator)
-    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator)
-    loose = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(18, 21)], user=annotator)
+    major = units.create_unit(layer=layer, label=scheme["MajorClaim"], spans=[(0, 6)], user=annotator).unit
+    premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator).unit
+    loose = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(18, 21)], user=annotator).unit
     relations.create_relation(layer=layer, type=scheme["supports"], source=premise, target=major, user=annotator)
 
     response = ann.get(url("layer_outline", layer))
@@ -527,7 +529,7 @@ def fill(layer, n, scheme, user):
     text = layer.article.text
     step = len(text) // n
     created = [
-        units.create_unit(layer=layer, label=scheme["Premise"], spans=[(i * step, i * step + 2)], user=user)
+        units.create_unit(layer=layer, label=scheme["Premise"], spans=[(i * step, i * step + 2)], user=user).unit
         for i in range(n)
     ]
     for source, target in zip(created[1:], created, strict=False):

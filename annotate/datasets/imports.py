@@ -334,7 +334,7 @@ def _save_additions(project: Project, pending: list, user) -> None:
         before = None if entry.pk is None else {"attributes": type(entry).objects.get(pk=entry.pk).attributes}
         entry.save()
         after = {"name": entry.name, "key": entry.key, "attributes": getattr(entry, "attributes", None)}
-        changes.record(
+        changes.log_change(
             project=project, user=user, action=f"{kind}.save", target=f"{kind}:{entry.pk}", before=before, after=after
         )
 

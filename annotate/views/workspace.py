@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from annotate import access, history, lifecycle, relations, units, workspace
+from annotate.changes import Changed
 from annotate.forms import (
     DocumentStanceForm,
     FinishForm,
@@ -41,21 +42,22 @@ def readable_layer(membership: Membership, pk: int) -> Layer:
 
 @dataclass
 class Done:
-    """What a change did, for its answer: the unit to keep chosen, and a note for the
-    annotator (what a snapped selection became)."""
+    """What a change did, for its answer: the domain's result, the unit to keep chosen,
+    and a note for the annotator (what a snapped selection became)."""
 
+    changed: Changed
     unit: int | None = None
     notice: str = ""
 
 
-def change_context(layer: Layer, user, *, notice: str = "") -> dict:
-    """The answer to the changes just made through `layer`: the new revision and
-    status, what Undo and Redo would do now, the op-ed stance (which undo and redo
-    may change), and the lines of the text the changes touched, redrawn (none when
-    they touched no unit's spans, label or attributes: a relation, a document stance)."""
-    stretch = workspace.changed_stretch(layer)
+def change_context(layer: Layer, user, changed: Changed, *, notice: str = "") -> dict:
+    """The answer to a change to `layer`: the new revision and status, what Undo and
+    Redo would do now, the op-ed stance (which undo and redo may change), and the lines
+    of the text the change touched, redrawn (none when it touched no unit's spans,
+    label or attributes: a relation, a document stance)."""
+    stretch = workspace.changed_stretch(layer, changed)
     lines = workspace.lines_html(layer, stretch) if stretch else ""
-    undo, redo = history.pending(layer, user)
+    undo, redo = history.pending(layer, user, just_made=changed.last)
     return {
         "layer": layer,
         "project": layer.article.project,
@@ -162,11 +164,13 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
             with transaction.atomic():
                 layer = access.layer_to_change(request.user, slug, pk)
                 checked(layer, LayerChangeForm(request.POST))
-                lifecycle.start_layer(layer=layer, user=request.user)
+                started = lifecycle.start_layer(layer=layer, user=request.user)
                 done = action(request, layer, **kwargs)
         except (units.AnnotationError, Http404) as error:
             return refusal(request, error, layer)
-        response = render(request, f"{PAGE}#change-answer", change_context(layer, request.user, notice=done.notice))
+        changed = started.then(done.changed)
+        context = change_context(layer, request.user, changed, notice=done.notice)
+        response = render(request, f"{PAGE}#change-answer", context)
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": done.unit}})
         return response
 
@@ -219,21 +223,21 @@ def unit_create(request: HttpRequest, layer: Layer) -> Done:
         labels=workspace.project_labels(project),
     )
     data = valid(form)
-    unit = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
-    return Done(unit.pk, snapped_notice(article.text, data))
+    changed = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
+    return Done(changed, changed.unit.pk, snapped_notice(article.text, data))
 
 
 @layer_action
 def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     data = valid(UnitLabelForm(request.POST, labels=workspace.project_labels(layer.article.project)))
-    return Done(units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user).pk)
+    return Done(units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user), unit_pk)
 
 
 @layer_action
 def unit_attribute(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     data = valid(UnitAttributeForm(request.POST))
     unit = own_unit(layer, unit_pk)
-    return Done(units.update_unit(unit=unit, attributes={data["name"]: data["value"]}, user=request.user).pk)
+    return Done(units.update_unit(unit=unit, attributes={data["name"]: data["value"]}, user=request.user), unit_pk)
 
 
 @layer_action
@@ -246,24 +250,23 @@ def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     data = valid(form)
     unit = own_unit(layer, unit_pk)
     if data["mode"] == "add":
-        units.add_span(unit=unit, span=data["span"], user=request.user)
+        changed = units.add_span(unit=unit, span=data["span"], user=request.user)
     else:
-        units.update_unit(unit=unit, spans=[data["span"]], user=request.user)
-    return Done(unit.pk, snapped_notice(article.text, data))
+        changed = units.update_unit(unit=unit, spans=[data["span"]], user=request.user)
+    return Done(changed, unit.pk, snapped_notice(article.text, data))
 
 
 @layer_action
 def unit_delete(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
-    units.delete_unit(unit=own_unit(layer, unit_pk), user=request.user)
-    return Done()
+    return Done(units.delete_unit(unit=own_unit(layer, unit_pk), user=request.user))
 
 
 @layer_action
 def relation_create(request: HttpRequest, layer: Layer) -> Done:
     data = valid(RelationCreateForm(request.POST, project=layer.article.project))
     source, target = own_unit(layer, data["source"]), own_unit(layer, data["target"])
-    relations.create_relation(layer=layer, type=data["type"], source=source, target=target, user=request.user)
-    return Done(source.pk)
+    changed = relations.create_relation(layer=layer, type=data["type"], source=source, target=target, user=request.user)
+    return Done(changed, source.pk)
 
 
 @layer_action
@@ -272,20 +275,17 @@ def relation_delete(request: HttpRequest, layer: Layer, relation_pk: int) -> Don
     if relation is None:
         raise Http404("That relation is not in this layer (it may have been deleted in another tab). Reload the page.")
     relation.layer = layer
-    relations.delete_relation(relation=relation, user=request.user)
-    return Done()
+    return Done(relations.delete_relation(relation=relation, user=request.user))
 
 
 @layer_action
 def layer_undo(request: HttpRequest, layer: Layer) -> Done:
-    history.undo(layer=layer, user=request.user)
-    return Done()
+    return Done(history.undo(layer=layer, user=request.user))
 
 
 @layer_action
 def layer_redo(request: HttpRequest, layer: Layer) -> Done:
-    history.redo(layer=layer, user=request.user)
-    return Done()
+    return Done(history.redo(layer=layer, user=request.user))
 
 
 def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:

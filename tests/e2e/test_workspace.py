@@ -139,13 +139,13 @@ def test_linking_from_the_keyboard_alone(page, log_in, transactional_db):
         label=project.labels.get(name="Claim"),
         spans=[(text.index(claim_text), text.index(claim_text) + len(claim_text))],
         user=layer.annotator,
-    )
+    ).unit
     premise = units.create_unit(
         layer=layer,
         label=project.labels.get(name="Premise"),
         spans=[(text.index(premise_text), text.index(premise_text) + len(premise_text))],
         user=layer.annotator,
-    )
+    ).unit
     log_in("alice", DEMO_PASSWORD)
     page.goto(f"/p/demo/layers/{layer.pk}/")
 
