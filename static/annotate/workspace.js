@@ -281,12 +281,12 @@ function start(root) {
   // A request made without a session is sent to the log-in page (and the browser follows).
   const toLogIn = (xhr) => Boolean(xhr.responseURL) && new URL(xhr.responseURL).pathname === root.dataset.loginUrl;
 
-  function sendAgain(config) {
+  function sendAgain({ requestConfig: config, etc }) {
     retry ??= {
       verb: config.verb,
       path: config.path,
       target: config.target,
-      swap: config.elt.closest("[hx-swap]")?.getAttribute("hx-swap"),
+      swap: etc?.swapOverride ?? config.elt.closest("[hx-swap]")?.getAttribute("hx-swap"),
       values: Object.fromEntries(config.formData),
       attempt: 0,
     };
@@ -307,6 +307,20 @@ function start(root) {
     for (const send of held.splice(0)) send(true);
   }
 
+  // A button's change (Undo, a panel button, finish, the op-ed stance) is sent from the
+  // workspace like a key's, so that it keeps its place in the queue: htmx drops a
+  // queued request whose element an earlier answer has redrawn meanwhile.
+  document.body.addEventListener("htmx:confirm", (event) => {
+    const { elt, path } = event.detail;
+    if (!isChange(event.detail) || elt === root || !root.contains(elt)) return;
+    event.preventDefault();
+    // Its own values only: the revision is read when the change goes out (hx-include).
+    const fields = elt instanceof HTMLFormElement ? Object.fromEntries(new FormData(elt)) : {};
+    const values = { ...fields, ...JSON.parse(elt.getAttribute("hx-vals") || "{}") };
+    const target = elt.closest("[hx-target]")?.getAttribute("hx-target") || root;
+    const swap = elt.closest("[hx-swap]")?.getAttribute("hx-swap");
+    htmx.ajax("POST", path, { source: root, target, swap, values });
+  });
   document.body.addEventListener("htmx:confirm", (event) => {
     if (retry && isChange(event.detail) && !isRetry(event.detail.etc?.headers)) {
       event.preventDefault();
@@ -316,7 +330,7 @@ function start(root) {
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const { detail } = event;
     if (!isChange(detail)) return;
-    if (unanswered(detail.xhr)) sendAgain(detail.requestConfig);
+    if (unanswered(detail.xhr)) sendAgain(detail);
     else if (retry && isRetry(detail.requestConfig.headers)) answered();
   });
   // A change that hangs counts as unanswered (and is sent again) after a while.
