@@ -37,6 +37,8 @@ from django.db.models.functions import Length
 
 from annotate import layer_content
 from annotate.agreement import UnitizingScore, align_pairs, concatenate_continua, krippendorff_unitizing_alpha
+from annotate.agreement.relations import matched_relations
+from annotate.agreement.spans import f1
 from annotate.models import Layer, Project
 
 GOLD = "gold"
@@ -193,8 +195,8 @@ def compute_agreement(
         pairs.append(pair)
         if GOLD in (one, other):
             continue
-        for article_id, f1 in matched["articles"].items():
-            per_article[article_id].append(f1)
+        for article_id, score in matched["articles"].items():
+            per_article[article_id].append(score)
         for label in labels:
             per_label[label].append(matched["labels"].get(label))
     annotator_pairs = [pair for pair in pairs if GOLD not in pair.annotators]
@@ -246,10 +248,6 @@ def _mean(values: Iterable[float | None]) -> float | None:
     return sum(defined) / len(defined) if defined else None
 
 
-def _f1(matched: int, count_a: int, count_b: int) -> float | None:
-    return 2.0 * matched / (count_a + count_b) if count_a + count_b else None
-
-
 def _rank(value: float | None) -> tuple[bool, float]:
     return (value is None, value if value is not None else 0.0)
 
@@ -276,26 +274,20 @@ def _pair(one: str, other: str, shared: list[ArticleData], by_article, counterpa
     count_a = Counter(label for layer in layers_a for label, _ in layer.units.values())
     count_b = Counter(label for layer in layers_b for label, _ in layer.units.values())
     relations_a = [relation for layer in layers_a for relation in layer.relations]
-    relations_b = Counter(relation for layer in layers_b for relation in layer.relations)
+    relations_b = [relation for layer in layers_b for relation in layer.relations]
     figures = {}
     for criterion, counterpart in counterparts.items():
-        figures[f"span_f1_{criterion}"] = _f1(len(counterpart), count_a.total(), count_b.total())
-        # A relation matches when its type matches and both ends are paired units.
-        translated = Counter(
-            (counterpart[source], counterpart[target], kind)
-            for source, target, kind in relations_a
-            if source in counterpart and target in counterpart
-        )
-        matched_relations = sum((translated & relations_b).values())
-        figures[f"relation_f1_{criterion}"] = _f1(matched_relations, len(relations_a), relations_b.total())
+        figures[f"span_f1_{criterion}"] = f1(len(counterpart), count_a.total(), count_b.total())
+        matched = matched_relations(counterpart, relations_a, relations_b)
+        figures[f"relation_f1_{criterion}"] = f1(matched, len(relations_a), len(relations_b))
     overlap = counterparts["overlap"]
     matched_by_label = Counter(layer.units[unit][0] for layer in layers_a for unit in layer.units if unit in overlap)
     details = {
         "articles": {
-            article.id: _f1(sum(unit in overlap for unit in la.units), len(la.units), len(lb.units))
+            article.id: f1(sum(unit in overlap for unit in la.units), len(la.units), len(lb.units))
             for article, la, lb in zip(shared, layers_a, layers_b, strict=True)
         },
-        "labels": {label: _f1(matched_by_label[label], count_a[label], count_b[label]) for label in count_a | count_b},
+        "labels": {label: f1(matched_by_label[label], count_a[label], count_b[label]) for label in count_a | count_b},
     }
     alpha = _alpha_u(shared, by_article, 2, coders_of=lambda layers_of: {one: layers_of[one], other: layers_of[other]})
     pair = PairAgreement((one, other), len(shared), **figures, alpha_u=alpha.overall.alpha)

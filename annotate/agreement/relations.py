@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 
 from .pairwise import PairwiseScores, pairwise_macro
-from .spans import Criterion, Units, _align, _check_criterion, _f1, _UnitTable
+from .spans import Criterion, Units, _align, _check_criterion, _UnitTable, f1
 
 Relation = tuple[Hashable, Hashable, Hashable]
 
@@ -49,14 +49,21 @@ def _relation_f1(
 ) -> float | None:
     (table_a, relations_a), (table_b, relations_b) = annotation_a, annotation_b
     counterpart = {table_a.keys[i]: table_b.keys[j] for i, j in _align(table_a, table_b, criterion)}
+    return f1(matched_relations(counterpart, relations_a, relations_b), len(relations_a), len(relations_b))
+
+
+def matched_relations(
+    counterpart: Mapping[Hashable, Hashable], relations_a: Iterable[Relation], relations_b: Iterable[Relation]
+) -> int:
+    """How many of A's relations match one of B's, one to one: same type, and both ends
+    paired by `counterpart` (A's unit id → the B unit it is aligned with)."""
     # A's relations rewritten in B's unit ids, so matching is a multiset intersection.
     translated = Counter(
         (counterpart[source], counterpart[target], kind)
         for source, target, kind in relations_a
         if source in counterpart and target in counterpart
     )
-    matched = sum((translated & Counter(relations_b)).values())
-    return _f1(matched, len(relations_a), len(relations_b))
+    return sum((translated & Counter(relations_b)).values())
 
 
 def relation_f1_macro(

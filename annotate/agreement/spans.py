@@ -204,7 +204,8 @@ def _align(table_a: _UnitTable, table_b: _UnitTable, criterion: Criterion) -> li
     return _one_to_one(a, b, ratio, len(table_a), len(table_b))
 
 
-def _f1(matched: int, count_a: int, count_b: int) -> float | None:
+def f1(matched: int, count_a: int, count_b: int) -> float | None:
+    """F1 of `matched` pairs between sets of `count_a` and `count_b` items (None for two empty sets)."""
     # F1 is symmetric: 2 * matched / (|A| + |B|), whichever annotator is the reference.
     if count_a + count_b == 0:
         return None
@@ -222,7 +223,7 @@ def span_f1(units_a: Units, units_b: Units, *, criterion: Criterion = "exact") -
 
 
 def _span_f1(table_a: _UnitTable, table_b: _UnitTable, criterion: Criterion) -> float | None:
-    return _f1(len(_align(table_a, table_b, criterion)), len(table_a), len(table_b))
+    return f1(len(_align(table_a, table_b, criterion)), len(table_a), len(table_b))
 
 
 def span_f1_macro(units_by_annotator: Mapping[Hashable, Units], *, criterion: Criterion = "exact") -> PairwiseScores:
