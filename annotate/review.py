@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from annotate import changes, highlight, layer_content, relations, units
+from annotate import changes, layer_content, relations, units
 from annotate.layer_content import RelationEntry, UnitEntry
 from annotate.lifecycle import set_status
 from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, RelationType
@@ -75,7 +75,7 @@ class ReviewLayer:
     layer: Layer
     units: list[ReviewUnit] = field(default_factory=list)
     relations: list[ReviewRelation] = field(default_factory=list)
-    text_html: SafeString = SafeString("")
+    text_html: SafeString = SafeString("")  # the text with the layer's units, drawn by the view
 
     @property
     def unit_keys(self) -> set[UnitKey]:
@@ -136,8 +136,6 @@ def load(article: Article) -> Review:
         )
         entry.units.sort(key=lambda unit: (unit.spans, unit.id))
         entry.relations.sort(key=lambda r: (r.target.spans, r.source.spans, r.id))
-        items = [highlight.Highlight(u.id, u.label.pk, u.tag, u.spans) for u in entry.units]
-        entry.text_html = mark_safe(highlight.render(text, items, line_ids=False))  # noqa: S308 - render() escapes the text
     annotators = sorted((e for e in layers.values() if not e.layer.is_gold), key=lambda e: e.layer.owner_name)
     gold = next((e for e in layers.values() if e.layer.is_gold), None)
     mark_disagreements(annotators, gold)

@@ -4,16 +4,12 @@ structure findings and outline, and the lines of text a change touched. The laye
 lifecycle (start, finish, reopen, stance) is in `lifecycle`.
 """
 
-from bisect import bisect_right
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import prefetch_related_objects
-from django.utils.safestring import SafeString, mark_safe
 
-from annotate import highlight, layer_content, panel, structure
-from annotate.changes import Changed
+from annotate import layer_content, structure
 from annotate.layer_content import RelationEntry, UnitEntry
 from annotate.models import Label, Layer, Project, RelationType
 
@@ -30,10 +26,6 @@ class Workspace:
     def text(self) -> str:
         return self.layer.article.text
 
-    @cached_property
-    def text_html(self) -> SafeString:
-        return mark_safe(highlight.render(self.text, _highlights(self.units)))  # noqa: S308 - render() escapes the text
-
     def _plain(self) -> tuple[list[structure.Unit], list[structure.Link], structure.Scheme]:
         units = [structure.Unit(u.id, u.label.name, u.attributes, u.quote, u.start) for u in self.units]
         links = [structure.Link(r.source.id, r.target.id, r.type.name) for r in self.relations]
@@ -44,12 +36,6 @@ class Workspace:
             relation_types=tuple(kind.name for kind in self.relation_types),
         )
         return units, links, scheme
-
-    def unit_rows(self, *, editable: bool) -> SafeString:
-        return mark_safe(panel.unit_rows(self.units, editable=editable))  # noqa: S308 - escaped in panel
-
-    def relation_rows(self, *, editable: bool) -> SafeString:
-        return mark_safe(panel.relation_rows(self.relations, editable=editable))  # noqa: S308 - escaped in panel
 
     def explain(self, findings: list[structure.Finding]) -> list[tuple[str, list[UnitEntry]]]:
         """Each finding's message with the units it names, for the page to link to."""
@@ -65,10 +51,6 @@ class Workspace:
     def outline(self) -> structure.Outline:
         units, links, scheme = self._plain()
         return structure.outline(units, links, scheme=scheme)
-
-
-def _highlights(units: Iterable[UnitEntry]) -> list[highlight.Highlight]:
-    return [highlight.Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in units]
 
 
 def project_labels(project: Project) -> list[Label]:
@@ -96,27 +78,13 @@ def load(layer: Layer) -> Workspace:
     return Workspace(layer, labels, relation_types, units, relations)
 
 
-def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
-    """The lines of the layer's text in `stretch` (whole lines), drawn as on the page
-    and marked for htmx to swap in by their ids: for the answer to a change (two
-    queries, one fewer when the project's labels were read already)."""
+def units_on(layer: Layer, stretch: tuple[int, int]) -> list[UnitEntry]:
+    """The units of the layer on the lines of `stretch` (whole lines, as `changed_stretch`
+    gives them): what the answer to a change redraws (one query, none more when the
+    project's labels were read already)."""
     start, end = stretch
     content = layer_content.read_one(layer, relations=False)
     content.units = [row for row in content.units if row.spans[0][0] < end and row.spans[-1][1] > start]
     labels = {label.pk: label for label in project_labels(layer.article.project)}
     units, _ = layer_content.entries(content, labels=labels, relation_types={}, text=layer.article.text)
-    return mark_safe(highlight.render(layer.article.text, _highlights(units), within=stretch, oob=True))  # noqa: S308 - render() escapes
-
-
-def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
-    """The whole lines of the text that `changed` touched (the spans of the units it
-    changed, before and after), or None if it touched no unit's spans, label or
-    attributes (a relation, a status)."""
-    offsets = changed.offsets()
-    if not offsets:
-        return None
-    text = layer.article.text
-    starts = highlight.line_starts(text)
-    first = starts[bisect_right(starts, min(offsets)) - 1]
-    end = next((line for line in starts if line >= max(offsets)), len(text))
-    return first, end
+    return units

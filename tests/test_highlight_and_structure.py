@@ -6,7 +6,7 @@ from html import unescape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotate.highlight import Highlight, lanes, line_starts, render
+from annotate.views.highlight import Highlight, lanes, line_starts, render
 from annotate.structure import Finding, Link, Scheme, SchemeLabel, Unit, check, outline, plural
 
 AAE = Scheme(

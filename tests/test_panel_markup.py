@@ -1,7 +1,7 @@
 """The markup the server draws is what static/annotate/workspace.js looks for.
 
 The selectors, element ids and `data-*` attributes are read out of workspace.js itself,
-so renaming a class in annotate/panel.py or the page without following it in the script
+so renaming a class in annotate/views/panel.py or the page without following it in the script
 (or the other way round) fails here, not in an annotator's browser.
 """
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -17,7 +18,7 @@ from annotate import access, review
 from annotate.forms import MajorityForm
 from annotate.models import Article, Membership
 from annotate.units import AnnotationError, NotFoundError
-from annotate.views import render_partial
+from annotate.views import highlight, render_partial
 
 PAGE = "annotate/review.html"
 
@@ -41,6 +42,9 @@ def respond(
     with a status of 400 or more says what was refused (nothing changed); `question`
     offers the choices of an adoption that overlaps gold."""
     data = review.load(article)
+    for entry in [*data.annotators, *([data.gold] if data.gold else [])]:
+        items = highlight.of(entry.units)
+        entry.text_html = mark_safe(highlight.render(article.text, items, line_ids=False))  # noqa: S308 - render() escapes
     context = {
         "membership": membership,
         "project": membership.project,

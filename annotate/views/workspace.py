@@ -7,6 +7,7 @@ input, with a message shown above the text and nothing changed.
 """
 
 import json
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -15,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +33,7 @@ from annotate.forms import (
     UnitLabelForm,
 )
 from annotate.models import Layer, Membership
+from annotate.views import highlight, panel
 
 PAGE = "annotate/layer_detail.html"
 
@@ -50,13 +53,38 @@ class Done:
     notice: str = ""
 
 
+def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
+    """The whole lines of the text that `changed` touched (the spans of the units it
+    changed, before and after), or None if it touched no unit's spans, label or
+    attributes (a relation, a status)."""
+    offsets = changed.offsets()
+    if not offsets:
+        return None
+    text = layer.article.text
+    starts = highlight.line_starts(text)
+    first = starts[bisect_right(starts, min(offsets)) - 1]
+    end = next((line for line in starts if line >= max(offsets)), len(text))
+    return first, end
+
+
+def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
+    """The lines of the layer's text in `stretch` (whole lines), drawn as on the page and
+    marked for htmx to swap in by their ids."""
+    units = workspace.units_on(layer, stretch)
+    return mark_safe(highlight.render(layer.article.text, highlight.of(units), within=stretch, oob=True))  # noqa: S308 - render() escapes
+
+
+def text_html(ws: workspace.Workspace) -> SafeString:
+    return mark_safe(highlight.render(ws.text, highlight.of(ws.units)))  # noqa: S308 - render() escapes the text
+
+
 def change_context(layer: Layer, user, changed: Changed, *, notice: str = "") -> dict:
     """The answer to a change to `layer`: the new revision and status, what Undo and
     Redo would do now, the op-ed stance (which undo and redo may change), and the lines
     of the text the change touched, redrawn (none when it touched no unit's spans,
     label or attributes: a relation, a document stance)."""
-    stretch = workspace.changed_stretch(layer, changed)
-    lines = workspace.lines_html(layer, stretch) if stretch else ""
+    stretch = changed_stretch(layer, changed)
+    lines = lines_html(layer, stretch) if stretch else ""
     undo, redo = history.pending(layer, user, just_made=changed.last)
     return {
         "layer": layer,
@@ -91,9 +119,10 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         "editable": editable,
         "changeable": changeable,
         "ws": ws,
-        # The panel's rows, built in Python (annotate/panel.py) for speed.
-        "unit_rows": ws.unit_rows(editable=changeable),
-        "relation_rows": ws.relation_rows(editable=changeable),
+        "text_html": text_html(ws),
+        # The panel's rows, built in Python (views/panel.py) for speed.
+        "unit_rows": mark_safe(panel.unit_rows(ws.units, editable=changeable)),  # noqa: S308 - escaped in panel
+        "relation_rows": mark_safe(panel.relation_rows(ws.relations, editable=changeable)),  # noqa: S308 - escaped in panel
         **extra,
     }
 

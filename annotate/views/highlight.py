@@ -27,6 +27,11 @@ class Highlight:
     spans: tuple[tuple[int, int], ...]  # code points, sorted, non-overlapping
 
 
+def of(units) -> list[Highlight]:
+    """What the text shows of units (anything with `id`, `label`, `tag` and `spans`)."""
+    return [Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in units]
+
+
 def lanes(highlights: list[Highlight]) -> dict[int, int]:
     """Give overlapping units different lanes (0, 1, …): greedy interval colouring
     over each unit's extent, longer units first where they start together."""
