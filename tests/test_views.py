@@ -375,7 +375,7 @@ def test_scheme_css_gives_each_label_its_colour(client, project, annotator):
     response = client.get(reverse("annotate:scheme_css", args=[project.slug]))
 
     assert response["Content-Type"] == "text/css; charset=utf-8"
-    assert f".label-{claim.pk} {{ --colour: #1f77b4; }}" in response.content.decode().splitlines()
+    assert f".label-{claim.pk} {{ --colour: #1f77b4; --on-colour: #ffffff; }}" in response.content.decode().splitlines()
 
 
 def test_project_settings_are_saved(client, project, manager):

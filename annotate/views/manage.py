@@ -10,6 +10,7 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import access, projects
+from annotate.contrast import text_colour
 from annotate.forms import LabelForm, MemberForm, RelationTypeForm, SpreadForm, model_values
 from annotate.models import Membership
 from annotate.views import render_partial
@@ -177,6 +178,11 @@ def scheme_css(request: HttpRequest, slug: str) -> HttpResponse:
     """The project's label and relation colours as CSS classes, so pages need no inline styles."""
     membership = access.membership_or_404(request.user, slug)
     project = membership.project
-    rules = [f".label-{label.pk} {{ --colour: {label.colour}; }}" for label in project.labels.all()]
-    rules += [f".relation-type-{kind.pk} {{ --colour: {kind.colour}; }}" for kind in project.relation_types.all()]
+    # --on-colour: the text colour on a label's tag, black or white as reads better on it.
+    entries = [("label", label) for label in project.labels.all()]
+    entries += [("relation-type", relation_type) for relation_type in project.relation_types.all()]
+    rules = [
+        f".{prefix}-{entry.pk} {{ --colour: {entry.colour}; --on-colour: {text_colour(entry.colour)}; }}"
+        for prefix, entry in entries
+    ]
     return HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
