@@ -3,7 +3,8 @@
 Plain data: a preset is a list of label dicts and a list of relation-type dicts. Every
 label has a role in the argument (annotate.structure: main, claim, premise, other),
 which is what the structure checks and the outline go by. No label or relation type
-uses a key the workspace keeps for its commands (models.COMMAND_KEYS).
+uses a key the workspace keeps for its commands (models.COMMAND_KEYS). Colours come
+from the Okabe–Ito palette, told apart with the common kinds of colour blindness.
 """
 
 from dataclasses import dataclass, field
@@ -18,8 +19,8 @@ class Preset:
 
 
 SUPPORT_ATTACK = [
-    {"name": "supports", "key": "s", "colour": "#2ca02c", "description": "The source gives a reason for the target."},
-    {"name": "attacks", "key": "a", "colour": "#d62728", "description": "The source argues against the target."},
+    {"name": "supports", "key": "s", "colour": "#009e73", "description": "The source gives a reason for the target."},
+    {"name": "attacks", "key": "a", "colour": "#d55e00", "description": "The source argues against the target."},
 ]
 
 PRESETS = {
@@ -33,14 +34,14 @@ PRESETS = {
                     "name": "MajorClaim",
                     "role": "main",
                     "key": "m",
-                    "colour": "#9467bd",
+                    "colour": "#cc79a7",
                     "description": "The op-ed's main conclusion: the stance the author argues for.",
                 },
                 {
                     "name": "Claim",
                     "role": "claim",
                     "key": "c",
-                    "colour": "#1f77b4",
+                    "colour": "#0072b2",
                     "description": "A controversial statement that supports or attacks the major claim.",
                     "attributes": {"stance": ["For", "Against"]},
                 },
@@ -48,7 +49,7 @@ PRESETS = {
                     "name": "Premise",
                     "role": "premise",
                     "key": "p",
-                    "colour": "#ff7f0e",
+                    "colour": "#e69f00",
                     "description": "A reason given to support or attack a claim or another premise.",
                 },
             ],
@@ -62,14 +63,14 @@ PRESETS = {
                     "name": "Conclusion",
                     "role": "main",
                     "key": "c",
-                    "colour": "#1f77b4",
+                    "colour": "#0072b2",
                     "description": "What the author concludes.",
                 },
                 {
                     "name": "Premise",
                     "role": "premise",
                     "key": "p",
-                    "colour": "#ff7f0e",
+                    "colour": "#e69f00",
                     "description": "A reason for a conclusion.",
                 },
             ],
@@ -90,42 +91,42 @@ PRESETS = {
                     "name": "assumption",
                     "role": "claim",
                     "key": "a",
-                    "colour": "#1f77b4",
+                    "colour": "#0072b2",
                     "description": "A conclusion, opinion or belief of the author.",
                 },
                 {
                     "name": "anecdote",
                     "role": "premise",
                     "key": "n",
-                    "colour": "#ff7f0e",
+                    "colour": "#e69f00",
                     "description": "A personal experience or concrete event.",
                 },
                 {
                     "name": "testimony",
                     "role": "premise",
                     "key": "t",
-                    "colour": "#2ca02c",
+                    "colour": "#009e73",
                     "description": "A statement by an expert or authority.",
                 },
                 {
                     "name": "statistics",
                     "role": "premise",
                     "key": "s",
-                    "colour": "#d62728",
+                    "colour": "#d55e00",
                     "description": "The result of a quantitative study.",
                 },
                 {
                     "name": "common-ground",
                     "role": "premise",
                     "key": "g",
-                    "colour": "#9467bd",
+                    "colour": "#cc79a7",
                     "description": "Common knowledge or a self-evident fact.",
                 },
                 {
                     "name": "other",
                     "role": "other",
                     "key": "o",
-                    "colour": "#7f7f7f",
+                    "colour": "#000000",
                     "description": "Any other argumentative text.",
                 },
             ],

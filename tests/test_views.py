@@ -114,7 +114,7 @@ def test_manager_edits_a_label_and_the_change_is_recorded(client, project, manag
             "name": "Claim",
             "description": claim.description,
             "key": "k",
-            "colour": "#1f77b4",
+            "colour": claim.colour,
             "order": 1,
             "attributes": '{"stance": ["For", "Against"]}',
         },
@@ -375,7 +375,7 @@ def test_scheme_css_gives_each_label_its_colour(client, project, annotator):
     response = client.get(reverse("annotate:scheme_css", args=[project.slug]))
 
     assert response["Content-Type"] == "text/css; charset=utf-8"
-    assert f".label-{claim.pk} {{ --colour: #1f77b4; --on-colour: #ffffff; }}" in response.content.decode().splitlines()
+    assert f".label-{claim.pk} {{ --colour: #0072b2; --on-colour: #ffffff; }}" in response.content.decode().splitlines()
 
 
 def test_project_settings_are_saved(client, project, manager):
