@@ -223,7 +223,7 @@ def test_a_label_keeps_a_free_key_and_its_role_is_edited_and_recorded(client, pr
         "description": premise.description,
         "role": "other",
         "key": "0",
-        "colour": "#ff7f0e",
+        "colour": premise.colour,
         "order": 2,
         "attributes": "{}",
     }
