@@ -86,3 +86,18 @@ def test_page_has_no_serious_accessibility_violations(name, page, log_in, transa
     page.wait_for_load_state("networkidle")
 
     assert serious_violations(page) == []
+
+
+def test_every_page_has_a_title_of_its_own(page, log_in, transactional_db):
+    layer = annotate_demo()
+    titles = {}
+    for name, (username, address) in PAGES.items():
+        if username:
+            page.context.clear_cookies()
+            log_in(username, DEMO_PASSWORD)
+            page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.goto(address.format(layer=layer.pk, article=layer.article.pk))
+        titles[name] = page.title()
+
+    assert [title for title in titles.values() if not title.endswith(" · Argument annotator")] == []
+    assert len(set(titles.values())) == len(titles), titles
