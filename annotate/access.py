@@ -66,7 +66,13 @@ def layers(membership: Membership) -> QuerySet[Layer]:
 
 def can_edit(membership: Membership, layer: Layer) -> bool:
     """Whether `layer` (of the member's project) is one of `editable_layers`, without a query."""
-    return layer.annotator_id == membership.user_id or (layer.is_gold and membership.can_curate)
+    return may_edit(membership.role, membership.user_id, layer)
+
+
+def may_edit(role: str, user_id: int, layer: Layer) -> bool:
+    """The rule of `editable_layers` for one layer: an annotator's own layer, and gold
+    for curators and managers."""
+    return layer.annotator_id == user_id or (layer.is_gold and role in CURATORS)
 
 
 def editable_layers(membership: Membership) -> QuerySet[Layer]:
@@ -88,7 +94,7 @@ def layer_to_change(user, slug: str, pk: int) -> Layer:
     member = "article__project__memberships__"
     layer = (
         Layer.objects.filter(pk=pk, article__project__slug=slug, **{f"{member}user": user})
-        .annotate(membership_pk=F(f"{member}pk"), member_role=F(f"{member}role"))
+        .annotate(member_role=F(f"{member}role"))
         .select_related("article__project")
         .select_for_update(of=("self",))
         .order_by()
@@ -97,7 +103,6 @@ def layer_to_change(user, slug: str, pk: int) -> Layer:
     if layer is None:
         membership_or_404(user, slug)
         raise Http404("You cannot change this layer.")
-    membership = Membership(pk=layer.membership_pk, project=layer.article.project, user=user, role=layer.member_role)
-    if not can_edit(membership, layer):
+    if not may_edit(layer.member_role, user.pk, layer):
         raise Http404("You cannot change this layer.")
     return layer

@@ -31,15 +31,15 @@ UNDOABLE = [
 def apply_state(layer: Layer, target: str, state: dict | None) -> None:
     """Make the object named by `target` ("unit:12", "relation:3", "layer:4") be
     `state`, or absent."""
-    kind, _, pk = target.partition(":")
-    if kind == "layer":
+    model_name, _, pk = target.partition(":")
+    if model_name == "layer":
         layer.document_stance = state["document_stance"]
         layer.save(update_fields=["document_stance", "updated_at"])
         return
-    model = {"unit": ArgumentUnit, "relation": Relation}[kind]
+    model = {"unit": ArgumentUnit, "relation": Relation}[model_name]
     if state is None:
         model.objects.filter(layer=layer, pk=int(pk)).delete()
-    elif kind == "unit":
+    elif model_name == "unit":
         fields = {"label_id": state["label"], "attributes": state["attributes"], "note": state["note"]}
         _put(ArgumentUnit, layer, state, fields)
         Span.objects.filter(unit_id=state["id"]).delete()
@@ -70,7 +70,7 @@ _COLUMNS = "c.id, c.action, c.target, c.before, c.after"
 _TABLE = Change._meta.db_table
 _UNDOABLE_SQL = ", ".join(f"'{action}'" for action in UNDOABLE)  # constants of this module
 PENDING = (
-    f"SELECT * FROM (SELECT 'undo', {_COLUMNS} FROM {_TABLE} c "  # noqa: S608 - names and constants only
+    f"SELECT * FROM (SELECT 'undo', {_COLUMNS} FROM {_TABLE} c "  # names and constants only
     f"WHERE c.layer_id = %s AND c.user_id = %s AND c.action IN ({_UNDOABLE_SQL}) AND NOT c.undone "
     "ORDER BY c.id DESC LIMIT 1) AS undo "
     f"UNION ALL SELECT * FROM (SELECT 'redo', {_COLUMNS} FROM {_TABLE} u JOIN {_TABLE} c ON c.id = u.reverts_id "
@@ -90,7 +90,13 @@ def undoable_and_redoable(layer: Layer, user) -> tuple[Change | None, Change | N
         for which, pk, action, target, before, after in cursor.fetchall():
             before, after = (json_field.from_db_value(value, None, connection) for value in (before, after))
             found[which] = Change(
-                pk=pk, layer=layer, user=user, action=action, target=target, before=before, after=after,
+                pk=pk,
+                layer=layer,
+                user=user,
+                action=action,
+                target=target,
+                before=before,
+                after=after,
                 undone=which == "redo",
             )
     return found.get("undo"), found.get("redo")
@@ -175,8 +181,8 @@ def describe(change: Change, layer: Layer) -> str:
         return f"op-ed stance → {after['document_stance'] or 'not set'}"
     if change.action.startswith("relation."):
         state = after or before
-        kinds = {kind.pk: kind.name for kind in _scheme(layer, "relation_types")}
-        kind = kinds.get(state["type"], "relation")
+        type_names = {relation_type.pk: relation_type.name for relation_type in _scheme(layer, "relation_types")}
+        type_name = type_names.get(state["type"], "relation")
         spans: dict[int, list] = {}
         for unit_id, start, end in Span.objects.filter(unit_id__in=[state["source"], state["target"]]).values_list(
             "unit_id", "start", "end"
@@ -184,7 +190,7 @@ def describe(change: Change, layer: Layer) -> str:
             spans.setdefault(unit_id, []).append((start, end))
         ends = [_quote(text, sorted(spans.get(state[end], [])), 30) for end in ("source", "target")]
         verb = "link" if change.action == "relation.create" else "unlink"
-        return f"{verb} {ends[0]} {kind} {ends[1]}"
+        return f"{verb} {ends[0]} {type_name} {ends[1]}"
     names = {label.pk: label.name for label in _scheme(layer, "labels")}
     state = before or after
     unit = f"{names.get(state['label'], 'unit')} {_quote(text, state['spans'])}"

@@ -11,10 +11,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet, TextField
+from django.db import connection
+from django.db.models import BooleanField, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from annotate.models import Label, Layer, Relation, RelationType, Span
+from annotate.models import ArgumentUnit, Label, Layer, Relation, RelationType, Span
 
 Spans = tuple[tuple[int, int], ...]
 
@@ -63,7 +65,7 @@ def read(layers: Iterable[int] | QuerySet[Layer], *, relations: bool = True) -> 
         ids = list(layers)
         found = {pk: LayerContent() for pk in ids}
     spans = (
-        Span.objects.filter(unit__layer__in=ids)
+        (Span.objects.filter(unit__layer__in=ids) if isinstance(layers, QuerySet) else _spans_of(ids))
         .order_by("start", "end", "unit_id")
         .values_list(
             "unit_id",
@@ -186,3 +188,19 @@ def entries(
         for row in content.relations
     ]
     return units, relations
+
+
+def _spans_of(layer_ids: list[int]) -> QuerySet[Span]:
+    """The spans of the units of the layers `layer_ids`.
+
+    PostgreSQL plans the join of spans to units (`unit__layer__in`) as a hash join over
+    the whole span table, whose cost grows with the project; asking for the spans of an
+    array of unit ids, made by a subquery, is an index scan of the layers' spans alone,
+    whatever the project's size (figures: docs/benchmarks.md, "Datasets"). SQLite has
+    no arrays, and its nested-loop join already reads spans through the index.
+    """
+    if connection.vendor == "postgresql":
+        span, unit = (connection.ops.quote_name(model._meta.db_table) for model in (Span, ArgumentUnit))
+        units = f"SELECT {unit}.id FROM {unit} WHERE {unit}.layer_id = ANY(%s)"
+        return Span.objects.filter(RawSQL(f"{span}.unit_id = ANY(ARRAY({units}))", [layer_ids], BooleanField()))
+    return Span.objects.filter(unit__layer__in=layer_ids)

@@ -2,7 +2,8 @@
 
 The rules that a database can hold are constraints here; the rules that span several
 tables (a span inside its article's text, a relation inside one layer) live in the
-domain modules (`units.py`, `relations.py`), which every view and command goes through.
+domain modules (`units.py`, `relations.py`, `lifecycle.py`), which every view goes
+through; imports write in bulk and check the same rules first (`formats/checks.py`).
 """
 
 import hashlib
@@ -51,7 +52,7 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     description = models.TextField(blank=True)
-    guidelines = models.TextField(blank=True, help_text="Shown to annotators beside the article.")
+    guidelines = models.TextField(blank=True, help_text="Shown to the project's members on its page.")
     annotators_per_article = models.PositiveSmallIntegerField(default=2)
     blind = models.BooleanField(default=True, help_text="Annotators see only their own layer.")
     snapping = models.BooleanField(default=True, help_text="Selections snap to whole tokens.")

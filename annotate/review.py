@@ -48,7 +48,7 @@ AGREED, SOME, LABEL, BOUNDARIES, ONLY, TYPE, UNITS = "agreed", "some", "label", 
 class ReviewUnit(UnitEntry):
     """A unit of an annotator's layer or of gold, with what the review says of it."""
 
-    kind: str = ""
+    verdict: str = ""
     badge: str = ""
     in_gold: bool = False
     settled: bool = False  # gold holds it or decided otherwise (see the module docstring)
@@ -60,7 +60,7 @@ class ReviewUnit(UnitEntry):
 
 @dataclass(slots=True)
 class ReviewRelation(RelationEntry):
-    kind: str = ""
+    verdict: str = ""
     badge: str = ""
     in_gold: bool = False
     settled: bool = False
@@ -88,12 +88,12 @@ class ReviewLayer:
 
     @property
     def disagreements(self) -> int:
-        return sum(item.kind != AGREED for item in [*self.units, *self.relations])
+        return sum(item.verdict != AGREED for item in [*self.units, *self.relations])
 
     @property
     def to_settle(self) -> int:
         """The disagreements gold has not settled yet."""
-        return sum(item.kind != AGREED and not item.settled for item in [*self.units, *self.relations])
+        return sum(item.verdict != AGREED and not item.settled for item in [*self.units, *self.relations])
 
 
 @dataclass
@@ -118,7 +118,7 @@ def load(article: Article) -> Review:
     disagreements marked: five queries, however many layers and units."""
     project = article.project
     labels = {label.pk: label for label in Label.objects.filter(project=project)}
-    kinds = {kind.pk: kind for kind in RelationType.objects.filter(project=project)}
+    relation_types = {relation_type.pk: relation_type for relation_type in RelationType.objects.filter(project=project)}
     layers = {
         layer.pk: ReviewLayer(layer) for layer in Layer.objects.filter(article=article).select_related("annotator")
     }
@@ -129,7 +129,7 @@ def load(article: Article) -> Review:
         entry.units, entry.relations = layer_content.entries(
             content,
             labels=labels,
-            relation_types=kinds,
+            relation_types=relation_types,
             text=text,
             unit_class=ReviewUnit,
             relation_class=ReviewRelation,
@@ -160,7 +160,7 @@ def settling(unit: ReviewUnit, gold_units: list[ReviewUnit]) -> ReviewUnit | Non
 
 
 def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) -> None:
-    """Give every unit and relation its kind and badge.
+    """Give every unit and relation its verdict and badge.
 
     A unit is agreed by all (every annotator has it), agreed by some, or, when nobody
     else has it: its label differs (another annotator gave the same spans another
@@ -182,15 +182,15 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
             agreed = 1 + sum(unit.key in keys[other.layer.pk] for other in others)
             unit.in_gold = unit.key in gold_keys
             if others and agreed == total:
-                unit.kind, unit.badge = AGREED, "agreed by all"
+                unit.verdict, unit.badge = AGREED, "agreed by all"
             elif agreed > 1:
-                unit.kind, unit.badge = SOME, f"agreed by {agreed} of {total}"
+                unit.verdict, unit.badge = SOME, f"agreed by {agreed} of {total}"
             elif any(u.spans == unit.spans for other in others for u in other.units):
-                unit.kind, unit.badge = LABEL, "label differs"
+                unit.verdict, unit.badge = LABEL, "label differs"
             elif any(u.label == unit.label and overlaps(u.spans, unit.spans) for o in others for u in o.units):
-                unit.kind, unit.badge = BOUNDARIES, "boundaries differ"
+                unit.verdict, unit.badge = BOUNDARIES, "boundaries differ"
             else:
-                unit.kind, unit.badge = ONLY, "only here"
+                unit.verdict, unit.badge = ONLY, "only here"
             unit.settled = settling(unit, gold_units) is not None
         for relation in entry.relations:
             relation.in_gold = relation.key in gold_relations
@@ -199,24 +199,24 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
             relation.settled = relation.in_gold or linked
             ends = (relation.source.key, relation.target.key)
             found = [links[o.layer.pk].get(ends) for o in others if set(ends) <= keys[o.layer.pk]]
-            if any(kind not in (None, relation.type.pk) for kind in found):
-                relation.kind, relation.badge = TYPE, "type differs"
+            if any(type_id not in (None, relation.type.pk) for type_id in found):
+                relation.verdict, relation.badge = TYPE, "type differs"
             elif None in found or not others:
-                relation.kind, relation.badge = ONLY, "only here"
+                relation.verdict, relation.badge = ONLY, "only here"
             elif len(found) == len(others):
-                relation.kind, relation.badge = AGREED, "agreed by all"
+                relation.verdict, relation.badge = AGREED, "agreed by all"
             elif found:
-                relation.kind, relation.badge = SOME, f"agreed by {len(found) + 1} of {total}"
+                relation.verdict, relation.badge = SOME, f"agreed by {len(found) + 1} of {total}"
             else:
-                relation.kind, relation.badge = UNITS, "units differ"
+                relation.verdict, relation.badge = UNITS, "units differ"
     if gold:
         for unit in gold.units:
             agreed = sum(unit.key in layer_keys for layer_keys in keys.values())
-            unit.kind, unit.badge = "gold", f"{agreed} of {total} annotators"
+            unit.verdict, unit.badge = "gold", f"{agreed} of {total} annotators"
         for relation in gold.relations:
             ends = (relation.source.key, relation.target.key)
             agreed = sum(layer_links.get(ends) == relation.type.pk for layer_links in links.values())
-            relation.kind, relation.badge = "gold", f"{agreed} of {total} annotators"
+            relation.verdict, relation.badge = "gold", f"{agreed} of {total} annotators"
 
 
 # --- Adjudication ---------------------------------------------------------------------
@@ -271,11 +271,13 @@ def _keys_of(content: layer_content.LayerContent) -> dict[int, UnitKey]:
     return {row.id: _key(row) for row in content.units}
 
 
-def _link(gold: Layer, kind: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Relation | None:
+def _link(
+    gold: Layer, relation_type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user
+) -> Relation | None:
     """Copy a relation into gold, unless gold already links these two units."""
     if Relation.objects.filter(source=source, target=target).exists():
         return None
-    return relations.create_relation(layer=gold, type=kind, source=source, target=target, user=user).relation
+    return relations.create_relation(layer=gold, type=relation_type, source=source, target=target, user=user).relation
 
 
 class OverlapError(AnnotationError):
@@ -430,11 +432,11 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
             layer=gold, label=labels[key[0]], spans=list(key[1]), user=user, attributes=common
         ).unit
         added += 1
-    kinds = {kind.pk: kind for kind in RelationType.objects.filter(project=article.project)}
+    relation_types = {rt.pk: rt for rt in RelationType.objects.filter(project=article.project)}
     linked = 0
-    for (source, target, kind), count in link_votes.items():
+    for (source, target, type_id), count in link_votes.items():
         if count >= minimum and source in in_gold and target in in_gold:
-            linked += bool(_link(gold, kinds[kind], in_gold[source], in_gold[target], user))
+            linked += bool(_link(gold, relation_types[type_id], in_gold[source], in_gold[target], user))
     return MajorityResult(added, linked, left_out)
 
 

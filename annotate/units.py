@@ -47,14 +47,14 @@ def validate_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[in
     fault = span_fault(text, ordered)
     if fault is None:
         return ordered
-    if fault.kind == NO_SPAN:
+    if fault.rule == NO_SPAN:
         raise AnnotationError("Select some text first.")
-    if fault.kind in (BEFORE_TEXT, PAST_TEXT):
+    if fault.rule in (BEFORE_TEXT, PAST_TEXT):
         (start, end), *_ = fault.spans
         raise AnnotationError(f"The span [{start}, {end}) lies outside the text (0 to {len(text)}).")
-    if fault.kind == EMPTY:
+    if fault.rule == EMPTY:
         raise AnnotationError("The selection is empty.")
-    if fault.kind == BLANK:
+    if fault.rule == BLANK:
         raise AnnotationError("The selection holds only white space.")
     raise AnnotationError("The spans of one unit may not overlap each other.")
 
@@ -74,7 +74,7 @@ def validate_attributes(label: Label, attributes: dict) -> dict:
 # candidates for a duplicate. In SQL (the same on PostgreSQL and SQLite) because every
 # unit made asks, and the ORM takes longer to build this query than the database to answer.
 SAME_SPAN_ROWS = (
-    f'SELECT s.unit_id, s.start, s."end" FROM {Span._meta.db_table} s WHERE s.unit_id IN ('  # noqa: S608 - names only
+    f'SELECT s.unit_id, s.start, s."end" FROM {Span._meta.db_table} s WHERE s.unit_id IN ('  # names only
     f"SELECT u.id FROM {ArgumentUnit._meta.db_table} u JOIN {Span._meta.db_table} f ON f.unit_id = u.id "
     'WHERE u.layer_id = %s AND u.label_id = %s AND f.start = %s AND f."end" = %s AND u.id <> %s'
     ") ORDER BY s.unit_id, s.start"

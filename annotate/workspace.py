@@ -33,7 +33,7 @@ class Workspace:
             labels=tuple(
                 structure.SchemeLabel(label.name, label.role, "stance" in label.attributes) for label in self.labels
             ),
-            relation_types=tuple(kind.name for kind in self.relation_types),
+            relation_types=tuple(relation_type.name for relation_type in self.relation_types),
         )
         return units, links, scheme
 
@@ -71,7 +71,7 @@ def load(layer: Layer) -> Workspace:
     units, relations = layer_content.entries(
         layer_content.read_one(layer),
         labels={label.pk: label for label in labels},
-        relation_types={kind.pk: kind for kind in relation_types},
+        relation_types={relation_type.pk: relation_type for relation_type in relation_types},
         text=layer.article.text,
     )
     relations.sort(key=lambda r: (r.target.number, r.source.number))

@@ -601,7 +601,7 @@ def serve(cluster: Cluster, args) -> subprocess.Popen:
     command += ["--pythonpath", str(SCRIPTS), "--workers", str(args.workers), "--worker-class", args.worker_class]
     if args.worker_class == "gthread":
         command += ["--threads", str(args.threads)]
-    log = open(cluster.dir / "gunicorn.log", "w")  # noqa: SIM115 - the server writes it until stopped
+    log = open(cluster.dir / "gunicorn.log", "w")  # the server writes it until stopped
     server = subprocess.Popen(command, cwd=ROOT, env=server_environment(cluster), stdout=log, stderr=log)
     for _ in range(300):
         try:

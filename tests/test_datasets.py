@@ -72,10 +72,10 @@ def test_export_runs_a_fixed_number_of_queries_per_batch(project, annotator, man
         layer = Layer.objects.get(article=article)
         units.create_unit(layer=layer, label=label, spans=[(0, 6)], attributes={"stance": "For"}, user=annotator)
 
-    # Labels, relation types, then per batch of 10: articles, layers, spans, units,
-    # relations; and the empty batch that ends the stream.
+    # Labels, relation types, then per batch of 10: articles, layers, units with their
+    # spans, relations; and the empty batch that ends the stream.
     batches = -(-n // 10)
-    with django_assert_num_queries(2 + 5 * batches + 1):
+    with django_assert_num_queries(2 + 4 * batches + 1):
         records = list(datasets.article_records(project, batch_size=10))
 
     assert len(records) == n

@@ -6,8 +6,8 @@ from html import unescape
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotate.views.highlight import Highlight, lanes, line_starts, render
 from annotate.structure import Finding, Link, Scheme, SchemeLabel, Unit, check, outline, plural
+from annotate.views.highlight import Highlight, lanes, line_starts, render
 
 AAE = Scheme(
     labels=(

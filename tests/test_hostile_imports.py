@@ -688,7 +688,7 @@ def run_into(results, number, call):
     (or exception) to assert on."""
     try:
         results[number] = call()
-    except Exception as error:  # noqa: BLE001 - a thread's exception is a result to assert on
+    except Exception as error:  # a thread's exception is a result to assert on
         results[number] = error
     finally:
         connection.close()

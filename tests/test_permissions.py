@@ -89,8 +89,8 @@ MATRIX = {
     "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "scheme_css": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
-    "scheme_entry_create": ("get", lambda s: {"slug": s.slug, "kind": "label"}, MANAGERS_ONLY),
-    "scheme_entry_edit": ("get", lambda s: {"slug": s.slug, "kind": "label", "pk": s.label.pk}, MANAGERS_ONLY),
+    "scheme_entry_create": ("get", lambda s: {"slug": s.slug, "entry_type": "label"}, MANAGERS_ONLY),
+    "scheme_entry_edit": ("get", lambda s: {"slug": s.slug, "entry_type": "label", "pk": s.label.pk}, MANAGERS_ONLY),
     "assignment": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "assignment_spread": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
     # An empty grid: nothing to save, and back to the page.

@@ -59,8 +59,8 @@ def matched_relations(
     paired by `counterpart` (A's unit id → the B unit it is aligned with)."""
     # A's relations rewritten in B's unit ids, so matching is a multiset intersection.
     translated = Counter(
-        (counterpart[source], counterpart[target], kind)
-        for source, target, kind in relations_a
+        (counterpart[source], counterpart[target], relation_type)
+        for source, target, relation_type in relations_a
         if source in counterpart and target in counterpart
     )
     return sum((translated & Counter(relations_b)).values())

@@ -7,14 +7,12 @@ a unit by its place in its layer's text order ("T1", "T2", …), a relation by i
 in creation order.
 """
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 
-from annotate.datasets.fast_paths import spans_of
+from annotate import layer_content
 from annotate.formats import registry
 from annotate.formats.records import (
     ArticleRecord,
@@ -26,7 +24,7 @@ from annotate.formats.records import (
     UnitRecord,
     collector_paused,
 )
-from annotate.models import ArgumentUnit, Article, Layer, Project, Relation
+from annotate.models import Article, Layer, Project
 
 GOLD = "gold"
 
@@ -67,20 +65,20 @@ def article_records(
     `progress(record)` is called for each article as it is handed on."""
     articles = (articles if articles is not None else project.articles.all()).order_by("pk")
     labels = dict(project.labels.values_list("pk", "name"))
-    kinds = dict(project.relation_types.values_list("pk", "name"))
+    type_names = dict(project.relation_types.values_list("pk", "name"))
     last = 0
     while batch := list(articles.filter(pk__gt=last)[:batch_size]):
         last = batch[-1].pk
         # A batch's records are some 100,000 objects that live until the batch is written.
         with collector_paused():
-            records = _batch_records(batch, choice, labels, kinds)
+            records = _batch_records(batch, choice, labels, type_names)
         for record in records:
             if progress is not None:
                 progress(record)
             yield record
 
 
-def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kinds: dict) -> list[ArticleRecord]:
+def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, type_names: dict) -> list[ArticleRecord]:
     # Plain rows, not model instances, and no per-row work that can be done once: building
     # objects would cost more than the export (see docs/benchmarks.md).
     layers = (
@@ -91,42 +89,22 @@ def _batch_records(batch: list[Article], choice: LayerChoice, labels: dict, kind
     # Gold first, then annotators by name: the same order in every export.
     layers = sorted(layers, key=lambda layer: (layer[1], layer[2] is not None, layer[2] or ""))
     layer_ids = [layer[0] for layer in layers]
-    units = {
-        row[0]: row
-        for row in ArgumentUnit.objects.filter(layer__in=layer_ids)
-        .order_by()
-        .values_list("pk", "layer_id", "label_id", Cast("attributes", TextField()), "note")
-    }
-    # Spans in text order, ties by unit: a unit first appears at its first span, so units
-    # come in their export order (by first span, then id) and a layer's units are numbered
-    # T1, T2 … as they come, without sorting.
-    made: dict[int, UnitRecord] = {}
-    layer_units: dict[int, list[UnitRecord]] = {layer_id: [] for layer_id in layer_ids}
-    # Attribute values repeat ({}, {"stance": "For"} …): each distinct text is parsed once a batch.
-    parsed: dict[str, dict] = {}
-    for unit_id, start, end in (
-        spans_of(layer_ids).order_by("start", "end", "unit_id").values_list("unit_id", "start", "end")
-    ):
-        unit = made.get(unit_id)
-        if unit is not None:
-            unit.spans.append(SpanRecord(start, end))
-            continue
-        _, layer_id, label_id, attributes, note = units[unit_id]
-        if attributes not in parsed:
-            parsed[attributes] = json.loads(attributes)
-        records = layer_units[layer_id]
-        made[unit_id] = unit = UnitRecord(
-            f"T{len(records) + 1}", labels[label_id], [SpanRecord(start, end)], dict(parsed[attributes]), note
-        )
-        records.append(unit)
-    layer_relations: dict[int, list[RelationRecord]] = {layer_id: [] for layer_id in layer_ids}
-    for layer_id, type_id, source, target in (
-        Relation.objects.filter(layer__in=layer_ids)
-        .order_by("pk")
-        .values_list("layer_id", "type_id", "source_id", "target_id")
-    ):
-        records = layer_relations[layer_id]
-        records.append(RelationRecord(f"R{len(records) + 1}", kinds[type_id], made[source].id, made[target].id))
+    contents = layer_content.read(layer_ids)
+    layer_units: dict[int, list[UnitRecord]] = {}
+    layer_relations: dict[int, list[RelationRecord]] = {}
+    for layer_id, content in contents.items():
+        # Units in text order are numbered T1, T2 …, relations in the order they were made R1, R2 …
+        made = {
+            row.id: UnitRecord(
+                f"T{number}", labels[row.label_id], [SpanRecord(*span) for span in row.spans], row.attributes, row.note
+            )
+            for number, row in enumerate(content.units, start=1)
+        }
+        layer_units[layer_id] = list(made.values())
+        layer_relations[layer_id] = [
+            RelationRecord(f"R{number}", type_names[row.type_id], made[row.source_id].id, made[row.target_id].id)
+            for number, row in enumerate(content.relations, start=1)
+        ]
     by_article: dict[int, list[LayerRecord]] = {}
     for pk, article_id, username, status, document_stance in layers:
         by_article.setdefault(article_id, []).append(

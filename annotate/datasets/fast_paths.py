@@ -4,33 +4,14 @@
 import json
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from annotate.models import ArgumentUnit, Span
+from annotate.models import ArgumentUnit
 
 
 def postgresql() -> bool:
     """Whether the database is PostgreSQL."""
     return connection.vendor == "postgresql"
-
-
-def spans_of(layer_ids: list[int]) -> QuerySet[Span]:
-    """The spans of the units of the layers `layer_ids`.
-
-    PostgreSQL plans the join of spans to units (`unit__layer__in`) as a hash join over
-    the whole span table, whose cost grows with the project (60 ms a batch at 300,000
-    spans, 200 ms at 1.2 million). Asking for the spans of an array of unit ids, made by
-    a subquery, is an index scan of the batch's spans alone (~25 ms a batch at any size;
-    the ids as a literal array cost more to parse and plan than the join). SQLite has no
-    arrays, and its nested-loop join already reads spans through the index.
-    """
-    if postgresql():
-        span, unit = (connection.ops.quote_name(model._meta.db_table) for model in (Span, ArgumentUnit))
-        units = f"SELECT {unit}.id FROM {unit} WHERE {unit}.layer_id = ANY(%s)"
-        return Span.objects.filter(RawSQL(f"{span}.unit_id = ANY(ARRAY({units}))", [layer_ids], BooleanField()))
-    return Span.objects.filter(unit__layer__in=layer_ids)
 
 
 # Units, spans and relations are most of an import's rows (a 10,000-article corpus has

@@ -216,7 +216,7 @@ def _plan(project: Project, records: list[ArticleRecord], unknown: str, existing
     written, what is wrong, and the scheme to write it with."""
     plan = ImportPlan(
         labels={label.name: label for label in project.labels.all()},
-        relation_types={kind.name: kind for kind in project.relation_types.all()},
+        relation_types={relation_type.name: relation_type for relation_type in project.relation_types.all()},
         annotators={user.username: user for user in project.annotators()},
     )
     report = plan.report
@@ -299,11 +299,11 @@ def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan)
         if not free:
             keyless.append(name)
             continue
-        kind = plan.relation_types[name] = RelationType(
+        relation_type = plan.relation_types[name] = RelationType(
             project=project, name=name, key=free.pop(0), order=len(plan.relation_types)
         )
         report.new_relation_types.append(name)
-        plan.additions.append(kind)
+        plan.additions.append(relation_type)
     if keyless:
         report.problems.append(_no_free_key("relation type", keyless, len(report.new_relation_types)))
 
@@ -319,23 +319,28 @@ def _free_keys(taken: Iterable[str]) -> list[str]:
     return [key for key in SCHEME_KEYS if key not in taken and key not in COMMAND_KEYS]
 
 
-def _no_free_key(kind: str, names: list[str], added: int) -> str:
+def _no_free_key(entry_name: str, names: list[str], added: int) -> str:
     shown = ", ".join(quote(name) for name in names[:5]) + (", …" if len(names) > 5 else "")
     return (
-        f"The scheme has no keyboard key left for {count_words(len(names), 'more new ' + kind)} ({shown}): "
-        f"the first {count_words(added, 'new ' + kind)} took the last free ones. Add fewer, or remove some "
+        f"The scheme has no keyboard key left for {count_words(len(names), 'more new ' + entry_name)} ({shown}): "
+        f"the first {count_words(added, 'new ' + entry_name)} took the last free ones. Add fewer, or remove some "
         "from the scheme first."
     )
 
 
 def _save_additions(project: Project, pending: list, user) -> None:
     for entry in pending:
-        kind = entry._meta.model_name
+        model_name = entry._meta.model_name
         before = None if entry.pk is None else {"attributes": type(entry).objects.get(pk=entry.pk).attributes}
         entry.save()
         after = {"name": entry.name, "key": entry.key, "attributes": getattr(entry, "attributes", None)}
         changes.log_change(
-            project=project, user=user, action=f"{kind}.save", target=f"{kind}:{entry.pk}", before=before, after=after
+            project=project,
+            user=user,
+            action=f"{model_name}.save",
+            target=f"{model_name}:{entry.pk}",
+            before=before,
+            after=after,
         )
 
 

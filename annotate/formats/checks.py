@@ -96,10 +96,10 @@ def quote(text: str, limit: int = 60) -> str:
 
 
 class SpanFault(NamedTuple):
-    """What breaks the span rule, and where: `kind` is one of NO_SPAN, BEFORE_TEXT,
+    """What breaks the span rule, and where: `rule` is the one it breaks: NO_SPAN, BEFORE_TEXT,
     PAST_TEXT, EMPTY, BLANK, OVERLAP; `spans` the span at fault (two, for OVERLAP)."""
 
-    kind: str
+    rule: str
     spans: tuple[tuple[int, int], ...] = ()
 
 
@@ -132,7 +132,7 @@ def span_problem(text: str, start: int, end: int) -> str | None:
     """What is wrong with the range `[start, end)` of `text`, in a file's words, or None
     if it is a span of it (white space allowed)."""
     fault = span_fault(text, [(start, end)])
-    return None if fault is None or fault.kind == BLANK else _in_words(fault, text)
+    return None if fault is None or fault.rule == BLANK else _in_words(fault, text)
 
 
 def spans_problem(text: str, spans: list[tuple[int, int]]) -> str | None:
@@ -142,16 +142,16 @@ def spans_problem(text: str, spans: list[tuple[int, int]]) -> str | None:
 
 
 def _in_words(fault: SpanFault, text: str) -> str:
-    if fault.kind == NO_SPAN:
+    if fault.rule == NO_SPAN:
         return "a unit needs at least one span"
     (start, end), *_ = fault.spans
-    if fault.kind == BEFORE_TEXT:
+    if fault.rule == BEFORE_TEXT:
         return f"offsets {start}–{end} lie before the start of the text"
-    if fault.kind == PAST_TEXT:
+    if fault.rule == PAST_TEXT:
         return f"offsets {start}–{end} lie past the end of the text ({len(text)} characters)"
-    if fault.kind == EMPTY:
+    if fault.rule == EMPTY:
         return f"offsets {start}–{end} do not make a span (the start must come before the end)"
-    if fault.kind == BLANK:
+    if fault.rule == BLANK:
         return f"offsets {start}–{end} hold only white space"
     (next_start, next_end) = fault.spans[1]
     return f"the spans {start}–{end} and {next_start}–{next_end} overlap or are out of text order"

@@ -221,18 +221,25 @@ def _object(data: object, where: str, fields: tuple[str, ...]) -> dict:
 
 
 def _field(
-    data: dict, key: str, kind: type, where: str, *, required: bool = False, default: object = None, empty: bool = True
+    data: dict,
+    key: str,
+    expected: type,
+    where: str,
+    *,
+    required: bool = False,
+    default: object = None,
+    empty: bool = True,
 ):
-    """`data[key]`, which must be of type `kind` (and not "" unless `empty`). A missing
-    optional field is `default`, or else the empty value of `kind`."""
+    """`data[key]`, which must be of type `expected` (and not "" unless `empty`). A missing
+    optional field is `default`, or else the empty value of `expected`."""
     if key not in data:
         if required:
             raise _Invalid(f"{where}: missing field “{key}”")
-        return kind() if default is None else default
+        return expected() if default is None else default
     value = data[key]
     # bool is a subclass of int, but true is not an offset.
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise _Invalid(f"{where}: “{key}” must be {_TYPE_NAMES[kind]}")
+    if not isinstance(value, expected) or isinstance(value, bool):
+        raise _Invalid(f"{where}: “{key}” must be {_TYPE_NAMES[expected]}")
     if not empty and value == "":
         raise _Invalid(f"{where}: “{key}” must not be empty")
     return value

@@ -63,12 +63,12 @@ def scheme(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def scheme_entry_edit(request: HttpRequest, slug: str, kind: str, pk: int | None = None) -> HttpResponse:
-    """Create or edit a label (`kind="label"`) or a relation type (`kind="relation_type"`)."""
+def scheme_entry_edit(request: HttpRequest, slug: str, entry_type: str, pk: int | None = None) -> HttpResponse:
+    """Create or edit a label (`entry_type="label"`) or a relation type (`entry_type="relation_type"`)."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    form_class = SCHEME_FORMS.get(kind)
+    form_class = SCHEME_FORMS.get(entry_type)
     if form_class is None:
-        raise Http404("No such kind of scheme entry.")
+        raise Http404("No such type of scheme entry.")
     instance = None
     if pk is not None:
         instance = get_object_or_404(form_class._meta.model, project=membership.project, pk=pk)
@@ -83,7 +83,7 @@ def scheme_entry_edit(request: HttpRequest, slug: str, kind: str, pk: int | None
         "membership": membership,
         "project": membership.project,
         "form": form,
-        "kind": kind,
+        "entry_type": entry_type,
         "instance": instance,
     }
     return render(request, "annotate/scheme_entry_edit.html", context, status=422 if form.errors else 200)

@@ -44,7 +44,7 @@ def respond(
     data = review.load(article)
     for entry in [*data.annotators, *([data.gold] if data.gold else [])]:
         items = highlight.of(entry.units)
-        entry.text_html = mark_safe(highlight.render(article.text, items, line_ids=False))  # noqa: S308 - render() escapes
+        entry.text_html = mark_safe(highlight.render(article.text, items, line_ids=False))  # render() escapes
     context = {
         "membership": membership,
         "project": membership.project,

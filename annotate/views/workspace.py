@@ -71,11 +71,12 @@ def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
     """The lines of the layer's text in `stretch` (whole lines), drawn as on the page and
     marked for htmx to swap in by their ids."""
     units = workspace.units_on(layer, stretch)
-    return mark_safe(highlight.render(layer.article.text, highlight.of(units), within=stretch, oob=True))  # noqa: S308 - render() escapes
+    # render() escapes the text
+    return mark_safe(highlight.render(layer.article.text, highlight.of(units), within=stretch, oob=True))
 
 
 def text_html(ws: workspace.Workspace) -> SafeString:
-    return mark_safe(highlight.render(ws.text, highlight.of(ws.units)))  # noqa: S308 - render() escapes the text
+    return mark_safe(highlight.render(ws.text, highlight.of(ws.units)))  # render() escapes the text
 
 
 def change_context(layer: Layer, user, changed: Changed, *, notice: str = "") -> dict:
@@ -121,8 +122,8 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         "ws": ws,
         "text_html": text_html(ws),
         # The panel's rows, built in Python (views/panel.py) for speed.
-        "unit_rows": mark_safe(panel.unit_rows(ws.units, editable=changeable)),  # noqa: S308 - escaped in panel
-        "relation_rows": mark_safe(panel.relation_rows(ws.relations, editable=changeable)),  # noqa: S308 - escaped in panel
+        "unit_rows": mark_safe(panel.unit_rows(ws.units, editable=changeable)),  # escaped in panel
+        "relation_rows": mark_safe(panel.relation_rows(ws.relations, editable=changeable)),  # escaped in panel
         **extra,
     }
 
@@ -207,6 +208,8 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
 
 
 def valid(form) -> dict:
+    """The form's cleaned data; invalid input is refused as an AnnotationError (422)
+    carrying the form's messages."""
     if not form.is_valid():
         raise units.AnnotationError(form_errors(form))
     return form.cleaned_data

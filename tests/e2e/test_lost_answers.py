@@ -75,7 +75,7 @@ class Server:
     def start(self) -> None:
         environment = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "annotate.settings"}
         with self.log.open("a") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+            self.process = subprocess.Popen(  # our own interpreter and script
                 [sys.executable, "-c", SERVE, f"127.0.0.1:{self.port}"],
                 cwd=Path(__file__).resolve().parents[2],
                 env=environment,

@@ -92,7 +92,7 @@ def unguarded_export(articles: list[ArticleRecord]) -> str:
 def convert_to_ods(tmp_path: Path, *names: str) -> None:
     """Open the CSV files in LibreOffice Calc and save them as .ods beside them. LC_ALL=C,
     so that UTF-8 comes from the filter's character set, not from the machine's locale."""
-    subprocess.run(  # noqa: S603 - LibreOffice on our own temporary files
+    subprocess.run(  # LibreOffice on our own temporary files
         [
             SOFFICE,
             "--headless",
