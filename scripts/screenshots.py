@@ -22,7 +22,7 @@ PORT = 8765
 
 def annotate_demo() -> int:
     """Alice's annotations of the seed article; returns her layer's id."""
-    from annotate import relations, units
+    from annotate import lifecycle, relations, units
     from annotate.models import Layer
     from annotate.seeding import load_seeds
 
@@ -30,7 +30,8 @@ def annotate_demo() -> int:
     layer = Layer.objects.select_related("article__project").get(annotator__username="alice")
     text, project, user = layer.article.text, layer.article.project, layer.annotator
     label = {entry.name: entry for entry in project.labels.all()}
-    kind = {entry.name: entry for entry in project.relation_types.all()}
+    relation_type = {entry.name: entry for entry in project.relation_types.all()}
+    lifecycle.start_layer(layer=layer, user=user)  # as the first change in the workspace does
 
     def unit(name, *quotes, **attributes):
         spans = [(text.index(quote), text.index(quote) + len(quote)) for quote in quotes]
@@ -48,14 +49,14 @@ def annotate_demo() -> int:
     concession = unit(
         "Premise", "they were able to inflict damage on civilian areas in Israel", "killing four this morning"
     )
-    relations.create_relation(layer=layer, type=kind["supports"], source=premise, target=doubt, user=user)
-    relations.create_relation(layer=layer, type=kind["supports"], source=weaker, target=premise, user=user)
-    relations.create_relation(layer=layer, type=kind["attacks"], source=concession, target=doubt, user=user)
-    relations.create_relation(layer=layer, type=kind["supports"], source=doubt, target=major, user=user)
+    relations.create_relation(layer=layer, type=relation_type["supports"], source=premise, target=doubt, user=user)
+    relations.create_relation(layer=layer, type=relation_type["supports"], source=weaker, target=premise, user=user)
+    relations.create_relation(layer=layer, type=relation_type["attacks"], source=concession, target=doubt, user=user)
+    relations.create_relation(layer=layer, type=relation_type["supports"], source=doubt, target=major, user=user)
     unit("Premise", "Probably")
     # A premise inside the claim: overlapping units are drawn nested, each underlined.
     inner = unit("Premise", "only a light bombing")
-    relations.create_relation(layer=layer, type=kind["supports"], source=inner, target=claim, user=user)
+    relations.create_relation(layer=layer, type=relation_type["supports"], source=inner, target=claim, user=user)
     return layer.pk
 
 
