@@ -58,6 +58,22 @@ def line_starts(text: str) -> list[int]:
     return starts
 
 
+def line_pieces(
+    starts: list[int], ends: list[int], highlights: list[Highlight]
+) -> dict[int, dict[int, list[tuple[int, int]]]]:
+    """The pieces of each unit on each line it touches: line index → unit id → the
+    (start, end) ranges of the unit within that line, for the lines of `line_starts`."""
+    pieces: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    for item in highlights:
+        for start, end in item.spans:
+            line = bisect_right(starts, start) - 1
+            while line < len(starts) and starts[line] < end:
+                on_line = pieces.setdefault(line, {})
+                on_line.setdefault(item.unit_id, []).append((max(start, starts[line]), min(end, ends[line])))
+                line += 1
+    return pieces
+
+
 def render(
     text: str,
     highlights: list[Highlight],
@@ -73,16 +89,8 @@ def render(
     several times."""
     starts = line_starts(text)
     ends = [*starts[1:], len(text)]
-    # The pieces of each unit on each line it touches.
-    pieces: dict[int, dict[int, list[tuple[int, int]]]] = {}
+    pieces = line_pieces(starts, ends, highlights)
     by_id = {item.unit_id: item for item in highlights}
-    for item in highlights:
-        for start, end in item.spans:
-            line = bisect_right(starts, start) - 1
-            while line < len(starts) and starts[line] < end:
-                on_line = pieces.setdefault(line, {})
-                on_line.setdefault(item.unit_id, []).append((max(start, starts[line]), min(end, ends[line])))
-                line += 1
     first_start = {item.unit_id: item.spans[0][0] for item in highlights}
     swap = ' hx-swap-oob="true"' if oob else ""
     parts = []
