@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotate.views import agreement, articles, datasets, manage, projects, review, workspace
+from annotate.views import agreement, argument_map, articles, datasets, manage, projects, review, workspace
 
 app_name = "annotate"
 
@@ -22,6 +22,7 @@ project_urls = [
     path("layers/<int:pk>/", workspace.layer_detail, name="layer_detail"),
     path("layers/<int:pk>/panel/", workspace.layer_panel, name="layer_panel"),
     path("layers/<int:pk>/outline/", workspace.layer_outline, name="layer_outline"),
+    path("layers/<int:pk>/map/", argument_map.layer_map, name="layer_map"),
     path("layers/<int:pk>/units/", workspace.unit_create, name="unit_create"),
     path("layers/<int:pk>/units/<int:unit_pk>/label/", workspace.unit_label, name="unit_label"),
     path("layers/<int:pk>/units/<int:unit_pk>/attribute/", workspace.unit_attribute, name="unit_attribute"),
