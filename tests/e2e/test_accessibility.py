@@ -22,6 +22,7 @@ PAGES = {
     "project": ("manager", "/p/demo/"),
     "workspace": ("alice", "/p/demo/layers/{layer}/"),
     "outline": ("alice", "/p/demo/layers/{layer}/outline/"),
+    "map": ("alice", "/p/demo/layers/{layer}/map/"),
     "agreement": ("manager", "/p/demo/agreement/"),
     "review": ("curator", "/p/demo/articles/{article}/review/"),
     "import": ("manager", "/p/demo/import/"),
