@@ -1,4 +1,4 @@
-"""Refresh the screenshots in docs/: the workspace and the argument outline.
+"""Refresh the screenshots in docs/: the workspace, the argument outline and the argument map.
 
     .venv/bin/python scripts/screenshots.py
 
@@ -104,11 +104,13 @@ def main() -> None:
             page.screenshot(path=ROOT / "docs" / "workspace.png")
             page.goto(f"{base}/p/demo/layers/{layer_pk}/outline/")
             page.screenshot(path=ROOT / "docs" / "outline.png", full_page=True)
+            page.goto(f"{base}/p/demo/layers/{layer_pk}/map/")
+            page.screenshot(path=ROOT / "docs" / "map.png", full_page=True)
             browser.close()
     finally:
         server.terminate()
         server.wait()
-    print("Wrote docs/workspace.png and docs/outline.png")
+    print("Wrote docs/workspace.png, docs/outline.png and docs/map.png")
 
 
 if __name__ == "__main__":
