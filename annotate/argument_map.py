@@ -35,6 +35,8 @@ SUPPORT, ATTACK, OTHER, STANCE = "support", "attack", "other", "stance"
 # opened where other fonts are installed).
 WIDTH = 220
 H_GAP = 30
+BEND_GAP = 14  # beside an arrow's bend
+COLUMN = 130  # igraph's columns are this far apart before boxes push each other aside
 V_GAP = 64
 MARGIN = 24
 HEADER = 20
@@ -202,10 +204,19 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
     sugiyama = graph.layout_sugiyama(layers=[rank[unit.id] for unit in ranked]) if ranked else None
     columns = [x for x, _ in sugiyama.coords] if sugiyama else []
     bends = list(sugiyama.edge_routing) if sugiyama else []
-    left = min([*columns, *(x for points in bends for x, _ in points)], default=0)
+    # igraph gives each box and each bend a column of its own; where they really go is
+    # worked out from there with boxes WIDTH wide and bends as thin as a line.
+    rows: dict[int, list[tuple[float, float, tuple]]] = {}
+    for unit in ranked:
+        rows.setdefault(rank[unit.id], []).append((columns[index[unit.id]], WIDTH, ("unit", unit.id)))
+    for number, bend in enumerate(bends):
+        for point, (x, row) in enumerate(bend):
+            rows.setdefault(int(row), []).append((x, 0, ("bend", number, point)))
+    centre = _centres(rows)
+    left = min((centre[key] - width / 2 for row in rows.values() for _, width, key in row), default=0)
 
-    def x_of(column: float) -> float:
-        return MARGIN + (column - left) * (WIDTH + H_GAP)
+    def x_of(key: tuple) -> float:
+        return MARGIN + centre[key] - left
 
     lines = {unit.id: quote_lines(unit.quote) for unit in units}
     row_height = [0.0] * (max(rank.values(), default=-1) + 1)
@@ -219,7 +230,7 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
     boxes = [
         Box(
             unit,
-            x_of(columns[index[unit.id]]),
+            x_of(("unit", unit.id)) - WIDTH / 2,
             row_top[rank[unit.id]],
             box_height(lines[unit.id]),
             lines[unit.id],
@@ -229,8 +240,8 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
     ]
     by_id = {box.unit.id: box for box in boxes}
     arrows = [
-        Arrow(link, [(x_of(x) + WIDTH / 2, row_top[int(r)] + row_height[int(r)] / 2) for x, r in bend])
-        for link, bend in zip(links, bends, strict=True)
+        Arrow(link, [(x_of(("bend", n, i)), row_top[int(r)] + row_height[int(r)] / 2) for i, (_, r) in enumerate(bend)])
+        for n, (link, bend) in enumerate(zip(links, bends, strict=True))
     ]
     for arrow in arrows:
         _attach(arrow, by_id[arrow.link.source], by_id[arrow.link.target])
@@ -255,6 +266,34 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
     legend = list({(link.type, link.kind): link for link in links if link.kind != STANCE}.values())
     legend += [link for link in links if link.kind == STANCE][:1]
     return MapLayout(boxes, arrows, width + MARGIN, height + MARGIN, loose_top, legend)
+
+
+def _centres(rows: dict[int, list[tuple[float, float, tuple]]]) -> dict[tuple, float]:
+    """The centre of each item (column, width, key) of each row: in the order of their
+    columns, each item as close to its column (scaled to px) as it can be without
+    overlapping its neighbours. Sibling boxes that igraph put side by side spread
+    evenly about where it put them; a bend takes no more room than a gap."""
+    centre = {}
+    for items in rows.values():
+        items = sorted(items, key=lambda item: item[0])
+        # With o the least distance of each item from the first, the centres c minimise
+        # the squared distance to the columns with c - o never falling: pool adjacent
+        # violators (isotonic regression), one block of items at a time.
+        offsets = [0.0]
+        for (_, width, _), (_, next_width, _) in zip(items, items[1:], strict=False):
+            gap = H_GAP if width and next_width else BEND_GAP
+            offsets.append(offsets[-1] + (width + next_width) / 2 + gap)
+        blocks: list[list[float]] = []  # [sum, count]
+        for (column, _, _), offset in zip(items, offsets, strict=True):
+            blocks.append([column * COLUMN - offset, 1])
+            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+                total, count = blocks.pop()
+                blocks[-1][0] += total
+                blocks[-1][1] += count
+        levels = [total / count for total, count in blocks for _ in range(int(count))]
+        for (_, _, key), level, offset in zip(items, levels, offsets, strict=True):
+            centre[key] = level + offset
+    return centre
 
 
 def _attach(arrow: Arrow, source: Box, target: Box) -> None:
@@ -334,7 +373,7 @@ def _marker(name: str, link: MapLink) -> str:
         STANCE: f'<circle cx="6" cy="5" r="3.5" fill="{colour}"/>',
     }[link.kind]
     return (
-        f'<marker id="{name}" viewBox="-1 -1 13 12" refX="11" refY="5" markerWidth="9" markerHeight="9" '
+        f'<marker id="{name}" viewBox="-1 -1 13 12" refX="11" refY="5" markerWidth="12" markerHeight="12" '
         f'orient="auto" markerUnits="userSpaceOnUse">{shape}</marker>'
     )
 
