@@ -1,7 +1,10 @@
 // The annotation workspace: turns a text selection into offsets and handles keys.
 // Everything else (what the text looks like, what a unit is) comes from the server.
 // Offsets sent are UTF-16 code units, as the browser counts them; the server converts
-// them to code points and answers with the re-rendered text.
+// them to code points and answers with the re-rendered text. The relations' arcs over
+// the text are drawn by arcs.js (`?arcs=off` leaves them out).
+
+import { startArcs } from "./arcs.js";
 
 const root = document.getElementById("workspace");
 if (root) start(root);
@@ -9,7 +12,7 @@ if (root) start(root);
 function start(root) {
   const editable = root.dataset.editable === "true";
   const hint = document.getElementById("mode-hint");
-  const state = { unit: null, mode: "normal", source: null, target: null };
+  const state = { unit: null, relation: null, mode: "normal", source: null, target: null };
 
   const textElement = () => document.getElementById("article-text");
   const marksOf = (id) => document.querySelectorAll(`#article-text mark[data-unit="${id}"]`);
@@ -22,6 +25,13 @@ function start(root) {
   // this element in), so the page never sends a change from an older state.
   const layerState = () => document.getElementById("layer-revision");
   const finished = () => layerState().dataset.status === "finished";
+  const relationRow = (id) =>
+    [...document.querySelectorAll("#unit-panel .relation-row")].find((row) => row.dataset.relation === id);
+  // Clicking an arc chooses its relation; Delete then deletes it.
+  const arcs =
+    new URLSearchParams(window.location.search).get("arcs") === "off"
+      ? null
+      : startArcs({ frame: textElement().parentElement, onChoose: (id) => state.mode === "normal" && chooseRelation(id) });
 
   // --- Selection → offsets -------------------------------------------------------
 
@@ -105,6 +115,7 @@ function start(root) {
 
   function choose(id, { scroll = false } = {}) {
     state.unit = id;
+    state.relation = null;
     if (scroll && id) bringIntoView(id);
     paint();
   }
@@ -114,6 +125,12 @@ function start(root) {
   function bringIntoView(id) {
     const behavior = window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "instant" : "smooth";
     marksOf(id)[0]?.scrollIntoView({ block: "center", behavior });
+  }
+
+  function chooseRelation(id) {
+    state.unit = null;
+    state.relation = id;
+    paint();
   }
 
   function step(delta, current) {
@@ -157,6 +174,14 @@ function start(root) {
       element.classList.remove("is-selected", "is-linked", "is-related", "is-candidate");
     }
     if (state.unit && !rowOf(state.unit) && !marksOf(state.unit).length) state.unit = null;
+    const relation = state.relation && relationRow(state.relation);
+    if (!relation) state.relation = null;
+    else {
+      relation.classList.add("is-selected");
+      for (const end of [relation.dataset.source, relation.dataset.target]) {
+        marksOf(end).forEach((mark) => mark.classList.add("is-linked"));
+      }
+    }
     const id = state.mode === "normal" ? state.unit : state.source;
     if (id) {
       marksOf(id).forEach((mark) => mark.classList.add("is-selected"));
@@ -172,6 +197,11 @@ function start(root) {
       rowOf(state.target)?.classList.add("is-candidate");
     }
     hint.textContent = hintText();
+    arcs?.show(
+      state.mode === "normal"
+        ? { unit: state.unit, relation: state.relation }
+        : { source: state.source, target: state.target },
+    );
   }
 
   function hintText() {
@@ -189,6 +219,11 @@ function start(root) {
     if (state.mode === "type") {
       const keys = relationKeys().map((k) => `${k.dataset.key} ${k.textContent.trim().replace(/\s+\S+$/, "")}`);
       return `${name(state.source)} → ${name(state.target)}: press ${keys.join(", ")}. Esc cancels.`;
+    }
+    if (state.relation) {
+      const row = relationRow(state.relation);
+      const relation = `${row.querySelector(".relation-name").textContent.trim()}: ${name(row.dataset.source)} → ${name(row.dataset.target)}`;
+      return editable && !finished() ? `${relation} — Delete deletes it, Esc lets go.` : relation;
     }
     if (!editable) return state.unit ? name(state.unit) : "";
     if (finished()) return "Finished: read-only until reopened.";
@@ -411,7 +446,9 @@ function start(root) {
     const label = labelButtons().find((b) => b.dataset.key === key.toLowerCase());
     if (label && !event.shiftKey) applyLabel(label.dataset.label);
     else if (/^[1-9]$/.test(key)) setAttribute(Number(key));
-    else if ((key === "Delete" || key === "Backspace") && state.unit) change(unitUrl(state.unit, "delete"));
+    else if ((key === "Delete" || key === "Backspace") && state.relation) {
+      change(`${root.dataset.relationsUrl}${state.relation}/delete/`);
+    } else if ((key === "Delete" || key === "Backspace") && state.unit) change(unitUrl(state.unit, "delete"));
     else if (key === "l") startLink();
     else if (key === "e") changeSpans("replace");
     else if (key === "+") changeSpans("add");

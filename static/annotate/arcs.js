@@ -1,0 +1,360 @@
+// Relation arcs over the article text, drawn in SVG from the boxes the browser gives
+// the units' marks (brat's way): each relation an arc from its source unit up to a lane
+// above the text and down to its target, with an arrowhead, in its relation type's
+// colour (the project's scheme.css: .relation-type-N { --colour }), labelled with the
+// type's name. An arc between units on different rows leaves its first row at the
+// edge the text runs on to, and comes back in at the other edge of the target's row.
+// Shorter arcs take lower lanes; a line of the text carrying arcs is spaced out to
+// fit them (--arc-lanes on the line), the others keep their spacing.
+//
+// The relations are the side panel's rows (data-relation, data-source, data-target,
+// class relation-type-N, .relation-name): the arcs follow the panel and the text
+// whenever either is swapped, and follow resizes and font loads. A drawing reads every
+// box first and writes after; it reads twice only when a line's spacing changed.
+
+const LANE = 15; // px between lanes
+const FIRST_LANE = 11; // px from the top of a unit's box to the lowest lane
+const CORNER = 5;
+const HEAD = 6; // the arrowhead's length
+const LABEL_FONT = "600 10.5px system-ui, sans-serif"; // as .arc-label in arcs.css
+const LABEL_PAD = 4;
+const SVG = "http://www.w3.org/2000/svg";
+
+export function startArcs({ frame, onChoose }) {
+  const svg = frame.querySelector("svg.arcs");
+  const text = frame.querySelector(".article-text");
+  const shown = { unit: null, relation: null, source: null, target: null, pointer: null };
+  const lanesOf = new Map(); // line element → its lanes, as last written
+  const labelWidths = new Map();
+  let relations = [];
+  let scheduled = false;
+
+  // --- Reading ---------------------------------------------------------------------
+
+  function panelRelations() {
+    return [...document.querySelectorAll("#unit-panel .relation-row")].map((row) => ({
+      id: row.dataset.relation,
+      source: row.dataset.source,
+      target: row.dataset.target,
+      type: /\brelation-type-(\d+)\b/.exec(row.className)?.[1] ?? "",
+      name: row.querySelector(".relation-name")?.textContent.trim() ?? "",
+    }));
+  }
+
+  function labelWidth(name) {
+    let width = labelWidths.get(name);
+    if (width === undefined) {
+      const context = (labelWidth.canvas ??= document.createElement("canvas")).getContext("2d");
+      context.font = LABEL_FONT;
+      width = Math.ceil(context.measureText(name).width) + 2 * LABEL_PAD;
+      labelWidths.set(name, width);
+    }
+    return width;
+  }
+
+  // Where each unit's arcs attach: the first box of its first mark (the one that
+  // carries its tag), on its row of the text. Reads layout; writes nothing.
+  function unitBoxes(ids) {
+    const boxes = new Map();
+    for (const id of ids) {
+      const mark = document.getElementById(`u-${id}`);
+      const rect = mark?.getClientRects()[0];
+      if (rect) boxes.set(id, { mark, line: mark.closest(".line"), left: rect.left, right: rect.right, top: rect.top });
+    }
+    return boxes;
+  }
+
+  // --- Laying out ------------------------------------------------------------------
+
+  // The rows of the text the arcs touch (by their top), each with its segments; every
+  // arc end gets its own place on its unit's box, ordered by where its other end lies,
+  // so arcs leaving one unit do not start on top of each other.
+  function layout(drawn, boxes, edges) {
+    const rows = new Map();
+    const rowOf = (box) => {
+      const key = Math.round(box.top);
+      if (!rows.has(key)) rows.set(key, { top: box.top, line: box.line, segments: [], lanes: 0 });
+      return rows.get(key);
+    };
+    const order = [...new Set([...boxes.values()].map((box) => Math.round(box.top)))].sort((a, b) => a - b);
+    const rowIndex = new Map(order.map((top, index) => [top, index]));
+    const flow = (box) => rowIndex.get(Math.round(box.top)) * 1e5 + (box.left + box.right) / 2;
+
+    const ends = new Map(); // unit → [{ relation, other flow position, set(x) }]
+    const arcs = [];
+    for (const relation of drawn) {
+      const source = boxes.get(relation.source);
+      const target = boxes.get(relation.target);
+      const arc = { relation, source, target, sourceRow: rowOf(source), targetRow: rowOf(target), x: {} };
+      for (const [end, box, other] of [["source", source, target], ["target", target, source]]) {
+        if (!ends.has(box)) ends.set(box, []);
+        ends.get(box).push({ other: flow(other), arc, end });
+      }
+      arcs.push(arc);
+    }
+    for (const [box, list] of ends) {
+      list.sort((a, b) => a.other - b.other);
+      const width = Math.min(box.right - box.left - 8, (list.length - 1) * 9);
+      const centre = (box.left + box.right) / 2;
+      list.forEach((item, index) => {
+        item.arc.x[item.end] = list.length > 1 ? centre - width / 2 + (index * width) / (list.length - 1) : centre;
+      });
+    }
+
+    for (const arc of arcs) {
+      const { sourceRow, targetRow, relation } = arc;
+      const sx = arc.x.source;
+      const tx = arc.x.target;
+      const width = labelWidth(relation.name);
+      if (sourceRow === targetRow) {
+        arc.rank = [0, Math.abs(tx - sx)];
+        arc.segments = [{ row: sourceRow, from: sx, to: tx, start: true, end: true }];
+      } else {
+        const forward = sourceRow.top < targetRow.top;
+        const apart = Math.abs(rowIndex.get(Math.round(sourceRow.top)) - rowIndex.get(Math.round(targetRow.top)));
+        const [out, back] = forward ? [edges.right, edges.left] : [edges.left, edges.right];
+        arc.rank = [apart, Math.abs(out - sx) + Math.abs(tx - back)];
+        arc.segments = [
+          { row: sourceRow, from: sx, to: out, start: true, end: false },
+          { row: targetRow, from: back, to: tx, start: false, end: true },
+        ];
+      }
+      for (const segment of arc.segments) {
+        const middle = (segment.from + segment.to) / 2;
+        segment.arc = arc;
+        segment.label = { middle, width };
+        segment.span = [
+          Math.min(segment.from, segment.to, middle - width / 2) - 3,
+          Math.max(segment.from, segment.to, middle + width / 2) + 3,
+        ];
+        segment.row.segments.push(segment);
+      }
+    }
+
+    // brat's rule: shorter arcs lower; each segment takes the lowest lane where it
+    // overlaps no segment already there.
+    for (const row of rows.values()) {
+      const taken = [];
+      row.segments.sort((a, b) => a.arc.rank[0] - b.arc.rank[0] || a.arc.rank[1] - b.arc.rank[1]);
+      for (const segment of row.segments) {
+        let lane = 0;
+        while (taken[lane]?.some(([a, b]) => a < segment.span[1] && segment.span[0] < b)) lane += 1;
+        (taken[lane] ??= []).push(segment.span);
+        segment.lane = lane;
+      }
+      row.lanes = taken.length;
+    }
+    return { rows, arcs };
+  }
+
+  // --- Drawing ---------------------------------------------------------------------
+
+  function draw() {
+    scheduled = false;
+    const began = performance.now();
+    relations = panelRelations();
+    const ids = new Set(relations.flatMap((relation) => [relation.source, relation.target]));
+    // Reads: every box, once.
+    let boxes = unitBoxes(ids);
+    const textBox = text.getBoundingClientRect();
+    const drawn = relations.filter((relation) => boxes.has(relation.source) && boxes.has(relation.target));
+    const edges = { left: textBox.left, right: textBox.right };
+    let { rows, arcs } = layout(drawn, boxes, edges);
+
+    // Writes: the spacing of the lines that carry arcs (the deepest row of a line sets it).
+    const wanted = new Map();
+    for (const row of rows.values()) wanted.set(row.line, Math.max(wanted.get(row.line) ?? 0, row.lanes));
+    let respaced = false;
+    for (const line of lanesOf.keys()) {
+      if (!wanted.has(line) || !line.isConnected) {
+        line.classList.remove("has-arcs");
+        line.style.removeProperty("--arc-lanes");
+        lanesOf.delete(line);
+        respaced = true;
+      }
+    }
+    for (const [line, lanes] of wanted) {
+      if (lanesOf.get(line) === lanes && line.classList.contains("has-arcs")) continue;
+      line.classList.add("has-arcs");
+      line.style.setProperty("--arc-lanes", lanes);
+      lanesOf.set(line, lanes);
+      respaced = true;
+    }
+    // Spacing moves rows down, never sideways: read the boxes once more and lay out
+    // again (lanes stay as they were, since only heights changed).
+    if (respaced) {
+      boxes = unitBoxes(ids);
+      ({ rows, arcs } = layout(drawn, boxes, edges));
+    }
+    const origin = frame.getBoundingClientRect();
+    svg.replaceChildren(...arcs.map((arc) => arcElement(arc, origin)));
+    svg.append(pendingElement(origin));
+    applyShown();
+    performance.measure("arcs-draw", { start: began });
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(draw);
+  }
+
+  function element(name, attributes) {
+    const node = document.createElementNS(SVG, name);
+    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+    return node;
+  }
+
+  const round = (value) => Math.round(value * 10) / 10;
+
+  function arcElement(arc, origin) {
+    const { relation } = arc;
+    const group = element("g", {
+      class: `arc relation-type-${relation.type}`,
+      "data-relation": relation.id,
+      "data-source": relation.source,
+      "data-target": relation.target,
+    });
+    const title = element("title", {});
+    title.textContent = relation.name;
+    group.append(title);
+    for (const segment of arc.segments) {
+      const top = segment.row.top - origin.top;
+      const base = top - 2; // just above the unit's box
+      const y = round(top - FIRST_LANE - segment.lane * LANE);
+      const from = round(segment.from - origin.left);
+      const to = round(segment.to - origin.left);
+      const direction = Math.sign(to - from) || 1;
+      const corner = Math.min(CORNER, Math.abs(to - from) / 2);
+      let d = segment.start
+        ? `M${from} ${round(base)}V${round(y + corner)}Q${from} ${y} ${round(from + direction * corner)} ${y}`
+        : `M${from} ${y}`;
+      d += segment.end
+        ? `H${round(to - direction * corner)}Q${to} ${y} ${to} ${round(y + corner)}V${round(base - HEAD)}`
+        : `H${to}`;
+      group.append(element("path", { class: "arc-hit", d }), element("path", { class: "arc-line", d }));
+      if (segment.end) {
+        const tip = round(base);
+        group.append(
+          element("path", { class: "arc-head", d: `M${to} ${tip}l-3.5 ${-HEAD - 1}h7z` }),
+        );
+      }
+      const { middle, width } = segment.label;
+      const x = round(middle - origin.left);
+      group.append(
+        element("rect", { class: "arc-tag", x: round(x - width / 2), y: y - 6.5, width, height: 13, rx: 3 }),
+      );
+      const label = element("text", { class: "arc-label", x, y: y + 3.5 });
+      label.textContent = relation.name;
+      group.append(label);
+    }
+    return group;
+  }
+
+  // The arc being made in linking mode: from the source unit to the chosen target, or
+  // to the pointer while there is none.
+  function pendingElement(origin) {
+    const path = element("path", { class: "arc-pending", d: "" });
+    if (!shown.source) return path;
+    const sourceBox = unitBoxes([shown.source]).get(shown.source);
+    if (!sourceBox) return path;
+    const targetBox = shown.target ? unitBoxes([shown.target]).get(shown.target) : null;
+    const end = targetBox
+      ? { x: (targetBox.left + targetBox.right) / 2, y: targetBox.top - 2 }
+      : shown.pointer;
+    if (!end) return path;
+    const sx = round((sourceBox.left + sourceBox.right) / 2 - origin.left);
+    const sy = round(sourceBox.top - 2 - origin.top);
+    const ex = round(end.x - origin.left);
+    const ey = round(end.y - origin.top);
+    const lift = Math.min(60, 20 + Math.abs(ex - sx) / 6);
+    path.setAttribute("d", `M${sx} ${sy}C${sx} ${round(sy - lift)} ${ex} ${round(ey - lift)} ${ex} ${ey}`);
+    return path;
+  }
+
+  function redrawPending() {
+    const old = svg.querySelector(".arc-pending");
+    const fresh = pendingElement(frame.getBoundingClientRect());
+    if (old) old.replaceWith(fresh);
+    else svg.append(fresh);
+  }
+
+  // --- What is chosen and hovered --------------------------------------------------
+
+  const arcsOf = (unit) => [...svg.querySelectorAll(`.arc[data-source="${unit}"], .arc[data-target="${unit}"]`)];
+
+  // The chosen unit's arcs (or the chosen relation's) come forward; the others fade.
+  function applyShown() {
+    for (const arc of svg.querySelectorAll(".arc.is-chosen, .arc.is-related")) {
+      arc.classList.remove("is-chosen", "is-related");
+    }
+    let forward = [];
+    if (shown.relation) {
+      forward = [...svg.querySelectorAll(`.arc[data-relation="${shown.relation}"]`)];
+      forward.forEach((arc) => arc.classList.add("is-chosen"));
+    } else if (shown.unit) {
+      forward = arcsOf(shown.unit);
+      forward.forEach((arc) => arc.classList.add("is-related"));
+    }
+    const pending = svg.querySelector(".arc-pending");
+    for (const arc of forward) svg.insertBefore(arc, pending);
+    svg.classList.toggle("has-focus", forward.length > 0);
+  }
+
+  function hover(arcs) {
+    for (const old of document.querySelectorAll(".is-hovered, .is-arc-end")) {
+      old.classList.remove("is-hovered", "is-arc-end");
+    }
+    for (const arc of arcs) {
+      const { relation, source, target } = arc.dataset;
+      arc.classList.add("is-hovered");
+      for (const row of document.querySelectorAll("#unit-panel .relation-row")) {
+        if (row.dataset.relation === relation) row.classList.add("is-hovered");
+      }
+      for (const unit of [source, target]) {
+        for (const mark of document.querySelectorAll(`#article-text mark[data-unit="${unit}"]`)) {
+          mark.classList.add("is-arc-end");
+        }
+      }
+    }
+  }
+
+  frame.addEventListener("pointerover", (event) => {
+    const arc = event.target.closest?.(".arc");
+    if (arc) return hover([arc]);
+    const mark = event.target.closest?.("mark[data-unit]");
+    hover(mark ? arcsOf(mark.dataset.unit) : []);
+  });
+  frame.addEventListener("pointerleave", () => hover([]));
+  svg.addEventListener("click", (event) => {
+    const arc = event.target.closest(".arc");
+    if (arc) onChoose(arc.dataset.relation);
+  });
+  document.addEventListener("pointermove", (event) => {
+    if (!shown.source || shown.target) return;
+    shown.pointer = { x: event.clientX, y: event.clientY };
+    redrawPending();
+  });
+
+  // Whatever swaps the text's lines or the panel's rows (the answer to a change, the
+  // panel's refresh), the arcs are drawn again before the next frame.
+  const swapped = new MutationObserver(schedule);
+  swapped.observe(text, { childList: true });
+  swapped.observe(document.getElementById("unit-panel"), { childList: true });
+  new ResizeObserver(schedule).observe(text);
+  window.addEventListener("resize", schedule);
+  document.fonts?.ready.then(schedule);
+  draw();
+
+  return {
+    // What workspace.js has chosen: a unit, a relation, or a link being made.
+    show({ unit = null, relation = null, source = null, target = null }) {
+      const linking = source !== shown.source || target !== shown.target;
+      if (source !== shown.source) shown.pointer = null;
+      Object.assign(shown, { unit, relation, source, target });
+      applyShown();
+      if (linking) redrawPending();
+    },
+    redraw: draw,
+  };
+}

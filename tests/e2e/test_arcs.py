@@ -1,0 +1,206 @@
+"""Relation arcs over the workspace's text: one arc per relation, from the box of its
+source unit to the box of its target, following every change."""
+
+import re
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
+
+from annotate import relations, units
+from annotate.models import Layer
+from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.test_workspace import drag_select
+
+# Every arc drawn, as [relation, the unit under its start, the unit under its arrowhead],
+# read from the drawing itself: the first point of its first line and the tip of its
+# arrowhead, matched against the units' boxes on the page (an arc starts and ends just
+# above the first box of its unit; nested units: the smallest box).
+DRAWN_ARCS = """() => {
+  const svg = document.querySelector("svg.arcs");
+  const origin = svg.getBoundingClientRect();
+  const unitAt = ({x, y}) => {
+    x += origin.left; y += origin.top;
+    let found = null;
+    for (const mark of document.querySelectorAll("#article-text mark[id]")) {
+      const box = mark.getClientRects()[0];
+      if (box && x >= box.left && x <= box.right && y <= box.top && y >= box.top - 4
+          && (!found || box.width < found.width)) found = {unit: mark.dataset.unit, width: box.width};
+    }
+    return found ? found.unit : null;
+  };
+  return [...svg.querySelectorAll(".arc")].map((arc) => {
+    const lines = arc.querySelectorAll(".arc-line");
+    const heads = arc.querySelectorAll(".arc-head");
+    const start = lines[0].getPointAtLength(0);
+    const tip = heads.length === 1 ? heads[0].getPointAtLength(0) : {x: -1e6, y: -1e6};
+    return [arc.dataset.relation, unitAt(start), unitAt(tip)];
+  }).sort((a, b) => Number(a[0]) - Number(b[0]));
+}"""
+
+
+def drawn_arcs(page):
+    return page.evaluate(DRAWN_ARCS)
+
+
+def arcs_become(page, expected):
+    """Wait until the arcs drawn are `expected` (they follow a change within a frame of
+    its answer), then compare the whole list."""
+    expected = sorted(([str(r), str(s), str(t)] for r, s, t in expected), key=lambda arc: int(arc[0]))
+    try:
+        page.wait_for_function(
+            f"expected => JSON.stringify(({DRAWN_ARCS})()) === JSON.stringify(expected)", arg=expected, timeout=5_000
+        )
+    except PlaywrightTimeoutError:
+        pass  # the assertion below says how they differ
+    assert drawn_arcs(page) == expected
+
+
+def arc_start(page, relation):
+    """Where the arc of `relation` starts, relative to the text's top left corner (the
+    hint line and messages above the text change height as the work goes on)."""
+    return page.evaluate(
+        """(relation) => {
+          const line = document.querySelector(`svg.arcs .arc[data-relation="${relation}"] .arc-line`);
+          const point = line.getPointAtLength(0);
+          return [Math.round(point.x), Math.round(point.y)];
+        }""",
+        str(relation),
+    )
+
+
+def annotated(quotes):
+    """The seed op-ed in alice's layer with a unit of each (label, quote)."""
+    load_seeds()
+    layer = Layer.objects.select_related("article__project").get(annotator__username="alice")
+    text, project = layer.article.text, layer.article.project
+    made = []
+    for label, quote in quotes:
+        start = text.index(quote)
+        label = project.labels.get(name=label)
+        made.append(
+            units.create_unit(layer=layer, label=label, spans=[(start, start + len(quote))], user=layer.annotator).unit
+        )
+    return layer, made
+
+
+def link(layer, name, source, target):
+    relation_type = layer.article.project.relation_types.get(name=name)
+    return relations.create_relation(
+        layer=layer, type=relation_type, source=source, target=target, user=layer.annotator
+    ).relation
+
+
+MAJOR = "Israel is now the undisputed regional power"
+CLAIM = "they were not able to bring Israel to its knees"
+PREMISE = "Iran is depleted and banged up"
+WEAKER = "revealed to be far more vulnerable than most in the region thought"
+BOMBING = "Trump was able to talk Netanyahu into only a light bombing"
+
+
+def test_each_relation_has_one_arc_from_its_source_unit_to_its_target(page, log_in, transactional_db):
+    layer, (major, claim, premise, weaker, bombing) = annotated(
+        [("MajorClaim", MAJOR), ("Claim", CLAIM), ("Premise", PREMISE), ("Premise", WEAKER), ("Claim", BOMBING)]
+    )
+    # Backwards and forwards, on one row and across rows, two arcs at one unit.
+    linked = [
+        link(layer, "supports", premise, claim),
+        link(layer, "supports", weaker, premise),
+        link(layer, "supports", claim, major),
+        link(layer, "attacks", bombing, claim),
+        link(layer, "supports", premise, bombing),
+    ]
+    log_in("alice", DEMO_PASSWORD)
+
+    for width in (1400, 1000):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/p/demo/layers/{layer.pk}/")
+
+        arcs_become(page, [(r.pk, r.source_id, r.target_id) for r in linked])
+        labels = page.locator("svg.arcs .arc").evaluate_all(
+            "arcs => arcs.map((arc) => [arc.dataset.relation, "
+            "[...new Set([...arc.querySelectorAll('.arc-label')].map((label) => label.textContent))].join()])"
+        )
+        assert sorted(labels, key=lambda item: int(item[0])) == [[str(r.pk), r.type.name] for r in linked]
+
+
+def test_an_arc_follows_a_relabel_a_boundary_change_an_undo_and_a_delete(page, log_in, transactional_db):
+    layer, (claim, premise) = annotated([("Claim", CLAIM), ("Premise", PREMISE)])
+    relation = link(layer, "supports", premise, claim)
+    text = layer.article.text
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    arcs_become(page, [(relation.pk, premise.pk, claim.pk)])
+    first = arc_start(page, relation.pk)
+
+    # Relabel: the premise's tag becomes "MajorClaim", wider, and the arc moves with it.
+    page.locator(".unit-row .unit-pick").filter(has_text=PREMISE).click()
+    page.keyboard.press("m")
+    expect(page.locator(f"#u-{premise.pk}")).to_have_attribute("data-tag", "MajorClaim")
+    arcs_become(page, [(relation.pk, premise.pk, claim.pk)])
+    relabelled = arc_start(page, relation.pk)
+    assert relabelled != first
+
+    # Boundaries: the unit (still chosen) moves to other words, far from where it was.
+    elsewhere = "Israel is now the undisputed regional power"
+    start = text.index(elsewhere)
+    assert drag_select(page, text, start, start + len(elsewhere)) == elsewhere
+    page.keyboard.press("e")
+    expect(page.locator(f"#u-{premise.pk}")).to_have_text(elsewhere)
+    arcs_become(page, [(relation.pk, premise.pk, claim.pk)])
+    moved = arc_start(page, relation.pk)
+    assert moved[1] > relabelled[1] + 100
+
+    # Undo brings the boundaries back, and the arc.
+    page.keyboard.press("Control+z")
+    expect(page.locator(f"#u-{premise.pk}")).to_have_text(PREMISE)
+    arcs_become(page, [(relation.pk, premise.pk, claim.pk)])
+    assert arc_start(page, relation.pk) == relabelled
+
+    # Deleting the unit deletes its relation, and its arc; undo brings both back.
+    page.locator(".unit-row .unit-pick").filter(has_text=PREMISE).click()
+    page.keyboard.press("Delete")
+    expect(page.locator(".relation-row")).to_have_count(0)
+    arcs_become(page, [])
+    page.keyboard.press("Control+z")
+    expect(page.locator(".relation-row")).to_have_count(1)
+    arcs_become(page, [(relation.pk, premise.pk, claim.pk)])
+
+
+def test_clicking_an_arc_and_pressing_delete_deletes_its_relation_and_ctrl_z_brings_it_back(
+    page, log_in, transactional_db
+):
+    layer, (major, claim, premise) = annotated([("MajorClaim", MAJOR), ("Claim", CLAIM), ("Premise", PREMISE)])
+    kept = link(layer, "supports", claim, major)
+    deleted = link(layer, "attacks", premise, claim)
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    arcs_become(page, [(kept.pk, claim.pk, major.pk), (deleted.pk, premise.pk, claim.pk)])
+
+    page.locator(f'svg.arcs .arc[data-relation="{deleted.pk}"] .arc-tag').first.click()
+    expect(page.locator("#mode-hint")).to_contain_text("attacks: Premise")
+    expect(page.locator(f'svg.arcs .arc[data-relation="{deleted.pk}"]')).to_have_class(re.compile("is-chosen"))
+    page.keyboard.press("Delete")
+
+    expect(page.locator(".relation-row")).to_have_count(1)
+    arcs_become(page, [(kept.pk, claim.pk, major.pk)])
+    expect(page.locator(".unit-row")).to_have_count(3)  # its units stay
+
+    page.keyboard.press("Control+z")
+    expect(page.locator(".relation-row")).to_have_count(2)
+    arcs_become(page, [(kept.pk, claim.pk, major.pk), (deleted.pk, premise.pk, claim.pk)])
+
+
+def test_linking_draws_the_pending_arc_from_the_source_to_the_pointer(page, log_in, transactional_db):
+    layer, (claim, premise) = annotated([("Claim", CLAIM), ("Premise", PREMISE)])
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    page.locator(".unit-row .unit-pick").filter(has_text=PREMISE).click()
+    pending = page.locator("svg.arcs .arc-pending")
+
+    page.keyboard.press("l")
+    box = page.locator(f"#u-{claim.pk}").bounding_box()
+    page.mouse.move(box["x"] + 20, box["y"] + 5)
+
+    expect(pending).to_have_attribute("d", re.compile(r"^M.+C.+"))
+    page.keyboard.press("Escape")
+    expect(pending).to_have_attribute("d", "")
