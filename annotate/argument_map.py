@@ -43,7 +43,7 @@ HEADER = 20
 LINE = 15
 LINE_CHARS = 31
 QUOTE_LINES = 3
-LEGEND = 34
+LEGEND = 44  # the legend, above the top rank
 INK = "#1d2330"
 MUTED = "#5f6b7a"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
@@ -300,7 +300,7 @@ def _attach(arrow: Arrow, source: Box, target: Box) -> None:
     """Begin the arrow at its source's edge and end it at its target's: the top or
     bottom facing the other, both tops for units of one rank (an arc above them)."""
     if source.rank == target.rank:
-        lift = source.y - V_GAP / 2
+        lift = source.y - V_GAP / 3
         arrow.points = [
             (source.centre, source.y),
             (source.centre, lift),

@@ -407,3 +407,17 @@ def test_the_map_runs_a_fixed_number_of_queries(
         response = client.get(map_url(layer, download=download))
 
     assert len(boxes(drawing(response))) == n + 1
+
+
+def test_an_arrow_between_units_of_one_rank_arcs_above_them_below_the_legend():
+    units = [unit(1, "MajorClaim"), unit(2, "MajorClaim"), unit(3)]
+    links = [MapLink(1, 2, "supports", "#009e73", SUPPORT), MapLink(3, 1, "supports", "#009e73", SUPPORT)]
+    scheme = Scheme(labels=(SchemeLabel("MajorClaim", "main"), SchemeLabel("Premise", "premise")))
+
+    drawn = argument_map.layout(units, links, scheme=scheme)
+
+    first, second = drawn.box(1), drawn.box(2)
+    arc = next(arrow for arrow in drawn.arrows if arrow.link.source == 1)
+    assert (first.rank, second.rank, drawn.box(3).rank) == (0, 0, 1)
+    assert (arc.points[0][1], arc.points[-1][1]) == (first.y, second.y)
+    assert argument_map.MARGIN + 16 < min(y for _, y in arc.points) < first.y

@@ -37,7 +37,7 @@ def test_clicking_a_box_opens_the_workspace_at_its_unit(page, log_in, transactio
     log_in("alice", DEMO_PASSWORD)
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     page.goto(f"/p/demo/layers/{layer.pk}/")
-    page.get_by_role("link", name="Map").click()
+    page.get_by_role("link", name="Map", exact=True).click()
     expect(page.get_by_role("heading", name="Argument map")).to_be_visible()
 
     page.get_by_role("link", name=re.compile(f"Premise: {PREMISE}")).click()
