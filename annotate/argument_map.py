@@ -1,29 +1,24 @@
-"""The argument map of one layer: its units as boxes and its relations as arrows, in
-ranks from the main conclusion down, drawn as one SVG that the page shows and the
-download saves. Plain data in, SVG text out; nothing from Django.
+"""The layout of the argument map of one layer: its units as boxes and its relations
+as arrows, in ranks from the main conclusion down. Plain data in, plain data out;
+nothing from Django.
 
 The ranks are ours: a main conclusion, and a unit that points to nothing, is on the top
 rank, and every other linked unit one rank below the lowest unit it points to (a cycle
 is cut where it closes). The order within each rank, which keeps arrows from crossing,
 and the bends of arrows that pass a rank come from igraph's Sugiyama layout
 (docs/argument-map.md says why igraph). Units that no relation touches are drawn apart,
-below the map, as loose units.
+below the map, as loose units. `annotate.map_svg` draws the layout.
 
 Like the outline, the map goes by a label's role, never its name; a relation type is
 drawn by what its name says (supports, attacks, or neither), and a claim that has a
 stance but no relation of its own hangs under the main conclusion by its stance.
-Everything is drawn with presentation attributes, no CSS, so the same SVG obeys the
-page's Content-Security-Policy and stands alone as a file.
 """
 
-import re
 import textwrap
 from dataclasses import dataclass, field
-from html import escape
 
 import igraph
 
-from annotate.contrast import text_colour
 from annotate.structure import MAIN, SUPPORT_NAMES, Scheme
 
 # Relation type names (in lower case) that mean "the source argues against the target".
@@ -44,11 +39,7 @@ LINE = 15
 LINE_CHARS = 31
 QUOTE_LINES = 3
 LEGEND = 44  # the legend, above the top rank
-INK = "#1d2330"
-MUTED = "#5f6b7a"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif"
-# Characters XML 1.0 does not allow, whatever their escaping.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MUTED = "#5f6b7a"  # a stance link's colour
 
 
 @dataclass(frozen=True)
@@ -197,8 +188,25 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
     links = [*links, *stance_links(units, links, scheme=scheme)]
     linked = {link.source for link in links} | {link.target for link in links}
     ranked = [unit for unit in units if unit.id in linked]
-    main_ids = {unit.id for unit in ranked if roles.get(unit.label) == MAIN}
-    rank = ranks(ranked, links, main_ids=main_ids)
+    rank = ranks(ranked, links, main_ids={unit.id for unit in ranked if roles.get(unit.label) == MAIN})
+    boxes, arrows = _place_ranked(ranked, links, rank)
+    width = max([box.x + box.width for box in boxes], default=MARGIN)
+    height = max([box.bottom for box in boxes], default=MARGIN + LEGEND)
+    loose = [unit for unit in units if unit.id not in linked]
+    loose_top = None
+    if loose:
+        loose_top = height + (V_GAP if ranked else 0)
+        per_row = max(4, int((width - MARGIN) // (WIDTH + H_GAP)))
+        boxes += _place_loose(loose, top=loose_top + 26, per_row=per_row)
+        height = max(box.bottom for box in boxes)
+        width = max(width, MARGIN + min(per_row, len(loose)) * (WIDTH + H_GAP) - H_GAP)
+    legend = list({(link.type, link.kind): link for link in links if link.kind != STANCE}.values())
+    legend += [link for link in links if link.kind == STANCE][:1]
+    return MapLayout(boxes, arrows, width + MARGIN, height + MARGIN, loose_top, legend)
+
+
+def _place_ranked(ranked: list[MapUnit], links: list[MapLink], rank: dict[int, int]) -> tuple[list[Box], list[Arrow]]:
+    """The boxes of the linked units, rank under rank, and the arrows between them."""
     index = {unit.id: i for i, unit in enumerate(ranked)}
     graph = igraph.Graph(n=len(ranked), edges=[(index[ln.target], index[ln.source]) for ln in links], directed=True)
     sugiyama = graph.layout_sugiyama(layers=[rank[unit.id] for unit in ranked]) if ranked else None
@@ -218,17 +226,13 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
     def x_of(key: tuple) -> float:
         return MARGIN + centre[key] - left
 
-    lines = {unit.id: quote_lines(unit.quote) for unit in units}
+    lines = {unit.id: quote_lines(unit.quote) for unit in ranked}
     row_height = [0.0] * (max(rank.values(), default=-1) + 1)
     for unit in ranked:
         row_height[rank[unit.id]] = max(row_height[rank[unit.id]], box_height(lines[unit.id]))
-    row_top = []
-    y = MARGIN + LEGEND
-    for height in row_height:
-        row_top.append(y)
-        y += height + V_GAP
-    boxes = [
-        Box(
+    row_top = [MARGIN + LEGEND + sum(row_height[:r]) + r * V_GAP for r in range(len(row_height))]
+    boxes = {
+        unit.id: Box(
             unit,
             x_of(("unit", unit.id)) - WIDTH / 2,
             row_top[rank[unit.id]],
@@ -237,35 +241,26 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
             rank[unit.id],
         )
         for unit in ranked
-    ]
-    by_id = {box.unit.id: box for box in boxes}
+    }
     arrows = [
         Arrow(link, [(x_of(("bend", n, i)), row_top[int(r)] + row_height[int(r)] / 2) for i, (_, r) in enumerate(bend)])
         for n, (link, bend) in enumerate(zip(links, bends, strict=True))
     ]
     for arrow in arrows:
-        _attach(arrow, by_id[arrow.link.source], by_id[arrow.link.target])
-    _spread(arrows, by_id)
-    width = max([box.x + box.width for box in boxes], default=MARGIN)
-    height = y - V_GAP if ranked else MARGIN + LEGEND
-    loose = [unit for unit in units if unit.id not in linked]
-    loose_top = None
-    if loose:
-        loose_top = height + (V_GAP if ranked else 0)
-        per_row = max(4, int((width - MARGIN) // (WIDTH + H_GAP)))
-        y = loose_top + 26
-        for start in range(0, len(loose), per_row):
-            row = loose[start : start + per_row]
-            for column, unit in enumerate(row):
-                boxes.append(
-                    Box(unit, MARGIN + column * (WIDTH + H_GAP), y, box_height(lines[unit.id]), lines[unit.id], None)
-                )
-            y += max(box_height(lines[unit.id]) for unit in row) + H_GAP
-        height = y - H_GAP
-        width = max(width, MARGIN + min(per_row, len(loose)) * (WIDTH + H_GAP) - H_GAP)
-    legend = list({(link.type, link.kind): link for link in links if link.kind != STANCE}.values())
-    legend += [link for link in links if link.kind == STANCE][:1]
-    return MapLayout(boxes, arrows, width + MARGIN, height + MARGIN, loose_top, legend)
+        _attach(arrow, boxes[arrow.link.source], boxes[arrow.link.target])
+    _spread(arrows, boxes)
+    return list(boxes.values()), arrows
+
+
+def _place_loose(loose: list[MapUnit], *, top: float, per_row: int) -> list[Box]:
+    """The boxes of the loose units, in rows of `per_row` in text order from `top`."""
+    boxes = []
+    for start in range(0, len(loose), per_row):
+        row = [(unit, quote_lines(unit.quote)) for unit in loose[start : start + per_row]]
+        for column, (unit, lines) in enumerate(row):
+            boxes.append(Box(unit, MARGIN + column * (WIDTH + H_GAP), top, box_height(lines), lines, None))
+        top += max(box_height(lines) for _, lines in row) + H_GAP
+    return boxes
 
 
 def _centres(rows: dict[int, list[tuple[float, float, tuple]]]) -> dict[tuple, float]:
@@ -334,135 +329,3 @@ def _spread(arrows: list[Arrow], boxes: dict[int, Box]) -> None:
             if arrow.arc:  # it rises straight from its ends
                 turn = 1 if at == 0 else -2
                 arrow.points[turn] = (x, arrow.points[turn][1])
-
-
-# --- Drawing ----------------------------------------------------------------------
-
-
-def _text(value: str) -> str:
-    """`value` escaped for XML text and attributes, without what XML cannot hold."""
-    return escape(NOT_XML.sub("\ufffd", value), quote=True)
-
-
-def _path(points: list[tuple[float, float]]) -> str:
-    """A smooth path through `points`, leaving and entering each one vertically."""
-    (x, y), *rest = points
-    d = [f"M{x:.1f},{y:.1f}"]
-    for next_x, next_y in rest:
-        middle = (y + next_y) / 2
-        d.append(f"C{x:.1f},{middle:.1f} {next_x:.1f},{middle:.1f} {next_x:.1f},{next_y:.1f}")
-        x, y = next_x, next_y
-    return " ".join(d)
-
-
-STROKES = {
-    SUPPORT: "",
-    ATTACK: ' stroke-dasharray="7 4"',
-    OTHER: ' stroke-dasharray="2 3"',
-    STANCE: ' stroke-dasharray="1 3"',
-}
-
-
-def _marker(name: str, link: MapLink) -> str:
-    colour = _text(link.colour)
-    shape = {
-        SUPPORT: f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/>',
-        ATTACK: f'<path d="M0,0 L10,5 L0,10 z" fill="#ffffff" stroke="{colour}" stroke-width="1.5"/>'
-        f'<path d="M11,0 L11,10" stroke="{colour}" stroke-width="2"/>',
-        OTHER: f'<path d="M0,0 L10,5 L0,10" fill="none" stroke="{colour}" stroke-width="1.5"/>',
-        STANCE: f'<circle cx="6" cy="5" r="3.5" fill="{colour}"/>',
-    }[link.kind]
-    return (
-        f'<marker id="{name}" viewBox="-1 -1 13 12" refX="11" refY="5" markerWidth="12" markerHeight="12" '
-        f'orient="auto" markerUnits="userSpaceOnUse">{shape}</marker>'
-    )
-
-
-def draw(layout: MapLayout, *, title: str, href: str = "") -> str:
-    """The map as an SVG element. With `href` (the workspace's address), each box links
-    to its unit in the text (`href#u-<id>`); without it, the SVG is a document of its
-    own (a download), with its XML declaration."""
-    markers = {}
-    for arrow in layout.arrows:
-        markers.setdefault((arrow.link.type, arrow.link.kind, arrow.link.colour), f"map-head-{len(markers)}")
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width:.0f}" height="{layout.height:.0f}" '
-        f'viewBox="0 0 {layout.width:.0f} {layout.height:.0f}" font-family="{_text(FONT)}" font-size="12" '
-        f'class="argument-map" role="group" aria-label="{_text(title)}">',
-        f"<title>{_text(title)}</title>",
-        "<defs>",
-        *(_marker(name, MapLink(0, 0, kind=k, type=t, colour=c)) for (t, k, c), name in markers.items()),
-        "</defs>",
-        '<rect width="100%" height="100%" fill="#ffffff"/>',
-        _legend(layout, markers),
-    ]
-    parts.append('<g class="arrows" fill="none" stroke-width="1.6">')
-    for arrow in layout.arrows:
-        link = arrow.link
-        parts.append(
-            f'<path d="{_path(arrow.points)}" stroke="{_text(link.colour)}"{STROKES[link.kind]} '
-            f'marker-end="url(#{markers[link.type, link.kind, link.colour]})" data-source="{link.source}" '
-            f'data-target="{link.target}" data-type="{_text(link.type)}" data-kind="{link.kind}">'
-            f"<title>{_text(link.type)}</title></path>"
-        )
-        if link.kind == STANCE:
-            x, y = _midpoint(arrow.points)
-            parts.append(
-                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="{INK}" stroke="#ffffff" '
-                f'stroke-width="3" paint-order="stroke" font-size="11">{_text(link.type)}</text>'
-            )
-    parts.append("</g>")
-    if layout.loose_top is not None:
-        parts.append(
-            f'<g class="loose"><line x1="{MARGIN}" y1="{layout.loose_top:.1f}" x2="{layout.width - MARGIN:.1f}" '
-            f'y2="{layout.loose_top:.1f}" stroke="#dde2e8"/><text x="{MARGIN}" y="{layout.loose_top + 18:.1f}" '
-            f'fill="{INK}" font-weight="600">Loose units: no relation touches them</text></g>'
-        )
-    parts.append('<g class="units">')
-    parts += [_box(box, href) for box in layout.boxes]
-    parts.append("</g></svg>")
-    svg = "".join(parts)
-    return svg if href else f'<?xml version="1.0" encoding="UTF-8"?>\n{svg}\n'
-
-
-def _midpoint(points: list[tuple[float, float]]) -> tuple[float, float]:
-    (x1, y1), (x2, y2) = points[0], points[1]
-    return (x1 + x2) / 2, (y1 + y2) / 2
-
-
-def _legend(layout: MapLayout, markers: dict) -> str:
-    parts, x, y = [], MARGIN, MARGIN + 4
-    for link in layout.legend:
-        name = "stance of a claim" if link.kind == STANCE else link.type
-        marker = markers[link.type, link.kind, link.colour]
-        parts.append(
-            f'<path d="M{x},{y} h34" stroke="{_text(link.colour)}" stroke-width="1.6"{STROKES[link.kind]} '
-            f'marker-end="url(#{marker})"/><text x="{x + 42}" y="{y + 4}" fill="{INK}">{_text(name)}</text>'
-        )
-        x += 52 + 7 * len(name) + 24
-    return f'<g class="legend" fill="none">{"".join(parts)}</g>'
-
-
-def _box(box: Box, href: str) -> str:
-    unit = box.unit
-    x, y, w = box.x, box.y, box.width
-    colour = _text(unit.colour)
-    body = (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{w}" height="{box.height}" rx="5" fill="#ffffff" stroke="{colour}" '
-        f'stroke-width="1.5"/>'
-        f'<path d="M{x:.1f},{y + HEADER:.1f} v-{HEADER - 5} a5,5 0 0 1 5,-5 h{w - 10} a5,5 0 0 1 5,5 v{HEADER - 5} z" '
-        f'fill="{colour}"/>'
-        f'<text x="{x + 8:.1f}" y="{y + 14:.1f}" fill="{text_colour(unit.colour)}" font-weight="600">'
-        f"{_text(unit.tag)}</text>"
-        + "".join(
-            f'<text x="{x + 8:.1f}" y="{y + HEADER + 16 + i * LINE:.1f}" fill="{INK}">{_text(line)}</text>'
-            for i, line in enumerate(box.lines)
-        )
-    )
-    rank = "" if box.rank is None else f' data-rank="{box.rank}"'
-    attributes = f'class="unit" data-unit="{unit.id}"{rank}'
-    if not href:
-        return f"<g {attributes}><title>{_text(unit.tag)}: {_text(unit.quote)}</title>{body}</g>"
-    name = f"{unit.tag}: {unit.quote}"
-    link = f'href="{_text(href)}#u-{unit.id}" aria-label="{_text(name)}"'
-    return f"<a {attributes} {link}><title>{_text(name)}</title>{body}</a>"

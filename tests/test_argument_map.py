@@ -10,7 +10,7 @@ from itertools import combinations
 import pytest
 from django.urls import reverse
 
-from annotate import argument_map, projects, units
+from annotate import argument_map, map_svg, projects, units
 from annotate.argument_map import ATTACK, STANCE, SUPPORT, MapLink, MapUnit
 from annotate.models import Layer, Role
 from annotate.structure import Scheme, SchemeLabel
@@ -244,7 +244,7 @@ def test_text_xml_cannot_hold_is_replaced_so_the_download_still_parses():
     unit = MapUnit(1, 1, "Claim", "#0072b2", {}, "form\x0cfeed and \x01 start")
     scheme = Scheme(labels=(SchemeLabel("Claim", "claim"),))
 
-    svg = ET.fromstring(argument_map.draw(argument_map.layout([unit], [], scheme=scheme), title="t\x0b"))
+    svg = ET.fromstring(map_svg.draw(argument_map.layout([unit], [], scheme=scheme), title="t\x0b"))
 
     assert svg.find(f"{SVG}title").text == "t\ufffd"
 

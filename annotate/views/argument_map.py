@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
-from annotate import access, argument_map, workspace
+from annotate import access, argument_map, map_svg, workspace
 from annotate.models import Layer
 from annotate.views.workspace import readable_layer
 
@@ -46,7 +46,7 @@ def layer_map(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     drawn = map_layout(ws)
     title = f"Argument map: {layer.article.title} ({owner(layer)})"
     if request.GET.get("download") == "svg":
-        response = HttpResponse(argument_map.draw(drawn, title=title), content_type="image/svg+xml; charset=utf-8")
+        response = HttpResponse(map_svg.draw(drawn, title=title), content_type="image/svg+xml; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{file_name(layer)}"'
         return response
     layer_url = reverse("annotate:layer_detail", args=[membership.project.slug, layer.pk])
@@ -57,6 +57,6 @@ def layer_map(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "article": layer.article,
         "ws": ws,
         "loose": [box for box in drawn.boxes if box.rank is None],
-        "map_svg": mark_safe(argument_map.draw(drawn, title=title, href=layer_url)),  # draw() escapes every text
+        "map_svg": mark_safe(map_svg.draw(drawn, title=title, href=layer_url)),  # draw() escapes every text
     }
     return render(request, "annotate/layer_map.html", context)
