@@ -151,8 +151,14 @@ function start(root, text) {
     pointing = false;
   });
   text.addEventListener("focus", () => {
-    if (!pointing && !selectionOffsets()) select(defaultCaret());
+    if (pointing) return drawCaret();
+    if (!selectionOffsets()) select(defaultCaret());
     drawCaret();
+    // Once the browser has scrolled the text into view: the caret too, clear of the
+    // hint and messages at the top of the window.
+    requestAnimationFrame(() => {
+      if (document.activeElement === text && !caret.hidden) caret.scrollIntoView({ block: "nearest" });
+    });
   });
   text.addEventListener("blur", drawCaret);
 
