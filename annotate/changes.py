@@ -7,8 +7,9 @@ layer's revision, and the domain function returns what it did as a `Changed`.
 
 from dataclasses import dataclass
 
-from django.db.models import F
+from django.db import connection
 
+from annotate import rows
 from annotate.models import ArgumentUnit, Change, Layer, Project, Relation
 
 
@@ -25,9 +26,11 @@ def log_change(
     """Write one change record, and count it in the layer's revision. `user` may be
     None for system actions (seeding, commands)."""
     if layer is not None:
-        Layer.objects.filter(pk=layer.pk).update(revision=F("revision") + 1)
+        # On every change: written by hand, as the ORM takes longer to build it than to run it.
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {Layer._meta.db_table} SET revision = revision + 1 WHERE id = %s", [layer.pk])
         layer.revision += 1
-    return Change.objects.create(
+    change = Change(
         project=project,
         layer=layer,
         user=user if getattr(user, "is_authenticated", False) else None,
@@ -36,6 +39,8 @@ def log_change(
         before=before,
         after=after,
     )
+    rows.insert(change)
+    return change
 
 
 @dataclass(frozen=True)

@@ -164,12 +164,12 @@ def _quote(text: str, spans, limit: int = 40) -> str:
     return f"“{quote if len(quote) <= limit else quote[: limit - 1] + '…'}”"
 
 
-def _scheme(layer: Layer, entries: str) -> list:
-    """The project's labels or relation types, read once per project object (the
-    change that came before the description may have read them already)."""
+def _relation_types(layer: Layer) -> list:
+    """The project's relation types, read once per project object (the change that
+    came before the description may have read them already)."""
     project = layer.article.project
-    prefetch_related_objects([project], entries)
-    return list(getattr(project, entries).all())
+    prefetch_related_objects([project], "relation_types")
+    return list(project.relation_types.all())
 
 
 def describe(change: Change, layer: Layer) -> str:
@@ -181,7 +181,7 @@ def describe(change: Change, layer: Layer) -> str:
         return f"op-ed stance → {after['document_stance'] or 'not set'}"
     if change.action.startswith("relation."):
         state = after or before
-        type_names = {relation_type.pk: relation_type.name for relation_type in _scheme(layer, "relation_types")}
+        type_names = {relation_type.pk: relation_type.name for relation_type in _relation_types(layer)}
         type_name = type_names.get(state["type"], "relation")
         spans: dict[int, list] = {}
         for unit_id, start, end in Span.objects.filter(unit_id__in=[state["source"], state["target"]]).values_list(
@@ -191,7 +191,7 @@ def describe(change: Change, layer: Layer) -> str:
         ends = [_quote(text, sorted(spans.get(state[end], [])), 30) for end in ("source", "target")]
         verb = "link" if change.action == "relation.create" else "unlink"
         return f"{verb} {ends[0]} {type_name} {ends[1]}"
-    names = {label.pk: label.name for label in _scheme(layer, "labels")}
+    names = {label.pk: label.name for label in layer.article.project.scheme_labels}
     state = before or after
     unit = f"{names.get(state['label'], 'unit')} {_quote(text, state['spans'])}"
     if change.action == "unit.create":

@@ -10,6 +10,7 @@ is made here once.
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import connection
 from django.db.models import BooleanField, QuerySet, TextField
@@ -77,23 +78,7 @@ def read(layers: Iterable[int] | QuerySet[Layer], *, relations: bool = True) -> 
             "unit__note",
         )
     )
-    units: dict[int, UnitRow] = {}
-    # Attribute values repeat ({}, {"stance": "For"} …): each distinct text is parsed once.
-    parsed: dict[str, dict] = {}
-    # Spans come in text order, ties by unit: a unit first appears at its first span, so
-    # each layer's units come in text order without sorting.
-    for unit_id, start, end, layer_id, label_id, attributes, note in spans:
-        unit = units.get(unit_id)
-        if unit is not None:
-            unit.spans += ((start, end),)
-            continue
-        if attributes not in parsed:
-            parsed[attributes] = json.loads(attributes)
-        units[unit_id] = unit = UnitRow(unit_id, layer_id, label_id, dict(parsed[attributes]), ((start, end),), note)
-        content = found.get(layer_id)
-        if content is None:
-            found[layer_id] = content = LayerContent()
-        content.units.append(unit)
+    _gather_units(spans, found)
     if not relations:
         return found
     for row in (
@@ -111,6 +96,56 @@ def read(layers: Iterable[int] | QuerySet[Layer], *, relations: bool = True) -> 
 
 def read_one(layer: Layer, *, relations: bool = True) -> LayerContent:
     return read([layer.pk], relations=relations)[layer.pk]
+
+
+@cache
+def _stretch_sql() -> str:
+    span, unit = (connection.ops.quote_name(model._meta.db_table) for model in (Span, ArgumentUnit))
+    reaching = (
+        f"SELECT x.unit_id FROM {span} x JOIN {unit} v ON v.id = x.unit_id WHERE v.layer_id = %s "
+        f'GROUP BY x.unit_id HAVING MIN(x.start) < %s AND MAX(x."end") > %s'
+    )
+    return (
+        f'SELECT s.unit_id, s.start, s."end", u.layer_id, u.label_id, CAST(u.attributes AS TEXT), u.note '
+        f"FROM {span} s JOIN {unit} u ON u.id = s.unit_id WHERE s.unit_id IN ({reaching}) "
+        f'ORDER BY s.start, s."end", s.unit_id'
+    )
+
+
+def read_stretch(layer: Layer, stretch: tuple[int, int]) -> LayerContent:
+    """The units of `layer` that reach into `stretch` (from their first span's start to
+    their last span's end), with all their spans; no relations. What the answer to a
+    change redraws, on every change: so in SQL written by hand, and only those units
+    turned into rows (reading the whole layer cost a save a fifth of its time at 300
+    units; docs/benchmarks.md, "Where a save's time goes")."""
+    start, end = stretch
+    found = {layer.pk: LayerContent()}
+    with connection.cursor() as cursor:
+        cursor.execute(_stretch_sql(), [layer.pk, end, start])
+        _gather_units(cursor.fetchall(), found)
+    return found[layer.pk]
+
+
+def _gather_units(spans: Iterable[tuple], found: dict[int, LayerContent]) -> None:
+    """Add to `found` (by layer id) the units of `spans`: rows of (unit id, start, end,
+    layer id, label id, attributes as JSON text, note) in text order, ties by unit."""
+    units: dict[int, UnitRow] = {}
+    # Attribute values repeat ({}, {"stance": "For"} …): each distinct text is parsed once.
+    parsed: dict[str, dict] = {}
+    # Spans come in text order, ties by unit: a unit first appears at its first span, so
+    # each layer's units come in text order without sorting.
+    for unit_id, start, end, layer_id, label_id, attributes, note in spans:
+        unit = units.get(unit_id)
+        if unit is not None:
+            unit.spans += ((start, end),)
+            continue
+        if attributes not in parsed:
+            parsed[attributes] = json.loads(attributes)
+        units[unit_id] = unit = UnitRow(unit_id, layer_id, label_id, dict(parsed[attributes]), ((start, end),), note)
+        content = found.get(layer_id)
+        if content is None:
+            found[layer_id] = content = LayerContent()
+        content.units.append(unit)
 
 
 # --- What the pages show of the rows -----------------------------------------------

@@ -7,6 +7,7 @@ through; imports write in bulk and check the same rules first (`formats/checks.p
 """
 
 import hashlib
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,7 +17,7 @@ from django.db import models
 from django.db.models import Case, Q, QuerySet, When
 from django.urls import reverse
 
-from annotate import structure
+from annotate import rows, structure
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f77b4.")
 single_key = RegexValidator(r"^[a-z0-9]$", "Use one lower-case letter or digit.")
@@ -85,6 +86,13 @@ class Project(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("annotate:project_detail", args=[self.slug])
+
+    @cached_property
+    def scheme_labels(self) -> list["Label"]:
+        """The project's labels in the scheme's order, read once per project object: a
+        change reads them twice (its form and the text of its answer), by a statement
+        written by hand (annotate/rows.py) as every change reads them."""
+        return rows.select(Label, "t.project_id = %s", [self.pk])
 
     def annotators(self) -> QuerySet:
         """The project's annotators (users), by username."""

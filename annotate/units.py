@@ -11,7 +11,7 @@ from dataclasses import replace
 from django.db import connection, transaction
 from django.db.models import Q
 
-from annotate import changes
+from annotate import changes, rows
 from annotate.changes import Changed
 from annotate.formats.checks import BEFORE_TEXT, BLANK, EMPTY, NO_SPAN, PAST_TEXT, span_fault
 from annotate.models import ArgumentUnit, Label, Layer, Relation, Span
@@ -136,8 +136,9 @@ def create_unit(
     # Checked before the transaction, so the writes need no savepoint of their own
     # inside the caller's transaction (two round trips fewer for every unit made).
     with transaction.atomic(savepoint=False):
-        unit = ArgumentUnit.objects.create(layer=layer, label=label, attributes=attributes)
-        Span.objects.bulk_create([Span(unit=unit, start=start, end=end) for start, end in ordered])
+        unit = ArgumentUnit(layer=layer, label=label, attributes=attributes)
+        rows.insert(unit)
+        rows.insert(*(Span(unit=unit, start=start, end=end) for start, end in ordered))
         return _log(unit, action="unit.create", user=user, before=None, after=snapshot(unit, ordered))
 
 

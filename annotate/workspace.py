@@ -11,7 +11,7 @@ from django.db.models import prefetch_related_objects
 
 from annotate import layer_content, structure
 from annotate.layer_content import RelationEntry, UnitEntry
-from annotate.models import Label, Layer, Project, RelationType
+from annotate.models import Label, Layer, RelationType
 
 
 @dataclass
@@ -53,19 +53,12 @@ class Workspace:
         return structure.outline(units, links, scheme=scheme)
 
 
-def project_labels(project: Project) -> list[Label]:
-    """The project's labels, read once per project object: the form of a change and the
-    text of its answer both need them (a relation's, neither)."""
-    prefetch_related_objects([project], "labels")
-    return list(project.labels.all())
-
-
 def load(layer: Layer) -> Workspace:
     """Everything the workspace shows of `layer` (whose article and project are
     loaded): four queries, however many units it holds, and one fewer when the
     project's labels were read already."""
     project = layer.article.project
-    labels = project_labels(project)
+    labels = project.scheme_labels
     prefetch_related_objects([project], "relation_types")  # read once, as the labels are
     relation_types = list(project.relation_types.all())
     units, relations = layer_content.entries(
@@ -81,10 +74,9 @@ def load(layer: Layer) -> Workspace:
 def units_on(layer: Layer, stretch: tuple[int, int]) -> list[UnitEntry]:
     """The units of the layer on the lines of `stretch` (whole lines, as `changed_stretch`
     gives them): what the answer to a change redraws (one query, none more when the
-    project's labels were read already)."""
-    start, end = stretch
-    content = layer_content.read_one(layer, relations=False)
-    content.units = [row for row in content.units if row.spans[0][0] < end and row.spans[-1][1] > start]
-    labels = {label.pk: label for label in project_labels(layer.article.project)}
+    project's labels were read already). Their numbers count from the stretch's first
+    unit: the text does not show them."""
+    content = layer_content.read_stretch(layer, stretch)
+    labels = {label.pk: label for label in layer.article.project.scheme_labels}
     units, _ = layer_content.entries(content, labels=labels, relation_types={}, text=layer.article.text)
     return units

@@ -472,7 +472,7 @@ GROUPS = [
     ("  view: access check + layer lock (SELECT ... FOR UPDATE)", "annotate/access.py", "layer_to_change"),
     ("  view: revision form and check", "annotate/views/workspace.py", "checked"),
     ("  view: start the layer", "annotate/lifecycle.py", "start_layer"),
-    ("  view: the project's labels", "annotate/workspace.py", "project_labels"),
+    ("  view: the project's labels", "annotate/models.py", "scheme_labels"),
     ("  view: forms validated (revision form, UnitCreateForm)", "annotate/views/workspace.py", "valid"),
     ("  view: units.create_unit", "annotate/units.py", "create_unit"),
     ("    duplicate check (SELECT)", "annotate/units.py", "refuse_duplicate"),

@@ -252,7 +252,7 @@ def unit_create(request: HttpRequest, layer: Layer) -> Done:
         text=article.text,
         snapping=project.snapping,
         keep_punctuation=project.snap_keeps_punctuation,
-        labels=workspace.project_labels(project),
+        labels=project.scheme_labels,
     )
     data = valid(form)
     changed = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
@@ -261,7 +261,7 @@ def unit_create(request: HttpRequest, layer: Layer) -> Done:
 
 @layer_action
 def unit_label(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
-    data = valid(UnitLabelForm(request.POST, labels=workspace.project_labels(layer.article.project)))
+    data = valid(UnitLabelForm(request.POST, labels=layer.article.project.scheme_labels))
     return Done(units.update_unit(unit=own_unit(layer, unit_pk), label=data["label"], user=request.user), unit_pk)
 
 
