@@ -1,0 +1,79 @@
+"""annotate/rows.py: instances read and written by hand-written statements are the
+instances the ORM reads and writes."""
+
+import datetime
+
+from django.db import connection
+from django.forms.models import model_to_dict
+
+from annotate import access, rows
+from annotate.models import Article, Change, Label, Layer, Project, Span
+from tests.factories import make_unit
+
+
+def fields_of(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
+
+
+def read_by_hand(model, pk):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {rows.columns(model, 't')} FROM {model._meta.db_table} t WHERE t.id = %s", [pk])
+        return rows.instance(model, cursor.fetchone())
+
+
+def test_an_instance_read_by_hand_equals_the_orms(layer):
+    article = layer.article
+    article.metadata = {"source": "feed", "tags": ["a", "b"], "nested": {"n": 1}}
+    article.published = datetime.date(2024, 5, 17)
+    article.save()
+    for model, pk in ((Layer, layer.pk), (Article, article.pk), (Project, article.project_id)):
+        by_hand = read_by_hand(model, pk)
+        assert fields_of(by_hand) == fields_of(model.objects.get(pk=pk))
+        assert by_hand._state.adding is False
+    assert read_by_hand(Article, article.pk).metadata == {"source": "feed", "tags": ["a", "b"], "nested": {"n": 1}}
+
+
+def test_the_layer_to_change_comes_with_its_article_and_project(layer, annotator, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        found = access.layer_to_change(annotator, layer.article.project.slug, layer.pk)
+        assert (found.pk, found.article.pk, found.article.project.pk) == (
+            layer.pk,
+            layer.article_id,
+            layer.article.project_id,
+        )
+        assert found.article.text == layer.article.text
+
+
+def test_insert_writes_what_save_would(layer, annotator):
+    change = Change(
+        project=layer.article.project,
+        layer=layer,
+        user=annotator,
+        action="unit.create",
+        target="unit:1",
+        before=None,
+        after={"spans": [[0, 4]], "attributes": {"stance": "For"}},
+    )
+    rows.insert(change)
+    stored = Change.objects.get(pk=change.pk)
+    assert fields_of(stored) == fields_of(change)
+    assert (stored.before, stored.after, stored.undone) == (
+        None,
+        {"spans": [[0, 4]], "attributes": {"stance": "For"}},
+        False,
+    )
+
+
+def test_insert_gives_each_of_many_rows_its_own_id(layer, scheme):
+    unit = make_unit(layer, scheme["Claim"], "Cities should ban cars")
+    spans = [Span(unit=unit, start=start, end=start + 1) for start in (40, 10, 30)]
+    rows.insert(*spans)
+    assert [Span.objects.get(pk=span.pk).start for span in spans] == [40, 10, 30]
+
+
+def test_select_orders_as_the_model_does(project):
+    by_hand = rows.select(Label, "t.project_id = %s", [project.pk])
+    assert [fields_of(label) for label in by_hand] == [
+        fields_of(label) for label in Label.objects.filter(project=project)
+    ]
+    assert model_to_dict(by_hand[0]) == model_to_dict(Label.objects.filter(project=project).first())
