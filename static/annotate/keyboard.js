@@ -141,6 +141,10 @@ function start(root, text) {
     drawCaret();
   });
   window.addEventListener("resize", drawCaret);
+  // The text moves down when what is above it grows (a hint over two lines, a message,
+  // the structure checks' findings), and its lines change when an answer redraws them.
+  new ResizeObserver(drawCaret).observe(text.closest(".ws-main") ?? text);
+  document.body.addEventListener("htmx:afterSettle", drawCaret);
 
   let pointing = false; // a click places the caret itself
   text.addEventListener("pointerdown", () => {
@@ -209,7 +213,7 @@ function start(root, text) {
       if (direction === "forward") selection.collapse(range.endContainer, range.endOffset);
       else selection.collapse(range.startContainer, range.startOffset);
     } else if (granularity === "line") {
-      const to = lineAbove(direction === "forward" ? 1 : -1);
+      const to = offsetLinesAway(direction === "forward" ? 1 : -1);
       if (alter === "extend") selection.extend(...pointAt(to));
       else select(to);
     } else {
@@ -226,7 +230,7 @@ function start(root, text) {
   // below, found where the browser lays it out: Selection.modify loses its way at a
   // line that starts with a unit's tag (which cannot be selected), and jumps to the end.
   let goalX = null; // the column kept over a run of Up and Down
-  function lineAbove(lines) {
+  function offsetLinesAway(lines) {
     const selection = window.getSelection();
     const from = offsetOf(selection.focusNode, selection.focusOffset);
     const end = whole().toString().length;
@@ -324,6 +328,7 @@ function start(root, text) {
   });
 
   document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (!event.detail.shouldSwap) return;
     const lost = document.activeElement === document.body || !document.activeElement;
     if (!before || !lost) before = where();
     const { requestConfig, xhr } = event.detail;

@@ -251,3 +251,34 @@ def test_focus_after_a_delete_an_undo_and_finishing_is_where_the_work_goes_on(pa
     expect(page.get_by_role("button", name="Reopen")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Mark finished", exact=True)).to_be_focused()
+
+
+def test_a_label_button_pressed_from_the_keyboard_then_relabel_undo_and_redo_keep_the_caret(
+    page, log_in, transactional_db
+):
+    layer = seeded_layer()
+    text = layer.article.text
+    start, end = utf16(text, text.index(CLAIM)), utf16(text, text.index(CLAIM) + len(CLAIM))
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    tab_to_text(page)
+    press_until(page, "Control+ArrowRight", lambda: caret(page) >= start + len("So"))
+    page.keyboard.press("Control+ArrowLeft")
+    press_until(page, "Control+Shift+ArrowRight", lambda: caret(page) >= end)
+    assert page.evaluate("() => getSelection().toString()") == CLAIM
+
+    # Tab on to the Claim button (the selection stays) and press it.
+    claim_button = ".legend [data-key='c']"
+    press_until(page, "Tab", lambda: is_focused(page, claim_button), limit=10)
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#article-text mark[data-tag='Claim']")).to_have_text(CLAIM)
+    assert page.evaluate(FOCUSED_ID) == "article-text"
+    assert page.evaluate(CARET) == {"focus": end, "anchor": end}
+
+    # The new unit is chosen: p relabels it; undo and redo; the caret stays after it.
+    for key, tag in [("p", "Premise"), ("Control+z", "Claim"), ("Control+Shift+z", "Premise")]:
+        page.keyboard.press(key)
+        expect(page.locator(f"#article-text mark[data-tag='{tag}']")).to_have_text(CLAIM)
+        assert page.evaluate(FOCUSED_ID) == "article-text"
+        assert page.evaluate(CARET) == {"focus": end, "anchor": end}
