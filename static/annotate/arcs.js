@@ -15,7 +15,7 @@
 const LANE = 15; // px between lanes
 const FIRST_LANE = 11; // px from the top of a unit's box to the lowest lane
 const CORNER = 5;
-const HEAD = 6; // the arrowhead's length
+const HEAD = 7; // the arrowhead's length
 const LABEL_FONT = "600 10.5px system-ui, sans-serif"; // as .arc-label in arcs.css
 const LABEL_PAD = 4;
 const SVG = "http://www.w3.org/2000/svg";
@@ -24,7 +24,11 @@ export function startArcs({ frame, onChoose }) {
   const svg = frame.querySelector("svg.arcs");
   const text = frame.querySelector(".article-text");
   const shown = { unit: null, relation: null, source: null, target: null, pointer: null };
-  const lanesOf = new Map(); // line element → its lanes, as last written
+  const lanesOf = new Map(); // a line's id → its lanes, as last written
+  let onPage = new Map(); // a relation's id → its arc's markup and element
+  const pendingPath = document.createElementNS(SVG, "path");
+  pendingPath.setAttribute("class", "arc-pending");
+  svg.append(pendingPath);
   const labelWidths = new Map();
   let relations = [];
   let scheduled = false;
@@ -149,6 +153,29 @@ export function startArcs({ frame, onChoose }) {
 
   // --- Drawing ---------------------------------------------------------------------
 
+  // The spacing a line of the text had: given back at once to a line swapped in by an
+  // answer (before the frame that would show it unspaced), so that reading the boxes
+  // does not see the text shifted.
+  function respaceSwapped(records) {
+    for (const record of records) {
+      for (const line of record.addedNodes) {
+        const lanes = lanesOf.get(line.id);
+        if (lanes) setLanes(line, lanes);
+      }
+    }
+    schedule();
+  }
+
+  function setLanes(line, lanes) {
+    if (lanes) {
+      line.classList.add("has-arcs");
+      line.style.setProperty("--arc-lanes", lanes);
+    } else {
+      line.classList.remove("has-arcs");
+      line.style.removeProperty("--arc-lanes");
+    }
+  }
+
   function draw() {
     scheduled = false;
     const began = performance.now();
@@ -163,34 +190,65 @@ export function startArcs({ frame, onChoose }) {
 
     // Writes: the spacing of the lines that carry arcs (the deepest row of a line sets it).
     const wanted = new Map();
-    for (const row of rows.values()) wanted.set(row.line, Math.max(wanted.get(row.line) ?? 0, row.lanes));
+    for (const row of rows.values()) wanted.set(row.line.id, Math.max(wanted.get(row.line.id) ?? 0, row.lanes));
     let respaced = false;
-    for (const line of lanesOf.keys()) {
-      if (!wanted.has(line) || !line.isConnected) {
-        line.classList.remove("has-arcs");
-        line.style.removeProperty("--arc-lanes");
-        lanesOf.delete(line);
-        respaced = true;
-      }
-    }
-    for (const [line, lanes] of wanted) {
-      if (lanesOf.get(line) === lanes && line.classList.contains("has-arcs")) continue;
-      line.classList.add("has-arcs");
-      line.style.setProperty("--arc-lanes", lanes);
-      lanesOf.set(line, lanes);
+    for (const id of new Set([...lanesOf.keys(), ...wanted.keys()])) {
+      const lanes = wanted.get(id) ?? 0;
+      if ((lanesOf.get(id) ?? 0) === lanes) continue;
+      const line = document.getElementById(id);
+      if (line) setLanes(line, lanes);
+      if (lanes) lanesOf.set(id, lanes);
+      else lanesOf.delete(id);
       respaced = true;
     }
     // Spacing moves rows down, never sideways: read the boxes once more and lay out
-    // again (lanes stay as they were, since only heights changed).
+    // again (the lanes come out as they were, since only heights changed).
     if (respaced) {
       boxes = unitBoxes(ids);
       ({ rows, arcs } = layout(drawn, boxes, edges));
     }
     const origin = frame.getBoundingClientRect();
-    svg.replaceChildren(...arcs.map((arc) => arcElement(arc, origin)));
-    svg.append(pendingElement(origin));
+    show(arcs, origin);
+    pendingPath.setAttribute("d", pendingPathData(origin));
     applyShown();
     performance.measure("arcs-draw", { start: began });
+  }
+
+  // Only the arcs whose drawing changed are replaced (all of them after a resize): an
+  // arc is drawn from the top of its first row, so one that only moved up or down (a
+  // line above it wraps differently now) is moved, not drawn again.
+  function show(arcs, origin) {
+    const fresh = new Map();
+    const changed = [];
+    for (const arc of arcs) {
+      const id = arc.relation.id;
+      const markup = arcMarkup(arc, origin);
+      const offset = `translate(0 ${Math.round(arc.segments[0].row.top - origin.top)})`;
+      const old = onPage.get(id);
+      onPage.delete(id);
+      if (old?.markup === markup) {
+        if (old.offset !== offset) old.node.setAttribute("transform", offset);
+        fresh.set(id, { ...old, offset });
+      } else {
+        const entry = { markup, offset, node: null, old: old?.node };
+        fresh.set(id, entry);
+        changed.push(entry);
+      }
+    }
+    for (const gone of onPage.values()) gone.node.remove();
+    if (changed.length) {
+      const scratch = document.createElementNS(SVG, "g");
+      scratch.innerHTML = changed.map((entry) => entry.markup).join("");
+      const nodes = [...scratch.children];
+      changed.forEach((entry, index) => {
+        entry.node = nodes[index];
+        entry.node.setAttribute("transform", entry.offset);
+        if (entry.old) entry.old.replaceWith(entry.node);
+        else svg.insertBefore(entry.node, pendingPath);
+        delete entry.old;
+      });
+    }
+    onPage = fresh;
   }
 
   function schedule() {
@@ -199,84 +257,59 @@ export function startArcs({ frame, onChoose }) {
     requestAnimationFrame(draw);
   }
 
-  function element(name, attributes) {
-    const node = document.createElementNS(SVG, name);
-    for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-    return node;
-  }
+  const escape = (value) => String(value).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-  const round = (value) => Math.round(value * 10) / 10;
-
-  function arcElement(arc, origin) {
+  // One arc: its lines (with the arrowhead, where the path ends) as one path, a wider
+  // invisible copy that takes the pointer, and a label on each row it crosses.
+  function arcMarkup(arc, origin) {
     const { relation } = arc;
-    const group = element("g", {
-      class: `arc relation-type-${relation.type}`,
-      "data-relation": relation.id,
-      "data-source": relation.source,
-      "data-target": relation.target,
-    });
-    const title = element("title", {});
-    title.textContent = relation.name;
-    group.append(title);
+    const name = escape(relation.name);
+    const first = arc.segments[0].row.top;
+    let d = "";
+    let labels = "";
     for (const segment of arc.segments) {
-      const top = segment.row.top - origin.top;
-      const base = top - 2; // just above the unit's box
-      const y = round(top - FIRST_LANE - segment.lane * LANE);
-      const from = round(segment.from - origin.left);
-      const to = round(segment.to - origin.left);
+      const base = Math.round(segment.row.top - first) - 2; // just above the unit's box
+      const y = base + 2 - FIRST_LANE - segment.lane * LANE;
+      const from = Math.round(segment.from - origin.left);
+      const to = Math.round(segment.to - origin.left);
       const direction = Math.sign(to - from) || 1;
-      const corner = Math.min(CORNER, Math.abs(to - from) / 2);
-      let d = segment.start
-        ? `M${from} ${round(base)}V${round(y + corner)}Q${from} ${y} ${round(from + direction * corner)} ${y}`
-        : `M${from} ${y}`;
+      const corner = Math.min(CORNER, Math.floor(Math.abs(to - from) / 2));
+      d += segment.start ? `M${from} ${base}V${y + corner}Q${from} ${y} ${from + direction * corner} ${y}` : `M${from} ${y}`;
       d += segment.end
-        ? `H${round(to - direction * corner)}Q${to} ${y} ${to} ${round(y + corner)}V${round(base - HEAD)}`
+        ? `H${to - direction * corner}Q${to} ${y} ${to} ${y + corner}V${base}` +
+          `M${to - 4} ${base - HEAD}L${to} ${base}M${to + 4} ${base - HEAD}L${to} ${base}`
         : `H${to}`;
-      group.append(element("path", { class: "arc-hit", d }), element("path", { class: "arc-line", d }));
-      if (segment.end) {
-        const tip = round(base);
-        group.append(
-          element("path", { class: "arc-head", d: `M${to} ${tip}l-3.5 ${-HEAD - 1}h7z` }),
-        );
-      }
       const { middle, width } = segment.label;
-      const x = round(middle - origin.left);
-      group.append(
-        element("rect", { class: "arc-tag", x: round(x - width / 2), y: y - 6.5, width, height: 13, rx: 3 }),
-      );
-      const label = element("text", { class: "arc-label", x, y: y + 3.5 });
-      label.textContent = relation.name;
-      group.append(label);
+      const x = Math.round(middle - origin.left);
+      labels +=
+        `<rect class="arc-tag" x="${x - width / 2}" y="${y - 6.5}" width="${width}" height="13" rx="3"/>` +
+        `<text class="arc-label" x="${x}" y="${y + 3.5}">${name}</text>`;
     }
-    return group;
+    return (
+      `<g class="arc relation-type-${escape(relation.type)}" data-relation="${escape(relation.id)}" ` +
+      `data-source="${escape(relation.source)}" data-target="${escape(relation.target)}">` +
+      `<path class="arc-hit" d="${d}"/><path class="arc-line" d="${d}"/>${labels}</g>`
+    );
   }
 
   // The arc being made in linking mode: from the source unit to the chosen target, or
   // to the pointer while there is none.
-  function pendingElement(origin) {
-    const path = element("path", { class: "arc-pending", d: "" });
-    if (!shown.source) return path;
+  function pendingPathData(origin) {
+    if (!shown.source) return "";
     const sourceBox = unitBoxes([shown.source]).get(shown.source);
-    if (!sourceBox) return path;
     const targetBox = shown.target ? unitBoxes([shown.target]).get(shown.target) : null;
-    const end = targetBox
-      ? { x: (targetBox.left + targetBox.right) / 2, y: targetBox.top - 2 }
-      : shown.pointer;
-    if (!end) return path;
-    const sx = round((sourceBox.left + sourceBox.right) / 2 - origin.left);
-    const sy = round(sourceBox.top - 2 - origin.top);
-    const ex = round(end.x - origin.left);
-    const ey = round(end.y - origin.top);
+    const end = targetBox ? { x: (targetBox.left + targetBox.right) / 2, y: targetBox.top - 2 } : shown.pointer;
+    if (!sourceBox || !end) return "";
+    const sx = Math.round((sourceBox.left + sourceBox.right) / 2 - origin.left);
+    const sy = Math.round(sourceBox.top - 2 - origin.top);
+    const ex = Math.round(end.x - origin.left);
+    const ey = Math.round(end.y - origin.top);
     const lift = Math.min(60, 20 + Math.abs(ex - sx) / 6);
-    path.setAttribute("d", `M${sx} ${sy}C${sx} ${round(sy - lift)} ${ex} ${round(ey - lift)} ${ex} ${ey}`);
-    return path;
+    return `M${sx} ${sy}C${sx} ${Math.round(sy - lift)} ${ex} ${Math.round(ey - lift)} ${ex} ${ey}`;
   }
 
   function redrawPending() {
-    const old = svg.querySelector(".arc-pending");
-    const fresh = pendingElement(frame.getBoundingClientRect());
-    if (old) old.replaceWith(fresh);
-    else svg.append(fresh);
+    pendingPath.setAttribute("d", pendingPathData(frame.getBoundingClientRect()));
   }
 
   // --- What is chosen and hovered --------------------------------------------------
@@ -296,8 +329,7 @@ export function startArcs({ frame, onChoose }) {
       forward = arcsOf(shown.unit);
       forward.forEach((arc) => arc.classList.add("is-related"));
     }
-    const pending = svg.querySelector(".arc-pending");
-    for (const arc of forward) svg.insertBefore(arc, pending);
+    for (const arc of forward) svg.insertBefore(arc, pendingPath);
     svg.classList.toggle("has-focus", forward.length > 0);
   }
 
@@ -338,11 +370,15 @@ export function startArcs({ frame, onChoose }) {
 
   // Whatever swaps the text's lines or the panel's rows (the answer to a change, the
   // panel's refresh), the arcs are drawn again before the next frame.
-  const swapped = new MutationObserver(schedule);
-  swapped.observe(text, { childList: true });
-  swapped.observe(document.getElementById("unit-panel"), { childList: true });
+  new MutationObserver(respaceSwapped).observe(text, { childList: true });
+  new MutationObserver(schedule).observe(document.getElementById("unit-panel"), { childList: true });
   new ResizeObserver(schedule).observe(text);
-  window.addEventListener("resize", schedule);
+  // A resize moves nearly every arc: draw them all afresh.
+  window.addEventListener("resize", () => {
+    for (const { node } of onPage.values()) node.remove();
+    onPage = new Map();
+    schedule();
+  });
   document.fonts?.ready.then(schedule);
   draw();
 

@@ -12,14 +12,12 @@ from annotate.seeding import DEMO_PASSWORD, load_seeds
 from tests.e2e.test_workspace import drag_select
 
 # Every arc drawn, as [relation, the unit under its start, the unit under its arrowhead],
-# read from the drawing itself: the first point of its first line and the tip of its
+# read from the drawing itself: the first point of its line and the last, the tip of its
 # arrowhead, matched against the units' boxes on the page (an arc starts and ends just
 # above the first box of its unit; nested units: the smallest box).
 DRAWN_ARCS = """() => {
-  const svg = document.querySelector("svg.arcs");
-  const origin = svg.getBoundingClientRect();
+  const onPage = (path, point) => point.matrixTransform(path.getScreenCTM());
   const unitAt = ({x, y}) => {
-    x += origin.left; y += origin.top;
     let found = null;
     for (const mark of document.querySelectorAll("#article-text mark[id]")) {
       const box = mark.getClientRects()[0];
@@ -28,11 +26,12 @@ DRAWN_ARCS = """() => {
     }
     return found ? found.unit : null;
   };
-  return [...svg.querySelectorAll(".arc")].map((arc) => {
+  return [...document.querySelectorAll("svg.arcs .arc")].map((arc) => {
     const lines = arc.querySelectorAll(".arc-line");
-    const heads = arc.querySelectorAll(".arc-head");
-    const start = lines[0].getPointAtLength(0);
-    const tip = heads.length === 1 ? heads[0].getPointAtLength(0) : {x: -1e6, y: -1e6};
+    if (lines.length !== 1) return [arc.dataset.relation, `${lines.length} lines`, null];
+    const line = lines[0];
+    const start = onPage(line, line.getPointAtLength(0));
+    const tip = onPage(line, line.getPointAtLength(line.getTotalLength()));
     return [arc.dataset.relation, unitAt(start), unitAt(tip)];
   }).sort((a, b) => Number(a[0]) - Number(b[0]));
 }"""
@@ -61,7 +60,7 @@ def arc_start(page, relation):
     return page.evaluate(
         """(relation) => {
           const line = document.querySelector(`svg.arcs .arc[data-relation="${relation}"] .arc-line`);
-          const point = line.getPointAtLength(0);
+          const point = line.getPointAtLength(0).matrixTransform(line.getCTM());
           return [Math.round(point.x), Math.round(point.y)];
         }""",
         str(relation),
