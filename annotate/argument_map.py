@@ -101,6 +101,7 @@ class MapLayout:
     height: float
     loose_top: float | None = None  # where the loose units' group begins
     legend: list[MapLink] = field(default_factory=list)  # one link of each type drawn
+    top: int | None = None  # where a reader starts: the first main conclusion, else the first unit on top
 
     def box(self, unit_id: int) -> Box:
         return next(box for box in self.boxes if box.unit.id == unit_id)
@@ -202,7 +203,8 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
         width = max(width, MARGIN + min(per_row, len(loose)) * (WIDTH + H_GAP) - H_GAP)
     legend = list({(link.type, link.kind): link for link in links if link.kind != STANCE}.values())
     legend += [link for link in links if link.kind == STANCE][:1]
-    return MapLayout(boxes, arrows, width + MARGIN, height + MARGIN, loose_top, legend)
+    tops = [unit.id for unit in ranked if roles.get(unit.label) == MAIN] + [u.id for u in ranked if rank[u.id] == 0]
+    return MapLayout(boxes, arrows, width + MARGIN, height + MARGIN, loose_top, legend, next(iter(tops), None))
 
 
 def _place_ranked(ranked: list[MapUnit], links: list[MapLink], rank: dict[int, int]) -> tuple[list[Box], list[Arrow]]:

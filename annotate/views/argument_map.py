@@ -58,5 +58,7 @@ def layer_map(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "ws": ws,
         "loose": [box for box in drawn.boxes if box.rank is None],
         "map_svg": mark_safe(map_svg.draw(drawn, title=title, href=layer_url)),  # draw() escapes every text
+        # A map wider than the window opens scrolled to this x (static/annotate/map.css).
+        "map_start": round(drawn.box(drawn.top).centre) if drawn.top else None,
     }
     return render(request, "annotate/layer_map.html", context)

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from annotate import relations, units
-from annotate.models import Layer
+from annotate.models import ArgumentUnit, Layer
 from annotate.seeding import DEMO_PASSWORD, load_seeds
 
 MAJOR = "Israel is now the undisputed regional power"
@@ -72,3 +72,24 @@ def test_the_map_downloads_as_an_svg_file(page, log_in, transactional_db):
     assert download.value.suggested_filename == "did-trump-flinch-alice-map.svg"
     content = open(download.value.path(), encoding="utf-8").read()
     assert [f'data-unit="{pk}"' in content for pk in made.values()] == [True, True, True]
+
+
+def test_a_map_wider_than_the_window_opens_at_the_main_conclusion(page, log_in, transactional_db):
+    layer, made = alices_map()
+    text, user = layer.article.text, layer.annotator
+    premise = layer.article.project.labels.get(name="Premise")
+    supports = layer.article.project.relation_types.get(name="supports")
+    major = ArgumentUnit.objects.get(pk=made["major"])
+    words = [match.span() for match in re.finditer(r"\w{6,}", text)][:30]
+    for span in words:  # thirty premises side by side under the major claim
+        unit = units.create_unit(layer=layer, label=premise, spans=[span], user=user).unit
+        relations.create_relation(layer=layer, type=supports, source=unit, target=major, user=user)
+    log_in("alice", DEMO_PASSWORD)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+    page.goto(f"/p/demo/layers/{layer.pk}/map/")
+
+    frame = page.locator(".map-frame").bounding_box()
+    box = page.get_by_role("link", name=re.compile(f"MajorClaim: {MAJOR}")).bounding_box()
+    assert page.locator(".map-frame").evaluate("frame => frame.scrollWidth > 3 * frame.clientWidth")
+    assert frame["x"] < box["x"] < box["x"] + box["width"] < frame["x"] + frame["width"]
