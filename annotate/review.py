@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.safestring import SafeString
 
 from annotate import changes, layer_content, relations, units
 from annotate.layer_content import RelationEntry, UnitEntry
@@ -75,7 +74,6 @@ class ReviewLayer:
     layer: Layer
     units: list[ReviewUnit] = field(default_factory=list)
     relations: list[ReviewRelation] = field(default_factory=list)
-    text_html: SafeString = SafeString("")  # the text with the layer's units, drawn by the view
 
     @property
     def unit_keys(self) -> set[UnitKey]:

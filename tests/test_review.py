@@ -9,6 +9,7 @@ from django.urls import reverse
 from annotate import history, projects, review, units
 from annotate.models import ArgumentUnit, Change, Layer, Relation
 from annotate.units import AnnotationError, LayerFinishedError
+from annotate.views import curation
 from tests.factories import make_article, make_relation, make_unit, make_user
 
 MAJOR = "Cities should ban cars from their centres."
@@ -299,7 +300,7 @@ def test_a_unit_gold_replaced_with_other_boundaries_is_settled_but_still_adoptab
     make_unit(ann_layer, scheme["Claim"], SHOPS)
     make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
     client.force_login(curator)
-    page = html(client.get(review_url(article)))
+    page = html(client.get(review_url(article) + TABLE))
 
     answer = html(client.post(adopt_url(page, "Claim", SHOPS, "ann_annotator"), headers=HTMX))
 
@@ -352,7 +353,7 @@ def test_reopening_curation_lets_gold_be_adopted_into_again_and_is_recorded(arti
 def test_the_page_of_finished_curation_offers_reopen_instead_of_adoption(client, article, ann_layer, scheme, curator):
     make_unit(ann_layer, scheme["Claim"], SHOPS)
     client.force_login(curator)
-    page = html(client.get(review_url(article)))
+    page = html(client.get(review_url(article) + TABLE))
     adopt = adopt_url(page, "Claim", SHOPS, "ann_annotator")
 
     finished = html(client.post(form_action(page, "Curation finished"), headers=HTMX))
@@ -510,6 +511,9 @@ def review_url(article, route="review", *args):
     return reverse(f"annotate:{route}", args=[article.project.slug, article.pk, *args])
 
 
+TABLE = "?view=table"
+
+
 HTMX = {"HX-Request": "true"}
 
 
@@ -518,10 +522,13 @@ def html(response):
 
 
 def adopt_url(page, label, quote, owner):
-    """The URL the Adopt button of `owner`'s unit posts to."""
+    """The URL the button adopting `owner`'s unit posts to: its Adopt button in the table,
+    the unit itself in the lanes (whose name goes on with the verdict: “… from ann: only here”)."""
     (button,) = page.xpath(
-        f'//button[@class="adopt"][starts-with(@aria-label, "Adopt {label} “{quote[:30]}")]'
-        f'[substring-after(@aria-label, "” from ") = "{owner}"]'
+        f'//button[@hx-post][starts-with(@aria-label, "Adopt {label} “{quote[:30]}")'
+        f' and substring-after(@aria-label, "” from ") = "{owner}"'
+        f' or starts-with(., "Adopt {label} “{quote[:30]}")'
+        f' and starts-with(substring-after(., "” from "), "{owner}: ")]'
     )
     return button.get("hx-post")
 
@@ -572,7 +579,9 @@ def test_review_page_shows_every_annotator_layer_and_the_gold_layer(client, arti
     assert response.context["form"]["minimum"].initial == 2
     content = response.content.decode()
     assert f'href="{reverse("annotate:layer_detail", args=[article.project.slug, gold.pk])}"' in content
-    assert content.count('<div class="article-text"') == 3
+    # The text once, with a lane for gold and one for ann on the line her claim is on (ben has no units).
+    assert content.count("Traffic kills thousands every year") == 1
+    assert html(response).xpath('//div[@role="group"]/@aria-label') == ["Gold units", "ann_annotator’s units"]
 
 
 def test_review_page_is_never_served_from_cache(client, article, curator):
@@ -592,7 +601,7 @@ def test_adopt_view_answers_an_htmx_request_with_the_review_region(client, artic
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert content.strip().startswith('<div id="review" class="review">')
+    assert content.strip().startswith('<div id="review" class="review review-lanes">')
     assert f"Claim “{SHOPS}” adopted." in content
     assert gold_state(article) == ([("Claim", SHOPS, {})], [])
 
@@ -656,9 +665,10 @@ def test_finish_view_marks_curation_finished(client, article, curator):
     assert "Curation finished" in response.content.decode()
 
 
+@pytest.mark.parametrize("view", ["", TABLE])
 @pytest.mark.parametrize(("annotators", "units_each"), [(1, 1), (3, 20)])
 def test_review_page_runs_a_fixed_number_of_queries(
-    client, project, article, manager, curator, scheme, django_assert_num_queries, annotators, units_each
+    client, project, article, manager, curator, scheme, django_assert_num_queries, annotators, units_each, view
 ):
     people = [make_user(f"coder{n}") for n in range(annotators)]
     for person in people:
@@ -674,9 +684,199 @@ def test_review_page_runs_a_fixed_number_of_queries(
 
     # Session, user, membership, article; labels, relation types, layers, units with their spans, relations.
     with django_assert_num_queries(9):
-        response = client.get(review_url(article))
+        response = client.get(review_url(article) + view)
 
     assert len(response.context["review"].annotators) == annotators
+
+
+# Curation on one text: the lanes ------------------------------------------------------
+
+
+def covered(line, pieces):
+    """The words of `line` that UTF-16 `pieces` cover, as the browser finds them."""
+    encoded = line.text.encode("utf-16-le")
+    return " | ".join(encoded[2 * start : 2 * end].decode("utf-16-le") for start, end in pieces)
+
+
+def lanes_of(article):
+    """Every line that has lanes: its text, and each lane's units as
+    (label, the words under which it is drawn, verdict, row, does it begin here)."""
+    return [
+        (
+            line.text,
+            [
+                (
+                    lane.name,
+                    [
+                        (item.unit.label.name, covered(line, item.pieces), item.unit.verdict, item.row, item.first)
+                        for item in lane.units
+                    ],
+                )
+                for lane in line.lanes
+            ],
+        )
+        for line in curation.lines(review.load(article))
+        if line.lanes
+    ]
+
+
+def test_lanes_put_each_layers_units_under_the_words_they_cover_gold_on_top(
+    article, ann_layer, ben_layer, scheme, curator
+):
+    ann_major = make_unit(ann_layer, scheme["MajorClaim"], MAJOR)
+    make_unit(ben_layer, scheme["MajorClaim"], MAJOR)
+    make_unit(ann_layer, scheme["Premise"], TRAFFIC)
+    make_unit(ben_layer, scheme["Claim"], TRAFFIC)
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
+    make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
+    make_unit(ben_layer, scheme["Premise"], FOOTFALL)
+    review.adopt_unit(unit=ann_major, user=curator)
+    third_line = article.text.split("\n")[2]
+
+    assert lanes_of(article) == [
+        (
+            MAJOR,
+            [
+                ("Gold", [("MajorClaim", MAJOR, "gold", 0, True)]),
+                ("ann_annotator", [("MajorClaim", MAJOR, "agreed", 1, True)]),
+                ("ben_annotator", [("MajorClaim", MAJOR, "agreed", 2, True)]),
+            ],
+        ),
+        (
+            third_line,
+            [
+                ("Gold", []),
+                ("ann_annotator", [("Premise", TRAFFIC, "label", 1, True), ("Claim", SHOPS, "boundaries", 1, True)]),
+                (
+                    "ben_annotator",
+                    [
+                        ("Claim", TRAFFIC, "label", 2, True),
+                        ("Claim", "shops will suffer", "boundaries", 2, True),
+                        ("Premise", FOOTFALL, "only", 2, True),
+                    ],
+                ),
+            ],
+        ),
+    ]
+
+
+def test_a_lane_gives_overlapping_units_rows_of_their_own_and_continues_a_unit_over_a_line_break(
+    project, manager, annotator, annotator2, scheme
+):
+    text = "Ban 🙂 cars now.\nShops 👍🏽 will suffer, critics say.\n"
+    article = make_article(project, text=text)
+    projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
+    ann, ben = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+    make_unit(ann, scheme["Claim"], "cars now.\nShops 👍🏽 will suffer")
+    make_unit(ann, scheme["Premise"], "👍🏽 will")
+    make_unit(ben, scheme["Premise"], "👍🏽 will")
+    make_unit(ben, scheme["Claim"], "🙂 cars")
+
+    lines = [line for line in curation.lines(review.load(article)) if line.lanes]
+
+    assert lanes_of(article) == [
+        (
+            "Ban 🙂 cars now.",
+            [
+                ("ann_annotator", [("Claim", "cars now.", "boundaries", 0, True)]),
+                ("ben_annotator", [("Claim", "🙂 cars", "boundaries", 1, True)]),
+            ],
+        ),
+        (
+            "Shops 👍🏽 will suffer, critics say.",
+            [
+                (
+                    "ann_annotator",
+                    [
+                        ("Claim", "Shops 👍🏽 will suffer", "boundaries", 0, False),
+                        ("Premise", "👍🏽 will", "agreed", 1, True),
+                    ],
+                ),
+                ("ben_annotator", [("Premise", "👍🏽 will", "agreed", 2, True)]),
+            ],
+        ),
+    ]
+    # UTF-16 code units from the line's start: 🙂 counts two, 👍🏽 four.
+    assert [[item.pieces for lane in line.lanes for item in lane.units] for line in lines] == [
+        [[(7, 16)], [(4, 11)]],
+        [[(0, 22)], [(6, 15)], [(6, 15)]],
+    ]
+    assert [line.rows for line in lines] == [2, 3]
+
+
+def test_the_lanes_adopt_a_unit_with_a_click_on_it_and_name_it_with_its_verdict(
+    client, article, ann_layer, ben_layer, scheme, curator
+):
+    ann_claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
+    ben_claim = make_unit(ben_layer, scheme["Claim"], SHOPS)
+    ann_premise = make_unit(ann_layer, scheme["Premise"], FOOTFALL)
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+
+    def units_in_lanes(page):
+        return [
+            (button.getparent().get("aria-label"), button.text_content(), button.get("hx-post"))
+            for button in page.xpath('//div[@role="group"]/button')
+        ]
+
+    answer = html(client.post(units_in_lanes(page)[0][2], headers=HTMX))
+
+    assert units_in_lanes(page) == [
+        (
+            "ann_annotator’s units",
+            f"Adopt Claim “{SHOPS}” from ann_annotator: agreed by all",
+            review_url(article, "review_adopt", ann_claim.pk),
+        ),
+        (
+            "ann_annotator’s units",
+            f"Adopt Premise “{FOOTFALL}” from ann_annotator: only here",
+            review_url(article, "review_adopt", ann_premise.pk),
+        ),
+        (
+            "ben_annotator’s units",
+            f"Adopt Claim “{SHOPS}” from ben_annotator: agreed by all",
+            review_url(article, "review_adopt", ben_claim.pk),
+        ),
+    ]
+    assert status_text(answer) == f"Claim “{SHOPS}” adopted."
+    assert [name for _, name, _ in units_in_lanes(answer)] == [
+        f"Adopt Claim “{SHOPS}” from ann_annotator: agreed by all, in gold",
+        f"Adopt Premise “{FOOTFALL}” from ann_annotator: only here",
+        f"Adopt Claim “{SHOPS}” from ben_annotator: agreed by all, in gold",
+    ]
+    assert answer.xpath('//div[@aria-label="Gold units"]/span//text()') == [f"Claim “{SHOPS}”: 2 of 2 annotators"]
+
+
+def test_the_lanes_of_finished_curation_have_nothing_to_click(client, article, ann_layer, scheme, curator):
+    make_unit(ann_layer, scheme["Claim"], SHOPS)
+    client.force_login(curator)
+    page = html(client.get(review_url(article)))
+
+    finished = html(client.post(form_action(page, "Curation finished"), headers=HTMX))
+
+    assert [b.text for b in finished.xpath("//button")] == ["Reopen curation"]
+    assert finished.xpath('//div[@role="group"]/span//text()') == [f"Claim “{SHOPS}”: only here"]
+
+
+def test_the_review_offers_the_lanes_and_the_table_and_answers_in_the_view_it_was_asked_from(
+    client, article, ann_layer, scheme, curator
+):
+    claim = make_unit(ann_layer, scheme["Claim"], SHOPS)
+    client.force_login(curator)
+
+    lanes, table = html(client.get(review_url(article))), html(client.get(review_url(article) + TABLE))
+    answer = html(client.post(adopt_url(table, "Claim", SHOPS, "ann_annotator"), headers=HTMX))
+
+    def views(page):
+        return [(a.text, a.get("aria-current")) for a in page.xpath('//nav[@aria-label="Views of the review"]/a')]
+
+    assert views(lanes) == [("Text with lanes", "page"), ("Table of units", None)]
+    assert views(table) == [("Text with lanes", None), ("Table of units", "page")]
+    assert adopt_url(table, "Claim", SHOPS, "ann_annotator") == review_url(article, "review_adopt", claim.pk) + TABLE
+    assert (answer.get("class"), answer.xpath("//li[@data-unit]//span[@class='in-gold']/text()")) == (
+        "review review-table",
+        ["in gold"],
+    )
 
 
 # Access ----------------------------------------------------------------------------

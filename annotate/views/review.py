@@ -1,15 +1,17 @@
 """The review view: every annotator's layer of an article, their disagreements, and the
 gold layer built from them. Curators and managers only.
 
-Every action answers with the `review` region (gold and every layer's rows change
-together), or, without HTMX, with the whole page.
+Two views of the same review: the text once, with a lane of units per layer under
+each line (`views/curation.py`, the default), and a table of every layer's units and
+relations (`?view=table`), for keyboard and screen-reader users. Every action answers
+with the `review` region in the view it was taken from (gold and every layer's lanes
+or rows change together), or, without HTMX, with the whole page.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
-from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -18,9 +20,10 @@ from annotate import access, review
 from annotate.forms import MajorityForm
 from annotate.models import Article, Membership
 from annotate.units import AnnotationError, NotFoundError
-from annotate.views import highlight, render_partial
+from annotate.views import curation, render_partial
 
 PAGE = "annotate/review.html"
+LANES, TABLE = "lanes", "table"
 
 
 def curated_article(request: HttpRequest, slug: str, pk: int) -> tuple[Membership, Article]:
@@ -42,14 +45,16 @@ def respond(
     with a status of 400 or more says what was refused (nothing changed); `question`
     offers the choices of an adoption that overlaps gold."""
     data = review.load(article)
-    for entry in [*data.annotators, *([data.gold] if data.gold else [])]:
-        items = highlight.of(entry.units)
-        entry.text_html = mark_safe(highlight.render(article.text, items, line_ids=False))  # render() escapes
+    view = TABLE if request.GET.get("view") == TABLE else LANES
     context = {
         "membership": membership,
         "project": membership.project,
         "article": article,
         "review": data,
+        "view": view,
+        "view_query": f"?view={TABLE}" if view == TABLE else "",
+        "lines": curation.lines(data) if view == LANES else [],
+        "labels": curation.labels(data) if view == LANES else [],
         "form": form or MajorityForm(annotators=len(data.annotators)),
         "notice": notice,
         "tone": "warning" if question else "error" if status >= 400 else "success",

@@ -1,7 +1,7 @@
 """The curator's sitting, in a real browser: from the agreement figures to the review of
-the seeded op-ed, adoption (one by one, with a replaced major claim, and by majority),
-gold edited in the workspace with keys, curation finished and reopened, and gold
-exported.
+the seeded op-ed, adoption in the lanes under the text (by keys and by a click, with a
+replaced major claim, and by majority), gold edited in the workspace with keys,
+curation finished and reopened, and gold exported.
 
 alice and bob annotated "Did Trump Flinch?" through the domain functions beforehand:
 
@@ -63,6 +63,12 @@ def annotate_the_op_ed(project: Project, article: Article) -> None:
     assert set(layers.values_list("status", flat=True)) == {Layer.Status.FINISHED}
 
 
+def lane_units(page, owner: str):
+    """The units of `owner`'s lanes in the review ("gold" for gold's), in text order."""
+    name = "Gold units" if owner == "gold" else f"{owner}’s units"
+    return page.locator(f'#curation [role="group"][aria-label="{name}"] .lane-unit[data-first]')
+
+
 def shown(value: float | None) -> str:
     """A figure as the agreement page shows it."""
     return floatformat(value, 3) if value is not None else "—"
@@ -119,18 +125,20 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     alice_left, bob_left = to_settle(alice_head), to_settle(bob_head)
     assert (alice_left, bob_left) == (4, 2)
     status = page.get_by_role("status")
-    gold_units = page.get_by_role("list", name="Gold units").get_by_role("listitem")
+    gold_units = lane_units(page, "gold")
 
     def adopt(name, quote, owner):
-        page.get_by_role("button", name=f"Adopt {name} “{cut(quote, 40)}” from {owner}").click()
+        """A click on the unit in `owner`'s lane."""
+        page.get_by_role("button", name=f"Adopt {name} “{cut(quote, 40)}” from {owner}").locator(".frag").first.click()
 
-    # Both marked the claim alike: adopting it puts it in gold, and there was nothing
-    # to settle about it, so the counts stay (its relation waits for the premise).
-    adopt("Claim", CLAIM, "alice")
+    # Both marked the claim alike: adopting it (the first unit: `]`, then Enter) puts it
+    # in gold, and there was nothing to settle about it, so the counts stay (its
+    # relation waits for the premise).
+    page.keyboard.press("]")
+    expect(page.locator("#curation button.lane-unit:focus")).to_contain_text(f"Claim “{cut(CLAIM, 40)}” from alice")
+    page.keyboard.press("Enter")
     expect(status).to_have_text(f"Claim “{CLAIM}” adopted.")
-    expect(
-        page.get_by_role("list", name="Units of bob").get_by_role("listitem").filter(has_text=CLAIM)
-    ).to_contain_text("in gold")
+    expect(page.get_by_role("button", name=f"Adopt Claim “{cut(CLAIM, 40)}” from bob")).to_contain_text("in gold")
     assert (to_settle(alice_head), to_settle(bob_head)) == (alice_left, bob_left)
 
     # alice's major claim settles both major claims (bob's overlaps it): one each.
@@ -149,7 +157,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     expect(status).to_have_text(f"MajorClaim “{BOB_MAJOR}” replaced “{cut(ALICE_MAJOR, 60)}” in gold.")
     majors = gold_units.filter(has_text="MajorClaim")
     expect(majors).to_have_count(1)
-    expect(majors.locator(".quote")).to_have_text(BOB_MAJOR)
+    expect(majors).to_have_text(re.compile(f"^MajorClaim “{re.escape(cut(BOB_MAJOR, 40))}”"))
     expect(alice_head).to_contain_text(f"{alice_left} to settle")
     expect(bob_head).to_contain_text(f"{bob_left} to settle")
 
@@ -191,7 +199,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     page.screenshot(path="/tmp/curator-3.png", full_page=True)
     page.get_by_role("link", name="Review", exact=True).click()
     expect(gold_units).to_have_count(5)
-    expect(gold_units.filter(has_text=EDITED).locator(".unit-label")).to_have_text("Claim")
+    expect(gold_units.filter(has_text=EDITED)).to_have_text(re.compile(f"^Claim “{EDITED}”"))
 
     # --- Curation finished: gold is read-only, here and in the workspace ------------
     page.get_by_role("button", name="Curation finished").click()

@@ -1,4 +1,5 @@
-"""Review and adopt in a real browser: a curator builds gold unit by unit and exports it."""
+"""Review and adopt in a real browser: a curator builds gold unit by unit in the lanes and
+exports it, and settles an overlap in the table of units."""
 
 import json
 
@@ -6,6 +7,7 @@ from playwright.sync_api import expect
 
 from annotate import projects
 from annotate.models import Layer
+from tests.e2e.test_journey_curator import lane_units
 from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of
 
 CLAIM = "Critics say shops will suffer"
@@ -34,25 +36,30 @@ def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_rela
     page.goto(f"/p/opeds/articles/{article.pk}/")
     page.get_by_role("link", name="Review and adjudicate").click()
     expect(page.get_by_role("heading", name="Review: Calm streets")).to_be_visible()
-    ann_units = page.get_by_role("list", name="Units of ann_annotator")
-    expect(ann_units.get_by_role("listitem").filter(has_text=CLAIM)).to_contain_text("agreed by all")
-    expect(ann_units.get_by_role("listitem").filter(has_text=PREMISE)).to_contain_text("only here")
+    status = page.get_by_role("status")
+    gold = lane_units(page, "gold")
+    expect(lane_units(page, "ann_annotator")).to_have_text(
+        [
+            f"Adopt Claim “{CLAIM}” from ann_annotator: agreed by all",
+            f"Adopt Premise “{PREMISE}” from ann_annotator: only here",
+        ]
+    )
+    expect(lane_units(page, "ben_annotator")).to_have_text([f"Adopt Claim “{CLAIM}” from ben_annotator: agreed by all"])
+    page.get_by_text("1 relation of ann_annotator").click()
     expect(page.get_by_role("list", name="Relations of ann_annotator")).to_contain_text("units differ")
 
-    page.get_by_role("button", name=f"Adopt Claim “{CLAIM}” from ann_annotator").click()
-    expect(page.get_by_role("status")).to_have_text(f"Claim “{CLAIM}” adopted.")
-    gold_units = page.get_by_role("list", name="Gold units")
-    expect(gold_units.get_by_role("listitem")).to_have_count(1)
+    page.get_by_role("button", name=f"Adopt Claim “{CLAIM}” from ann_annotator").locator(".frag").first.click()
+    expect(status).to_have_text(f"Claim “{CLAIM}” adopted.")
+    expect(gold).to_have_text([f"Claim “{CLAIM}”: 2 of 2 annotators"])
     expect(page.get_by_role("list", name="Gold relations")).to_have_count(0)
-    # ben marked the same claim: his row now says it is in gold too.
-    expect(page.get_by_role("list", name="Units of ben_annotator")).to_contain_text("in gold")
+    # ben marked the same claim: his unit now says it is in gold too.
+    expect(lane_units(page, "ben_annotator")).to_have_text(
+        [f"Adopt Claim “{CLAIM}” from ben_annotator: agreed by all, in gold"]
+    )
 
-    page.get_by_role("button", name=f"Adopt Premise “{PREMISE}” from ann_annotator").click()
-    expect(page.get_by_role("status")).to_have_text(f"Premise “{PREMISE}” adopted, with 1 relation.")
-    expect(gold_units.get_by_role("listitem")).to_have_count(2)
-    expect(gold_units).to_contain_text(CLAIM)
-    expect(gold_units).to_contain_text(PREMISE)
-    expect(page.locator(".review-gold mark[data-tag='Premise']")).to_have_text(PREMISE)
+    page.get_by_role("button", name=f"Adopt Premise “{PREMISE}” from ann_annotator").locator(".frag").first.click()
+    expect(status).to_have_text(f"Premise “{PREMISE}” adopted, with 1 relation.")
+    expect(gold).to_have_text([f"Claim “{CLAIM}”: 2 of 2 annotators", f"Premise “{PREMISE}”: 1 of 2 annotators"])
     gold_relations = page.get_by_role("list", name="Gold relations").get_by_role("listitem")
     expect(gold_relations).to_have_count(1)
     expect(gold_relations).to_contain_text("attacks")
@@ -95,8 +102,11 @@ def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_c
     make_relation(ann_layer, scheme["supports"], premise, major)
     make_unit(ben_layer, scheme["MajorClaim"], MAJOR_PART)
 
+    # The table of units: the review for keyboard and screen-reader users.
     log_in("cory_curator", "secret-pass-1")
     page.goto(f"/p/opeds/articles/{article.pk}/review/")
+    page.get_by_role("link", name="Table of units").click()
+    expect(page.get_by_role("link", name="Table of units")).to_have_attribute("aria-current", "page")
     ben_head = page.get_by_role("heading", name="ben_annotator").locator("..")
     expect(ben_head).to_contain_text("1 to settle")
     page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR[:39]}…” from ann_annotator").click()

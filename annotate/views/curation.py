@@ -1,0 +1,117 @@
+"""Curation on one text: the article's lines as the workspace splits them
+(`highlight.line_starts`), each followed by one lane per layer, gold on top and then
+the annotators, holding that layer's units on the line.
+
+A lane says which characters of the line each unit covers, in UTF-16 code units from
+the start of the line (what the browser counts), so the page can draw each unit under
+the words it covers. A unit that overlaps another unit of the same layer on a line
+gets a row of its own within the lane (`highlight.lanes`, as the workspace nests
+them), so every lane is as many rows high as the line needs and no more. Lines that no
+layer has a unit on get no lanes at all.
+"""
+
+from dataclasses import dataclass, field
+
+from annotate.models import Label
+from annotate.offsets import code_point_to_utf16
+from annotate.review import Review, ReviewLayer, ReviewUnit
+from annotate.views import highlight
+
+
+@dataclass
+class LaneUnit:
+    """A unit's pieces on one line of its layer's lane."""
+
+    unit: ReviewUnit
+    pieces: list[tuple[int, int]]  # (start, end) in UTF-16 code units from the line's start
+    first: bool  # the unit begins on this line: the line where it is chosen and adopted
+    row: int  # its row among all the line's lane rows, 0 just under the text
+
+    @property
+    def pieces_attribute(self) -> str:
+        """The pieces as the page's script reads them: "0-12 30-45"."""
+        return " ".join(f"{start}-{end}" for start, end in self.pieces)
+
+
+@dataclass
+class Lane:
+    layer: ReviewLayer
+    rows: int = 1  # units that overlap within the layer are drawn on rows of their own
+    units: list[LaneUnit] = field(default_factory=list)
+
+    @property
+    def is_gold(self) -> bool:
+        return self.layer.layer.is_gold
+
+    @property
+    def name(self) -> str:
+        return "Gold" if self.is_gold else self.layer.layer.owner_name
+
+
+@dataclass
+class Line:
+    start: int  # code points into the article text
+    text: str  # the line without its "\n"
+    lanes: list[Lane] = field(default_factory=list)  # gold first; none when no layer has a unit here
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+    @property
+    def rows(self) -> int:
+        return sum(lane.rows for lane in self.lanes)
+
+
+def lines(data: Review) -> list[Line]:
+    """The article's lines with the lanes of every layer of `data` on them."""
+    text = data.article.text
+    starts = highlight.line_starts(text)
+    ends = [*starts[1:], len(text)]
+    result = [Line(start, text[start:end].removesuffix("\n")) for start, end in zip(starts, ends, strict=True)]
+    layers = [*([data.gold] if data.gold else []), *data.annotators]
+    # Per layer: line index → unit id → the unit's pieces on that line.
+    on_lines = [highlight.line_pieces(starts, ends, highlight.of(entry.units)) for entry in layers]
+    for index, line in enumerate(result):
+        if not any(index in pieces for pieces in on_lines):
+            continue
+        line.lanes = [Lane(entry) for entry in layers]
+    for lane_index, entry in enumerate(layers):
+        by_id = {unit.id: unit for unit in entry.units}
+        seen: set[int] = set()
+        for index, line in enumerate(result):
+            cut = {}
+            for unit_id, pieces in on_lines[lane_index].get(index, {}).items():
+                # A unit that runs over a line break covers the "\n", which the line does not show.
+                if shown := [(start, min(end, line.end)) for start, end in pieces if start < line.end]:
+                    cut[unit_id] = shown
+            if not cut:
+                continue
+            lane = line.lanes[lane_index]
+            rows = highlight.lanes(
+                [highlight.Highlight(unit_id, 0, "", tuple(pieces)) for unit_id, pieces in cut.items()]
+            )
+            lane.rows = max(rows.values()) + 1
+            for unit_id, pieces in sorted(cut.items(), key=lambda item: (item[1][0], item[0])):
+                utf16 = [(_utf16(line, start), _utf16(line, end)) for start, end in pieces]
+                lane.units.append(LaneUnit(by_id[unit_id], utf16, unit_id not in seen, rows[unit_id]))
+                seen.add(unit_id)
+    for line in result:
+        top = 0
+        for lane in line.lanes:
+            for lane_unit in lane.units:
+                lane_unit.row += top
+            top += lane.rows
+    return result
+
+
+def _utf16(line: Line, offset: int) -> int:
+    """A code-point offset into the article as UTF-16 code units from the line's start."""
+    return code_point_to_utf16(line.text, offset - line.start)
+
+
+def labels(data: Review) -> list[Label]:
+    """The labels the review's units use, in the scheme's order: the key to the lanes' colours."""
+    layers = [*([data.gold] if data.gold else []), *data.annotators]
+    used = {unit.label.pk: unit.label for entry in layers for unit in entry.units}
+    return sorted(used.values(), key=lambda label: (label.order, label.name))

@@ -1,0 +1,228 @@
+// Curation on one text: draws each lane's units as bars under the words they cover,
+// and handles the keys. What the units are, their verdicts and what adopting does come
+// from the server; a unit's pieces arrive as UTF-16 offsets from the start of its line
+// (`data-pieces="0-12 30-45"`), which is what the browser's ranges count.
+//
+// Keys: `]` / `[` choose the next / previous unit of the annotators' lanes in text
+// order, Enter adopts the chosen one, `r` adopts it in place of the gold units of its
+// label it overlaps. After an adoption the next unit is chosen.
+
+const GAP = 2; // px between a row's words and its first lane row
+
+const readout = () => document.getElementById("curation-readout");
+const curation = () => document.getElementById("curation");
+// The units that can be chosen and adopted, in text order (then lane order).
+const choosable = () =>
+  [...document.querySelectorAll("#curation button.lane-unit")].sort(
+    (a, b) => a.dataset.start - b.dataset.start || a.dataset.lane - b.dataset.lane,
+  );
+// Where a unit's id is found again after the region is redrawn: its button in the
+// lanes, its row in the table.
+const places = () => [...document.querySelectorAll("#curation button.lane-unit, #review .review-row[data-unit]")];
+
+let chosen = null; // the id of the chosen unit
+let pending = null; // { unit, adopting } while an answer to an action on a unit is awaited
+
+function place(line) {
+  const words = line.querySelector(".c-words");
+  const node = words.firstChild;
+  const units = line.querySelectorAll(".lane-unit");
+  for (const unit of units) unit.replaceChildren(...unit.querySelectorAll(".visually-hidden"));
+  if (!node || !units.length) return;
+  const origin = line.getBoundingClientRect();
+  const right = words.parentElement.getBoundingClientRect().right - origin.left;
+  const pitch = parseFloat(getComputedStyle(line.closest(".curation-text")).getPropertyValue("--pitch")) || 5;
+  const range = document.createRange();
+  for (const unit of units) {
+    const row = Number(unit.dataset.row);
+    const pieces = unit.dataset.pieces.split(" ").map((piece) => piece.split("-").map(Number));
+    let first = unit.hasAttribute("data-first");
+    for (const [start, end] of pieces) {
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      const rows = rowsOf(range, origin, right);
+      rows.forEach((box, index) => {
+        const frag = document.createElement("span");
+        frag.className = first ? "frag first" : "frag";
+        first = false;
+        // A little room at a piece's end, so that two units side by side read as two.
+        const width = box.right - box.left - (index === rows.length - 1 ? 2 : 0);
+        frag.style.left = `${box.left}px`;
+        frag.style.width = `${Math.max(width, 3)}px`;
+        frag.style.top = `${box.bottom + GAP + row * pitch}px`;
+        unit.append(frag);
+      });
+    }
+  }
+}
+
+// The rows of text a range covers, relative to `origin`: the browser may give a row in
+// several boxes (and a wrapped row's final space as a box of its own past the edge).
+function rowsOf(range, origin, right) {
+  const rows = new Map();
+  for (const rect of range.getClientRects()) {
+    const left = rect.left - origin.left;
+    if (rect.width < 0.5 || left >= right - 0.5) continue;
+    const key = Math.round(rect.bottom);
+    const row = rows.get(key) || { left, right: left, bottom: rect.bottom - origin.top };
+    row.left = Math.min(row.left, left);
+    row.right = Math.min(Math.max(row.right, rect.right - origin.left), right);
+    rows.set(key, row);
+  }
+  return [...rows.values()].sort((a, b) => a.bottom - b.bottom);
+}
+
+function placeAll() {
+  document.querySelectorAll("#curation .c-line.has-lanes").forEach(place);
+}
+
+// --- Choosing a unit ----------------------------------------------------------------
+
+function describe(unit) {
+  const text = unit.getAttribute("aria-label") || unit.textContent;
+  return text.replace(/^Adopt /, "");
+}
+
+function highlightWords(unit) {
+  if (!window.CSS?.highlights) return;
+  CSS.highlights.delete("curation-current");
+  if (!unit) return;
+  const ranges = [];
+  for (const part of document.querySelectorAll(`#curation .lane-unit[data-unit="${unit.dataset.unit}"]`)) {
+    const node = part.closest(".c-line").querySelector(".c-words").firstChild;
+    for (const piece of part.dataset.pieces.split(" ")) {
+      const [start, end] = piece.split("-").map(Number);
+      const range = new Range();
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      ranges.push(range);
+    }
+  }
+  CSS.highlights.set("curation-current", new Highlight(...ranges));
+}
+
+function choose(unit, { focus = true } = {}) {
+  for (const other of document.querySelectorAll("#curation button.lane-unit")) {
+    other.tabIndex = -1;
+    other.classList.remove("is-current");
+  }
+  if (!unit) return;
+  chosen = unit.dataset.unit;
+  unit.tabIndex = 0;
+  unit.classList.add("is-current");
+  if (focus) {
+    unit.focus({ preventScroll: true });
+    unit.querySelector(".frag")?.scrollIntoView({ block: "nearest" });
+  }
+  highlightWords(unit);
+  if (readout()) readout().textContent = describe(unit);
+}
+
+function current() {
+  return chosen && document.querySelector(`#curation button.lane-unit[data-unit="${chosen}"]`);
+}
+
+function move(step) {
+  const units = choosable();
+  if (!units.length) return;
+  const index = units.indexOf(current());
+  const next = index < 0 ? (step > 0 ? 0 : units.length - 1) : Math.min(Math.max(index + step, 0), units.length - 1);
+  choose(units[next]);
+}
+
+function replace(unit) {
+  window.htmx.ajax("POST", unit.getAttribute("hx-post"), {
+    source: unit,
+    target: "#review",
+    swap: "outerHTML",
+    values: { overlap: "replace" },
+  });
+}
+
+// The control that acts on a unit after the region was redrawn: its button in the
+// lanes, its row's Adopt button in the table (none once it is in gold).
+function control(place) {
+  return place.matches("button") ? place : place.querySelector("button.adopt");
+}
+
+// After an answer: the unit acted on stays chosen when it was refused or a question
+// was asked; after an adoption the next unit (that can still be adopted) is.
+function restore(adopted) {
+  const all = places();
+  const index = all.findIndex((place) => place.dataset.unit === pending.unit);
+  pending = null;
+  if (index < 0) return;
+  const order = curation() ? choosable() : all;
+  const from = curation() ? order.indexOf(all[index]) : index;
+  const candidates = adopted ? order.slice(from + 1) : order.slice(from);
+  const next = candidates.map(control).find(Boolean) || (adopted ? control(order[from]) : null);
+  if (!next) return;
+  if (curation()) choose(next);
+  else next.focus();
+}
+
+function start() {
+  placeAll();
+  const units = choosable();
+  if (units.length) units[0].tabIndex = 0;
+}
+
+document.addEventListener("keydown", (event) => {
+  if (!curation() || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.target.closest("input, select, textarea")) return;
+  if (event.key === "]" || event.key === "[") {
+    event.preventDefault();
+    move(event.key === "]" ? 1 : -1);
+    return;
+  }
+  const unit = current();
+  if (!unit) return;
+  if (event.key === "Enter" && document.activeElement !== unit && !event.target.closest("button, a")) {
+    event.preventDefault();
+    unit.click();
+  } else if (event.key === "r") {
+    event.preventDefault();
+    replace(unit);
+  }
+});
+
+document.addEventListener("click", (event) => {
+  // A unit's bars on later lines adopt it as its first bar does.
+  const part = event.target.closest("#curation span.lane-unit[aria-hidden]");
+  const unit = part && document.querySelector(`#curation button.lane-unit[data-unit="${part.dataset.unit}"]`);
+  if (unit) unit.click();
+});
+
+document.addEventListener("focusin", (event) => {
+  const unit = event.target.closest?.("#curation button.lane-unit");
+  if (unit) choose(unit, { focus: false });
+});
+
+document.addEventListener("mouseover", (event) => {
+  const unit = event.target.closest?.("#curation .lane-unit");
+  if (unit && readout()) readout().textContent = describe(unit.hasAttribute("data-first") ? unit : firstOf(unit));
+});
+document.addEventListener("mouseout", (event) => {
+  if (event.target.closest?.("#curation .lane-unit") && readout()) readout().textContent = current() ? describe(current()) : "";
+});
+
+function firstOf(part) {
+  return document.querySelector(`#curation .lane-unit[data-first][data-unit="${part.dataset.unit}"]`) || part;
+}
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const source = event.detail.elt;
+  const unit = source.closest("[data-unit]");
+  if (unit) pending = { unit: unit.dataset.unit };
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail.target?.id !== "review" && event.detail.elt?.id !== "review") return;
+  start();
+  if (pending) restore(event.detail.xhr?.status === 200 && event.detail.requestConfig?.verb === "post");
+  else if (current()) choose(current(), { focus: false });
+});
+
+new ResizeObserver(() => placeAll()).observe(document.body);
+document.fonts.ready.then(start);
+start();
