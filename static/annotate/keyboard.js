@@ -212,6 +212,8 @@ function start(root, text) {
       const range = selection.getRangeAt(0);
       if (direction === "forward") selection.collapse(range.endContainer, range.endOffset);
       else selection.collapse(range.startContainer, range.startOffset);
+    } else if (granularity === "word" && alter === "move" && direction === "forward") {
+      select(nextWordStart());
     } else if (granularity === "line") {
       const to = offsetLinesAway(direction === "forward" ? 1 : -1);
       if (alter === "extend") selection.extend(...pointAt(to));
@@ -224,6 +226,21 @@ function start(root, text) {
     upstream = granularity === "lineboundary" && direction === "forward";
     drawCaret();
     if (!caret.hidden) caret.scrollIntoView({ block: "nearest" });
+  }
+
+  // Ctrl+→ goes to the start of the next word, where a unit would begin (Chromium on
+  // Linux goes to the end of the word, and Ctrl+Shift+→ still extends to word ends,
+  // where a unit would end).
+  function nextWordStart() {
+    const selection = window.getSelection();
+    const content = whole().toString();
+    let to = offsetOf(selection.focusNode, selection.focusOffset);
+    if (!/\s/.test(content[to] ?? " ")) {
+      selection.modify("move", "forward", "word");
+      to = offsetOf(selection.focusNode, selection.focusOffset);
+    }
+    while (to < content.length && /\s/.test(content[to])) to += 1;
+    return to;
   }
 
   // Up and Down go to the character nearest the caret's column on the line above or
