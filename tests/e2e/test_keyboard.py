@@ -189,6 +189,12 @@ def test_linking_from_the_text_names_each_target_stepped_to(page, log_in, transa
     expect(page.locator(".relation-row")).to_have_text([re.compile(f"^Premise “{PREMISE}”\\s*supports\\s*Claim")])
     assert page.evaluate(FOCUSED_ID) == "article-text"
 
+    # The relation's Delete button: with no relation left in its place, focus goes back to the text.
+    page.get_by_role("button", name="Delete relation").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".relation-row")).to_have_count(0)
+    assert page.evaluate(FOCUSED_ID) == "article-text"
+
 
 def test_focus_after_a_delete_an_undo_and_finishing_is_where_the_work_goes_on(page, log_in, transactional_db):
     layer = seeded_layer((CLAIM, "Claim"), (PREMISE, "Premise"))
