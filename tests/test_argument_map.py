@@ -421,3 +421,14 @@ def test_an_arrow_between_units_of_one_rank_arcs_above_them_below_the_legend():
     assert (first.rank, second.rank, drawn.box(3).rank) == (0, 0, 1)
     assert (arc.points[0][1], arc.points[-1][1]) == (first.y, second.y)
     assert argument_map.MARGIN + 16 < min(y for _, y in arc.points) < first.y
+
+
+def test_the_page_marks_where_a_wide_map_opens_the_main_conclusions_centre(client_for, annotator, big_layer):
+    layer, made, _ = big_layer
+
+    response = client_for(annotator).get(map_url(layer))
+
+    major = boxes(drawing(response))[made[0].pk]
+    assert re.findall(r'<span class="map-start" data-x="(\d+)">', response.content.decode()) == [
+        str(round(major["x"] + major["w"] / 2))
+    ]
