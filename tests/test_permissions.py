@@ -70,6 +70,7 @@ MATRIX = {
     "layer_detail": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
     "layer_panel": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
     "layer_outline": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
+    "layer_map": ("get", lambda s: s.layer_kwargs(), MEMBERS_OK),
     "unit_create": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "unit_label": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
     "unit_attribute": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
@@ -172,6 +173,7 @@ def test_post_only_routes_refuse_get(route, scenario, client, manager):
         "layer_detail",
         "layer_panel",
         "layer_outline",
+        "layer_map",
     ],
 )
 def test_read_only_routes_refuse_post(route, scenario, client, manager):
