@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from annotate.models import Article, Project
 from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.test_accessibility import serious_violations
 from tests.e2e.test_journey_curator import (
     ALICE_MAJOR,
     BOB_MAJOR,
@@ -200,3 +201,18 @@ def test_for_two_annotators_the_review_is_at_most_1_6_times_as_tall_as_the_text(
     )
 
     assert curation / text_alone <= 1.6, (curation, text_alone)
+
+
+@pytest.mark.parametrize("view", ["", "?view=table"])
+def test_both_views_with_gold_and_a_question_have_no_serious_accessibility_violations(page, log_in, op_ed, view):
+    log_in("curator", DEMO_PASSWORD)
+    page.goto(f"/p/demo/articles/{op_ed.pk}/review/{view}")
+    # bob's major claim overlaps alice's, adopted first: the page asks what to do.
+    steps = [(ALICE_MAJOR, "alice", "adopted."), (BOB_MAJOR, "bob", "overlaps this one")]
+    for quote, owner, answer in steps:
+        adopt = page.get_by_role("button", name=f"Adopt MajorClaim “{cut(quote, 40)}” from {owner}")
+        (adopt if view else adopt.locator(".frag").first).click()
+        expect(page.get_by_role("status")).to_contain_text(answer)
+    expect(page.get_by_role("button", name="Replace it with bob’s")).to_be_visible()
+
+    assert serious_violations(page) == []
