@@ -1,11 +1,12 @@
-"""Refresh the screenshots in docs/: the workspace, the argument outline and the argument map.
+"""Refresh the screenshots in docs/: the workspace, the argument outline, the argument
+map and the curator's review.
 
     .venv/bin/python scripts/screenshots.py
 
 Builds the seeded demo in a throwaway SQLite database, annotates the seed op-ed as
 alice (a major claim, claims for and against, premises and their relations, one
-discontinuous and one overlapping unit), serves it, and photographs the pages in
-Debian's Chromium.
+discontinuous and one overlapping unit) and as bob (some units as alice's, some
+not), serves it, and photographs the pages in Debian's Chromium.
 """
 
 import os
@@ -60,6 +61,31 @@ def annotate_demo() -> int:
     return layer.pk
 
 
+def annotate_bob() -> int:
+    """Bob's annotations of the seed article, some as alice's, some not; returns the article's id."""
+    from annotate import lifecycle, relations, units
+    from annotate.models import Layer
+
+    layer = Layer.objects.select_related("article__project").get(annotator__username="bob")
+    text, project, user = layer.article.text, layer.article.project, layer.annotator
+    label = {entry.name: entry for entry in project.labels.all()}
+    lifecycle.start_layer(layer=layer, user=user)
+
+    def unit(name, quote, **attributes):
+        spans = [(text.index(quote), text.index(quote) + len(quote))]
+        return units.create_unit(layer=layer, label=label[name], spans=spans, attributes=attributes, user=user).unit
+
+    unit("MajorClaim", "Israel is now the undisputed regional power and has flipped what was the Shia Crescent")
+    claim = unit("Claim", "Trump was able to talk Netanyahu into only a light bombing", stance="For")
+    unit("Claim", "they were not able to bring Israel to its knees", stance="Against")
+    premise = unit("Premise", "Iran is depleted and banged up")
+    supports = project.relation_types.get(name="supports")
+    relations.create_relation(layer=layer, type=supports, source=premise, target=claim, user=user)
+    unit("Claim", "revealed to be far more vulnerable than most in the region thought", stance="For")
+    unit("Premise", "Under no circumstance did the President want a regime change")
+    return layer.article.pk
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -73,6 +99,7 @@ def main() -> None:
 
     django.setup()
     layer_pk = annotate_demo()
+    article_pk = annotate_bob()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{PORT}"],
         cwd=ROOT,
@@ -106,11 +133,23 @@ def main() -> None:
             page.screenshot(path=ROOT / "docs" / "outline.png", full_page=True)
             page.goto(f"{base}/p/demo/layers/{layer_pk}/map/")
             page.screenshot(path=ROOT / "docs" / "map.png", full_page=True)
+            # The curator's review: alice's and bob's lanes under the text, two units adopted.
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/accounts/login/")
+            page.get_by_label("Username").fill("curator")
+            page.get_by_label("Password").fill("demo")
+            page.get_by_role("button", name="Log in").click()
+            page.goto(f"{base}/p/demo/articles/{article_pk}/review/")
+            for key in ["]", "Enter", "]", "Enter", "]"]:
+                page.keyboard.press(key)
+                page.wait_for_timeout(400)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=ROOT / "docs" / "curation.png")
             browser.close()
     finally:
         server.terminate()
         server.wait()
-    print("Wrote docs/workspace.png, docs/outline.png and docs/map.png")
+    print("Wrote docs/workspace.png, docs/outline.png, docs/map.png and docs/curation.png")
 
 
 if __name__ == "__main__":
