@@ -14,7 +14,12 @@ database of its own), served by Django's live server thread, Debian's Chromium
   in the drawing; it is reported on its own, with the arcs drawn and without;
 - key to highlight: from the label key's keydown to the frame that shows the unit's
   new label (the swapped line laid out, after the arcs' drawing in that frame), with
-  the arcs drawn and with them left out (`?arcs=off`), in alternating blocks.
+  the arcs drawn and with them left out (`?arcs=off`), in alternating blocks; and the
+  part of it until the answer is swapped in (the server's, and the network's).
+
+A fixed piece of JavaScript is timed in the page between the drawings, as
+bench_workspace.py times a fixed Python loop: it shows how fast the shared machine
+ran meanwhile.
 
 Usage, from the repository root:
 
@@ -53,18 +58,23 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 BLOCKS = 6  # alternating blocks of changes, arcs on and off
 
-# Redraw all arcs `count` times, one resize event a frame apart; the durations of
-# arcs.js's own "arcs-draw" measure.
+# Redraw all arcs `count` times, one resize event a frame apart: the durations of
+# arcs.js's own "arcs-draw" measure, and of a fixed piece of JavaScript (no DOM) timed
+# in the same frames, which shows how fast the shared machine ran meanwhile.
 DRAW_ALL = """async (count) => {
   performance.clearMeasures("arcs-draw");
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  const reference = [];
   for (let i = 0; i < count; i++) {
     window.dispatchEvent(new Event("resize"));
     await frame();
+    const began = performance.now();
+    let sum = 0;
+    for (let j = 0; j < 1e6; j++) sum += (j * j) % 7;
+    reference.push(performance.now() - began + (sum < 0 ? 1 : 0));
   }
-  return performance.getEntriesByName("arcs-draw").map((entry) => entry.duration);
+  return [performance.getEntriesByName("arcs-draw").map((entry) => entry.duration), reference];
 }"""
-
 # Armed before a label key: resolves, once the unit's mark carries the new tag, to the
 # time from the keydown to that frame (its requestAnimationFrame callbacks, the arcs'
 # first, then layout).
@@ -76,9 +86,10 @@ ARM = """([unit, tag]) => {
       const mark = document.getElementById(`u-${unit}`);
       if (!mark || !mark.dataset.tag.startsWith(tag)) return;
       watch.disconnect();
+      const swapped = performance.now() - window.benchKeydown;
       requestAnimationFrame(() => {
         void text.offsetHeight;
-        resolve(performance.now() - window.benchKeydown);
+        resolve([performance.now() - window.benchKeydown, swapped]);
       });
     });
     watch.observe(text, { childList: true });
@@ -129,7 +140,9 @@ def relabel_round(page, units: list[str], *, samples: dict, arcs: bool) -> None:
         for key, tag, name in (("c", "Claim", "Claim"), ("p", "Premise", "Premise")):
             page.evaluate(ARM, [unit, tag])
             page.keyboard.press(key)
-            samples["key_on" if arcs else "key_off"].append(page.evaluate("window.benchShown"))
+            shown, swapped = page.evaluate("window.benchShown")
+            samples["key_on" if arcs else "key_off"].append(shown)
+            samples["swap_on" if arcs else "swap_off"].append(swapped)
             page.evaluate(SETTLED, [unit, name])
             samples["layout_on" if arcs else "layout_off"].extend(page.evaluate("window.benchLayouts.splice(0)"))
             if arcs:
@@ -141,7 +154,8 @@ def run(draws: int, changes: int) -> None:
     server = start_server()
     base = f"http://localhost:{server.port}"
     url = f"{base}/p/{layer.article.project.slug}/layers/{layer.pk}/"
-    samples = {"draw": [], "redraw": [], "key_on": [], "key_off": [], "layout_on": [], "layout_off": []}
+    measures = ("draw", "reference", "redraw", "key_on", "key_off", "swap_on", "swap_off", "layout_on", "layout_off")
+    samples = {measure: [] for measure in measures}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -157,7 +171,7 @@ def run(draws: int, changes: int) -> None:
             page.goto(url)
             page.wait_for_function("document.querySelectorAll('svg.arcs .arc').length === 150")
             page.evaluate(DRAW_ALL, 10)  # warm up
-            samples["draw"] = page.evaluate(DRAW_ALL, draws)
+            samples["draw"], samples["reference"] = page.evaluate(DRAW_ALL, draws)
             require(len(samples["draw"]) >= draws, f"{len(samples['draw'])} drawings for {draws} resizes")
 
             premises = page.locator("#unit-panel .unit-row").evaluate_all(
@@ -198,8 +212,11 @@ def report(samples: dict, chromium: str) -> None:
         ("redraw after a relabel (arcs-draw, text and panel)", samples["redraw"]),
         ("layout of what an answer swaps in, arcs drawn", samples["layout_on"]),
         ("layout of what an answer swaps in, arcs off", samples["layout_off"]),
+        ("key to the answer swapped in, arcs drawn", samples["swap_on"]),
+        ("key to the answer swapped in, arcs off", samples["swap_off"]),
         ("key to highlight, arcs drawn", samples["key_on"]),
         ("key to highlight, arcs off (?arcs=off)", samples["key_off"]),
+        ("reference: a fixed JavaScript loop, no DOM", samples["reference"]),
     ]
     for name, times in rows:
         figures = summary(times)
@@ -208,6 +225,7 @@ def report(samples: dict, chromium: str) -> None:
             f"{figures['p99']:>7.1f} {figures['max']:>7.1f}"
         )
     print("(ms, performance.now() in the page; key to highlight includes the server's answer)")
+    print(f"load average at the end: {', '.join(f'{load:.1f}' for load in os.getloadavg())}")
 
 
 def main() -> None:
