@@ -216,3 +216,14 @@ def test_both_views_with_gold_and_a_question_have_no_serious_accessibility_viola
     expect(page.get_by_role("button", name="Replace it with bob’s")).to_be_visible()
 
     assert serious_violations(page) == []
+
+
+def test_in_the_table_of_units_an_adoption_leaves_the_focus_on_the_next_adopt_button(page, log_in, op_ed):
+    log_in("curator", DEMO_PASSWORD)
+    page.goto(f"/p/demo/articles/{op_ed.pk}/review/?view=table")
+    page.get_by_role("button", name=f"Adopt Premise “{PREMISE}” from alice").focus()
+
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("status")).to_have_text(f"Premise “{PREMISE}” adopted.")
+    expect(page.get_by_role("button", name=f"Adopt MajorClaim “{cut(ALICE_MAJOR, 40)}” from alice")).to_be_focused()
