@@ -203,7 +203,8 @@ document.addEventListener("mouseover", (event) => {
   if (unit && readout()) readout().textContent = describe(unit.hasAttribute("data-first") ? unit : firstOf(unit));
 });
 document.addEventListener("mouseout", (event) => {
-  if (event.target.closest?.("#curation .lane-unit") && readout()) readout().textContent = current() ? describe(current()) : "";
+  if (!event.target.closest?.("#curation .lane-unit") || !readout()) return;
+  readout().textContent = current() ? describe(current()) : "";
 });
 
 function firstOf(part) {
