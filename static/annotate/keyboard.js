@@ -168,6 +168,39 @@ function start(root, text) {
 
   // --- Caret keys ------------------------------------------------------------------
 
+  // Screen readers do not follow a caret in text that cannot be edited: what a caret
+  // key did is read out from here (the selection, or what the caret stands before).
+  const speech = document.createElement("div");
+  speech.id = "caret-speech";
+  speech.className = "visually-hidden";
+  speech.setAttribute("aria-live", "polite");
+  document.body.append(speech);
+
+  const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+  function readOut({ alter, granularity }) {
+    const selection = window.getSelection();
+    if (!selection.isCollapsed) {
+      const words = selection.toString();
+      speech.textContent = `Selected: ${words.length > 120 ? `${words.slice(0, 58)} … ${words.slice(-58)}` : words}`;
+    } else if (alter === "extend") {
+      speech.textContent = "Nothing selected";
+    } else {
+      speech.textContent = ahead(offsetOf(selection.focusNode, selection.focusOffset), granularity);
+    }
+  }
+
+  // The character, word or rest of the line after an offset.
+  function ahead(offset, granularity) {
+    const rest = whole().toString().slice(offset);
+    if (!rest) return "End of text";
+    if (granularity === "character") {
+      const [{ segment }] = graphemes.segment(rest.slice(0, 16));
+      return { "\n": "New line", " ": "Space" }[segment] ?? segment;
+    }
+    if (granularity === "word") return /^\s*\S*/.exec(rest)[0].trim() || "Space";
+    return rest.split("\n", 1)[0].slice(0, 80) || "Blank line";
+  }
+
   const ARROWS = { ArrowLeft: "backward", ArrowRight: "forward", ArrowUp: "backward", ArrowDown: "forward" };
 
   // What a key does to the selection, or null for a key left to workspace.js.
@@ -196,6 +229,7 @@ function start(root, text) {
       event.stopPropagation();
       document.getElementById("workspace-message")?.replaceChildren(); // a message lasts until the next key
       move(command);
+      readOut(command);
     },
     { capture: true },
   );

@@ -106,10 +106,12 @@ def test_a_sentence_in_the_middle_of_the_text_is_annotated_with_the_keyboard_alo
     assert caret(page) < start
     press_until(page, "Control+ArrowRight", lambda: caret(page) >= start)  # word starts, one by one
     assert caret(page) == start
+    expect(page.locator("#caret-speech")).to_have_text("Under")
     # Select it by words, and its full stop by a character.
     press_until(page, "Control+Shift+ArrowRight", lambda: caret(page) >= end - 1)
     page.keyboard.press("Shift+ArrowRight")
     assert page.evaluate("() => getSelection().toString()") == sentence
+    expect(page.locator("#caret-speech")).to_have_text(f"Selected: {sentence}")  # read out to a screen reader
 
     page.keyboard.press("p")
 
@@ -142,6 +144,9 @@ def test_the_caret_steps_over_emoji_and_combining_marks_whole(page, log_in, tran
     for _ in range(4):
         page.keyboard.press("Shift+ArrowRight")
     assert page.evaluate("() => getSelection().toString()") == "👍🏽 up"
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#caret-speech")).to_have_text("Selected: 👍🏽 up")
     page.keyboard.press("p")
 
     premise = page.locator("#article-text mark[data-tag='Premise']")
