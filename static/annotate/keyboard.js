@@ -256,7 +256,9 @@ function start(root, text) {
       selection.modify(alter, direction, granularity);
     }
     keepInText();
-    if (granularity !== "line") goalX = null;
+    // Up and Down keep the column the caret was in, or the line's start or end after Home or End.
+    if (granularity === "lineboundary") goalX = direction === "forward" ? Infinity : -Infinity;
+    else if (granularity !== "line") goalX = null;
     upstream = granularity === "lineboundary" && direction === "forward";
     drawCaret();
     if (!caret.hidden) caret.scrollIntoView({ block: "nearest" });
@@ -294,7 +296,7 @@ function start(root, text) {
     const y = box.top + box.height / 2 + lines * height;
     const top = document.querySelector(".ws-status")?.getBoundingClientRect().bottom ?? 0;
     if (y < top + margin || y > window.innerHeight - margin) {
-      window.scrollBy(0, y - window.innerHeight / 2);
+      window.scrollBy({ top: y - window.innerHeight / 2, behavior: "instant" });
       box = boxAt(from);
     }
     const frame = text.getBoundingClientRect();

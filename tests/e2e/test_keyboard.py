@@ -290,3 +290,39 @@ def test_a_label_button_pressed_from_the_keyboard_then_relabel_undo_and_redo_kee
         expect(page.locator(f"#article-text mark[data-tag='{tag}']")).to_have_text(CLAIM)
         assert page.evaluate(FOCUSED_ID) == "article-text"
         assert page.evaluate(CARET) == {"focus": end, "anchor": end}
+
+
+def test_up_down_home_and_end_cross_a_line_that_starts_with_a_unit_tag(page, log_in, transactional_db):
+    major = "Israel is now the undisputed regional power"
+    layer = seeded_layer((major, "MajorClaim"))
+    text = layer.article.text
+    start = utf16(text, text.index(major))
+    paragraph = text[text.index(major) :].split("\n", 1)[0]
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    tab_to_text(page)
+
+    # Down line by line, never more than a line's worth at a time, onto the unit's
+    # first character (its tag, drawn before it, cannot be selected).
+    offsets = [caret(page)]
+    while offsets[-1] < start:
+        page.keyboard.press("ArrowDown")
+        offsets.append(caret(page))
+    assert offsets[-1] == start
+    assert all(0 < later - earlier < 150 for earlier, later in zip(offsets, offsets[1:], strict=False))
+
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Home")
+    line = page.evaluate("() => getSelection().toString()")
+    # The line as laid out: the paragraph's start, up to where it wraps.
+    assert line.startswith(f"{major} and has")
+    assert paragraph.startswith(line)
+    assert len(line) < len(paragraph)
+    page.keyboard.press("Home")
+    assert caret(page) == start
+    page.keyboard.press("Shift+End")
+    assert page.evaluate("() => getSelection().toString()") == line
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert caret(page) == offsets[-3]
