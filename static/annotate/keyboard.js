@@ -470,12 +470,11 @@ function start(root, text) {
       return focusable(same) ? same : null;
     }
     if (element.closest?.("#layer-bar") || element.hasAttribute?.("hx-post")) {
-      // Finish and Reopen replace each other.
-      const post = element.getAttribute("hx-post");
-      const vals = element.getAttribute("hx-vals");
-      const same = [...document.querySelectorAll("#layer-bar [hx-post]")].find(
-        (other) => other.getAttribute("hx-post") === post && other.getAttribute("hx-vals") === vals,
-      );
+      // The same link or button in the new bar; else its action: Finish and Reopen
+      // replace each other.
+      const sameAs = (other) =>
+        ["href", "hx-post", "hx-vals"].every((name) => other.getAttribute(name) === element.getAttribute(name));
+      const same = [...document.querySelectorAll("#layer-bar a, #layer-bar button")].find(sameAs);
       if (focusable(same)) return same;
       const action = document.querySelector("#layer-bar > button[hx-post]");
       return focusable(action) ? action : null;
