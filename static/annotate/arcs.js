@@ -5,7 +5,7 @@
 // type's name. An arc between units on different rows leaves its first row at the
 // edge the text runs on to, and comes back in at the other edge of the target's row.
 // Shorter arcs take lower lanes; a line of the text carrying arcs is spaced out to
-// fit them (--arc-lanes on the line), the others keep their spacing.
+// fit them (data-arc-lanes on the line), the others keep their spacing.
 //
 // The relations are the side panel's rows (data-relation, data-source, data-target,
 // class relation-type-N, .relation-name): the arcs follow the panel and the text
@@ -13,6 +13,7 @@
 // box first and writes after; it reads twice only when a line's spacing changed.
 
 const LANE = 15; // px between lanes
+const MAX_LANES = 12; // the most arcs.css spaces a line for
 const FIRST_LANE = 11; // px from the top of a unit's box to the lowest lane
 const CORNER = 5;
 const HEAD = 7; // the arrowhead's length
@@ -166,14 +167,11 @@ export function startArcs({ frame, onChoose }) {
     schedule();
   }
 
+  // In a data attribute, not a class or a style: htmx gives a line swapped in the old
+  // line's class and style until it settles, then takes them away.
   function setLanes(line, lanes) {
-    if (lanes) {
-      line.classList.add("has-arcs");
-      line.style.setProperty("--arc-lanes", lanes);
-    } else {
-      line.classList.remove("has-arcs");
-      line.style.removeProperty("--arc-lanes");
-    }
+    if (lanes) line.dataset.arcLanes = Math.min(lanes, MAX_LANES);
+    else delete line.dataset.arcLanes;
   }
 
   function draw() {
@@ -194,11 +192,11 @@ export function startArcs({ frame, onChoose }) {
     let respaced = false;
     for (const id of new Set([...lanesOf.keys(), ...wanted.keys()])) {
       const lanes = wanted.get(id) ?? 0;
-      if ((lanesOf.get(id) ?? 0) === lanes) continue;
       const line = document.getElementById(id);
-      if (line) setLanes(line, lanes);
       if (lanes) lanesOf.set(id, lanes);
       else lanesOf.delete(id);
+      if (!line || Number(line.dataset.arcLanes ?? 0) === Math.min(lanes, MAX_LANES)) continue;
+      setLanes(line, lanes);
       respaced = true;
     }
     // Spacing moves rows down, never sideways: read the boxes once more and lay out
