@@ -86,6 +86,16 @@ def annotate_bob() -> int:
     return layer.article.pk
 
 
+# The page's region holding every arc (and the text under them), with a margin.
+ARCS_BOX = """() => {
+  const boxes = [...document.querySelectorAll("svg.arcs .arc")].map((arc) => arc.getBoundingClientRect());
+  const text = document.getElementById("article-text").getBoundingClientRect();
+  const top = Math.min(...boxes.map((box) => box.top)) - 8;
+  const bottom = Math.max(...boxes.map((box) => box.bottom)) + 30;
+  return { x: text.left - 20, y: top + window.scrollY, width: text.width + 40, height: bottom - top };
+}"""
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -129,6 +139,13 @@ def main() -> None:
             page.wait_for_timeout(600)
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=ROOT / "docs" / "workspace.png")
+            # The relations' arcs over the text, one of them hovered, in a narrower window.
+            page.set_viewport_size({"width": 1000, "height": 1000})
+            page.reload()
+            page.locator("svg.arcs .arc-tag").first.hover()
+            arcs = page.evaluate(ARCS_BOX)
+            page.screenshot(path=ROOT / "docs" / "arcs.png", full_page=True, clip=arcs)
+            page.set_viewport_size({"width": 1400, "height": 1000})
             page.goto(f"{base}/p/demo/layers/{layer_pk}/outline/")
             page.screenshot(path=ROOT / "docs" / "outline.png", full_page=True)
             page.goto(f"{base}/p/demo/layers/{layer_pk}/map/")
@@ -149,7 +166,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-    print("Wrote docs/workspace.png, docs/outline.png, docs/map.png and docs/curation.png")
+    print("Wrote docs/workspace.png, docs/arcs.png, docs/outline.png, docs/map.png and docs/curation.png")
 
 
 if __name__ == "__main__":
