@@ -370,9 +370,10 @@ function start(root, text) {
   // --- Focus after an answer -------------------------------------------------------
 
   // An answer swaps in new lines, a new panel, a new bar: whatever had focus there is
-  // gone. Where focus was is noted when the answer starts to swap, and once it is
-  // swapped in, focus goes to what replaced it (or the nearest sensible thing), and the
-  // caret comes back to its offsets in the lines redrawn.
+  // gone. Where focus was is noted when the answer starts to swap; once it is swapped
+  // in, the caret comes back to its offsets in the lines redrawn (or after a new unit),
+  // and once it has settled, focus goes to what replaced the element that had it (or
+  // the nearest sensible thing).
   let before = null;
   let named = null; // the unit the last change named (the server's layer-changed event)
 
@@ -441,10 +442,23 @@ function start(root, text) {
     }
     if (active === text && was.redrawn) return focusText(was.offsets);
     if (!lost) return drawCaret();
+    // A new button works once htmx has set it up, when the answer has settled (an
+    // answer swapped in meanwhile, with focus already lost, knows less than this one).
+    const knowsNothing = !was.element || was.element === document.body;
+    if (!settling || !knowsNothing) settling = was;
+  }
+
+  let settling = null;
+  document.body.addEventListener("htmx:afterSettle", () => {
+    if (!settling) return;
+    const was = settling;
+    settling = null;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return; // focus has gone somewhere meanwhile
     const replacement = replacementFor(was);
     if (replacement) replacement.focus();
     else focusText(was.offsets);
-  }
+  });
 
   // What took the place of an element an answer removed.
   function replacementFor({ element, row }) {
