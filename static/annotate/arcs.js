@@ -207,46 +207,67 @@ export function startArcs({ frame, onChoose }) {
     }
     const origin = frame.getBoundingClientRect();
     show(arcs, origin);
-    pendingPath.setAttribute("d", pendingPathData(origin));
+    const pending = pendingPathData(origin);
+    if (pendingPath.getAttribute("d") !== pending) pendingPath.setAttribute("d", pending);
     applyShown();
     performance.measure("arcs-draw", { start: began });
   }
 
-  // Only the arcs whose drawing changed are replaced (all of them after a resize): an
-  // arc is drawn from the top of its first row, so one that only moved up or down (a
-  // line above it wraps differently now) is moved, not drawn again.
+  // Only what changed is written (everything after a resize): an arc is drawn from the
+  // top of its first row, so one that only moved up or down (a line above it wraps
+  // differently now) gets a new transform; one whose shape changed gets new
+  // coordinates in the elements it has. New elements are made only for a new arc, or
+  // one that now crosses more or fewer rows: adding an element to the drawing has the
+  // browser lay out all of it again.
   function show(arcs, origin) {
     const fresh = new Map();
-    const changed = [];
+    const made = [];
     for (const arc of arcs) {
       const id = arc.relation.id;
-      const markup = arcMarkup(arc, origin);
-      const offset = `translate(0 ${Math.round(arc.segments[0].row.top - origin.top)})`;
+      const shape = arcShape(arc, origin);
       const old = onPage.get(id);
       onPage.delete(id);
-      if (old?.markup === markup) {
-        if (old.offset !== offset) old.node.setAttribute("transform", offset);
-        fresh.set(id, { ...old, offset });
+      if (old && old.shape.kind === shape.kind) {
+        reshape(old, shape);
+        fresh.set(id, old);
       } else {
-        const entry = { markup, offset, node: null, old: old?.node };
+        const entry = { shape, node: null, old: old?.node };
         fresh.set(id, entry);
-        changed.push(entry);
+        made.push(entry);
       }
     }
     for (const gone of onPage.values()) gone.node.remove();
-    if (changed.length) {
+    if (made.length) {
       const scratch = document.createElementNS(SVG, "g");
-      scratch.innerHTML = changed.map((entry) => entry.markup).join("");
+      scratch.innerHTML = made.map((entry) => arcMarkup(entry.shape)).join("");
       const nodes = [...scratch.children];
-      changed.forEach((entry, index) => {
+      made.forEach((entry, index) => {
         entry.node = nodes[index];
-        entry.node.setAttribute("transform", entry.offset);
         if (entry.old) entry.old.replaceWith(entry.node);
         else svg.insertBefore(entry.node, pendingPath);
         delete entry.old;
       });
     }
     onPage = fresh;
+  }
+
+  function reshape(entry, shape) {
+    const { node, shape: old } = entry;
+    if (old.offset !== shape.offset) node.setAttribute("transform", shape.offset);
+    if (old.d !== shape.d) {
+      for (const path of node.querySelectorAll("path")) path.setAttribute("d", shape.d);
+    }
+    const tags = node.querySelectorAll(".arc-tag");
+    const labels = node.querySelectorAll(".arc-label");
+    shape.labels.forEach((label, index) => {
+      const before = old.labels[index];
+      if (before.x === label.x && before.y === label.y) return;
+      tags[index].setAttribute("x", label.x - label.width / 2);
+      tags[index].setAttribute("y", label.y - 6.5);
+      labels[index].setAttribute("x", label.x);
+      labels[index].setAttribute("y", label.y + 3.5);
+    });
+    entry.shape = shape;
   }
 
   function schedule() {
@@ -259,12 +280,11 @@ export function startArcs({ frame, onChoose }) {
 
   // One arc: its lines (with the arrowhead, where the path ends) as one path, a wider
   // invisible copy that takes the pointer, and a label on each row it crosses.
-  function arcMarkup(arc, origin) {
+  function arcShape(arc, origin) {
     const { relation } = arc;
-    const name = escape(relation.name);
     const first = arc.segments[0].row.top;
     let d = "";
-    let labels = "";
+    const labels = [];
     for (const segment of arc.segments) {
       const base = Math.round(segment.row.top - first) - 2; // just above the unit's box
       const y = base + 2 - FIRST_LANE - segment.lane * LANE;
@@ -277,16 +297,28 @@ export function startArcs({ frame, onChoose }) {
         ? `H${to - direction * corner}Q${to} ${y} ${to} ${y + corner}V${base}` +
           `M${to - 4} ${base - HEAD}L${to} ${base}M${to + 4} ${base - HEAD}L${to} ${base}`
         : `H${to}`;
-      const { middle, width } = segment.label;
-      const x = Math.round(middle - origin.left);
-      labels +=
-        `<rect class="arc-tag" x="${x - width / 2}" y="${y - 6.5}" width="${width}" height="13" rx="3"/>` +
-        `<text class="arc-label" x="${x}" y="${y + 3.5}">${name}</text>`;
+      labels.push({ x: Math.round(segment.label.middle - origin.left), y, width: segment.label.width });
     }
+    return {
+      relation,
+      d,
+      labels,
+      offset: `translate(0 ${Math.round(first - origin.top)})`,
+      kind: `${arc.segments.length} ${relation.type} ${relation.name}`,
+    };
+  }
+
+  function arcMarkup({ relation, d, labels, offset }) {
+    const name = escape(relation.name);
+    const tags = labels.map(
+      ({ x, y, width }) =>
+        `<rect class="arc-tag" x="${x - width / 2}" y="${y - 6.5}" width="${width}" height="13" rx="3"/>` +
+        `<text class="arc-label" x="${x}" y="${y + 3.5}">${name}</text>`,
+    );
     return (
       `<g class="arc relation-type-${escape(relation.type)}" data-relation="${escape(relation.id)}" ` +
-      `data-source="${escape(relation.source)}" data-target="${escape(relation.target)}">` +
-      `<path class="arc-hit" d="${d}"/><path class="arc-line" d="${d}"/>${labels}</g>`
+      `data-source="${escape(relation.source)}" data-target="${escape(relation.target)}" transform="${offset}">` +
+      `<path class="arc-hit" d="${d}"/><path class="arc-line" d="${d}"/>${tags.join("")}</g>`
     );
   }
 
@@ -315,19 +347,31 @@ export function startArcs({ frame, onChoose }) {
   const arcsOf = (unit) => [...svg.querySelectorAll(`.arc[data-source="${unit}"], .arc[data-target="${unit}"]`)];
 
   // The chosen unit's arcs (or the chosen relation's) come forward; the others fade.
+  // Nothing is written that is already so: a drawing after every change calls this,
+  // and a moved arc, or a class taken off and put back, is laid out again.
   function applyShown() {
-    for (const arc of svg.querySelectorAll(".arc.is-chosen, .arc.is-related")) {
-      arc.classList.remove("is-chosen", "is-related");
-    }
     let forward = [];
+    let name = "";
     if (shown.relation) {
       forward = [...svg.querySelectorAll(`.arc[data-relation="${shown.relation}"]`)];
-      forward.forEach((arc) => arc.classList.add("is-chosen"));
+      name = "is-chosen";
     } else if (shown.unit) {
       forward = arcsOf(shown.unit);
-      forward.forEach((arc) => arc.classList.add("is-related"));
+      name = "is-related";
     }
-    for (const arc of forward) svg.insertBefore(arc, pendingPath);
+    for (const arc of svg.querySelectorAll(".arc.is-chosen, .arc.is-related")) {
+      if (!forward.includes(arc)) arc.classList.remove("is-chosen", "is-related");
+    }
+    for (const arc of forward) {
+      arc.classList.toggle("is-chosen", name === "is-chosen");
+      arc.classList.toggle("is-related", name === "is-related");
+    }
+    const atEnd = new Set();
+    for (let node = pendingPath.previousElementSibling; node && atEnd.size < forward.length; ) {
+      atEnd.add(node);
+      node = node.previousElementSibling;
+    }
+    if (!forward.every((arc) => atEnd.has(arc))) for (const arc of forward) svg.insertBefore(arc, pendingPath);
     svg.classList.toggle("has-focus", forward.length > 0);
   }
 
