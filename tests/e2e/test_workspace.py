@@ -35,7 +35,9 @@ def utf16(text, index):
 
 
 def drag_select(page, text, start, end):
-    """Select text[start:end] (code points) with the mouse, as a person would."""
+    """Select text[start:end] (code points) with the mouse, as a person would, once the
+    layer's relations are drawn as arcs (which make room above their lines)."""
+    expect(page.locator("svg.arcs .arc")).to_have_count(page.locator(".relation-row").count())
     first = page.evaluate(CHARACTER_BOX, [utf16(text, start), "left"])
     last = page.evaluate(CHARACTER_BOX, [utf16(text, end - 1), "right"])
     page.mouse.move(first["x"], first["y"])
