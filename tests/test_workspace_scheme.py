@@ -40,11 +40,16 @@ def test_the_keys_help_lists_the_default_schemes_labels_stance_and_relation_keys
         "m c p: make the selection a unit of that label, or relabel the chosen unit",
         "] [: choose the next / previous unit",
         "1…2: set the chosen Claim’s stance (1 For, 2 Against)",
-        "l: link the chosen unit: pick the target, then the relation key (s supports, a attacks)",
+        "l: link the chosen unit: pick the target (the arc follows the pointer), then the relation key "
+        "(s supports, a attacks)",
         "e: set the chosen unit’s boundaries to the selection",
         "+: add the selection as another span of the chosen unit",
-        "Shift+→ ←: select by word from the keyboard",
-        "Delete: delete the chosen unit",
+        "← → ↑ ↓: in the text (Tab to it): move the caret by character or line; with Ctrl, to the start of a word",
+        "Home End: move the caret to the start / end of the line",
+        "Shift+ those keys: select from the caret (Ctrl+Shift+→: to the end of a word); outside the text, Shift+→ ← "
+        "select by word after the chosen unit",
+        "click an arc: choose its relation (hover an arc or a unit to see which units a relation links)",
+        "Delete: delete the chosen unit (its relations go with it), or the chosen relation",
         "Ctrl+Z: undo; with Shift, redo",
         "Esc: cancel, and clear a message",
     ]
@@ -56,7 +61,10 @@ def test_a_scheme_without_relation_types_or_attributes_shows_no_link_or_stance_k
         "] [: choose the next / previous unit",
         "e: set the chosen unit’s boundaries to the selection",
         "+: add the selection as another span of the chosen unit",
-        "Shift+→ ←: select by word from the keyboard",
+        "← → ↑ ↓: in the text (Tab to it): move the caret by character or line; with Ctrl, to the start of a word",
+        "Home End: move the caret to the start / end of the line",
+        "Shift+ those keys: select from the caret (Ctrl+Shift+→: to the end of a word); outside the text, Shift+→ ← "
+        "select by word after the chosen unit",
         "Delete: delete the chosen unit",
         "Ctrl+Z: undo; with Shift, redo",
         "Esc: cancel, and clear a message",
