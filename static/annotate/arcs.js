@@ -26,12 +26,15 @@ export function startArcs({ frame, onChoose }) {
   const text = frame.querySelector(".article-text");
   const shown = { unit: null, relation: null, source: null, target: null, pointer: null };
   const lanesOf = new Map(); // a line's id → its lanes, as last written
-  let onPage = new Map(); // a relation's id → its arc's markup and element
+  let onPage = new Map(); // a relation's id → its arc's shape and element
   const pendingPath = document.createElementNS(SVG, "path");
   pendingPath.setAttribute("class", "arc-pending");
   svg.append(pendingPath);
+  // Label widths, measured once per relation type's name (a canvas measures text
+  // without laying out the page).
   const labelWidths = new Map();
-  let relations = [];
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = LABEL_FONT;
   let scheduled = false;
 
   // --- Reading ---------------------------------------------------------------------
@@ -49,9 +52,7 @@ export function startArcs({ frame, onChoose }) {
   function labelWidth(name) {
     let width = labelWidths.get(name);
     if (width === undefined) {
-      const context = (labelWidth.canvas ??= document.createElement("canvas")).getContext("2d");
-      context.font = LABEL_FONT;
-      width = Math.ceil(context.measureText(name).width) + 2 * LABEL_PAD;
+      width = Math.ceil(measure.measureText(name).width) + 2 * LABEL_PAD;
       labelWidths.set(name, width);
     }
     return width;
@@ -177,7 +178,7 @@ export function startArcs({ frame, onChoose }) {
   function draw() {
     scheduled = false;
     const began = performance.now();
-    relations = panelRelations();
+    const relations = panelRelations();
     const ids = new Set(relations.flatMap((relation) => [relation.source, relation.target]));
     // Reads: every box, once.
     let boxes = unitBoxes(ids);
@@ -206,8 +207,8 @@ export function startArcs({ frame, onChoose }) {
       ({ rows, arcs } = layout(drawn, boxes, edges));
     }
     const origin = frame.getBoundingClientRect();
-    show(arcs, origin);
     const pending = pendingPathData(origin);
+    show(arcs, origin);
     if (pendingPath.getAttribute("d") !== pending) pendingPath.setAttribute("d", pending);
     applyShown();
     performance.measure("arcs-draw", { start: began });
