@@ -16,6 +16,11 @@ off, and runs two phases of `--seconds` each:
   `hx-headers`, a label, the UTF-16 offsets of a word range not used before and the
   revision the previous answer carried (its `#layer-revision`).
 
+`--rounds N` alternates the two phases N times, `--seconds / N` each (floor, save,
+floor, save…), and reports each phase's rounds together: on a machine whose other load
+comes and goes, both phases then meet the same load, and the ratio of their CPU per
+request is measured under it.
+
 Each client is a process of its own (so the clients' CPU is not one GIL), logs in over
 HTTP (the login form, its session cookie and CSRF token), opens its layer page once
 and then sends one request after another until the phase ends. Per request it keeps
@@ -38,7 +43,7 @@ where a save's time goes.
 Usage, from the repository root (as root the cluster runs as the postgres account):
 
     .venv/bin/python scripts/bench_load.py [--clients 16] [--seconds 60] [--workers 3]
-        [--worker-class sync|gthread --threads N] [--phase both|floor|save|none]
+        [--worker-class sync|gthread --threads N] [--phase both|floor|save|none] [--rounds 1]
         [--profile 500] [--port 8766] [--keep]
 
 No DATABASE_URL is needed or read: the cluster is the script's own and is stopped and
@@ -309,9 +314,11 @@ class Browser:
         return TOKEN.search(text).group(1), int(REVISION.search(text).group(1))
 
 
-def client(phase: str, port: int, seat: Seat, labels: list[int], seconds: float, barrier, results) -> None:
+def client(phase: str, port: int, seat: Seat, labels: list[int], seconds: float, first: int, barrier, results) -> None:
     """One annotator's process: log in, open the layer, then one request after another
-    for `seconds` after the barrier; put what happened on `results`."""
+    for `seconds` after the barrier, numbered from `first` (a save takes the range of
+    words of its number, so a later round goes on with ranges not used before); put
+    what happened on `results`."""
     browser = Browser(port)
     browser.login(seat.username)
     token, revision = browser.page(seat.page)
@@ -327,7 +334,7 @@ def client(phase: str, port: int, seat: Seat, labels: list[int], seconds: float,
     barrier.wait()
     began_cpu = os.times()
     began = time.monotonic()
-    number = 0
+    number = first
     while time.monotonic() - began < seconds:
         if phase == "floor":
             path, body = "/bench/floor/", urllib.parse.urlencode({"body": f"{seat.username} {number}"})
@@ -403,12 +410,27 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def run_phase(name: str, port: int, seats: list[Seat], labels: list[int], seconds: float, master: int, pg: int):
+def run_phase(
+    name: str,
+    port: int,
+    seats: list[Seat],
+    labels: list[int],
+    seconds: float,
+    master: int,
+    pg: int,
+    first: dict[str, int] | None = None,
+):
+    """One phase (or one round of it): every seat's client for `seconds`, the first
+    request of each numbered `first[username]` (0 by default)."""
+    first = first or {}
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(seats) + 1)
     results = context.Queue()
     processes = [
-        context.Process(target=client, args=(name, port, seat, labels, seconds, barrier, results)) for seat in seats
+        context.Process(
+            target=client, args=(name, port, seat, labels, seconds, first.get(seat.username, 0), barrier, results)
+        )
+        for seat in seats
     ]
     for process in processes:
         process.start()
@@ -423,6 +445,32 @@ def run_phase(name: str, port: int, seats: list[Seat], labels: list[int], second
         process.join()
         require(process.exitcode == 0, f"a client ended with {process.exitcode}")
     return phase
+
+
+def joined(rounds: list[Phase]) -> Phase:
+    """The rounds of one phase as one: each client's samples (timed from the phase's
+    start, the rounds laid end to end), units made and refusals in order, CPU summed."""
+    whole = Phase(rounds[0].name, sum(part.seconds for part in rounds))
+    by_seat: dict[str, dict] = {}
+    offset = 0.0
+    for part in rounds:
+        for result in part.clients:
+            seat = by_seat.setdefault(
+                result["seat"], {"seat": result["seat"], "samples": [], "made": [], "refused": {}, "cpu": 0.0}
+            )
+            seat["samples"] += [(since + offset, status, ms) for since, status, ms in result["samples"]]
+            seat["made"] += result["made"]
+            for key, value in result["refused"].items():
+                seat["refused"][key] = seat["refused"].get(key, 0) + value
+            seat["cpu"] += result["cpu"]
+            seat["last"] = result["last"]
+        offset += part.seconds
+        whole.app_cpu += part.app_cpu
+        whole.db_cpu += part.db_cpu
+        whole.busy += part.busy
+        whole.wall += part.wall
+    whole.clients = list(by_seat.values())
+    return whole
 
 
 def check_floor(phase: Phase) -> None:
@@ -687,6 +735,9 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"], help="default sync")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--phase", default="both", choices=["both", "floor", "save", "none"], help="default both")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="alternate floor and save this many times, seconds/rounds each"
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N creations in-process")
     parser.add_argument("--port", type=int, default=8766, help="the loopback port to serve on (default 8766)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running at the end")
@@ -712,12 +763,29 @@ def main() -> None:
         if args.phase != "none":
             server = serve(cluster, args)
             try:
-                for name in ("floor", "save"):
-                    if args.phase in (name, "both"):
-                        phases[name] = run_phase(
-                            name, args.port, seats, labels, args.seconds, server.pid, cluster.postmaster()
+                rounds: dict[str, list[Phase]] = {}
+                sent: dict[str, dict[str, int]] = {}  # requests each seat sent so far, by phase
+                for _ in range(args.rounds):
+                    for name in ("floor", "save"):
+                        if args.phase not in (name, "both"):
+                            continue
+                        numbers = sent.setdefault(name, {})
+                        part = run_phase(
+                            name,
+                            args.port,
+                            seats,
+                            labels,
+                            args.seconds / args.rounds,
+                            server.pid,
+                            cluster.postmaster(),
+                            first=dict(numbers),
                         )
-                        print(f"{name}: {len(phases[name].ok)} answers 200 of {len(phases[name].samples)}")
+                        rounds.setdefault(name, []).append(part)
+                        for result in part.clients:
+                            numbers[result["seat"]] = numbers.get(result["seat"], 0) + len(result["samples"])
+                phases = {name: joined(parts) for name, parts in rounds.items()}
+                for name, phase in phases.items():
+                    print(f"{name}: {len(phase.ok)} answers 200 of {len(phase.samples)}")
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=60)
