@@ -110,9 +110,10 @@ def test_each_relation_has_one_arc_from_its_source_unit_to_its_target(page, log_
     ]
     log_in("alice", DEMO_PASSWORD)
 
-    for width in (1400, 1000):
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    for width in (1400, 1000):  # and after the window is narrowed, without a reload
         page.set_viewport_size({"width": width, "height": 900})
-        page.goto(f"/p/demo/layers/{layer.pk}/")
 
         arcs_become(page, [(r.pk, r.source_id, r.target_id) for r in linked])
         labels = page.locator("svg.arcs .arc").evaluate_all(
@@ -203,3 +204,18 @@ def test_linking_draws_the_pending_arc_from_the_source_to_the_pointer(page, log_
     expect(pending).to_have_attribute("d", re.compile(r"^M.+C.+"))
     page.keyboard.press("Escape")
     expect(pending).to_have_attribute("d", "")
+
+
+def test_hovering_an_arc_highlights_its_relation_and_both_its_units(page, log_in, transactional_db):
+    layer, (major, claim, premise) = annotated([("MajorClaim", MAJOR), ("Claim", CLAIM), ("Premise", PREMISE)])
+    hovered = link(layer, "supports", premise, claim)
+    link(layer, "supports", claim, major)
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+
+    page.locator(f'svg.arcs .arc[data-relation="{hovered.pk}"] .arc-tag').first.hover()
+
+    expect(page.locator("svg.arcs .arc.is-hovered")).to_have_attribute("data-relation", str(hovered.pk))
+    expect(page.locator(".relation-row.is-hovered")).to_have_attribute("data-relation", str(hovered.pk))
+    ends = page.locator("#article-text mark.is-arc-end").evaluate_all("marks => marks.map((mark) => mark.dataset.unit)")
+    assert sorted(set(ends)) == sorted([str(premise.pk), str(claim.pk)])
