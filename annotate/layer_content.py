@@ -102,8 +102,8 @@ def read_one(layer: Layer, *, relations: bool = True) -> LayerContent:
 def _stretch_sql() -> str:
     span, unit = (connection.ops.quote_name(model._meta.db_table) for model in (Span, ArgumentUnit))
     reaching = (
-        f"SELECT x.unit_id FROM {span} x JOIN {unit} v ON v.id = x.unit_id WHERE v.layer_id = %s "
-        f'GROUP BY x.unit_id HAVING MIN(x.start) < %s AND MAX(x."end") > %s'
+        f"SELECT x.unit_id FROM {span} x JOIN {unit} v ON v.id = x.unit_id "
+        f'WHERE v.layer_id = %s AND x.start < %s AND x."end" > %s'
     )
     return (
         f'SELECT s.unit_id, s.start, s."end", u.layer_id, u.label_id, CAST(u.attributes AS TEXT), u.note '
@@ -113,8 +113,8 @@ def _stretch_sql() -> str:
 
 
 def read_stretch(layer: Layer, stretch: tuple[int, int]) -> LayerContent:
-    """The units of `layer` that reach into `stretch` (from their first span's start to
-    their last span's end), with all their spans; no relations. What the answer to a
+    """The units of `layer` with a span in `stretch`, with all their spans (a unit's
+    first span decides where its tag is drawn); no relations. What the answer to a
     change redraws, on every change: so in SQL written by hand, and only those units
     turned into rows (reading the whole layer cost a save a fifth of its time at 300
     units; docs/benchmarks.md, "Where a save's time goes")."""

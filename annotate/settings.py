@@ -88,6 +88,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+    # Parameters bound by PostgreSQL, so psycopg prepares a statement its connection runs
+    # again and again (from the fifth time): PostgreSQL then plans it once, not per
+    # request. A save's statements took longer to plan than to run (docs/benchmarks.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
