@@ -529,7 +529,7 @@ GROUPS = [
     ("  answer: change_context", "annotate/views/workspace.py", "change_context"),
     ("    changed_stretch", "annotate/views/workspace.py", "changed_stretch"),
     ("    lines_html (the changed lines redrawn)", "annotate/views/workspace.py", "lines_html"),
-    ("      layer_content.read (every unit of the layer)", "annotate/layer_content.py", "read"),
+    ("      layer_content.read_stretch (the units on those lines)", "annotate/layer_content.py", "read_stretch"),
     ("      highlight.render", "annotate/views/highlight.py", "render"),
     ("    history.pending (Undo/Redo labels)", "annotate/history.py", "pending"),
     ("  answer: template render (change-answer partial)", "django/shortcuts.py", "render"),
