@@ -1,11 +1,18 @@
-"""What every request goes through: the headers no view should have to remember, and
-the refusal of a body too large to read."""
+"""What every request goes through: the headers no view should have to remember, the
+refusal of a body too large to read, the health check for load balancers and the
+request log."""
 
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -74,3 +81,65 @@ class Problem:
 
     def __str__(self) -> str:
         return self.text
+
+
+class HealthCheckMiddleware:
+    """Answers `GET /healthz` for load balancers, first of all the middleware: whether
+    the database answers (`SELECT 1`): 200 `{"status": "ok"}`, else 503 naming the
+    error's kind. Before the host check (a balancer asks by address), the redirect to
+    HTTPS, the session and the request log (a balancer asks every few seconds)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.rstrip("/") != "/healthz":
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            response = HttpResponseNotAllowed(["GET", "HEAD"])
+        else:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                    cursor.fetchone()
+            except DatabaseError as error:
+                response = JsonResponse({"status": "unavailable", "database": type(error).__name__}, status=503)
+            else:
+                response = JsonResponse({"status": "ok", "database": "ok"})
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+# A request id a proxy sends in X-Request-ID is kept if it looks like one.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+request_log = logging.getLogger("annotate.requests")
+
+
+class RequestLogMiddleware:
+    """With ANNOTATE_JSON_LOGS, one log record per request on `annotate.requests`
+    (a JSON line, see annotate/logs.py): its id, method, path, status, duration and
+    user id. The id is the X-Request-ID the proxy sent, or a new one, and is sent back
+    in X-Request-ID, so a line of the proxy's log and of ours can be matched."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        if not settings.ANNOTATE_JSON_LOGS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        began = time.perf_counter()
+        sent = request.headers.get("X-Request-ID", "")
+        request_id = sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        fields = {
+            "request_id": request_id,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - began) * 1000, 1),
+            "user_id": user.pk if user is not None and user.is_authenticated else None,
+        }
+        request_log.info("request", extra={"fields": fields})
+        response["X-Request-ID"] = request_id
+        return response

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's GET /healthz is answered before the host check and HTTPS redirect.
+    "annotate.middleware.HealthCheckMiddleware",
+    "annotate.middleware.RequestLogMiddleware",  # only with ANNOTATE_JSON_LOGS
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a request's body (sessions, CSRF): a body too large is refused unread.
     "annotate.middleware.RequestSizeLimitMiddleware",
@@ -175,14 +178,23 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+# ANNOTATE_JSON_LOGS=1: every log record as a JSON line (annotate/logs.py), and one for
+# every request (annotate.middleware.RequestLogMiddleware), for a log collector.
+ANNOTATE_JSON_LOGS = env_bool("ANNOTATE_JSON_LOGS")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "annotate.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if ANNOTATE_JSON_LOGS else {})}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     # Django's own messages once, through the same handler (its default configuration
     # would print them a second time through the root logger).
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "annotate.requests": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Upload limits, so that one import cannot exhaust a worker (docs/formats.md): the
