@@ -30,12 +30,12 @@ from bench_workspace import (
     build,
     code_version,
     connection,
+    print_table,
     queries_of,
     reference_work,
     require,
     reverse,
     settings,
-    summary,
     timed_in_rounds,
 )
 from django.test import Client
@@ -63,16 +63,7 @@ def run(requests: int) -> None:
     page, svg = len(client.get(url).content), len(client.get(url + "?download=svg").content)
     print(f"\nArgument map, {date.today().isoformat()}, code {code_version()}, {os.cpu_count()} CPUs")
     print(f"300 units, 150 relations; page {page // 1024} KiB, SVG {svg // 1024} KiB; {requests} timed requests each")
-    header = f"{'endpoint':<42} {'n':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'queries':>8}"
-    print(header)
-    print("-" * len(header))
-    for name, times, queries in results:
-        figures = summary(times)
-        print(
-            f"{name:<42} {len(times):>5} {figures['p50']:>8.1f} {figures['p95']:>8.1f} "
-            f"{figures['p99']:>8.1f} {figures['max']:>8.1f} {queries:>8}"
-        )
-    print("(times in ms of server time through django.test.Client; queries: one request, counted)")
+    print_table(results)
 
 
 def main() -> None:

@@ -436,6 +436,20 @@ def run(requests: int) -> None:
     report(results, requests, sizes)
 
 
+def print_table(results: list[tuple[str, list[float], int | str]]) -> None:
+    """Each endpoint's timings (p50, p95, p99, max in ms) and its queries, one line each."""
+    header = f"{'endpoint':<42} {'n':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'queries':>8}"
+    print(header)
+    print("-" * len(header))
+    for name, times, queries in results:
+        figures = summary(times)
+        print(
+            f"{name:<42} {len(times):>5} {figures['p50']:>8.1f} {figures['p95']:>8.1f} "
+            f"{figures['p99']:>8.1f} {figures['max']:>8.1f} {queries:>8}"
+        )
+    print("(times in ms of server time through django.test.Client; queries: one request, counted)")
+
+
 def report(results: list[tuple[str, list[float], int | str]], requests: int, sizes: dict[str, int]) -> None:
     server = connection.cursor().connection.info.server_version
     print()
@@ -451,16 +465,7 @@ def report(results: list[tuple[str, list[float], int | str]], requests: int, siz
         f"{requests} timed requests each, in {ROUNDS} interleaved rounds, after {WARM_UP} warm-up requests."
     )
     print()
-    header = f"{'endpoint':<42} {'n':>5} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'queries':>8}"
-    print(header)
-    print("-" * len(header))
-    for name, times, queries in results:
-        figures = summary(times)
-        print(
-            f"{name:<42} {len(times):>5} {figures['p50']:>8.1f} {figures['p95']:>8.1f} "
-            f"{figures['p99']:>8.1f} {figures['max']:>8.1f} {queries:>8}"
-        )
-    print("(times in ms of server time through django.test.Client; queries: one request, counted)")
+    print_table(results)
 
 
 def main() -> None:
