@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 
-from annotate import changes
+from annotate import changes, rows
 from annotate.changes import Changed
 from annotate.models import ArgumentUnit, Change, Layer, Relation, Span
 from annotate.units import AnnotationError, ensure_open
@@ -66,7 +66,7 @@ def _put(model, layer: Layer, state: dict, fields: dict) -> None:
 # undone and no new change came after that undo), in one statement: the workspace
 # asks after every change, and the ORM takes longer to build these queries than the
 # database takes to answer them.
-_COLUMNS = "c.id, c.action, c.target, c.before, c.after"
+_COLUMNS = rows.columns(Change, "c")
 _TABLE = Change._meta.db_table
 _UNDOABLE_SQL = ", ".join(f"'{action}'" for action in UNDOABLE)  # constants of this module
 PENDING = (
@@ -84,21 +84,11 @@ PENDING = (
 def undoable_and_redoable(layer: Layer, user) -> tuple[Change | None, Change | None]:
     """The change Undo would revert and the one Redo would, for `user` in `layer`."""
     found: dict[str, Change] = {}
-    json_field = Change._meta.get_field("before")
     with connection.cursor() as cursor:
         cursor.execute(PENDING, [layer.pk, user.pk] * 3)
-        for which, pk, action, target, before, after in cursor.fetchall():
-            before, after = (json_field.from_db_value(value, None, connection) for value in (before, after))
-            found[which] = Change(
-                pk=pk,
-                layer=layer,
-                user=user,
-                action=action,
-                target=target,
-                before=before,
-                after=after,
-                undone=which == "redo",
-            )
+        for which, *values in cursor.fetchall():
+            found[which] = change = rows.instance(Change, values)
+            change.layer, change.user = layer, user
     return found.get("undo"), found.get("redo")
 
 

@@ -1,8 +1,8 @@
 """Model instances read and written by SQL written by hand.
 
 For the few statements on the path of every change (the layer, locked with the
-member's role; the project's labels; the unit, its spans and the change record
-written), where Django takes longer to build the statement than PostgreSQL takes to
+member's role; the project's labels; what Undo and Redo would do; the unit, its
+spans and the change record written), where Django takes longer to build the statement than PostgreSQL takes to
 run it (docs/benchmarks.md, "Where a save's time goes"). A hand-written statement
 names the columns with `columns`, and `instance` turns a row's values back into a
 model instance exactly as the ORM would (each field's and the database backend's
@@ -50,13 +50,11 @@ def instance(model: type[M], values: Sequence) -> M:
     return model.from_db(connection.alias, names, converted)
 
 
-def select(model: type[M], where: str, params: Sequence, *, order: Sequence[str] = ()) -> list[M]:
+def select(model: type[M], where: str, params: Sequence) -> list[M]:
     """The instances of `model` whose row meets `where` (SQL on the model's own table,
-    with %s for each of `params`), ordered by the columns of `order` (the model's
-    `Meta.ordering` by default)."""
-    ordering = order or model._meta.ordering
+    as `t`, with %s for each of `params`), in the model's `Meta.ordering`."""
     columns_of = {field.name: field.column for field in model._meta.concrete_fields}
-    order_by = ", ".join(f'"{columns_of[name]}"' for name in ordering)
+    order_by = ", ".join(f't."{columns_of[name]}"' for name in model._meta.ordering)
     sql = f"SELECT {columns(model, 't')} FROM {model._meta.db_table} t WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY {order_by}" if order_by else sql, params)
