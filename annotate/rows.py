@@ -2,8 +2,9 @@
 
 For the few statements on the path of every change (the layer, locked with the
 member's role; the project's labels; what Undo and Redo would do; the unit, its
-spans and the change record written), where Django takes longer to build the statement than PostgreSQL takes to
-run it (docs/benchmarks.md, "Where a save's time goes"). A hand-written statement
+spans and the change record written), where Django takes longer to build the
+statement than PostgreSQL takes to run it (docs/benchmarks.md, "Where a save's time
+goes"). A hand-written statement
 names the columns with `columns`, and `instance` turns a row's values back into a
 model instance exactly as the ORM would (each field's and the database backend's
 converters applied: JSON decoded, dates parsed on SQLite); `select` reads instances
