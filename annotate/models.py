@@ -410,3 +410,91 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Cancelled(Exception):
+    """Raised by `Job.report_progress` once someone asked to cancel the job."""
+
+
+class JobKind(models.TextChoices):
+    IMPORT = "import", "import"
+    EXPORT = "export", "export"
+    AGREEMENT = "agreement", "agreement"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+    CANCELLED = "cancelled", "cancelled"
+
+
+class Job(models.Model):
+    """Long work done by a worker (`manage.py db_worker`), and what people see of it.
+
+    The task itself is queued with django-tasks (`task_id` is its result id); this row is
+    ours: what the work is, how far it got (`phase`, `done` of `total`, `heartbeat_at`),
+    and how it ended: `result` (e.g. an import's counts, an agreement's figures,
+    computed from `input_key`) or `problems` and `message`. The rules of its life are in
+    `annotate/jobs.py`.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=20, choices=JobKind.choices)
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with every progress report: a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The django-tasks result id.")
+    phase = models.CharField(max_length=40, blank=True, help_text='e.g. "parsing", "checking", "writing".')
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    input_key = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="What the result was computed from."
+    )
+    file = models.CharField(max_length=500, blank=True, help_text="A name in the default storage.")
+    cancel_requested = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}
+
+    def report_progress(self, phase: str, done: int, total: int) -> None:
+        """Record how far the work got, and stop it if someone asked to cancel.
+
+        Writes only the progress columns and the heartbeat (never a status or a cancel
+        request set meanwhile), and raises `Cancelled` once a cancel was requested, which
+        the task turns into a rollback. Called inside the transaction that does the work,
+        it writes through a connection of its own (`annotate.jobs.progress_cursor`), so
+        the progress is seen at once and the row is not locked until the work commits.
+        """
+        from django.utils import timezone
+
+        from annotate.jobs import progress_cursor
+
+        now = timezone.now()
+        self.phase, self.done, self.total, self.heartbeat_at = phase, done, total, now
+        with progress_cursor() as cursor:
+            if cursor is None:
+                return
+            cursor.execute(
+                f"UPDATE {Job._meta.db_table} SET phase = %s, done = %s, total = %s, heartbeat_at = %s"
+                " WHERE id = %s RETURNING cancel_requested",
+                [phase, done, total, now, self.pk],
+            )
+            row = cursor.fetchone()
+        if row and row[0]:
+            raise Cancelled

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "annotate",
 ]
 
@@ -165,6 +167,11 @@ STORAGES = {
         )
     },
 }
+
+# Long work (imports, and whatever else a Job records) is queued in the database and
+# run by `manage.py db_worker` (django-tasks with its database backend), so a request
+# never waits for it and any number of app servers share one queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Uploaded datasets can be large; the import code enforces its own limit per file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
