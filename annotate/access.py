@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from annotate import rows
-from annotate.models import Article, Layer, Membership, Project, Role
+from annotate.models import Article, Job, Layer, Membership, Project, Role
 
 ANY_ROLE = frozenset(Role.values)
 CURATORS = frozenset({Role.MANAGER, Role.CURATOR})
@@ -54,6 +54,13 @@ def articles(membership: Membership) -> QuerySet[Article]:
     if membership.can_curate:
         return queryset
     return queryset.filter(layers__annotator=membership.user)
+
+
+def jobs(membership: Membership) -> QuerySet[Job]:
+    """The jobs a member may follow and cancel: a manager's, all of the project's."""
+    if not membership.is_manager:
+        return Job.objects.none()
+    return Job.objects.filter(project=membership.project)
 
 
 def layers(membership: Membership) -> QuerySet[Layer]:

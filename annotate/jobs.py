@@ -1,15 +1,42 @@
-"""Jobs: long work queued for a worker, and what people see of it (`models.Job`).
+"""Jobs: long work queued for a worker (`manage.py db_worker`), and what people see of it.
 
-A job's progress is written while the work's own transaction is still open, so it goes
-through a second connection to the same database: the page that polls sees it at once,
-and a cancel request is not kept waiting behind the work's lock on the row.
+A job (`models.Job`) is queued, then running, then done, failed or cancelled. The work
+runs as a django-tasks task in a worker process; the task claims its job, reports its
+progress through `Job.report_progress` (which also says whether to stop), and finishes
+it. A cancel request is read at the next progress report, and the work's transaction
+rolls back. A worker that dies leaves its job "running" with an old heartbeat:
+`fail_stale` marks such jobs failed whenever a job's page is polled and whenever a worker
+starts a job. Nothing is retried: an import is one transaction, so a dead worker wrote
+nothing, and the manager decides whether to import again.
+
+Progress is written while the work's own transaction is still open, so it goes through a
+second connection to the same database (`progress_cursor`): the page that polls sees it
+at once, and a cancel request is not kept waiting behind the work's lock on the row.
 """
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
+from uuid import uuid4
 
-from django.db import connection, connections
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, connections, transaction
+from django.utils import timezone
+from django_tasks import task
+
+from annotate import datasets
+from annotate.datasets.fast_paths import try_advisory_lock
+from annotate.formats.checks import FormatError
+from annotate.models import Cancelled, Job, JobKind, JobStatus, Project
+
+NOTHING_IMPORTED = "nothing was imported"
+WORKER_STOPPED = "the worker stopped while running this job"
+CANCELLED = "cancelled"
+UNEXPECTED_ERROR = "an unexpected error stopped the job"
 
 _local = threading.local()
 
@@ -34,3 +61,153 @@ def progress_cursor() -> Iterator:
         side = _local.connection = connections.create_connection("default")
     with side.cursor() as cursor:
         yield cursor
+
+
+def fail_stale(**filters) -> int:
+    """Mark failed the running jobs (those matching `filters`) whose worker has not
+    reported for ANNOTATE_JOB_STALE_SECONDS, and delete the files they left; how many.
+
+    An import's work is one transaction, so its worker's death wrote nothing, and the
+    job's message says so.
+    """
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.ANNOTATE_JOB_STALE_SECONDS)
+    stale = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff, **filters)
+    marked = list(stale.values_list("pk", "kind", "file"))
+    for pk, kind, folder in marked:
+        message = f"{WORKER_STOPPED}; {NOTHING_IMPORTED}" if kind == JobKind.IMPORT else WORKER_STOPPED
+        # The same condition again: a job that reported meanwhile is alive after all.
+        if stale.filter(pk=pk).update(status=JobStatus.FAILED, message=message, finished_at=now) and folder:
+            delete_files(folder)
+    return len(marked)
+
+
+def request_cancel(job: Job) -> None:
+    """Cancel a queued job at once; ask a running one to stop at its next progress
+    report (its work then rolls back). A finished job stays as it is."""
+    queued = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED)
+    if queued.update(status=JobStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now(), message=CANCELLED):
+        if job.file:
+            delete_files(job.file)
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+
+
+def delete_files(folder: str) -> None:
+    """Delete a job's folder in the default storage and the files in it."""
+    try:
+        _, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        default_storage.delete(f"{folder}/{name}")
+    default_storage.delete(folder)
+
+
+def enqueue_import(
+    *, project: Project, user, uploads: list[UploadedFile], unknown: str, existing: str, owner: str
+) -> Job:
+    """Store the uploaded files in the default storage, create the import's job and
+    queue its task (one transaction, so a worker never sees the task without its job);
+    the job."""
+    folder = f"imports/{uuid4().hex}"
+    files = [[default_storage.save(f"{folder}/{number}", upload), upload.name] for number, upload in enumerate(uploads)]
+    with transaction.atomic():
+        job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=user, file=folder)
+        result = import_articles.enqueue(job_id=job.pk, files=files, unknown=unknown, existing=existing, owner=owner)
+        job.task_id = str(result.id)
+        job.save(update_fields=["task_id"])
+    return job
+
+
+@task()
+def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existing: str, owner: str) -> str:
+    """Import the job's stored files (`files`: pairs of storage name and uploaded file
+    name) as the import page would: all or nothing, in one transaction. Reports its
+    progress per phase ("parsing" files, "checking" and "writing" articles), stores the
+    report's counts in `result` or the problems in `problems`, and deletes the files.
+    Returns the job's status."""
+    fail_stale()
+    job = _claim(job_id)
+    if job is None:  # cancelled while queued, or already run
+        return Job.objects.get(pk=job_id).status
+    try:
+        records, problems = _parse(job, files, owner)
+        with transaction.atomic():
+            _wait_for_turn(job)
+            report = datasets.import_records(
+                project=job.project,
+                records=records,
+                user=job.created_by,
+                dry_run=bool(problems),
+                unknown=unknown,
+                existing=existing,
+                progress=job.report_progress,
+            )
+            problems += report.problems
+            # Done in the import's own transaction: a job marked failed or cancelled
+            # meanwhile rolls the import back, so "done" and the articles go together.
+            if not problems and not _finish(job, JobStatus.DONE, unless_cancel_requested=True, result=_result(report)):
+                raise Cancelled
+        if problems:
+            _finish(job, JobStatus.FAILED, problems=problems, message=NOTHING_IMPORTED)
+    except Cancelled:
+        _finish(job, JobStatus.CANCELLED, message=f"{CANCELLED}; {NOTHING_IMPORTED}")
+    except Exception:
+        _finish(job, JobStatus.FAILED, message=f"{UNEXPECTED_ERROR}; {NOTHING_IMPORTED}")
+        raise
+    finally:
+        delete_files(job.file)
+    return Job.objects.get(pk=job_id).status
+
+
+def _claim(job_id: int) -> Job | None:
+    """The job, now running, if it was queued and no one asked to cancel it."""
+    now = timezone.now()
+    queued = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False)
+    if not queued.update(status=JobStatus.RUNNING, started_at=now, heartbeat_at=now):
+        return None
+    return Job.objects.select_related("project", "created_by").get(pk=job_id)
+
+
+def _finish(job: Job, status: str, *, unless_cancel_requested: bool = False, **fields) -> bool:
+    """Set the outcome of a job that is still running (and, if asked, that no one asked
+    to cancel); whether it was."""
+    now = timezone.now()
+    running = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+    if unless_cancel_requested:
+        running = running.filter(cancel_requested=False)
+    return bool(running.update(status=status, finished_at=now, heartbeat_at=now, **fields))
+
+
+def _parse(job: Job, files: list[list[str]], owner: str) -> tuple[list, list[str]]:
+    """The records of the stored files and the problems of those no format reads."""
+    records, problems = [], []
+    for number, (name, file_name) in enumerate(files):
+        job.report_progress("parsing", number, len(files))
+        with default_storage.open(name) as stored:
+            content = stored.read()
+        try:
+            records += datasets.parse_upload(content, file_name=file_name, owner=owner)
+        except FormatError as error:
+            problems.append(str(error))
+    job.report_progress("parsing", len(files), len(files))
+    return records, problems
+
+
+def _wait_for_turn(job: Job) -> None:
+    """Take the project's import lock, saying meanwhile that the worker is alive (and
+    stopping if the job is cancelled); `import_records` takes it again at once."""
+    while not try_advisory_lock(datasets.IMPORT_LOCK, job.project_id):
+        job.report_progress("waiting for another import", 0, 0)
+        time.sleep(1)
+
+
+def _result(report: datasets.ImportReport) -> dict:
+    return {
+        "summary": report.summary,
+        "counts": report.counts,
+        "new_labels": report.new_labels,
+        "new_relation_types": report.new_relation_types,
+        "skipped": report.skipped,
+        "skipped_layers": report.skipped_layers,
+    }

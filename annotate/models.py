@@ -7,6 +7,7 @@ through; imports write in bulk and check the same rules first (`formats/checks.p
 """
 
 import hashlib
+import time
 from functools import cached_property
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, Q, QuerySet, When
 from django.urls import reverse
+from django.utils import timezone
 
 from annotate import rows, structure
 
@@ -472,19 +474,27 @@ class Job(models.Model):
     def finished(self) -> bool:
         return self.status in {JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}
 
+    # Progress within a phase is written at most this often (a report also checks for
+    # a cancel request, so this is how long a cancel may wait too).
+    PROGRESS_INTERVAL = 0.5  # seconds
+
     def report_progress(self, phase: str, done: int, total: int) -> None:
         """Record how far the work got, and stop it if someone asked to cancel.
 
         Writes only the progress columns and the heartbeat (never a status or a cancel
-        request set meanwhile), and raises `Cancelled` once a cancel was requested, which
-        the task turns into a rollback. Called inside the transaction that does the work,
-        it writes through a connection of its own (`annotate.jobs.progress_cursor`), so
-        the progress is seen at once and the row is not locked until the work commits.
+        request set meanwhile), at most every PROGRESS_INTERVAL within a phase, and
+        raises `Cancelled` once a cancel was requested, which the task turns into a
+        rollback. Called inside the transaction that does the work, it writes through a
+        connection of its own (`annotate.jobs.progress_cursor`), so the progress is seen
+        at once and the row is not locked until the work commits.
         """
-        from django.utils import timezone
+        from annotate.jobs import progress_cursor  # jobs imports the models
 
-        from annotate.jobs import progress_cursor
-
+        last = getattr(self, "_reported", None)
+        moment = time.monotonic()
+        if last and last[0] == phase and done != total and moment - last[1] < self.PROGRESS_INTERVAL:
+            return
+        self._reported = (phase, moment)
         now = timezone.now()
         self.phase, self.done, self.total, self.heartbeat_at = phase, done, total, now
         with progress_cursor() as cursor:

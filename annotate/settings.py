@@ -157,6 +157,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where uploaded imports wait for their worker (the default storage). With several
+# machines, point the default storage at one they share (README, Production).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -172,6 +175,13 @@ STORAGES = {
 # run by `manage.py db_worker` (django-tasks with its database backend), so a request
 # never waits for it and any number of app servers share one queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running job whose worker has not reported for this long is taken for stopped (its
+# worker was killed, or its machine went away) and shown as failed.
+ANNOTATE_JOB_STALE_SECONDS = int(os.environ.get("ANNOTATE_JOB_STALE_SECONDS", 60))
+# A web import whose files together are at most this size is previewed and written in
+# the request, as it takes a few seconds at most; a larger one is written by a worker,
+# with a progress page.
+ANNOTATE_IMPORT_INLINE_BYTES = int(os.environ.get("ANNOTATE_IMPORT_INLINE_BYTES", 1024 * 1024))
 
 # Uploaded datasets can be large; the import code enforces its own limit per file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotate.views import agreement, argument_map, articles, datasets, manage, projects, review, workspace
+from annotate.views import agreement, argument_map, articles, datasets, jobs, manage, projects, review, workspace
 
 app_name = "annotate"
 
@@ -38,6 +38,8 @@ project_urls = [
     path("agreement/", agreement.agreement, name="agreement"),
     path("export/", datasets.dataset_export, name="dataset_export"),
     path("import/", datasets.dataset_import, name="dataset_import"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("members/", manage.member_list, name="member_list"),
     path("members/<int:pk>/remove/", manage.member_remove, name="member_remove"),
     path("scheme/", manage.scheme, name="scheme"),

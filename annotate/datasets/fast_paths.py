@@ -64,3 +64,14 @@ def advisory_lock(key: int, value: int) -> None:
     if postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [key, value])
+
+
+def try_advisory_lock(key: int, value: int) -> bool:
+    """Take the transaction-level advisory lock (`key`, `value`) if it is free: whether
+    it was. A worker waits for its turn with this, so it can say it is still alive
+    meanwhile. SQLite (no advisory locks) always has its turn."""
+    if not postgresql():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s::integer, %s::integer)", [key, value])
+        return cursor.fetchone()[0]

@@ -8,7 +8,7 @@ returns the same report. What the checks find and what the writing needs travel 
 """
 
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -137,6 +137,7 @@ def import_records(
     dry_run: bool = False,
     unknown: str = "fail",
     existing: str = "fail",
+    progress: Callable[[str, int, int], object] | None = None,
 ) -> ImportReport:
     """Check `records` against the project and, unless `dry_run` or something is wrong,
     write them: new articles, and their layers with units and relations.
@@ -149,12 +150,20 @@ def import_records(
     (`unknown="fail"`), are left out (`"skip"`), or are added to the scheme (`"add"`).
     Offsets are carried over exactly when the text is normalised. A layer whose file
     gives no status is "in progress" when it holds units, "not started" otherwise.
+
+    `progress(phase, done, total)` is called as the articles are checked ("checking")
+    and written ("writing"), as `export.article_records` calls its `progress`; an
+    exception it raises (a cancelled job) rolls the import back.
     """
     if existing not in EXISTING_CHOICES:
         raise ValueError(f"existing must be one of {', '.join(EXISTING_CHOICES)}, not {existing!r}")
     # An import builds a plan and then model values for every unit it holds.
     with collector_paused():
-        return _import(project, records, user, dry_run, unknown, existing)
+        return _import(project, records, user, dry_run, unknown, existing, progress or _no_progress)
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
 
 
 @dataclass
@@ -175,26 +184,34 @@ class ImportPlan:
 
 
 def _import(
-    project: Project, records: Iterable[ArticleRecord], user, dry_run: bool, unknown: str, existing_layers: str
+    project: Project,
+    records: Iterable[ArticleRecord],
+    user,
+    dry_run: bool,
+    unknown: str,
+    existing_layers: str,
+    progress: Callable[[str, int, int], object],
 ) -> ImportReport:
     records = list(records)
     if problems := storage_problems(records):
         return ImportReport(problems=problems)
     if dry_run:
-        return _plan(project, records, unknown, existing_layers).report
+        return _plan(project, records, unknown, existing_layers, progress).report
     try:
         with transaction.atomic():
             # Imports into one project take turns, and each plans only once it has its
             # turn: two at once would both find a layer empty (and both fill it) or an
             # article new (and the second fail on the unique text).
             advisory_lock(IMPORT_LOCK, project.pk)
-            plan = _plan(project, records, unknown, existing_layers)
+            plan = _plan(project, records, unknown, existing_layers, progress)
             if plan.report.problems:
                 return plan.report
             _save_additions(project, plan.additions, user)
             articles = plan.report.plans
+            progress("writing", 0, len(articles))
             for start in range(0, len(articles), WRITE_BATCH):
                 _write(project, plan, articles[start : start + WRITE_BATCH], user)
+                progress("writing", min(start + WRITE_BATCH, len(articles)), len(articles))
     except IntegrityError:
         # Only a writer that does not take the lock (or a database without advisory
         # locks, SQLite) can get here, by writing the same article or layer meanwhile.
@@ -211,7 +228,13 @@ CONCURRENT_CHANGE = (
 IMPORT_LOCK = 1_768_779_890  # "imp" in hex digits, so that no other lock of the app shares it
 
 
-def _plan(project: Project, records: list[ArticleRecord], unknown: str, existing_layers: str) -> ImportPlan:
+def _plan(
+    project: Project,
+    records: list[ArticleRecord],
+    unknown: str,
+    existing_layers: str,
+    progress: Callable[[str, int, int], object],
+) -> ImportPlan:
     """The plan of importing `records` into the project as it is now: what would be
     written, what is wrong, and the scheme to write it with."""
     plan = ImportPlan(
@@ -237,6 +260,7 @@ def _plan(project: Project, records: list[ArticleRecord], unknown: str, existing
     annotators = plan.annotators
     seen: set[str] = set()
     for number, record in enumerate(records, start=1):
+        progress("checking", number - 1, len(records))
         where = f"Article {number} (“{record.title[:60]}”)"
         text = normalise_text(record.text)
         if not text.strip():
@@ -262,6 +286,7 @@ def _plan(project: Project, records: list[ArticleRecord], unknown: str, existing
             if not problems:
                 article.layers.append(_with_status(_moved(layer, record.text)))
         report.plans.append(article)
+    progress("checking", len(records), len(records))
     return plan
 
 

@@ -9,10 +9,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from annotate import access, datasets
+from annotate import access, datasets, jobs
 from annotate.formats import registry
 from annotate.formats.checks import FormatError
 from annotate.forms import ExportForm, ImportForm
+from annotate.models import Project
 from annotate.views import render_partial
 
 
@@ -40,7 +41,8 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload files; "Preview" shows what would be created and what is wrong, "Import"
-    writes it (all or nothing)."""
+    writes it (all or nothing): in the request when the files are small
+    (ANNOTATE_IMPORT_INLINE_BYTES), otherwise through a worker, followed on the job's page."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
     project = membership.project
     form = ImportForm(request.POST or None, request.FILES or None, project=project)
@@ -48,7 +50,12 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         records, problems = [], []
         uploads = form.cleaned_data["files"]
-        if sum(upload.size for upload in uploads) > settings.ANNOTATE_MAX_UPLOAD_BYTES:
+        size = sum(upload.size for upload in uploads)
+        if request.POST.get("action") == "import" and (
+            settings.ANNOTATE_IMPORT_INLINE_BYTES < size <= settings.ANNOTATE_MAX_UPLOAD_BYTES
+        ):
+            return _queue_import(request, project, form.cleaned_data)
+        if size > settings.ANNOTATE_MAX_UPLOAD_BYTES:
             problems.append(datasets.upload_too_large())
             uploads = []
         for upload in uploads:
@@ -76,3 +83,17 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
         return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
     status = 422 if form.errors else 200
     return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
+
+
+def _queue_import(request: HttpRequest, project: Project, data: dict) -> HttpResponse:
+    """Store the files, queue their import and send the browser to the job's page."""
+    job = jobs.enqueue_import(
+        project=project,
+        user=request.user,
+        uploads=data["files"],
+        unknown=data["unknown"],
+        existing=data["existing"],
+        owner=data["owner"],
+    )
+    url = reverse("annotate:job_detail", args=[project.slug, job.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -1,0 +1,90 @@
+"""The page that follows a job: its progress while a worker runs it, then its outcome."""
+
+import time
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from annotate import access, jobs
+from annotate.models import Job
+from annotate.views import render_partial
+
+# What each phase is called on the page, and what its counts count.
+PHASES = {
+    "parsing": ("Reading the files", "files read"),
+    "checking": ("Checking the articles", "articles checked"),
+    "writing": ("Writing the articles", "articles written"),
+    "waiting for another import": ("Waiting for another import of this project to finish", ""),
+}
+
+
+@require_GET
+@login_required
+def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The job's progress; polled every second (the `job-progress` partial) until it ends.
+    A running job whose worker stopped reporting is marked failed here."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    jobs.fail_stale(project=membership.project, pk=pk)
+    job = get_object_or_404(access.jobs(membership).select_related("created_by"), pk=pk)
+    return _render(request, membership, job)
+
+
+@require_POST
+@login_required
+def job_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Cancel a queued job, or ask a running one to stop (its work rolls back)."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    job = get_object_or_404(access.jobs(membership), pk=pk)
+    jobs.request_cancel(job)
+    if not request.htmx:
+        return redirect("annotate:job_detail", slug, pk)
+    job.refresh_from_db()
+    return _render(request, membership, job)
+
+
+def _render(request: HttpRequest, membership, job: Job) -> HttpResponse:
+    heading, counted = PHASES.get(job.phase, (job.phase.capitalize(), ""))
+    since, seconds_left = _rate_so_far(request, job)
+    context = {
+        "membership": membership,
+        "project": membership.project,
+        "job": job,
+        "heading": heading,
+        "counted": counted,
+        "time_left": _in_words(seconds_left) if seconds_left is not None else "",
+        "poll_url": reverse("annotate:job_detail", args=[membership.project.slug, job.pk]) + "?" + urlencode(since),
+    }
+    return render_partial(request, "annotate/job_detail.html", "job-progress", context)
+
+
+def _rate_so_far(request: HttpRequest, job: Job) -> tuple[dict, int | None]:
+    """Where this page first saw the job's current phase (the count and the time, which
+    the polling address carries from answer to answer), and the seconds the phase has
+    left at the rate since then, once there is a rate to go by."""
+    now = time.time()
+    try:
+        phase, done, at = request.GET["phase"], int(request.GET["done"]), float(request.GET["at"])
+    except (KeyError, ValueError):
+        phase, done, at = None, 0, now
+    if phase != job.phase or not 0 <= done <= job.done or not now - 3600 * 24 < at <= now:
+        return {"phase": job.phase, "done": job.done, "at": f"{now:.1f}"}, None
+    since = {"phase": phase, "done": done, "at": f"{at:.1f}"}
+    if job.done == done or now - at < 1 or job.total <= job.done:
+        return since, None
+    rate = (job.done - done) / (now - at)
+    return since, round((job.total - job.done) / rate)
+
+
+def _in_words(seconds: int) -> str:
+    """A time left, as a person would say it: "under 5 s", "40 s", "3 min 20 s", "2 h 5 min"."""
+    if seconds < 5:
+        return "under 5 s"
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
