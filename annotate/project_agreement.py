@@ -129,6 +129,28 @@ class ProjectAgreement:
             "articles": [asdict(article) for article in self.articles],
         }
 
+    @classmethod
+    def from_json(cls, data: dict) -> ProjectAgreement:
+        """The report ``as_json`` gave, back from its JSON data (so a stored result can be shown)."""
+        overall = data["alpha_u"]
+        return cls(
+            include_in_progress=data["include_in_progress"],
+            against_gold=data["against_gold"],
+            annotators=list(data["annotators"]),
+            alpha_u=UnitizingScore(
+                observed=overall["observed"], expected=overall["expected"], alpha=overall["overall"]
+            ),
+            coders=overall["coders"],
+            continuum_articles=overall["articles"],
+            labels=[LabelAgreement(**{**row, "alpha_u": UnitizingScore(**row["alpha_u"])}) for row in data["labels"]],
+            span_f1_exact=data["span_f1"]["exact"],
+            span_f1_overlap=data["span_f1"]["overlap"],
+            relation_f1_exact=data["relation_f1"]["exact"],
+            relation_f1_overlap=data["relation_f1"]["overlap"],
+            pairs=[PairAgreement(**{**pair, "annotators": tuple(pair["annotators"])}) for pair in data["pairs"]],
+            articles=[ArticleAgreement(**article) for article in data["articles"]],
+        )
+
 
 def project_agreement(
     project: Project, *, include_in_progress: bool = False, against_gold: bool = False
@@ -151,10 +173,7 @@ def load(
         .order_by("pk")
         .values_list("pk", "title", "length")
     ]
-    statuses = [Layer.Status.FINISHED] + ([Layer.Status.IN_PROGRESS] if include_in_progress else [])
-    counted = Layer.objects.filter(article__project=project, status__in=statuses)
-    if not against_gold:
-        counted = counted.filter(annotator__isnull=False)
+    counted = counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
     layers = {
         pk: LayerData(article_id, username or GOLD, {})
         for pk, article_id, username in counted.values_list("pk", "article_id", "annotator__username")
@@ -164,6 +183,14 @@ def load(
         data.units.update((row.id, (labels[row.label_id], row.spans)) for row in content.units)
         data.relations.extend((row.source_id, row.target_id, row.type_id) for row in content.relations)
     return articles, list(layers.values()), list(labels.values())
+
+
+def counted_layers(project: Project, *, include_in_progress: bool = False, against_gold: bool = False):
+    """The layers agreement counts: the annotators' finished layers (``include_in_progress``
+    adds those in progress), and with ``against_gold`` the gold layers in the same states."""
+    statuses = [Layer.Status.FINISHED] + ([Layer.Status.IN_PROGRESS] if include_in_progress else [])
+    counted = Layer.objects.filter(article__project=project, status__in=statuses)
+    return counted if against_gold else counted.filter(annotator__isnull=False)
 
 
 def compute_agreement(
