@@ -27,6 +27,9 @@ def pytest_configure(config):
     }
     # Hashing test passwords slowly proves nothing and costs seconds per test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # No worker runs under the tests: the agreement page computes a missing result itself
+    # (tests/test_agreement_store.py turns this off to test the worker's side).
+    settings.ANNOTATE_AGREEMENT_INLINE = True
 
 
 # Personas: a manager, a curator, two annotators and an outsider who must see nothing.

@@ -1,13 +1,18 @@
 """The curators' agreement page: the project's figures, per label, per annotator pair and per article."""
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET
 
-from annotate import access
+from annotate import access, agreement_jobs
 from annotate.forms import AgreementForm
-from annotate.project_agreement import ProjectAgreement, project_agreement
+from annotate.models import JobStatus
+from annotate.project_agreement import ProjectAgreement
 
 ARTICLES_SHOWN = 50
 ARTICLES_CHARTED = 20
@@ -18,21 +23,43 @@ TENTATIVE, RELIABLE = 0.667, 0.8
 @require_GET
 @login_required
 def agreement(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stored figures for the layers as they are, or the last ones with how far they are
+    behind while a worker recomputes them (an HTMX poll swaps in the new ones)."""
     membership = access.curator_membership(request.user, slug)
+    project = membership.project
     form = AgreementForm(request.GET)
     options = form.cleaned_data if form.is_valid() else {"include_in_progress": False, "against_gold": False}
-    report = project_agreement(membership.project, **options)
-    context = {
-        "membership": membership,
-        "project": membership.project,
-        "form": form,
+    state = agreement_jobs.agreement_state(project, **options)
+    stored = agreement_jobs.stored_agreement(project, state)
+    job = None
+    if stored is None or not stored.current:
+        job = agreement_jobs.request_agreement(project, state, user=request.user)
+        if job.status == JobStatus.DONE:  # computed in the request (ANNOTATE_AGREEMENT_INLINE)
+            stored = agreement_jobs.stored_agreement(project, state)
+    context = {"membership": membership, "project": project, "form": form, "options": options}
+    context |= {"stored": stored, "job": job}
+    if stored is not None:
+        context |= figures(stored.report) | {"computed_ago": ago(stored.computed_at)}
+    template = "annotate/agreement.html#agreement-result" if request.htmx else "annotate/agreement.html"
+    return render(request, template, context)
+
+
+def figures(report: ProjectAgreement) -> dict:
+    """What the page draws from a report: the figures, the pair grid and the charts."""
+    return {
         "report": report,
         "matrix": pair_matrix(report),
         "label_chart": bar_chart([(row.label, row.alpha_u.alpha) for row in report.labels]),
         "article_chart": bar_chart([(row.title, row.alpha_u) for row in report.articles[:ARTICLES_CHARTED]]),
         "articles": report.articles[:ARTICLES_SHOWN],
     }
-    return render(request, "annotate/agreement.html", context)
+
+
+def ago(moment: datetime) -> str:
+    """When a result was computed, as the page says it: "just now", "2 minutes ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment, depth=1)} ago"
 
 
 def reliability(value: float | None) -> str:

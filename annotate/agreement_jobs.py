@@ -1,0 +1,206 @@
+"""Agreement computed once per state of a project's layers, by a worker, and kept in a Job.
+
+The agreement page never computes: it asks for the project's *agreement state* (two
+queries: the layers that count with their revisions, and the scheme), and shows the
+stored result computed from that state. When the state moved on since the last result,
+the page shows that result with its age and how many layers changed since, and queues
+one `compute_agreement` task (never a second while one is queued, or running on the same
+state), which stores the new figures in a `Job` of kind "agreement":
+
+* ``input_key``: the options and a digest of the state the figures were computed from;
+* ``result``: ``{"report": ProjectAgreement.as_json(), "layers": {layer id: revision}}``,
+  the revisions being what "N layers changed since" compares against.
+
+Each combination of the page's options (``include_in_progress``, ``against_gold``) has
+its own key, and only the newest result of each is kept. The `agreement` command still
+computes on demand. With the setting ``ANNOTATE_AGREEMENT_INLINE`` on, the page computes
+a missing result itself, in the request, for a site without a worker (and the tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+from django_tasks import task
+
+from annotate.models import Job, JobKind, JobStatus, Label, Project, RelationType
+from annotate.project_agreement import ProjectAgreement, counted_layers, project_agreement
+
+logger = logging.getLogger(__name__)
+
+# A running computation whose heartbeat is older than this lost its worker; one takes seconds.
+LOST_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class AgreementState:
+    """What the agreement of a project with given options is computed from."""
+
+    key: str  # the options and a digest of everything below: a Job's input_key
+    layers: dict[str, int]  # layer id (as a JSON key) -> revision, for the layers that count
+
+    def changed_since(self, layers: dict[str, int]) -> int:
+        """How many layers counted then or now were changed, added or left out since."""
+        return sum(self.layers.get(pk) != layers.get(pk) for pk in self.layers.keys() | layers.keys())
+
+
+@dataclass(frozen=True)
+class StoredAgreement:
+    """A stored result, and how far it is behind the state it is shown for."""
+
+    report: ProjectAgreement
+    computed_at: datetime
+    current: bool  # computed from the state asked about
+    layers_changed: int  # layers changed since it was computed (0 when current)
+
+
+def options_key(*, include_in_progress: bool, against_gold: bool) -> str:
+    """The start of the input_key of every result computed with these options."""
+    return f"agreement:in_progress={int(include_in_progress)}:gold={int(against_gold)}:"
+
+
+def agreement_state(
+    project: Project, *, include_in_progress: bool = False, against_gold: bool = False
+) -> AgreementState:
+    """The state agreement would be computed from, in two queries.
+
+    Every change to a layer (a unit, a relation, finishing, reopening) counts up its
+    revision, so the layers that count with their revisions and annotators, together with
+    the scheme's labels (names and order) and relation types, change whenever the figures
+    can.
+    """
+    layers = list(
+        counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
+        .order_by("pk")
+        .values_list("pk", "revision", "annotator__username")
+    )
+    labels = Label.objects.filter(project=project).annotate(kind=Value("label"))
+    types = RelationType.objects.filter(project=project).annotate(kind=Value("relation"))
+    scheme = sorted(
+        labels.order_by()
+        .values_list("kind", "pk", "name", "order")
+        .union(types.order_by().values_list("kind", "pk", "name", "order"), all=True)
+    )
+    digest = hashlib.sha256(json.dumps([layers, scheme], separators=(",", ":")).encode()).hexdigest()
+    return AgreementState(
+        key=options_key(include_in_progress=include_in_progress, against_gold=against_gold) + digest,
+        layers={str(pk): revision for pk, revision, _ in layers},
+    )
+
+
+def stored_agreement(project: Project, state: AgreementState) -> StoredAgreement | None:
+    """The result stored for ``state``, else the newest one with the same options, else
+    None: one query."""
+    job = (
+        _agreement_jobs(project, state)
+        .filter(status=JobStatus.DONE)
+        .order_by(Case(When(input_key=state.key, then=0), default=1), "-finished_at", "-id")
+        .only("input_key", "finished_at", "result")
+        .first()
+    )
+    return None if job is None else _stored(job, state)
+
+
+def request_agreement(project: Project, state: AgreementState, *, user=None) -> Job:
+    """The job that will bring the stored result up to ``state``: one already queued for
+    these options (it reads the state when it starts), one running on this state or one
+    that failed on it (not tried again until the state changes), or else a new one.
+
+    The project's row is locked while looking, so two requests at once queue one job.
+    With ``ANNOTATE_AGREEMENT_INLINE`` a new job is run here and now, before returning.
+    """
+    with transaction.atomic():
+        Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
+        lost = timezone.now() - LOST_AFTER
+        job = (
+            _agreement_jobs(project, state)
+            .filter(
+                Q(status=JobStatus.QUEUED)
+                | Q(status=JobStatus.RUNNING, input_key=state.key, heartbeat_at__gte=lost)
+                | Q(status=JobStatus.FAILED, input_key=state.key)
+            )
+            .defer("result")
+            .first()
+        )
+        if job is not None:
+            return job
+        job = Job.objects.create(project=project, kind=JobKind.AGREEMENT, created_by=user, input_key=state.key)
+        if getattr(settings, "ANNOTATE_AGREEMENT_INLINE", False):
+            run(job)
+        else:
+            job.task_id = str(compute_agreement.enqueue(job_id=job.pk).id)
+            job.save(update_fields=["task_id"])
+    return job
+
+
+@task()
+def compute_agreement(*, job_id: int) -> None:
+    """The worker's side of `request_agreement`: compute and store the job's figures."""
+    job = Job.objects.select_related("project").get(pk=job_id)
+    run(job)
+    if job.status == JobStatus.FAILED:
+        raise RuntimeError(job.message)
+
+
+def run(job: Job) -> None:
+    """Compute the agreement of ``job``'s project with its options from the layers as they
+    are now (one consistent snapshot), and store it with the state it was computed from.
+
+    A job no longer queued (cancelled, or taken by another worker) is left alone. Older
+    results with the same options are deleted: the page shows only the newest.
+    """
+    now = timezone.now()
+    if not Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, cancel_requested=False).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, phase="computing", total=1
+    ):
+        return
+    options = _options(job.input_key)
+    # Read the state and the layers from one snapshot, so the stored key is the one the
+    # figures come from (on PostgreSQL; SQLite's transactions already are; inside an
+    # outer transaction, as in tests, the isolation level is that transaction's).
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            if snapshot:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            state = agreement_state(job.project, **options)
+            report = project_agreement(job.project, **options)
+    except Exception as error:
+        logger.exception("Agreement job %s failed", job.pk)
+        job.status, job.finished_at, job.message = JobStatus.FAILED, timezone.now(), f"{type(error).__name__}: {error}"
+        job.save(update_fields=["status", "finished_at", "message"])
+        return
+    job.status, job.finished_at, job.phase, job.done = JobStatus.DONE, timezone.now(), "", 1
+    job.input_key, job.result = state.key, {"report": report.as_json(), "layers": state.layers}
+    with transaction.atomic():
+        job.save(update_fields=["status", "finished_at", "phase", "done", "input_key", "result"])
+        _agreement_jobs(job.project, state).filter(status=JobStatus.DONE, finished_at__lt=job.finished_at).delete()
+
+
+def _agreement_jobs(project: Project, state: AgreementState):
+    prefix = state.key[: state.key.rindex(":") + 1]
+    return Job.objects.filter(project=project, kind=JobKind.AGREEMENT, input_key__startswith=prefix)
+
+
+def _options(input_key: str) -> dict[str, bool]:
+    _, in_progress, gold, _ = input_key.split(":")
+    return {"include_in_progress": in_progress.endswith("=1"), "against_gold": gold.endswith("=1")}
+
+
+def _stored(job: Job, state: AgreementState) -> StoredAgreement:
+    current = job.input_key == state.key
+    return StoredAgreement(
+        report=ProjectAgreement.from_json(job.result["report"]),
+        computed_at=job.finished_at,
+        current=current,
+        layers_changed=0 if current else state.changed_since(job.result["layers"]),
+    )

@@ -1,0 +1,301 @@
+"""Agreement computed once per state of the layers, by a worker, and shown from the stored result.
+
+The page is driven as a browser drives it (the test client, the HTMX poll with its header),
+and the queued work is run by the real worker command (`db_worker --batch`), so these tests
+run with real transactions (the worker would end the test's own).
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from annotate import agreement_jobs, lifecycle, projects, units
+from annotate.models import Job, JobStatus, Layer, Role
+from annotate.project_agreement import ProjectAgreement, project_agreement
+from tests.factories import make_article, make_user
+
+TEXT = "Cars out. Streets in. Shops gain."  # 33 code points
+SPANS = [(0, 9), (10, 21), (22, 33)]
+
+
+@pytest.fixture
+def worker_mode(settings):
+    """The page as on a site with a worker: nothing is computed in the request."""
+    settings.ANNOTATE_AGREEMENT_INLINE = False
+
+
+def run_worker():
+    call_command("db_worker", "--batch", "--no-startup-delay")
+
+
+def agreement_url(project, **options):
+    query = "&".join(f"{name}=on" for name, on in options.items() if on)
+    return reverse("annotate:agreement", args=[project.slug]) + (f"?{query}" if query else "")
+
+
+def annotated_project(project, scheme, manager, *, articles=3, annotators=3):
+    """`articles` articles, each annotated by `annotators` people who agree on some units
+    and not on others, every layer finished but the last annotator's of the last article."""
+    people = [make_user(f"annotator{i}") for i in range(annotators)]
+    for person in people:
+        projects.set_member(project=project, user=person, role=Role.ANNOTATOR, by=None)
+    labels = [scheme["Claim"], scheme["Premise"], scheme["MajorClaim"]]
+    for number in range(articles):
+        article = make_article(project, text=f"{TEXT} {number}")
+        projects.assign(article=article, annotators=people, by=manager)
+        for index, person in enumerate(people):
+            layer = Layer.objects.get(article=article, annotator=person)
+            for at, span in enumerate(SPANS[: 1 + (index + number) % 3]):
+                label = labels[(at + index * number) % 2]
+                units.create_unit(layer=layer, label=label, spans=[span], user=person)
+            last = (number, index) == (articles - 1, annotators - 1)
+            status = Layer.Status.IN_PROGRESS if last else Layer.Status.FINISHED
+            lifecycle.set_status(layer=layer, status=status, user=person)
+    return people
+
+
+def unfinished_layer(project):
+    return Layer.objects.get(article__project=project, status=Layer.Status.IN_PROGRESS)
+
+
+def state_line(response) -> str:
+    html = response.content.decode()
+    start = html.index('class="agreement-state muted" role="status">') + len(
+        'class="agreement-state muted" role="status">'
+    )
+    return html[start : html.index("</p>", start)].replace("\xa0", " ")
+
+
+# Serialising the report ----------------------------------------------------------------
+
+
+def test_a_computed_report_comes_back_from_its_json_unchanged(project, scheme, manager):
+    annotated_project(project, scheme, manager)
+    report = project_agreement(project, include_in_progress=True, against_gold=True)
+
+    again = ProjectAgreement.from_json(json.loads(json.dumps(report.as_json())))
+
+    assert again == report
+    assert (len(report.annotators), len(report.articles)) == (3, 3)
+    assert [row.alpha_u.alpha for row in report.labels if row.label == "MajorClaim"] == [None]
+
+
+def test_a_report_stored_in_a_job_comes_back_unchanged(project, scheme, manager):
+    annotated_project(project, scheme, manager)
+    report = project_agreement(project)
+    job = Job.objects.create(project=project, kind="agreement", result=report.as_json())
+
+    job.refresh_from_db()
+
+    assert ProjectAgreement.from_json(job.result) == report
+
+
+# The state key ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_the_state_takes_two_queries(project, scheme, manager, django_assert_num_queries, n):
+    annotated_project(project, scheme, manager, articles=n)
+
+    with django_assert_num_queries(2):
+        agreement_jobs.agreement_state(project, include_in_progress=True, against_gold=True)
+
+
+def test_the_state_changes_with_a_counted_layer_and_not_with_one_left_out(project, scheme, manager):
+    people = annotated_project(project, scheme, manager)
+    before = agreement_jobs.agreement_state(project)
+    open_layer = unfinished_layer(project)
+
+    units.create_unit(layer=open_layer, label=scheme["Claim"], spans=[(0, 3)], user=people[-1])
+    after_open_change = agreement_jobs.agreement_state(project)
+    lifecycle.finish_layer(layer=open_layer, user=people[-1], confirmed=True)
+    after_finish = agreement_jobs.agreement_state(project)
+
+    assert after_open_change == before
+    assert after_finish.key != before.key
+    assert after_finish.changed_since(before.layers) == 1
+
+
+def test_each_combination_of_options_has_its_own_key(project, scheme, manager):
+    annotated_project(project, scheme, manager)
+
+    keys = {
+        agreement_jobs.agreement_state(project, include_in_progress=a, against_gold=b).key
+        for a in (False, True)
+        for b in (False, True)
+    }
+
+    assert len(keys) == 4
+
+
+def test_renaming_a_label_changes_the_state_but_no_layer(project, scheme, manager):
+    annotated_project(project, scheme, manager)
+    before = agreement_jobs.agreement_state(project)
+    scheme["Premise"].name = "Reason"
+    scheme["Premise"].save()
+
+    after = agreement_jobs.agreement_state(project)
+
+    assert (after.key != before.key, after.changed_since(before.layers)) == (True, 0)
+
+
+def test_reopening_a_layer_counts_as_one_changed_layer(project, scheme, manager):
+    people = annotated_project(project, scheme, manager)
+    before = agreement_jobs.agreement_state(project)
+    first = Layer.objects.filter(article__project=project, annotator=people[0]).first()
+
+    lifecycle.reopen_layer(layer=first, user=people[0])
+
+    assert agreement_jobs.agreement_state(project).changed_since(before.layers) == 1
+
+
+# The page and the worker -----------------------------------------------------------------
+
+pytestmark_worker = pytest.mark.django_db(transaction=True)
+
+
+@pytestmark_worker
+def test_first_visit_says_computing_and_queues_exactly_one_task(worker_mode, client, curator, project, scheme, manager):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+
+    first = client.get(agreement_url(project))
+    second = client.get(agreement_url(project))
+
+    assert (first.status_code, state_line(first), "report" in first.context) == (200, "Computing agreement…", False)
+    assert 'hx-trigger="every 2s"' in first.content.decode()
+    assert state_line(second) == "Computing agreement…"
+    assert DBTaskResult.objects.count() == 1
+    assert list(Job.objects.values_list("kind", "status")) == [("agreement", "queued")]
+
+
+@pytestmark_worker
+def test_after_the_worker_the_page_shows_the_figures_computed_directly(
+    worker_mode, client, curator, project, scheme, manager
+):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+
+    run_worker()
+    response = client.get(agreement_url(project))
+
+    assert response.context["report"] == project_agreement(project)
+    assert state_line(response) == "Computed just now."
+    assert 'hx-trigger="every 2s"' not in response.content.decode()
+    assert DBTaskResult.objects.count() == 1
+    assert list(Job.objects.values_list("status", flat=True)) == ["done"]
+
+
+@pytestmark_worker
+def test_the_poll_swaps_in_the_fresh_figures_once_the_worker_ran(
+    worker_mode, client, curator, project, scheme, manager
+):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+
+    waiting = client.get(agreement_url(project), headers={"HX-Request": "true"})
+    run_worker()
+    ready = client.get(agreement_url(project), headers={"HX-Request": "true"})
+
+    assert waiting.content.decode().startswith('<div id="agreement-result" hx-get=')
+    assert state_line(waiting) == "Computing agreement…"
+    assert ready.content.decode().startswith('<div id="agreement-result">')
+    assert ready.context["report"] == project_agreement(project)
+    assert "<h1>" not in ready.content.decode()
+
+
+@pytestmark_worker
+def test_after_a_layer_is_finished_the_page_shows_the_old_figures_and_recomputes(
+    worker_mode, client, curator, project, scheme, manager
+):
+    people = annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    run_worker()
+    old = project_agreement(project)
+    Job.objects.update(finished_at=timezone.now() - timedelta(minutes=2, seconds=5))
+
+    lifecycle.finish_layer(layer=unfinished_layer(project), user=people[-1], confirmed=True)
+    stale = client.get(agreement_url(project))
+    again = client.get(agreement_url(project))
+
+    assert stale.context["report"] == old
+    assert state_line(stale) == "Computed 2 minutes ago; 1 layer changed since — recomputing…"
+    assert state_line(again) == state_line(stale)
+    assert DBTaskResult.objects.count() == 2
+
+    run_worker()
+    fresh = client.get(agreement_url(project))
+
+    assert fresh.context["report"] == project_agreement(project) != old
+    assert state_line(fresh) == "Computed just now."
+    assert Job.objects.filter(status=JobStatus.DONE).count() == 1  # the older result is gone
+
+
+@pytestmark_worker
+def test_each_option_is_computed_and_stored_apart(worker_mode, client, curator, project, scheme, manager):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    client.get(agreement_url(project, include_in_progress=True))
+
+    run_worker()
+    plain = client.get(agreement_url(project))
+    with_open = client.get(agreement_url(project, include_in_progress=True))
+
+    assert plain.context["report"] == project_agreement(project)
+    assert with_open.context["report"] == project_agreement(project, include_in_progress=True)
+    assert plain.context["report"] != with_open.context["report"]
+    assert DBTaskResult.objects.count() == 2
+
+
+@pytestmark_worker
+def test_a_failed_computation_is_shown_and_not_queued_again_until_the_layers_change(
+    worker_mode, client, curator, project, scheme, manager
+):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    Job.objects.update(status=JobStatus.FAILED, message="ZeroDivisionError: division by zero")
+
+    response = client.get(agreement_url(project))
+
+    assert state_line(response) == "Computing agreement failed: ZeroDivisionError: division by zero"
+    assert 'hx-trigger="every 2s"' not in response.content.decode()
+    assert DBTaskResult.objects.count() == 1
+
+
+@pytestmark_worker
+def test_a_running_computation_whose_worker_was_lost_is_queued_again(
+    worker_mode, client, curator, project, scheme, manager
+):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    lost = timezone.now() - agreement_jobs.LOST_AFTER - timedelta(seconds=1)
+    Job.objects.update(status=JobStatus.RUNNING, heartbeat_at=lost)
+
+    client.get(agreement_url(project))
+
+    assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_the_page_from_a_stored_result_runs_a_fixed_number_of_queries(
+    client, curator, project, scheme, manager, django_assert_num_queries, n
+):
+    annotated_project(project, scheme, manager, articles=n)
+    client.force_login(curator)
+    client.get(agreement_url(project))  # computes in the request (ANNOTATE_AGREEMENT_INLINE)
+
+    with django_assert_num_queries(6):
+        response = client.get(agreement_url(project))
+
+    assert response.context["report"] == project_agreement(project)
