@@ -31,13 +31,15 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django_tasks import task
 
-from annotate.models import Job, JobKind, JobStatus, Label, Project, RelationType
-from annotate.project_agreement import ProjectAgreement, counted_layers, project_agreement
+from annotate import jobs, project_agreement
+from annotate.models import Cancelled, Job, JobKind, JobStatus, Label, Project, RelationType
+from annotate.project_agreement import ProjectAgreement
 
 logger = logging.getLogger(__name__)
 
-# A running computation whose heartbeat is older than this lost its worker; one takes seconds.
-LOST_AFTER = timedelta(minutes=10)
+# A computation that failed is not tried again on the same state for this long, so a
+# page polling every 2 s does not start one failing computation after another.
+RETRY_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def agreement_state(
     can.
     """
     layers = list(
-        counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
+        project_agreement.counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
         .order_by("pk")
         .values_list("pk", "revision", "annotator__username")
     )
@@ -111,21 +113,23 @@ def stored_agreement(project: Project, state: AgreementState) -> StoredAgreement
 
 def request_agreement(project: Project, state: AgreementState, *, user=None) -> Job:
     """The job that will bring the stored result up to ``state``: one already queued for
-    these options (it reads the state when it starts), one running on this state or one
-    that failed on it (not tried again until the state changes), or else a new one.
+    these options (it reads the state when it starts), one running on this state (and
+    reporting: see ANNOTATE_JOB_STALE_SECONDS), one that failed on it in the last
+    RETRY_AFTER, or else a new one.
 
     The project's row is locked while looking, so two requests at once queue one job.
     With ``ANNOTATE_AGREEMENT_INLINE`` a new job is run here and now, before returning.
     """
     with transaction.atomic():
         Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
-        lost = timezone.now() - LOST_AFTER
+        now = timezone.now()
+        alive = now - timedelta(seconds=settings.ANNOTATE_JOB_STALE_SECONDS)
         job = (
             _agreement_jobs(project, state)
             .filter(
                 Q(status=JobStatus.QUEUED)
-                | Q(status=JobStatus.RUNNING, input_key=state.key, heartbeat_at__gte=lost)
-                | Q(status=JobStatus.FAILED, input_key=state.key)
+                | Q(status=JobStatus.RUNNING, input_key=state.key, heartbeat_at__gte=alive)
+                | Q(status=JobStatus.FAILED, input_key=state.key, finished_at__gte=now - RETRY_AFTER)
             )
             .defer("result")
             .first()
@@ -145,7 +149,10 @@ def request_agreement(project: Project, state: AgreementState, *, user=None) -> 
 def compute_agreement(*, job_id: int) -> None:
     """The worker's side of `request_agreement`: compute and store the job's figures."""
     job = Job.objects.select_related("project").get(pk=job_id)
-    run(job)
+    try:
+        run(job)
+    finally:
+        jobs.close_progress_connection()
     if job.status == JobStatus.FAILED:
         raise RuntimeError(job.message)
 
@@ -159,7 +166,7 @@ def run(job: Job) -> None:
     """
     now = timezone.now()
     if not Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED, cancel_requested=False).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, phase="computing", total=1
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
     ):
         return
     options = _options(job.input_key)
@@ -172,18 +179,28 @@ def run(job: Job) -> None:
             if snapshot:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            job.report_progress("loading", 0, 2)
             state = agreement_state(job.project, **options)
-            report = project_agreement(job.project, **options)
-    except Exception as error:
-        logger.exception("Agreement job %s failed", job.pk)
-        job.status, job.finished_at, job.message = JobStatus.FAILED, timezone.now(), f"{type(error).__name__}: {error}"
-        job.save(update_fields=["status", "finished_at", "message"])
+            articles, layers, labels = project_agreement.load(job.project, **options)
+            job.report_progress("computing", 1, 2)
+            report = project_agreement.compute_agreement(articles, layers, labels=labels, **options)
+    except Cancelled:
+        _end(job, JobStatus.CANCELLED, message=jobs.CANCELLED)
         return
-    job.status, job.finished_at, job.phase, job.done = JobStatus.DONE, timezone.now(), "", 1
+    except Exception:
+        logger.exception("Agreement job %s failed", job.pk)
+        _end(job, JobStatus.FAILED, message=jobs.UNEXPECTED_ERROR)
+        return
+    job.status, job.finished_at, job.phase, job.done = JobStatus.DONE, timezone.now(), "", 2
     job.input_key, job.result = state.key, {"report": report.as_json(), "layers": state.layers}
     with transaction.atomic():
         job.save(update_fields=["status", "finished_at", "phase", "done", "input_key", "result"])
         _agreement_jobs(job.project, state).filter(status=JobStatus.DONE, finished_at__lt=job.finished_at).delete()
+
+
+def _end(job: Job, status: str, *, message: str) -> None:
+    job.status, job.finished_at, job.message = status, timezone.now(), message
+    job.save(update_fields=["status", "finished_at", "message"])
 
 
 def _agreement_jobs(project: Project, state: AgreementState):

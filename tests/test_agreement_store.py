@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from annotate import agreement_jobs, lifecycle, projects, units
+from annotate import agreement_jobs, jobs, lifecycle, projects, units
 from annotate.models import Job, JobStatus, Layer, Role
 from annotate.project_agreement import ProjectAgreement, project_agreement
 from tests.factories import make_article, make_user
@@ -257,34 +257,66 @@ def test_each_option_is_computed_and_stored_apart(worker_mode, client, curator, 
 
 
 @pytestmark_worker
-def test_a_failed_computation_is_shown_and_not_queued_again_until_the_layers_change(
+def test_a_failed_computation_is_shown_and_not_queued_again_at_once(
     worker_mode, client, curator, project, scheme, manager
 ):
     annotated_project(project, scheme, manager)
     client.force_login(curator)
     client.get(agreement_url(project))
-    Job.objects.update(status=JobStatus.FAILED, message="ZeroDivisionError: division by zero")
+    Job.objects.update(status=JobStatus.FAILED, finished_at=timezone.now(), message=jobs.UNEXPECTED_ERROR)
 
     response = client.get(agreement_url(project))
 
-    assert state_line(response) == "Computing agreement failed: ZeroDivisionError: division by zero"
+    assert state_line(response) == "Computing agreement failed: an unexpected error stopped the job"
     assert 'hx-trigger="every 2s"' not in response.content.decode()
     assert DBTaskResult.objects.count() == 1
 
 
 @pytestmark_worker
-def test_a_running_computation_whose_worker_was_lost_is_queued_again(
+def test_a_failed_computation_is_tried_again_after_a_while(worker_mode, client, curator, project, scheme, manager):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    long_ago = timezone.now() - agreement_jobs.RETRY_AFTER - timedelta(seconds=1)
+    Job.objects.update(status=JobStatus.FAILED, finished_at=long_ago, message=jobs.UNEXPECTED_ERROR)
+
+    response = client.get(agreement_url(project))
+
+    assert state_line(response) == "Computing agreement…"
+    assert DBTaskResult.objects.count() == 2
+
+
+@pytestmark_worker
+def test_a_running_computation_whose_worker_stopped_reporting_is_queued_again(
+    worker_mode, settings, client, curator, project, scheme, manager
+):
+    annotated_project(project, scheme, manager)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    Job.objects.update(status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(seconds=10))
+
+    settings.ANNOTATE_JOB_STALE_SECONDS = 60
+    reporting = client.get(agreement_url(project))
+    tasks_while_reporting = DBTaskResult.objects.count()
+    settings.ANNOTATE_JOB_STALE_SECONDS = 5
+    client.get(agreement_url(project))
+
+    assert state_line(reporting) == "Computing agreement…"
+    assert (tasks_while_reporting, DBTaskResult.objects.count()) == (1, 2)
+
+
+@pytestmark_worker
+def test_a_job_cancelled_while_queued_is_left_alone_by_the_worker(
     worker_mode, client, curator, project, scheme, manager
 ):
     annotated_project(project, scheme, manager)
     client.force_login(curator)
     client.get(agreement_url(project))
-    lost = timezone.now() - agreement_jobs.LOST_AFTER - timedelta(seconds=1)
-    Job.objects.update(status=JobStatus.RUNNING, heartbeat_at=lost)
+    jobs.request_cancel(Job.objects.get())
 
-    client.get(agreement_url(project))
+    run_worker()
 
-    assert DBTaskResult.objects.count() == 2
+    assert list(Job.objects.values_list("status", "result")) == [("cancelled", None)]
 
 
 @pytest.mark.parametrize("n", [1, 12])
