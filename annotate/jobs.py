@@ -19,11 +19,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from uuid import uuid4
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -61,6 +62,14 @@ def progress_cursor() -> Iterator:
         side = _local.connection = connections.create_connection("default")
     with side.cursor() as cursor:
         yield cursor
+
+
+def close_progress_connection() -> None:
+    """Close this thread's progress connection, if it has one (when its work ends)."""
+    side = getattr(_local, "connection", None)
+    if side is not None:
+        side.close()
+        del _local.connection
 
 
 def fail_stale(**filters) -> int:
@@ -103,14 +112,15 @@ def delete_files(folder: str) -> None:
     default_storage.delete(folder)
 
 
-def enqueue_import(
-    *, project: Project, user, uploads: list[UploadedFile], unknown: str, existing: str, owner: str
-) -> Job:
-    """Store the uploaded files in the default storage, create the import's job and
-    queue its task (one transaction, so a worker never sees the task without its job);
-    the job."""
+def enqueue_import(*, project: Project, user, uploads: list[File], unknown: str, existing: str, owner: str) -> Job:
+    """Store the files (uploaded, or opened by the command) in the default storage,
+    create the import's job and queue its task (one transaction, so a worker never sees
+    the task without its job); the job."""
     folder = f"imports/{uuid4().hex}"
-    files = [[default_storage.save(f"{folder}/{number}", upload), upload.name] for number, upload in enumerate(uploads)]
+    files = [
+        [default_storage.save(f"{folder}/{number}", upload), Path(upload.name).name]
+        for number, upload in enumerate(uploads)
+    ]
     with transaction.atomic():
         job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=user, file=folder)
         result = import_articles.enqueue(job_id=job.pk, files=files, unknown=unknown, existing=existing, owner=owner)
@@ -157,6 +167,7 @@ def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existi
         raise
     finally:
         delete_files(job.file)
+        close_progress_connection()
     return Job.objects.get(pk=job_id).status
 
 

@@ -1,8 +1,11 @@
+from contextlib import ExitStack
 from pathlib import Path
 
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
-from annotate import datasets
+from annotate import datasets, jobs
 from annotate.formats import brat, registry
 from annotate.formats.checks import FormatError
 from annotate.management.commands._progress import Progress
@@ -38,11 +41,21 @@ class Command(BaseCommand):
             "(leave them as they are and import the rest).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Report what would be imported; write nothing.")
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue the import for a worker (manage.py db_worker) and print its job's id, instead of importing "
+            "here and now; files only (a brat directory as a zip), with the format their extensions say.",
+        )
 
     def handle(self, *args, project, paths, dry_run, owner, unknown, existing, **options):
         project_obj = Project.objects.filter(slug=project).first()
         if project_obj is None:
             raise CommandError(f"No project with the slug “{project}”.")
+        if options["queue"]:
+            return self.queue(
+                project_obj, paths, dry_run=dry_run, owner=owner, unknown=unknown, existing=existing, **options
+            )
         records, problems = [], []
         progress = Progress("Files", len(paths))
         for name in paths:
@@ -75,3 +88,17 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("Nothing was imported:\n  " + "\n  ".join(problems))
         self.stdout.write(f"{'Would import' if dry_run else 'Imported'}: {report.summary}.")
+
+    def queue(self, project, paths, *, dry_run, owner, unknown, existing, **options):
+        """Queue the files' import as a job, as the import page does with large files."""
+        if dry_run or options["format"]:
+            raise CommandError("--queue imports files by their extensions: it takes neither --dry-run nor --format.")
+        if missing := [name for name in paths if not Path(name).is_file()]:
+            raise CommandError(f"--queue takes files (zip a brat directory); not a file: {', '.join(missing)}.")
+        with ExitStack() as stack:
+            files = [File(stack.enter_context(open(name, "rb")), name=Path(name).name) for name in paths]
+            job = jobs.enqueue_import(
+                project=project, user=None, uploads=files, unknown=unknown, existing=existing, owner=owner
+            )
+        url = reverse("annotate:job_detail", args=[project.slug, job.pk])
+        self.stdout.write(f"Queued as job {job.pk}; a worker (manage.py db_worker) imports it. Its page: {url}")
