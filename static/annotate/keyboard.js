@@ -395,11 +395,11 @@ function start(root, text) {
   });
 
   // Right after the swap, before another key can move the caret.
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.body.addEventListener("htmx:afterSwap", (event) => {
     if (!before) return;
     const was = before;
     before = null;
-    putFocusBack(was);
+    putFocusBack({ ...was, answer: event.detail.xhr });
   });
 
   // A message's Dismiss button goes with the message.
@@ -442,15 +442,16 @@ function start(root, text) {
     }
     if (active === text && was.redrawn) return focusText(was.offsets);
     if (!lost) return drawCaret();
-    // A new button works once htmx has set it up, when the answer has settled (an
-    // answer swapped in meanwhile, with focus already lost, knows less than this one).
+    // A new button works once htmx has set it up, when this answer has settled (an
+    // answer swapped in meanwhile, with focus already lost, knows less than this one;
+    // an earlier answer that settles meanwhile has not set up this one's buttons).
     const knowsNothing = !was.element || was.element === document.body;
     if (!settling || !knowsNothing) settling = was;
   }
 
   let settling = null;
-  document.body.addEventListener("htmx:afterSettle", () => {
-    if (!settling) return;
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (!settling || event.detail.xhr !== settling.answer) return;
     const was = settling;
     settling = null;
     const active = document.activeElement;

@@ -269,6 +269,32 @@ def test_focus_after_a_delete_an_undo_and_finishing_is_where_the_work_goes_on(pa
     expect(page.get_by_role("button", name="Mark finished", exact=True)).to_be_focused()
 
 
+# Right after the next answer swaps in, another answer settles (as the panel's, asked
+# for by an earlier change, may): an htmx:afterSettle that is not that answer's.
+EARLIER_ANSWER_SETTLES = """() => document.body.addEventListener("htmx:afterSwap", () => {
+  document.body.dispatchEvent(new CustomEvent("htmx:afterSettle", {bubbles: true, detail: {xhr: {}}}));
+}, {once: true})"""
+
+
+def test_a_button_that_gets_focus_after_an_answer_works_at_once_even_when_another_answer_settles_first(
+    page, log_in, transactional_db
+):
+    layer = seeded_layer((CLAIM, "Claim"), (PREMISE, "Premise"))
+    log_in("alice", DEMO_PASSWORD)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    page.get_by_role("button", name="Mark finished").focus()
+    page.keyboard.press("Enter")  # the structure checks find something
+    page.get_by_role("button", name="Mark finished anyway").focus()
+    page.evaluate(EARLIER_ANSWER_SETTLES)
+    page.keyboard.press("Enter")
+    reopen = page.get_by_role("button", name="Reopen")
+    expect(reopen).to_be_focused()
+    page.keyboard.press("Enter")  # the first key on it: Reopen works
+    expect(page.get_by_role("button", name="Mark finished", exact=True)).to_be_focused()
+    layer.refresh_from_db()
+    assert layer.status == Layer.Status.IN_PROGRESS
+
+
 def test_a_label_button_pressed_from_the_keyboard_then_relabel_undo_and_redo_keep_the_caret(
     page, log_in, transactional_db
 ):
