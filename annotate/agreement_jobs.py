@@ -149,10 +149,7 @@ def request_agreement(project: Project, state: AgreementState, *, user=None) -> 
 def compute_agreement(*, job_id: int) -> None:
     """The worker's side of `request_agreement`: compute and store the job's figures."""
     job = Job.objects.select_related("project").get(pk=job_id)
-    try:
-        run(job)
-    finally:
-        jobs.close_progress_connection()
+    run(job)
     if job.status == JobStatus.FAILED:
         raise RuntimeError(job.message)
 
@@ -191,6 +188,8 @@ def run(job: Job) -> None:
         logger.exception("Agreement job %s failed", job.pk)
         _end(job, JobStatus.FAILED, message=jobs.UNEXPECTED_ERROR)
         return
+    finally:
+        jobs.close_progress_connection()
     job.status, job.finished_at, job.phase, job.done = JobStatus.DONE, timezone.now(), "", 2
     job.input_key, job.result = state.key, {"report": report.as_json(), "layers": state.layers}
     with transaction.atomic():
