@@ -33,7 +33,7 @@ from annotate.forms import (
     UnitLabelForm,
 )
 from annotate.models import Layer, Membership
-from annotate.views import highlight, panel
+from annotate.views import highlight, panel, status_line
 
 PAGE = "annotate/layer_detail.html"
 
@@ -79,24 +79,21 @@ def text_html(ws: workspace.Workspace) -> SafeString:
     return mark_safe(highlight.render(ws.text, highlight.of(ws.units)))  # render() escapes the text
 
 
-def change_context(layer: Layer, user, changed: Changed, *, notice: str = "") -> dict:
+def change_answer(layer: Layer, user, changed: Changed, *, notice: str = "") -> str:
     """The answer to a change to `layer`: the new revision and status, what Undo and
     Redo would do now, the op-ed stance (which undo and redo may change), and the lines
     of the text the change touched, redrawn (none when it touched no unit's spans,
     label or attributes: a relation, a document stance)."""
     stretch = changed_stretch(layer, changed)
-    lines = lines_html(layer, stretch) if stretch else ""
     undo, redo = history.pending(layer, user, just_made=changed.last)
-    return {
-        "layer": layer,
-        "project": layer.article.project,
-        "changed_lines": lines,
-        "undo": undo,
-        "redo": redo,
-        "notice": notice,
-        "editable": True,
-        "changeable": True,  # a change was made, so the layer is open
-    }
+    return status_line.change_answer(
+        layer,
+        undo=undo,
+        redo=redo,
+        notice=notice,
+        stance_shown=layer.article.project.document_stance,
+        lines=lines_html(layer, stretch) if stretch else "",
+    )
 
 
 def history_buttons(membership: Membership, layer: Layer) -> dict:
@@ -124,6 +121,12 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         # The panel's rows, built in Python (views/panel.py) for speed.
         "unit_rows": mark_safe(panel.unit_rows(ws.units, editable=changeable)),  # escaped in panel
         "relation_rows": mark_safe(panel.relation_rows(ws.relations, editable=changeable)),  # escaped in panel
+        # The parts every change redraws, drawn by the functions its answer uses.
+        "revision_html": status_line.revision(layer),
+        "status_html": status_line.status(layer),
+        "stance_html": status_line.stance(layer, shown=membership.project.document_stance, changeable=changeable),
+        "history_html": status_line.history_buttons(layer, extra.get("undo", ""), extra.get("redo", "")),
+        "message_html": status_line.message(extra.get("notice", "")),
         **extra,
     }
 
@@ -199,8 +202,7 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
         except (units.AnnotationError, Http404) as error:
             return refusal(request, error, layer)
         changed = started.then(done.changed)
-        context = change_context(layer, request.user, changed, notice=done.notice)
-        response = render(request, f"{PAGE}#change-answer", context)
+        response = HttpResponse(change_answer(layer, request.user, changed, notice=done.notice))
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": done.unit}})
         return response
 
@@ -341,7 +343,11 @@ def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:
             return refusal(request, error, layer)
         membership = access.membership_or_404(request.user, slug)
         context = page_context(membership, layer, **extra, **history_buttons(membership, layer))
-        response = render(request, f"{PAGE}#bar-answer", context)
+        bar = render(request, f"{PAGE}#layer-bar", context)
+        bar.write(status_line.revision(layer, oob=True))
+        bar.write(status_line.history_buttons(layer, context["undo"], context["redo"], oob=True))
+        bar.write(status_line.message(oob=True))
+        response = bar
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": None}})
         return response
 
