@@ -121,7 +121,7 @@ def request_agreement(project: Project, state: AgreementState, *, user=None) -> 
     With ``ANNOTATE_AGREEMENT_INLINE`` a new job is run here and now, before returning.
     """
     with transaction.atomic():
-        Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
+        list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk"))
         now = timezone.now()
         alive = now - timedelta(seconds=settings.ANNOTATE_JOB_STALE_SECONDS)
         job = (

@@ -331,3 +331,23 @@ def test_the_page_from_a_stored_result_runs_a_fixed_number_of_queries(
         response = client.get(agreement_url(project))
 
     assert response.context["report"] == project_agreement(project)
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_the_page_behind_the_layers_runs_a_fixed_number_of_queries(
+    worker_mode, client, curator, project, scheme, manager, django_assert_num_queries, n
+):
+    people = annotated_project(project, scheme, manager, articles=n)
+    client.force_login(curator)
+    client.get(agreement_url(project))
+    agreement_jobs.compute_agreement.call(job_id=Job.objects.get().pk)
+    old = project_agreement(project)
+    lifecycle.finish_layer(layer=unfinished_layer(project), user=people[-1], confirmed=True)
+    client.get(agreement_url(project))  # queues the computation
+
+    # The stored result, and a look for the computation under the project's lock.
+    with django_assert_num_queries(10):
+        response = client.get(agreement_url(project))
+
+    assert response.context["report"] == old
+    assert state_line(response) == "Computed just now; 1 layer changed since — recomputing…"
