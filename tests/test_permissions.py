@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from annotate import relations, units
-from annotate.models import Layer, Membership
+from annotate.models import Job, JobKind, Layer, Membership
 from tests.factories import make_article
 
 PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
@@ -86,6 +86,9 @@ MATRIX = {
     "agreement": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     "dataset_export": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     "dataset_import": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    # An import's job: followed and cancelled by managers (cancelled, back to its page).
+    "job_detail": ("get", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGERS_ONLY),
+    "job_cancel": ("post", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGER_POST),
     "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
@@ -121,6 +124,7 @@ class Scenario:
         self.label = project.labels.first()
         spare = make_article(project).pk  # noqa: F841 - a second article keeps lists non-trivial
         self.spare_membership = Membership.objects.filter(project=project, role="annotator").last()
+        self.job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=manager)
         self.layer = Layer.objects.get(article=article, annotator__username="ann_annotator")
         claim, premise = project.labels.get(name="Claim"), project.labels.get(name="Premise")
         owner = self.layer.annotator
