@@ -191,8 +191,7 @@ class UnitEntry:
 
     @property
     def tag(self) -> str:
-        """What the text shows before the unit, e.g. "Claim · For"."""
-        return " · ".join([self.label.name, *self.attributes.values()])
+        return tag(self.label, self.attributes)
 
 
 @dataclass(slots=True)
@@ -201,6 +200,11 @@ class RelationEntry:
     type: RelationType
     source: UnitEntry
     target: UnitEntry
+
+
+def tag(label: Label, attributes: dict) -> str:
+    """What the text shows before a unit, e.g. "Claim · For"."""
+    return " · ".join([label.name, *attributes.values()])
 
 
 def entries(

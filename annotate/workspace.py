@@ -69,14 +69,3 @@ def load(layer: Layer) -> Workspace:
     )
     relations.sort(key=lambda r: (r.target.number, r.source.number))
     return Workspace(layer, labels, relation_types, units, relations)
-
-
-def units_on(layer: Layer, stretch: tuple[int, int]) -> list[UnitEntry]:
-    """The units of the layer on the lines of `stretch` (whole lines, as `changed_stretch`
-    gives them): what the answer to a change redraws (one query, none more when the
-    project's labels were read already). Their numbers count from the stretch's first
-    unit: the text does not show them."""
-    content = layer_content.read_stretch(layer, stretch)
-    labels = {label.pk: label for label in layer.article.project.scheme_labels}
-    units, _ = layer_content.entries(content, labels=labels, relation_types={}, text=layer.article.text)
-    return units

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from annotate import access, history, lifecycle, relations, units, workspace
+from annotate import access, history, layer_content, lifecycle, relations, units, workspace
 from annotate.changes import Changed
 from annotate.forms import (
     DocumentStanceForm,
@@ -70,9 +70,15 @@ def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
 def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
     """The lines of the layer's text in `stretch` (whole lines), drawn as on the page and
     marked for htmx to swap in by their ids."""
-    units = workspace.units_on(layer, stretch)
+    # The units with a span on those lines, turned straight into what the text shows of
+    # them (no numbers nor quotes: the text does not show them).
+    labels = {label.pk: label for label in layer.article.project.scheme_labels}
+    highlights = [
+        highlight.Highlight(row.id, row.label_id, layer_content.tag(labels[row.label_id], row.attributes), row.spans)
+        for row in layer_content.read_stretch(layer, stretch).units
+    ]
     # render() escapes the text
-    return mark_safe(highlight.render(layer.article.text, highlight.of(units), within=stretch, oob=True))
+    return mark_safe(highlight.render(layer.article.text, highlights, within=stretch, oob=True))
 
 
 def text_html(ws: workspace.Workspace) -> SafeString:
