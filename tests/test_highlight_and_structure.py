@@ -283,3 +283,14 @@ def test_label_names_are_counted_in_english_plurals():
     assert [plural(name) for name in names] == [
         "Premises", "MajorClaims", "statistics", "testimonies", "anecdotes", "Days", "Boxes",
     ]  # fmt: skip
+
+
+def test_text_and_tags_are_escaped_on_the_lines_that_need_it_and_left_as_they_are_on_the_others():
+    text = "Tom & <Jerry> argue.\nPlain words here.\n"
+    items = [Highlight(1, 7, 'Claim · "A&B"', ((0, 3),)), Highlight(2, 7, 'Claim · "A&B"', ((21, 26),))]
+    assert render(text, items) == (
+        '<span class="line" id="line-0"><mark class="u label-7 lane-0" data-unit="1" id="u-1" '
+        'data-tag="Claim · &quot;A&amp;B&quot;">Tom</mark> &amp; &lt;Jerry&gt; argue.\n</span>'
+        '<span class="line" id="line-21"><mark class="u label-7 lane-0" data-unit="2" id="u-2" '
+        'data-tag="Claim · &quot;A&amp;B&quot;">Plain</mark> words here.\n</span>'
+    )

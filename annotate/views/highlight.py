@@ -15,12 +15,11 @@ article. Django-free.
 """
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from html import escape
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Highlight:
+class Highlight(NamedTuple):  # a tuple: made for every unit on every line drawn
     unit_id: int
     label_id: int
     tag: str  # shown before the unit's first character, e.g. "Claim · For"
@@ -110,6 +109,9 @@ def render(
 def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[Highlight], first_start: dict) -> str:
     """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are given."""
     lane_of = lanes(highlights)
+    # Most stretches of prose hold nothing to escape: then no piece of them is looked at.
+    stretch = text[stretch_start:stretch_end]
+    plain = "&" not in stretch and "<" not in stretch and ">" not in stretch
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
     # Each unit's opening tag, as it is first met (with its id and its tag for the
@@ -117,13 +119,17 @@ def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[H
     # not once per segment.
     first_tag: dict[int, str] = {}
     next_tag: dict[int, str] = {}
+    escaped_tags: dict[str, str] = {}  # a few tags ("Claim", "Claim · For" …) for many units
     for item in highlights:
         unit_id, lane = item.unit_id, lane_of[item.unit_id]
         for start, end in item.spans:
             starts.setdefault(start, []).append(unit_id)
             ends.setdefault(end, []).append(unit_id)
         opening = f'<mark class="u label-{item.label_id} lane-{min(lane, 3)}" data-unit="{unit_id}"'
-        first_tag[unit_id] = f'{opening} id="u-{unit_id}" data-tag="{escape(item.tag)}">'
+        tag = escaped_tags.get(item.tag)
+        if tag is None:
+            tag = escaped_tags[item.tag] = escape(item.tag)
+        first_tag[unit_id] = f'{opening} id="u-{unit_id}" data-tag="{tag}">'
         next_tag[unit_id] = f"{opening}>"
     boundaries = sorted({stretch_start, stretch_end, *starts, *ends})
     active: set[int] = set()
@@ -131,7 +137,7 @@ def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[H
     for start, end in zip(boundaries, boundaries[1:], strict=False):
         active.difference_update(ends.get(start, ()))
         active.update(starts.get(start, ()))
-        chunk = escape(text[start:end], quote=False)
+        chunk = text[start:end] if plain else escape(text[start:end], quote=False)
         if not active:
             parts.append(chunk)
             continue
