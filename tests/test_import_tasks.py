@@ -6,7 +6,9 @@ polling address come from the previous answer. The worker is the real command, r
 batch mode (it runs what is queued, then returns).
 """
 
+import itertools
 import re
+import shutil
 import threading
 import time
 from datetime import timedelta
@@ -20,10 +22,15 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as examples
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from annotate import datasets
 from annotate.models import Article, Change, Job
-from tests.factories import make_project
+from tests.factories import make_project, make_user
 
 # The worker commits as it goes (and closes a connection left inside a transaction), as
 # it does in production: these tests run on a database they commit to.
@@ -392,3 +399,120 @@ def test_the_import_command_queues_files_only(project, queued, tmp_path):
 
     assert str(raised.value) == f"--queue takes files (zip a brat directory); not a file: {tmp_path}."
     assert (Job.objects.count(), default_storage.exists("imports")) == (0, False)
+
+
+# Random sequences ---------------------------------------------------------------------
+
+_examples = itertools.count()
+HEADINGS = {
+    "queued": "Waiting for a worker",
+    "done": "Imported",
+    "failed": "Nothing was imported",
+    "cancelled": "Cancelled",
+}
+
+
+class ImportQueue(RuleBasedStateMachine):
+    """Imports queued, run, cancelled, polled and left by a killed worker, in any order,
+    against a plain model: each job's status, the project's articles, the stored files."""
+
+    media = None  # set by the test
+
+    def __init__(self):
+        super().__init__()
+        number = next(_examples)
+        self.manager = make_user(f"queue-manager-{number}")
+        self.project = make_project(manager=self.manager, slug=f"queue-{number}")
+        self.client = Client(enforce_csrf_checks=True)
+        self.client.force_login(self.manager)
+        self.jobs: dict[str, dict] = {}  # job page → {"status", "titles", "stale"}
+        self.titles: set[str] = set()
+        self.uploads = itertools.count()
+
+    def teardown(self):
+        self.project.delete()
+        self.manager.delete()
+        DBTaskResult.objects.all().delete()
+        shutil.rmtree(self.media, ignore_errors=True)  # the files of jobs left queued
+
+    @rule(bad=st.booleans())
+    def upload(self, bad):
+        title = f"Op-ed {next(self.uploads)}"
+        pairs = [(f"{title}\n\nWhat {title} argues.".encode(), f"{title}.txt")]
+        if bad:
+            pairs.append((b"{", "broken.jsonl"))
+        url = start_import(self.client, self.project, pairs)
+        self.jobs[url] = {"status": "queued", "titles": set() if bad else {title}, "stale": False}
+
+    @precondition(lambda self: self.jobs)
+    @rule(data=st.data())
+    def cancel(self, data):
+        url = data.draw(st.sampled_from(sorted(self.jobs)))
+        response = self.client.post(url + "cancel/", headers={"X-CSRFToken": self.csrf(url)})
+        assert response.status_code == 302
+        job = self.jobs[url]
+        if job["stale"]:  # the page the Cancel button is on found its worker stopped
+            job["status"], job["stale"] = "failed", False
+        elif job["status"] == "queued":
+            job["status"] = "cancelled"
+
+    @precondition(lambda self: any(job["status"] == "queued" and not job["stale"] for job in self.jobs.values()))
+    @rule(data=st.data())
+    def worker_killed(self, data):
+        """A worker took the job and was killed an hour ago: the job is left running."""
+        queued = sorted(url for url, job in self.jobs.items() if job["status"] == "queued" and not job["stale"])
+        url = data.draw(st.sampled_from(queued))
+        left_by_a_killed_worker(url, seconds_ago=3600)
+        self.jobs[url]["stale"] = True
+
+    @rule()
+    def run_worker(self):
+        run_worker()
+        for job in self.jobs.values():
+            # A stale job's task is still queued here, so a task starts, and a task that
+            # starts fails the jobs of stopped workers first.
+            if job["stale"]:
+                job["status"], job["stale"] = "failed", False
+            elif job["status"] == "queued":
+                job["status"] = "done" if job["titles"] else "failed"
+                self.titles |= job["titles"]
+
+    @precondition(lambda self: self.jobs)
+    @rule(data=st.data())
+    def poll(self, data):
+        url = data.draw(st.sampled_from(sorted(self.jobs)))
+        job = self.jobs[url]
+        if job["stale"]:
+            job["status"], job["stale"] = "failed", False
+        status, text, next_poll, _ = poll(self.client, url)
+        heading = HEADINGS[job["status"]]
+        assert (status, text.startswith(heading + " "), next_poll is None) == (200, True, job["status"] != "queued")
+
+    def csrf(self, url):
+        return CSRF.search(self.client.get(url).content.decode()).group(1)
+
+    @invariant()
+    def the_database_is_the_model(self):
+        found = {url: Job.objects.get(pk=int(url.rstrip("/").rsplit("/", 1)[1])).status for url in self.jobs}
+        expected = {url: "running" if job["stale"] else job["status"] for url, job in self.jobs.items()}
+        assert found == expected
+        assert set(self.project.articles.values_list("title", flat=True)) == self.titles
+        # Files wait only for the jobs a worker has still to start, or that it was killed running.
+        waiting = [job for job in self.jobs.values() if job["status"] == "queued" or job["stale"]]
+        assert len(stored_files(self.media)) == sum(1 if job["titles"] else 2 for job in waiting)
+
+
+def test_random_sequences_of_imports_cancels_workers_and_polls_match_a_plain_model(queued):
+    ImportQueue.media = queued
+    run_state_machine_as_test(
+        ImportQueue,
+        settings=examples(
+            max_examples=40,
+            stateful_step_count=15,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
