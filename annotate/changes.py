@@ -7,8 +7,6 @@ layer's revision, and the domain function returns what it did as a `Changed`.
 
 from dataclasses import dataclass
 
-from django.db import connection
-
 from annotate import rows
 from annotate.models import ArgumentUnit, Change, Layer, Project, Relation
 
@@ -25,10 +23,11 @@ def log_change(
 ) -> Change:
     """Write one change record, and count it in the layer's revision. `user` may be
     None for system actions (seeding, commands)."""
+    count = None
     if layer is not None:
-        # On every change: written by hand, as the ORM takes longer to build it than to run it.
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {Layer._meta.db_table} SET revision = revision + 1 WHERE id = %s", [layer.pk])
+        # On every change, so written by hand (the ORM takes longer to build it than to
+        # run it), and sent with the record's INSERT.
+        count = (f"UPDATE {Layer._meta.db_table} SET revision = revision + 1 WHERE id = %s", [layer.pk])
         layer.revision += 1
     change = Change(
         project=project,
@@ -39,7 +38,7 @@ def log_change(
         before=before,
         after=after,
     )
-    rows.insert(change)
+    rows.insert(change, along=count)
     return change
 
 

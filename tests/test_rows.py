@@ -71,6 +71,17 @@ def test_insert_gives_each_of_many_rows_its_own_id(layer, scheme):
     assert [Span.objects.get(pk=span.pk).start for span in spans] == [40, 10, 30]
 
 
+def test_insert_along_with_an_update_runs_both_in_one_statement(layer, annotator, django_assert_num_queries):
+    layer.refresh_from_db(fields=["revision"])
+    before = layer.revision
+    change = Change(project=layer.article.project, layer=layer, user=annotator, action="layer.stance", after={})
+    count = (f"UPDATE {Layer._meta.db_table} SET revision = revision + 5 WHERE id = %s", [layer.pk])
+    with django_assert_num_queries(1):
+        rows.insert(change, along=count)
+    assert Layer.objects.get(pk=layer.pk).revision == before + 5
+    assert fields_of(Change.objects.get(pk=change.pk)) == fields_of(change)
+
+
 def test_select_orders_as_the_model_does(project):
     by_hand = rows.select(Label, "t.project_id = %s", [project.pk])
     assert [fields_of(label) for label in by_hand] == [
