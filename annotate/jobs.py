@@ -197,8 +197,14 @@ def _parse(job: Job, files: list[list[str]], owner: str) -> tuple[list, list[str
         job.report_progress("parsing", number, len(files))
         with default_storage.open(name) as stored:
             content = stored.read()
+
+        # A long file's lines keep the job alive (and cancellable) while it is read; the
+        # page counts files.
+        def still_reading(*_lines, number=number) -> None:
+            job.report_progress("parsing", number, len(files))
+
         try:
-            records += datasets.parse_upload(content, file_name=file_name, owner=owner)
+            records += datasets.parse_upload(content, file_name=file_name, owner=owner, progress=still_reading)
         except FormatError as error:
             problems.append(str(error))
     job.report_progress("parsing", len(files), len(files))

@@ -516,3 +516,17 @@ def test_random_sequences_of_imports_cancels_workers_and_polls_match_a_plain_mod
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+def test_import_records_reports_the_articles_checked_and_written(project):
+    records = datasets.parse_upload(b"One\n\nThe first.", file_name="one.txt") + datasets.parse_upload(
+        b"Two\n\nThe second.", file_name="two.txt"
+    )
+    seen = []
+
+    report = datasets.import_records(
+        project=project, records=records, user=None, progress=lambda *step: seen.append(step)
+    )
+
+    assert report.written is True
+    assert seen == [("checking", 0, 2), ("checking", 1, 2), ("checking", 2, 2), ("writing", 0, 2), ("writing", 2, 2)]

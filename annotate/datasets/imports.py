@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from annotate import changes
 from annotate.datasets.export import GOLD, scheme_record
 from annotate.datasets.fast_paths import advisory_lock, insert_rows, insert_units
-from annotate.formats import brat, registry
+from annotate.formats import brat, jsonl, registry
 from annotate.formats.checks import FormatError, quote, spans_problem, storable, unstorable_problem
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
@@ -612,13 +612,18 @@ def upload_too_large() -> str:
     )
 
 
-def parse_upload(content: bytes, *, file_name: str, owner: str = "") -> list[ArticleRecord]:
+def parse_upload(
+    content: bytes, *, file_name: str, owner: str = "", progress: Callable[[int, int], object] | None = None
+) -> list[ArticleRecord]:
     """The records of one uploaded file, its format chosen by its extension;
     `FormatError` for a file no format reads or one with a problem. `owner` names the
-    layers of a brat zip (otherwise each folder names its annotator)."""
+    layers of a brat zip (otherwise each folder names its annotator). `progress(done,
+    total)` is called as a JSON Lines file is read, line by line (`jsonl.parse`)."""
     format = registry.for_file(file_name)
     if format.name == "brat":
         records = format.parse(content, file_name=file_name, owner=owner or None, limits=archive_limits())
+    elif format.name == "jsonl" and progress is not None:
+        records = jsonl.parse(content, file_name=file_name, progress=progress)
     else:
         records = format.parse(content, file_name=file_name)
     for record in records:

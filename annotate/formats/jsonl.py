@@ -29,7 +29,7 @@ the same records, and exporting them again gives the same bytes. The importer ra
 import datetime
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 
 import orjson
@@ -123,26 +123,33 @@ def export(articles: Iterable[ArticleRecord]) -> Iterator[str]:
         yield orjson.dumps(article_json(article), option=orjson.OPT_APPEND_NEWLINE).decode()
 
 
-def parse(content: bytes | str, *, file_name: str) -> list[ArticleRecord]:
+def parse(
+    content: bytes | str, *, file_name: str, progress: Callable[[int, int], object] | None = None
+) -> list[ArticleRecord]:
     """Read a JSON Lines file into article records, checking every field.
 
     Blank lines are skipped. Raises `FormatError` naming the file and line for bytes
     that are not UTF-8, a line that is not JSON, a missing, unknown or mistyped field,
     a span outside the text, a quoted text that does not match its offsets, a repeated
     id, or a relation whose source or target is not a unit of its layer.
+    `progress(lines read, lines)` is called before each line, so a long file can say it
+    is still being read (an exception it raises stops the reading).
     """
     text = decode_utf8(content, file_name=file_name)
     # A byte-order mark written by an editor is never part of the first article.
     text = text.removeprefix("\ufeff")
     with collector_paused():
-        return _articles(text, file_name=file_name)
+        return _articles(text, file_name=file_name, progress=progress)
 
 
-def _articles(text: str, *, file_name: str) -> list[ArticleRecord]:
+def _articles(text: str, *, file_name: str, progress: Callable[[int, int], object] | None) -> list[ArticleRecord]:
     articles = []
     # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which
     # JSON allows unescaped inside strings (and the export writes so).
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if progress is not None:
+            progress(number - 1, len(lines))
         if not line.strip():
             continue
         try:
