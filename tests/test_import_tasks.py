@@ -30,6 +30,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from annotate import datasets
 from annotate.models import Article, Change, Job
+from annotate.views import jobs as job_views
 from tests.factories import make_project, make_user
 
 # The worker commits as it goes (and closes a connection left inside a transaction), as
@@ -285,7 +286,7 @@ def test_the_page_estimates_the_time_left_from_the_rate_it_saw(manager_client, p
     text = poll(manager_client, f"{job_url}?phase=checking&done=1000&at={ten_seconds_ago}")[1]
 
     # 2,000 articles in 10 s: 6,000 more take 30 s.
-    assert text == "Checking the articles 3000 of 9000 articles checked about 30 s left in this phase Cancel import"
+    assert text == "Checking the articles 3,000 of 9,000 articles checked about 30 s left in this phase Cancel import"
 
 
 def test_small_files_are_still_written_in_the_request(client, manager, project, settings):
@@ -530,3 +531,17 @@ def test_import_records_reports_the_articles_checked_and_written(project):
 
     assert report.written is True
     assert seen == [("checking", 0, 2), ("checking", 1, 2), ("checking", 2, 2), ("writing", 0, 2), ("writing", 2, 2)]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (3, "a few seconds left in this phase"),
+        (40, "about 40 s left in this phase"),
+        (180, "about 3 min left in this phase"),
+        (200, "about 3 min 20 s left in this phase"),
+        (7500, "about 2 h 5 min left in this phase"),
+    ],
+)
+def test_the_time_left_reads_as_a_person_says_it(seconds, words):
+    assert job_views._in_words(seconds) == words

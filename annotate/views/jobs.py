@@ -54,7 +54,7 @@ def _render(request: HttpRequest, membership, job: Job) -> HttpResponse:
         "project": membership.project,
         "job": job,
         "heading": heading,
-        "counted": counted,
+        "counts": f"{job.done:,} of {job.total:,} {counted}" if counted else "",
         "time_left": _in_words(seconds_left) if seconds_left is not None else "",
         "poll_url": reverse("annotate:job_detail", args=[membership.project.slug, job.pk]) + "?" + urlencode(since),
     }
@@ -80,11 +80,14 @@ def _rate_so_far(request: HttpRequest, job: Job) -> tuple[dict, int | None]:
 
 
 def _in_words(seconds: int) -> str:
-    """A time left, as a person would say it: "under 5 s", "40 s", "3 min 20 s", "2 h 5 min"."""
+    """The time a phase has left, as a person would say it: "a few seconds left in this
+    phase", "about 40 s left …", "about 3 min 20 s left …", "about 2 h 5 min left …"."""
     if seconds < 5:
-        return "under 5 s"
+        return "a few seconds left in this phase"
     if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+        left = f"{seconds} s"
+    elif seconds < 3600:
+        left = f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
+    else:
+        left = f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"about {left} left in this phase"
