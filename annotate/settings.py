@@ -182,6 +182,13 @@ ANNOTATE_JOB_STALE_SECONDS = int(os.environ.get("ANNOTATE_JOB_STALE_SECONDS", 60
 # the request, as it takes a few seconds at most; a larger one is written by a worker,
 # with a progress page.
 ANNOTATE_IMPORT_INLINE_BYTES = int(os.environ.get("ANNOTATE_IMPORT_INLINE_BYTES", 1024 * 1024))
+# An export holding at most this many units (of the layers chosen) streams in the
+# request: its time goes by its units, written at 50,000-90,000 a second
+# (docs/benchmarks.md), so this is a few seconds. A larger one is written by a worker to
+# the default storage, with a progress page, and downloaded from there.
+ANNOTATE_EXPORT_INLINE_UNITS = int(os.environ.get("ANNOTATE_EXPORT_INLINE_UNITS", 200_000))
+# How long a worker's export file is kept (and offered) after it is written.
+ANNOTATE_EXPORT_KEEP_SECONDS = int(os.environ.get("ANNOTATE_EXPORT_KEEP_SECONDS", 24 * 3600))
 
 # Uploaded datasets can be large; the import code enforces its own limit per file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
