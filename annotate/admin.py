@@ -6,6 +6,7 @@ from annotate.models import (
     ArgumentUnit,
     Article,
     Change,
+    Job,
     Label,
     Layer,
     Membership,
@@ -132,4 +133,15 @@ class ChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         # The change record is history: it is read, never edited.
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "project", "kind", "status", "phase", "done", "total", "created_by"]
+    list_filter = ["kind", "status", "project"]
+    readonly_fields = [field.name for field in Job._meta.fields]
+
+    def has_add_permission(self, request):
+        # A job is made with its task (annotate/jobs.py); a row alone would never run.
         return False

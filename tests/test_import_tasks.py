@@ -545,3 +545,21 @@ def test_import_records_reports_the_articles_checked_and_written(project):
 )
 def test_the_time_left_reads_as_a_person_says_it(seconds, words):
     assert job_views._in_words(seconds) == words
+
+
+def test_the_admin_lists_jobs_and_shows_one_read_only(client, job_url):
+    admin = make_user("ada_admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    job = Job.objects.get()
+
+    listing = client.get("/admin/annotate/job/")
+    one = client.get(f"/admin/annotate/job/{job.pk}/change/")
+
+    assert (listing.status_code, one.status_code, client.get("/admin/annotate/job/add/").status_code) == (
+        200,
+        200,
+        403,
+    )
+    assert one.context["adminform"].form.fields == {}  # every field read-only
