@@ -137,7 +137,7 @@ def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existi
     report's counts in `result` or the problems in `problems`, and deletes the files.
     Returns the job's status."""
     fail_stale()
-    job = _claim(job_id)
+    job = claim(job_id)
     if job is None:  # cancelled while queued, or already run
         return Job.objects.get(pk=job_id).status
     try:
@@ -156,14 +156,14 @@ def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existi
             problems += report.problems
             # Done in the import's own transaction: a job marked failed or cancelled
             # meanwhile rolls the import back, so "done" and the articles go together.
-            if not problems and not _finish(job, JobStatus.DONE, unless_cancel_requested=True, result=_result(report)):
+            if not problems and not finish(job, JobStatus.DONE, unless_cancel_requested=True, result=_result(report)):
                 raise Cancelled
         if problems:
-            _finish(job, JobStatus.FAILED, problems=problems, message=NOTHING_IMPORTED)
+            finish(job, JobStatus.FAILED, problems=problems, message=NOTHING_IMPORTED)
     except Cancelled:
-        _finish(job, JobStatus.CANCELLED, message=f"{CANCELLED}; {NOTHING_IMPORTED}")
+        finish(job, JobStatus.CANCELLED, message=f"{CANCELLED}; {NOTHING_IMPORTED}")
     except Exception:
-        _finish(job, JobStatus.FAILED, message=f"{UNEXPECTED_ERROR}; {NOTHING_IMPORTED}")
+        finish(job, JobStatus.FAILED, message=f"{UNEXPECTED_ERROR}; {NOTHING_IMPORTED}")
         raise
     finally:
         delete_files(job.file)
@@ -171,7 +171,7 @@ def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existi
     return Job.objects.get(pk=job_id).status
 
 
-def _claim(job_id: int) -> Job | None:
+def claim(job_id: int) -> Job | None:
     """The job, now running, if it was queued and no one asked to cancel it."""
     now = timezone.now()
     queued = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED, cancel_requested=False)
@@ -180,7 +180,7 @@ def _claim(job_id: int) -> Job | None:
     return Job.objects.select_related("project", "created_by").get(pk=job_id)
 
 
-def _finish(job: Job, status: str, *, unless_cancel_requested: bool = False, **fields) -> bool:
+def finish(job: Job, status: str, *, unless_cancel_requested: bool = False, **fields) -> bool:
     """Set the outcome of a job that is still running (and, if asked, that no one asked
     to cancel); whether it was."""
     now = timezone.now()
