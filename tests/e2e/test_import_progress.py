@@ -8,6 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from annotate.models import Article, Job
+from tests.e2e.test_accessibility import serious_violations
 from tests.factories import make_project, make_user
 
 
@@ -37,6 +38,7 @@ def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, t
     assert page.url.endswith(f"/p/opeds/jobs/{job.pk}/")
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
     page.screenshot(path="/tmp/import-queued.png", full_page=True)
+    assert serious_violations(page) == []
 
     call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
 
@@ -48,6 +50,7 @@ def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, t
     # Finished, the region stops polling.
     expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", re.compile("."))
     page.screenshot(path="/tmp/import-done.png", full_page=True)
+    assert serious_violations(page) == []
     page.get_by_role("link", name="Open the articles").click()
     expect(page.get_by_role("link", name="Op-ed 0", exact=True)).to_be_visible()
     assert Article.objects.count() == 300
@@ -73,4 +76,28 @@ def test_a_failed_queued_import_lists_its_problems(page, log_in, transactional_d
         ["bad.jsonl line 1: not valid JSON (Expecting ',' delimiter at column 14)"]
     )
     page.screenshot(path="/tmp/import-failed.png", full_page=True)
+    assert serious_violations(page) == []
     assert Article.objects.count() == 0
+
+
+def test_cancel_on_the_page_of_a_queued_import_writes_nothing(page, log_in, transactional_db, settings, tmp_path):
+    settings.ANNOTATE_IMPORT_INLINE_BYTES = 0
+    settings.MEDIA_ROOT = tmp_path
+    manager = make_user("mia_manager")
+    make_project(manager=manager, slug="opeds")
+    log_in("mia_manager", "secret-pass-1")
+    page.goto("/p/opeds/import/")
+    page.get_by_label(re.compile(r"^Files")).set_input_files(
+        files=[{"name": "opeds.jsonl", "mimeType": "application/jsonl", "buffer": jsonl(3)}]
+    )
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("heading", name="Waiting for a worker")).to_be_visible()
+
+    page.get_by_role("button", name="Cancel import").click()
+
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel import")).to_have_count(0)
+    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    page.reload()
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
+    assert (Job.objects.get().status, Article.objects.count()) == ("cancelled", 0)
