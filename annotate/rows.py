@@ -9,7 +9,8 @@ names the columns with `columns`, and `instance` turns a row's values back into 
 model instance exactly as the ORM would (each field's and the database backend's
 converters applied: JSON decoded, dates parsed on SQLite); `select` reads instances
 of one table, `insert` writes new ones as `save()` would (with another statement in
-the same round trip, if asked).
+the same round trip, if asked), `insert_with_parts` a new instance and the new instances
+that belong to it (a unit and its spans) at once.
 """
 
 from collections.abc import Callable, Sequence
@@ -73,6 +74,12 @@ def _insert_sql(model: type[models.Model], vendor: str, count: int) -> tuple[str
     return sql, fields
 
 
+def _prepared(obj: models.Model, fields: list[models.Field]) -> list:
+    """The values of `obj`'s `fields` as `save()` writes them: each field's `pre_save`
+    (such as `auto_now_add`) and database preparation applied."""
+    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+
+
 def insert(*objects: M, along: tuple[str, Sequence] | None = None) -> None:
     """Write new instances of one model in one INSERT, as `save()` would (each field's
     `pre_save`, such as `auto_now_add`, and its database preparation applied; no
@@ -82,7 +89,7 @@ def insert(*objects: M, along: tuple[str, Sequence] | None = None) -> None:
     an UPDATE, to run with the INSERT: on PostgreSQL in the same statement (a
     data-modifying WITH), one round trip instead of two; elsewhere just before it."""
     sql, fields = _insert_sql(type(objects[0]), connection.vendor, len(objects))
-    values = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objects for field in fields]
+    values = [value for obj in objects for value in _prepared(obj, fields)]
     with connection.cursor() as cursor:
         if along is not None:
             along_sql, along_values = along
@@ -94,5 +101,51 @@ def insert(*objects: M, along: tuple[str, Sequence] | None = None) -> None:
         ids = [pk for (pk,) in cursor.fetchall()]
     for obj, pk in zip(objects, ids, strict=True):
         obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+@cache
+def _insert_with_parts_sql(owner: type[models.Model], part: type[models.Model], link: str, count: int):
+    owner_sql, owner_fields = _insert_sql(owner, connection.vendor, 1)
+    part_fields = [field for field in part._meta.concrete_fields if not field.primary_key and field.name != link]
+    names = ", ".join(f'"{field.column}"' for field in part_fields)
+    # The parts' values, typed (a VALUES list outside an INSERT's own has no column
+    # types), numbered to keep their order, joined to the owner's new id.
+    casts = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in part_fields)
+    rows = ", ".join(f"({number}, {casts})" for number in range(count))
+    aliases = [f"v{index}" for index in range(len(part_fields))]
+    link_column = part._meta.get_field(link).column
+    sql = (
+        f"WITH owner AS ({owner_sql}) "
+        f'INSERT INTO {part._meta.db_table} ("{link_column}", {names}) '
+        f'SELECT owner."{owner._meta.pk.column}", {", ".join(aliases)} '
+        f"FROM owner, (VALUES {rows}) AS v(number, {', '.join(aliases)}) ORDER BY number "
+        f'RETURNING "{link_column}", "{part._meta.pk.column}"'
+    )
+    return sql, owner_fields, part_fields
+
+
+def insert_with_parts(owner: models.Model, parts: Sequence[models.Model], *, link: str) -> None:
+    """Write a new instance and (one or more) new instances of another model whose
+    `link` (a foreign key) points to it, as `insert` would, and give them their ids: on PostgreSQL in one
+    statement (the owner's INSERT as a data-modifying WITH), one round trip instead of
+    two; elsewhere one INSERT after the other."""
+    if connection.vendor != "postgresql":
+        insert(owner)
+        for part in parts:
+            setattr(part, link, owner)
+        insert(*parts)
+        return
+    sql, owner_fields, part_fields = _insert_with_parts_sql(type(owner), type(parts[0]), link, len(parts))
+    values = [*_prepared(owner, owner_fields), *(value for part in parts for value in _prepared(part, part_fields))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        written = cursor.fetchall()
+    owner.pk = written[0][0]
+    for part, (_, pk) in zip(parts, written, strict=True):
+        part.pk = pk
+        setattr(part, link, owner)
+    for obj in (owner, *parts):
         obj._state.adding = False
         obj._state.db = connection.alias

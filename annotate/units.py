@@ -137,8 +137,7 @@ def create_unit(
     # inside the caller's transaction (two round trips fewer for every unit made).
     with transaction.atomic(savepoint=False):
         unit = ArgumentUnit(layer=layer, label=label, attributes=attributes)
-        rows.insert(unit)
-        rows.insert(*(Span(unit=unit, start=start, end=end) for start, end in ordered))
+        rows.insert_with_parts(unit, [Span(start=start, end=end) for start, end in ordered], link="unit")
         return _log(unit, action="unit.create", user=user, before=None, after=snapshot(unit, ordered))
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.forms.models import model_to_dict
 
 from annotate import access, rows
-from annotate.models import Article, Change, Label, Layer, Project, Span
+from annotate.models import ArgumentUnit, Article, Change, Label, Layer, Project, Span
 from tests.factories import make_unit
 
 
@@ -80,6 +80,22 @@ def test_insert_along_with_an_update_runs_both_in_one_statement(layer, annotator
         rows.insert(change, along=count)
     assert Layer.objects.get(pk=layer.pk).revision == before + 5
     assert fields_of(Change.objects.get(pk=change.pk)) == fields_of(change)
+
+
+def test_insert_with_parts_writes_a_unit_and_its_spans_in_one_statement(layer, scheme, django_assert_num_queries):
+    unit = ArgumentUnit(layer=layer, label=scheme["Claim"], attributes={"stance": "For"})
+    spans = [Span(start=40, end=44), Span(start=10, end=15), Span(start=30, end=31)]
+    with django_assert_num_queries(1):
+        rows.insert_with_parts(unit, spans, link="unit")
+    stored = ArgumentUnit.objects.get(pk=unit.pk)
+    assert fields_of(stored) == fields_of(unit)
+    assert [fields_of(Span.objects.get(pk=span.pk)) for span in spans] == [fields_of(span) for span in spans]
+    assert [(span.unit_id, span.start, span.end) for span in spans] == [
+        (unit.pk, 40, 44),
+        (unit.pk, 10, 15),
+        (unit.pk, 30, 31),
+    ]
+    assert sorted(Span.objects.filter(unit=unit).values_list("pk", flat=True)) == sorted(span.pk for span in spans)
 
 
 def test_select_orders_as_the_model_does(project):

@@ -566,10 +566,10 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
     data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
 
     # Session, user; BEGIN, the membership and the layer locked, the labels, the check for
-    # an identical unit, the unit, its span, the change record with the revision counted
-    # (one statement), COMMIT; the spans of the units to redraw. (What Undo would do now
-    # is the change just made.)
-    with django_assert_num_queries(11):
+    # an identical unit, the unit with its span (one statement), the change record with
+    # the revision counted (one statement), COMMIT; the spans of the units to redraw.
+    # (What Undo would do now is the change just made.)
+    with django_assert_num_queries(10):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
