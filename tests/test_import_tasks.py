@@ -31,6 +31,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from annotate import datasets
 from annotate.models import Article, Change, Job
 from annotate.views import jobs as job_views
+from tests import test_hostile_imports as hostile
 from tests.factories import make_project, make_user
 
 # The worker commits as it goes (and closes a connection left inside a transaction), as
@@ -563,3 +564,21 @@ def test_the_admin_lists_jobs_and_shows_one_read_only(client, job_url):
         403,
     )
     assert one.context["adminform"].form.fields == {}  # every field read-only
+
+
+# The hostile corpus, through the queue -------------------------------------------------
+
+QUEUED_CASES = [case for case in hostile.CASES if case[1]]  # an empty file is never large
+
+
+@pytest.mark.parametrize(("name", "content", "options", "message"), QUEUED_CASES, ids=[c[0] for c in QUEUED_CASES])
+def test_a_hostile_file_gets_the_same_one_problem_through_the_queue(
+    manager_client, project, article, name, content, options, message
+):
+    """The corpus of tests/test_hostile_imports.py, on the project as it finds it there."""
+    before = hostile.counts()
+
+    start_import(manager_client, project, [(content, name)], existing="fail", owner="", **options)
+    run_worker()
+
+    assert (Job.objects.get().problems, hostile.counts()) == ([message], before)
