@@ -3,7 +3,8 @@
 Every view goes through `membership_or_404` (every curation page through
 `curator_membership`) and then fetches objects only through the querysets below,
 which are already limited to what the member may see; a change to a layer goes
-through `layer_to_change`, which does both in one query. An outsider gets 404 (we do
+through `layer_to_change`, which does both in one query, and a job through
+`job_or_404`, by its kind. An outsider gets 404 (we do
 not even confirm that the project exists); a member whose role does not allow a page
 gets 403, with templates/403.html saying so; an object outside the member's
 querysets is a 404.
@@ -17,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from annotate import rows
-from annotate.models import Article, Job, Layer, Membership, Project, Role
+from annotate.models import Article, Job, JobKind, Layer, Membership, Project, Role
 
 ANY_ROLE = frozenset(Role.values)
 CURATORS = frozenset({Role.MANAGER, Role.CURATOR})
@@ -56,11 +57,23 @@ def articles(membership: Membership) -> QuerySet[Article]:
     return queryset.filter(layers__annotator=membership.user)
 
 
-def jobs(membership: Membership) -> QuerySet[Job]:
-    """The jobs a member may follow and cancel: a manager's, all of the project's."""
-    if not membership.is_manager:
-        return Job.objects.none()
-    return Job.objects.filter(project=membership.project)
+# Who may follow and cancel a job of each kind (an export is curation work); any other
+# kind is for managers.
+JOB_ROLES = {JobKind.EXPORT: CURATORS}
+
+
+def job_or_404(membership: Membership, pk: int, queryset: QuerySet[Job] | None = None) -> Job:
+    """Job `pk` of the member's project (from `queryset`, when given): 404 if there is
+    none, 403 (as for a page) if its kind is not for their role (an import, to a curator)."""
+    queryset = Job.objects.all() if queryset is None else queryset
+    try:
+        job = queryset.get(project=membership.project, pk=pk)
+    except Job.DoesNotExist:
+        raise Http404("No such job.") from None
+    if not membership.is_manager and membership.role not in JOB_ROLES.get(job.kind, MANAGERS):
+        role = membership.get_role_display().lower()
+        raise PermissionDenied(f"Your role in this project ({role}) does not allow this page.")
+    return job
 
 
 def layers(membership: Membership) -> QuerySet[Layer]:

@@ -245,6 +245,18 @@ class ExportForm(forms.Form):
         format = registry.get(self.cleaned_data["format"])
         return {name: self.cleaned_data.get(name, False) for name in format.options}
 
+    def described(self) -> str:
+        """The choice in words, e.g. "CSV, one row per unit: gold and all annotators,
+        only finished layers"."""
+        data = self.cleaned_data
+        format = registry.get(data["format"])
+        layers = dict(self.fields["layers"].choices)[data["layers"]]
+        parts = [layers[0].lower() + layers[1:]]
+        parts += [label for name, label in format.options.items() if data.get(name)]
+        if data["finished_only"]:
+            parts.append("only finished layers")
+        return f"{format.label}: {', '.join(parts)}"
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True

@@ -40,6 +40,7 @@ project_urls = [
     path("import/", datasets.dataset_import, name="dataset_import"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job_cancel"),
+    path("jobs/<int:pk>/download/", datasets.export_download, name="export_download"),
     path("members/", manage.member_list, name="member_list"),
     path("members/<int:pk>/remove/", manage.member_remove, name="member_remove"),
     path("scheme/", manage.scheme, name="scheme"),

@@ -5,10 +5,13 @@ Adding a URL without an entry in MATRIX fails `test_permission_matrix_covers_eve
 
 import lxml.html
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from annotate import relations, units
-from annotate.models import Job, JobKind, Layer, Membership
+from annotate.models import Job, JobKind, JobStatus, Layer, Membership
 from tests.factories import make_article
 
 PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
@@ -89,6 +92,8 @@ MATRIX = {
     # An import's job: followed and cancelled by managers (cancelled, back to its page).
     "job_detail": ("get", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGERS_ONLY),
     "job_cancel": ("post", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGER_POST),
+    # The file a worker wrote for an export: for curators and managers.
+    "export_download": ("get", lambda s: {"slug": s.slug, "pk": s.export.pk}, CURATORS_OK),
     "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "member_remove": ("post", lambda s: {"slug": s.slug, "pk": s.spare_membership.pk}, MANAGER_POST),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
@@ -125,6 +130,20 @@ class Scenario:
         spare = make_article(project).pk  # noqa: F841 - a second article keeps lists non-trivial
         self.spare_membership = Membership.objects.filter(project=project, role="annotator").last()
         self.job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=manager)
+        self.export = Job.objects.create(
+            project=project,
+            kind=JobKind.EXPORT,
+            status=JobStatus.DONE,
+            finished_at=timezone.now(),
+            file="exports/x",
+            result={
+                "format": "csv",
+                "file": default_storage.save("exports/x/a.csv", ContentFile(b"a\n")),
+                "file_name": "a.csv",
+                "bytes": 2,
+                "units": 0,
+            },
+        )
         self.layer = Layer.objects.get(article=article, annotator__username="ann_annotator")
         claim, premise = project.labels.get(name="Claim"), project.labels.get(name="Premise")
         owner = self.layer.annotator
@@ -140,7 +159,8 @@ class Scenario:
 
 
 @pytest.fixture
-def scenario(project, article, manager, curator, annotator, annotator2, outsider):
+def scenario(project, article, manager, curator, annotator, annotator2, outsider, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # where the export's file is
     return Scenario(project, article, manager)
 
 

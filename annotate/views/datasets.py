@@ -3,38 +3,83 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from annotate import access, datasets, jobs
+from annotate import access, datasets, export_jobs, jobs
 from annotate.formats import registry
 from annotate.formats.checks import FormatError
 from annotate.forms import ExportForm, ImportForm
-from annotate.models import Project
+from annotate.models import Job, JobKind, JobStatus, Project
 from annotate.views import render_partial
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
+    """The export form; with `download`, the export itself, streamed as it is written
+    when it holds at most ANNOTATE_EXPORT_INLINE_UNITS units. A larger one is posted
+    (the form says so) and written by a worker, followed on the job's page."""
+    membership = access.curator_membership(request.user, slug)
+    project = membership.project
+    data = request.POST if request.method == "POST" else request.GET if "download" in request.GET else None
+    form = ExportForm(data, project=project)
+    units = None
+    if form.is_valid():
+        choice = datasets.LayerChoice(form.cleaned_data["layers"], finished_only=form.cleaned_data["finished_only"])
+        units = export_jobs.units_in(project, choice)
+        if units <= export_jobs.inline_units():
+            return _stream(project, form, choice)
+        if request.method == "POST":
+            job = export_jobs.enqueue_export(
+                project=project,
+                user=request.user,
+                format_name=form.cleaned_data["format"],
+                choice=choice,
+                options=form.options(),
+                described=form.described(),
+            )
+            return redirect("annotate:job_detail", project.slug, job.pk)
+    if units is None:
+        units = export_jobs.units_in(project, datasets.LayerChoice())
+    context = {
+        "membership": membership,
+        "project": project,
+        "form": form,
+        "formats": registry.FORMATS.values(),
+        "units": f"{units:,}",
+        "queued": units > export_jobs.inline_units(),
+        "inline_units": f"{export_jobs.inline_units():,}",
+    }
+    return render(request, "annotate/dataset_export.html", context, status=422 if form.errors else 200)
+
+
+def _stream(project: Project, form: ExportForm, choice: datasets.LayerChoice) -> StreamingHttpResponse:
+    format_name = form.cleaned_data["format"]
+    chunks = datasets.export_chunks(project, format_name=format_name, choice=choice, **form.options())
+    response = StreamingHttpResponse(chunks, content_type=registry.get(format_name).content_type)
+    response["Content-Disposition"] = f'attachment; filename="{datasets.export_file_name(project, format_name)}"'
+    return response
 
 
 @require_GET
 @login_required
-def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """The export form; with `download`, the export itself, streamed as it is written."""
+def export_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The file a worker wrote for an export, to the project's curators and managers,
+    for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then 410, saying so."""
     membership = access.curator_membership(request.user, slug)
-    project = membership.project
-    form = ExportForm(request.GET if "download" in request.GET else None, project=project)
-    if form.is_valid():
-        data = form.cleaned_data
-        choice = datasets.LayerChoice(data["layers"], finished_only=data["finished_only"])
-        chunks = datasets.export_chunks(project, format_name=data["format"], choice=choice, **form.options())
-        format = registry.get(data["format"])
-        response = StreamingHttpResponse(chunks, content_type=format.content_type)
-        file_name = datasets.export_file_name(project, data["format"])
-        response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-        return response
-    context = {"membership": membership, "project": project, "form": form, "formats": registry.FORMATS.values()}
-    return render(request, "annotate/dataset_export.html", context, status=422 if form.errors else 200)
+    job = access.job_or_404(membership, pk, Job.objects.filter(kind=JobKind.EXPORT, status=JobStatus.DONE))
+    offer = export_jobs.offer(job, membership.project)
+    if offer.expired:
+        context = {"membership": membership, "project": membership.project, "job": job, "export": offer}
+        return render(request, "annotate/export_expired.html", context, status=410)
+    file = default_storage.open(job.result["file"])
+    content_type = registry.get(job.result["format"]).content_type
+    return FileResponse(file, as_attachment=True, filename=offer.file_name, content_type=content_type)
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,12 +4,12 @@ import time
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from annotate import access, jobs
+from annotate import access, export_jobs, jobs
 from annotate.models import Job
 from annotate.views import render_partial
 
@@ -19,17 +19,19 @@ PHASES = {
     "checking": ("Checking the articles", "articles checked"),
     "writing": ("Writing the articles", "articles written"),
     "waiting for another import": ("Waiting for another import of this project to finish", ""),
+    export_jobs.PHASE: ("Writing the export", "units written"),
 }
 
 
 @require_GET
 @login_required
 def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """The job's progress; polled every second (the `job-progress` partial) until it ends.
-    A running job whose worker stopped reporting is marked failed here."""
-    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    """The job's progress (an import's for managers, an export's for curators too);
+    polled every second (the `job-progress` partial) until it ends. A running job whose
+    worker stopped reporting is marked failed here."""
+    membership = access.membership_or_404(request.user, slug, roles=access.CURATORS)
     jobs.fail_stale(project=membership.project, pk=pk)
-    job = get_object_or_404(access.jobs(membership).select_related("created_by"), pk=pk)
+    job = access.job_or_404(membership, pk, Job.objects.select_related("created_by"))
     return _render(request, membership, job)
 
 
@@ -37,8 +39,8 @@ def job_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def job_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Cancel a queued job, or ask a running one to stop (its work rolls back)."""
-    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    job = get_object_or_404(access.jobs(membership), pk=pk)
+    membership = access.membership_or_404(request.user, slug, roles=access.CURATORS)
+    job = access.job_or_404(membership, pk)
     jobs.request_cancel(job)
     if not request.htmx:
         return redirect("annotate:job_detail", slug, pk)
@@ -55,6 +57,7 @@ def _render(request: HttpRequest, membership, job: Job) -> HttpResponse:
         "job": job,
         "heading": heading,
         "counts": f"{job.done:,} of {job.total:,} {counted}" if counted else "",
+        "export": export_jobs.offer(job, membership.project),
         "time_left": _in_words(seconds_left) if seconds_left is not None else "",
         "poll_url": reverse("annotate:job_detail", args=[membership.project.slug, job.pk]) + "?" + urlencode(since),
     }

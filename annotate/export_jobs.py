@@ -1,0 +1,180 @@
+"""Exports too large to stream in a request, written to a file by a worker.
+
+An export's time goes by its units (docs/benchmarks.md: 50,000-90,000 units a second),
+so an export of at most ANNOTATE_EXPORT_INLINE_UNITS units of the chosen layers streams
+in the request; a larger one is a `Job` of kind "export", run by the `export_dataset`
+task through the machinery of `annotate/jobs.py` (claim, progress reports, cancel, a
+stopped worker's job failed). The task writes the same chunks the download streams to
+a temporary file, then stores it in the default storage as
+`exports/<job id>/<file name>` and only then records it on the job, in the statement
+that marks the job done: a file is never offered before it is complete. A worker
+killed on the way leaves a running job, which `jobs.fail_stale` marks failed, and part
+of a file, which is never offered and which `prune_exports` deletes.
+
+A file is offered for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then its
+download is refused, and `prune_exports` (run when a worker starts an export, and by
+`manage.py prune_exports`) deletes it, with what failed or cancelled exports left.
+"""
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from annotate import datasets, jobs
+from annotate.models import ArgumentUnit, Cancelled, Job, JobKind, JobStatus, Layer, Project
+
+PHASE = "exporting"
+NOTHING_EXPORTED = "nothing was exported"
+
+
+def inline_units() -> int:
+    """The most units an export streamed in the request holds."""
+    return getattr(settings, "ANNOTATE_EXPORT_INLINE_UNITS", 200_000)
+
+
+def keep_seconds() -> int:
+    """How long an export's file is kept after it was written."""
+    return getattr(settings, "ANNOTATE_EXPORT_KEEP_SECONDS", 24 * 3600)
+
+
+def units_in(project: Project, choice: datasets.LayerChoice) -> int:
+    """How many units an export of the chosen layers holds (one query)."""
+    layers = choice.filter(Layer.objects.filter(article__project=project))
+    return ArgumentUnit.objects.filter(layer__in=layers).count()
+
+
+def enqueue_export(
+    *, project: Project, user, format_name: str, choice: datasets.LayerChoice, options: dict, described: str
+) -> Job:
+    """Create an export's job and queue its task, in one transaction (a worker never
+    sees the task without its job); the job. `described` says what is exported, for
+    its page."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            project=project,
+            kind=JobKind.EXPORT,
+            created_by=user,
+            result={
+                "format": format_name,
+                "layers": choice.which,
+                "finished_only": choice.finished_only,
+                "options": options,
+                "described": described,
+            },
+        )
+        job.file = f"exports/{job.pk}"
+        job.task_id = str(export_dataset.enqueue(job_id=job.pk).id)
+        job.save(update_fields=["file", "task_id"])
+    return job
+
+
+@task()
+def export_dataset(*, job_id: int) -> str:
+    """Write the job's export (the choice in its `result`) as the download streams it,
+    store the file and mark the job done with the file's name, size and units in
+    `result`; on a cancel or an error, delete what was written. Returns the job's status."""
+    prune_exports()
+    jobs.fail_stale()
+    job = jobs.claim(job_id)
+    if job is None:  # cancelled while queued, or already run
+        return Job.objects.get(pk=job_id).status
+    try:
+        file_name = datasets.export_file_name(job.project, job.result["format"])
+        with tempfile.TemporaryFile() as spool:
+            units = _write(job, spool)
+            size = spool.tell()
+            spool.seek(0)
+            stored = default_storage.save(f"{job.file}/{file_name}", File(spool, name=file_name))
+        result = {**job.result, "file": stored, "file_name": file_name, "bytes": size, "units": units}
+        # The file becomes the job's in the statement that marks it done, unless it was
+        # cancelled (or taken for stopped) meanwhile.
+        if not jobs.finish(job, JobStatus.DONE, unless_cancel_requested=True, result=result, done=units, total=units):
+            raise Cancelled
+    except Cancelled:
+        jobs.delete_files(job.file)
+        jobs.finish(job, JobStatus.CANCELLED, message=f"{jobs.CANCELLED}; {NOTHING_EXPORTED}")
+    except Exception:
+        jobs.delete_files(job.file)
+        jobs.finish(job, JobStatus.FAILED, message=f"{jobs.UNEXPECTED_ERROR}; {NOTHING_EXPORTED}")
+        raise
+    finally:
+        jobs.close_progress_connection()
+    return Job.objects.get(pk=job_id).status
+
+
+def _write(job: Job, spool) -> int:
+    """Write the export into `spool` from one snapshot of the project, reporting the
+    units written of the units it holds; how many it held."""
+    data = job.result
+    choice = datasets.LayerChoice(data["layers"], finished_only=data["finished_only"])
+    job.report_progress(PHASE, 0, 0)
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        total = units_in(job.project, choice)
+        written = 0
+        job.report_progress(PHASE, 0, total)
+
+        def wrote(record) -> None:
+            nonlocal written
+            written += sum(len(layer.units) for layer in record.layers)
+            job.report_progress(PHASE, written, total)
+
+        chunks = datasets.export_chunks(
+            job.project, format_name=data["format"], choice=choice, progress=wrote, **data["options"]
+        )
+        for chunk in chunks:
+            spool.write(chunk.encode() if isinstance(chunk, str) else chunk)
+        job.report_progress(PHASE, written, written)
+    return written
+
+
+def prune_exports() -> int:
+    """Delete the files of exports written more than ANNOTATE_EXPORT_KEEP_SECONDS ago,
+    and whatever an export that failed or was cancelled left (a worker killed while
+    writing leaves part of a file); their jobs stay, without a file. How many."""
+    cutoff = timezone.now() - timedelta(seconds=keep_seconds())
+    gone = Q(status=JobStatus.DONE, finished_at__lt=cutoff) | Q(status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
+    folders = list(Job.objects.filter(gone, kind=JobKind.EXPORT).exclude(file="").values_list("pk", "file"))
+    for pk, folder in folders:
+        jobs.delete_files(folder)
+        Job.objects.filter(pk=pk).update(file="")
+    return len(folders)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A finished export's file, as its page offers it."""
+
+    url: str
+    file_name: str
+    bytes: int
+    units: int
+    expires_at: datetime
+    expired: bool
+
+
+def offer(job: Job, project: Project) -> Offer | None:
+    """What the page of a done export (of `project`) offers; None for any other job."""
+    if job.kind != JobKind.EXPORT or job.status != JobStatus.DONE:
+        return None
+    expires_at = job.finished_at + timedelta(seconds=keep_seconds())
+    return Offer(
+        url=reverse("annotate:export_download", args=[project.slug, job.pk]),
+        file_name=job.result["file_name"],
+        bytes=job.result["bytes"],
+        units=job.result["units"],
+        expires_at=expires_at,
+        expired=not job.file or expires_at <= timezone.now(),
+    )

@@ -1,0 +1,442 @@
+"""Exports above ANNOTATE_EXPORT_INLINE_UNITS: the export page queues them as a job, a
+worker (`manage.py db_worker`) writes the file to the default storage, the job's page
+follows it and then offers the download, which is refused a day later.
+
+The tests carry state as a browser does: the CSRF token, the job's address, the polling
+and cancel addresses and the download link come from the previous answer. The worker is
+the real command, run in batch mode.
+"""
+
+import re
+import threading
+import time
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.db import connection, connections
+from django.template.defaultfilters import date
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from annotate import projects, review, units
+from annotate.formats import registry
+from annotate.models import ArgumentUnit, Job, Layer, Role
+from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of, span_of
+
+# The worker commits as it goes, as in production: these tests run on a database they commit to.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FORM = re.compile(r'<form method="(get|post)" class="card narrow"')
+POLL = re.compile(r'<section id="job-progress"[^>]*\shx-get="([^"]+)"')
+CANCEL = re.compile(r'hx-post="([^"]+/cancel/)"')
+SECTION = re.compile(r'<section id="job-progress".*?</section>', re.S)
+DOWNLOAD = re.compile(r'<a class="button primary" href="([^"]+/download/)">')
+NOTICE = re.compile(r'<p class="message">(.*?)</p>', re.S)
+
+# Every export format, and CoNLL with each of its options.
+CHOICES = [{"format": name} for name, format in registry.FORMATS.items() if format.exports] + [
+    {"format": "conll", "stance": "on", "relations": "on"},
+    {"format": "jsonl", "layers": "annotators", "finished_only": "on"},
+    {"format": "aif", "layers": "gold"},
+    {"format": "csv", "layers": "ann_annotator"},
+]
+
+
+@pytest.fixture
+def stored(settings, tmp_path):
+    """Exported files in a directory of the test's."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def annotated(project, article, annotator, annotator2, manager):
+    """Two annotators' layers (one finished) and gold: 6 units in all."""
+    scheme = scheme_of(project)
+    for annotator_, finished in [(annotator, True), (annotator2, False)]:
+        layer = Layer.objects.get(article=article, annotator=annotator_)
+        claim = make_unit(layer, scheme["Claim"], "Cities should ban cars", attributes={"stance": "For"})
+        premise = make_unit(layer, scheme["Premise"], "Traffic kills thousands every year")
+        make_relation(layer, scheme["supports"], premise, claim)
+        if finished:
+            Layer.objects.filter(pk=layer.pk).update(status=Layer.Status.FINISHED)
+    gold = review.start_gold(article=article, user=manager)
+    for quote in ["Cities should ban cars", "most trips in town are short"]:
+        units.create_unit(layer=gold, label=scheme["Claim"], spans=[span_of(article.text, quote)], user=manager)
+    return project
+
+
+@pytest.fixture
+def large(settings, stored, annotated):
+    """Any export of more than one unit is large."""
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 1
+    return annotated
+
+
+@pytest.fixture
+def curator_client(curator):
+    """The curator's browser: CSRF checks on, as in a real one."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(curator)
+    return client
+
+
+def text_of(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def export_url(project) -> str:
+    return reverse("annotate:dataset_export", args=[project.slug])
+
+
+def start_export(client, project, **choice) -> str:
+    """Choose on the export page and press its button, as a browser does; the job page's
+    address the answer sends the browser to."""
+    page = client.get(export_url(project)).content.decode()
+    assert FORM.search(page).group(1) == "post"
+    data = {"csrfmiddlewaretoken": CSRF.search(page).group(1), "layers": "all", **choice}
+    response = client.post(export_url(project), data)
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def streamed(client, project, **choice) -> bytes:
+    """The export downloaded in the request, as the page's GET form asks for it."""
+    response = client.get(export_url(project), {"download": "1", "layers": "all", **choice})
+    assert (response.status_code, response.streaming) == (200, True)
+    return b"".join(response.streaming_content)
+
+
+def poll(client, url):
+    """Ask for the progress as the page's poll does: (status, the region's text, the next
+    poll's address or None once the page stops polling, the cancel address, the download link)."""
+    response = client.get(url, headers={"HX-Request": "true"})
+    section = SECTION.search(response.content.decode()).group(0)
+    found = [pattern.search(section) for pattern in (POLL, CANCEL, DOWNLOAD)]
+    return (response.status_code, text_of(section), *(unescape(match.group(1)) if match else None for match in found))
+
+
+def cancel(client, job_url, cancel_url):
+    token = CSRF.search(client.get(job_url).content.decode()).group(1)
+    return client.post(cancel_url, headers={"HX-Request": "true", "X-CSRFToken": token})
+
+
+def run_worker():
+    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+
+
+def stored_files(media) -> list[str]:
+    return sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file())
+
+
+def fetched(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+# Small exports stream, as before --------------------------------------------------------
+
+
+def test_a_small_export_streams_in_the_request_and_queues_nothing(client, curator, annotated, settings):
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 6
+    client.force_login(curator)
+
+    page = client.get(export_url(annotated)).content.decode()
+    content = streamed(client, annotated, format="csv")
+
+    assert (FORM.search(page).group(1), NOTICE.search(page)) == ("get", None)
+    assert (content.decode().count("\n"), Job.objects.count()) == (7, 0)
+
+
+def test_a_small_choice_of_a_large_project_streams_from_the_posted_form(curator_client, large, settings):
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 2
+    page = curator_client.get(export_url(large)).content.decode()
+
+    response = curator_client.post(
+        export_url(large),
+        {"csrfmiddlewaretoken": CSRF.search(page).group(1), "format": "csv", "layers": "gold"},
+    )
+
+    assert (response.status_code, response.streaming, Job.objects.count()) == (200, True, 0)
+    assert fetched(response).decode().count("\n") == 3
+
+
+# Large exports through a worker ---------------------------------------------------------
+
+
+def test_the_export_page_of_a_large_project_says_a_worker_writes_the_file(curator_client, large):
+    page = curator_client.get(export_url(large)).content.decode()
+
+    assert text_of(NOTICE.search(page).group(1)) == (
+        "This project holds 6 units, more than are written while you wait (1): a worker writes the file, "
+        "and its page follows it and then offers the download."
+    )
+    assert re.search(r'<button class="primary">([^<]*)</button>', page).group(1) == "Prepare the export"
+
+
+def test_a_large_download_asked_for_with_get_queues_nothing_and_offers_the_posted_form(curator_client, large):
+    response = curator_client.get(export_url(large), {"download": "1", "format": "csv", "layers": "annotators"})
+
+    page = response.content.decode()
+    assert (response.status_code, FORM.search(page).group(1), Job.objects.count()) == (200, "post", 0)
+    assert text_of(NOTICE.search(page).group(1)).startswith("This export holds 4 units, more than")
+    assert 'value="annotators" selected' in page
+
+
+@pytest.mark.parametrize("choice", CHOICES, ids=lambda choice: "-".join(choice.values()))
+def test_a_large_export_is_written_by_a_worker_and_downloads_the_bytes_the_stream_gives(
+    curator_client, large, stored, settings, choice
+):
+    job_url = start_export(curator_client, large, **choice)
+    assert stored_files(stored) == []
+
+    run_worker()
+    status, text, next_poll, cancel_url, download_url = poll(curator_client, job_url)
+    downloaded = curator_client.get(download_url)
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 1_000_000
+    expected = streamed(curator_client, large, **choice)
+
+    job = Job.objects.get()
+    file_name = f"opeds-{choice['format']}{registry.get(choice['format']).extension}"
+    assert (status, next_poll, cancel_url) == (200, None, None)
+    assert (downloaded.status_code, fetched(downloaded)) == (200, expected)
+    assert downloaded["Content-Disposition"] == f'attachment; filename="{file_name}"'
+    assert downloaded["Content-Type"] == registry.get(choice["format"]).content_type
+    assert stored_files(stored) == [f"exports/{job.pk}/{file_name}"]
+    assert (job.kind, job.status, job.created_by.username) == ("export", "done", "cory_curator")
+
+
+def test_the_job_page_follows_the_export_from_queued_to_its_download(curator_client, large, settings):
+    job_url = start_export(curator_client, large, format="jsonl", layers="annotators", finished_only="on")
+
+    waiting = poll(curator_client, job_url)
+    page = text_of(curator_client.get(job_url).content.decode())
+    run_worker()
+    ready = poll(curator_client, waiting[2])
+
+    job = Job.objects.get()
+    size = default_storage.size(job.result["file"])
+    expires = date(job.finished_at + timedelta(days=1), "j F Y, H:i")
+    assert f"Export {job.pk} Started " in page
+    assert page.endswith(
+        "by cory_curator. Native JSON Lines (lossless): all annotators, only finished layers. A worker writes the "
+        "file; it is offered for download once it is complete. Waiting for a worker The export starts as soon as "
+        "a worker ( manage.py db_worker ) is free. Cancel export"
+    )
+    assert waiting[:2] == (
+        200,
+        "Waiting for a worker The export starts as soon as a worker ( manage.py db_worker ) is free. Cancel export",
+    )
+    assert ready[1] == (
+        f"Ready to download Written: 2 units, {size} bytes. Download opeds-jsonl.jsonl "
+        f"The file is kept until {expires} UTC."
+    )
+    assert ready[4] == reverse("annotate:export_download", args=["opeds", job.pk])
+
+
+def test_the_download_is_private_and_not_kept_by_caches(curator_client, large):
+    job_url = start_export(curator_client, large, format="csv")
+    run_worker()
+
+    response = curator_client.get(poll(curator_client, job_url)[4])
+
+    assert (response.status_code, response["Cache-Control"]) == (200, "private, no-store")
+
+
+def test_cancelling_a_queued_export_writes_nothing_and_the_worker_leaves_it(curator_client, large, stored):
+    job_url = start_export(curator_client, large, format="jsonl")
+    cancel_url = poll(curator_client, job_url)[3]
+
+    answer = text_of(cancel(curator_client, job_url, cancel_url).content.decode())
+    run_worker()
+
+    assert answer == "Cancelled Nothing was exported. Export again"
+    assert poll(curator_client, job_url)[1:] == ("Cancelled Nothing was exported. Export again", None, None, None)
+    assert (Job.objects.get().status, stored_files(stored)) == ("cancelled", [])
+
+
+def test_cancelling_a_running_export_stops_it_and_leaves_no_file(curator_client, large, stored):
+    """The worker waits to read the units, which the test has locked, saying that it is
+    writing; the curator presses Cancel; the worker stops at its next report."""
+    job_url = start_export(curator_client, large, format="brat")
+    seen, locked = [], threading.Event()
+
+    def lock_the_units_and_cancel():
+        other = connections.create_connection("default")
+        try:
+            other.set_autocommit(False)
+            with other.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {ArgumentUnit._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            for _ in range(100):
+                text, cancel_url = poll(curator_client, job_url)[1::2]
+                if text.startswith("Writing the export"):
+                    break
+                time.sleep(0.1)
+            seen.append(text)
+            seen.append(text_of(cancel(curator_client, job_url, cancel_url).content.decode()))
+            time.sleep(Job.PROGRESS_INTERVAL + 0.2)  # the next report is not held back
+        finally:
+            other.rollback()
+            other.close()
+            connection.close()
+
+    curator_thread = threading.Thread(target=lock_the_units_and_cancel)
+    curator_thread.start()
+    locked.wait(10)
+    run_worker()
+    curator_thread.join()
+
+    assert seen == [
+        "Writing the export 0 of 0 units written Cancel export",
+        "Writing the export 0 of 0 units written Cancelling: the worker stops at its next step and writes nothing.",
+    ]
+    assert poll(curator_client, job_url)[1:3] == ("Cancelled Nothing was exported. Export again", None)
+    assert (Job.objects.get().message, stored_files(stored)) == ("cancelled; nothing was exported", [])
+
+
+def test_an_export_whose_worker_was_killed_fails_and_leaves_no_file_to_download(curator_client, large, stored):
+    job_url = start_export(curator_client, large, format="jsonl")
+    job = Job.objects.get()
+    # What a worker killed mid-export leaves: its job running with an old heartbeat,
+    # and part of the file written.
+    then = timezone.now() - timedelta(seconds=3600)
+    Job.objects.filter(pk=job.pk).update(status="running", started_at=then, heartbeat_at=then, phase="exporting")
+    default_storage.save(f"exports/{job.pk}/opeds-jsonl.jsonl", ContentFile(b'{"id": "half'))
+
+    status, text, next_poll, cancel_url, download_url = poll(curator_client, job_url)
+
+    assert (status, text, next_poll, download_url) == (
+        200,
+        "Nothing was exported The worker stopped while running this job. Export again",
+        None,
+        None,
+    )
+    download = curator_client.get(reverse("annotate:export_download", args=["opeds", job.pk]))
+    assert download.status_code == 404
+    # The part written is never offered, and the next export's worker deletes it.
+    start_export(curator_client, large, format="csv")
+    run_worker()
+    assert stored_files(stored) == [f"exports/{job.pk + 1}/opeds-csv.csv"]
+
+
+# A day later ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_day_old(curator_client, large):
+    """An export written a day and a minute ago: (its job page, its download link)."""
+    job_url = start_export(curator_client, large, format="csv")
+    run_worker()
+    download_url = poll(curator_client, job_url)[4]
+    Job.objects.update(finished_at=timezone.now() - timedelta(days=1, minutes=1))
+    return job_url, download_url
+
+
+def test_an_expired_download_is_refused_with_a_message(curator_client, a_day_old):
+    job_url, download_url = a_day_old
+
+    response = curator_client.get(download_url)
+    job_text = poll(curator_client, job_url)[1]
+
+    job = Job.objects.get()
+    expired = date(job.finished_at + timedelta(days=1), "j F Y, H:i")
+    assert response.status_code == 410
+    assert text_of(re.search(r"<main.*</main>", response.content.decode(), re.S).group(0)) == (
+        f"This export has expired The file of export {job.pk} was kept until {expired} UTC and is gone: "
+        "export again for a new one. Export again"
+    )
+    assert job_text == (
+        f"Expired The file was kept until {expired} UTC and is gone: export again for a new one. Export again"
+    )
+
+
+def test_prune_exports_deletes_the_expired_files_only(curator_client, a_day_old, large, stored, capsys):
+    fresh_url = start_export(curator_client, large, format="jsonl")
+    run_worker()  # a worker starting an export prunes too: the command finds nothing left
+    fresh = Job.objects.get(pk=int(fresh_url.rstrip("/").rsplit("/", 1)[1]))
+
+    call_command("prune_exports")
+
+    assert capsys.readouterr().out == "Deleted the files of 0 exports, expired or never finished.\n"
+    assert stored_files(stored) == [f"exports/{fresh.pk}/opeds-jsonl.jsonl"]
+    assert curator_client.get(a_day_old[1]).status_code == 410
+
+
+def test_the_prune_exports_command_deletes_expired_files(a_day_old, stored, capsys):
+    call_command("prune_exports")
+
+    assert capsys.readouterr().out == "Deleted the files of 1 export, expired or never finished.\n"
+    assert (stored_files(stored), Job.objects.get().file) == ([], "")
+
+
+# Who may download -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ready(curator_client, large):
+    """A written export: its job page and its download link."""
+    job_url = start_export(curator_client, large, format="csv")
+    run_worker()
+    return job_url, poll(curator_client, job_url)[4]
+
+
+@pytest.mark.parametrize(
+    ("persona", "page", "download"),
+    [("manager", 200, 200), ("curator", 200, 200), ("annotator", 403, 403), ("outsider", 404, 404)],
+)
+def test_the_projects_curators_and_managers_follow_and_download_an_export(
+    client, ready, request, persona, page, download
+):
+    client.force_login(request.getfixturevalue(persona))
+
+    assert (client.get(ready[0]).status_code, client.get(ready[1]).status_code) == (page, download)
+
+
+def test_another_projects_curator_cannot_download(client, ready):
+    other = make_user("otto_curator")
+    projects.set_member(project=make_project(slug="other"), user=other, role=Role.CURATOR, by=None)
+    client.force_login(other)
+
+    assert client.get(ready[1]).status_code == 404
+    assert client.get(ready[1].replace("/opeds/", "/other/")).status_code == 404
+
+
+def test_a_curator_follows_exports_but_not_imports(client, curator, project):
+    imported = Job.objects.create(project=project, kind="import")
+    client.force_login(curator)
+
+    assert client.get(reverse("annotate:job_detail", args=[project.slug, imported.pk])).status_code == 403
+    assert client.get(reverse("annotate:export_download", args=[project.slug, imported.pk])).status_code == 404
+
+
+def test_the_download_is_read_with_get(client, curator, ready):
+    client.force_login(curator)
+
+    assert client.post(ready[1]).status_code == 405
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_the_job_page_of_an_export_runs_a_fixed_number_of_queries(
+    client, curator, curator_client, large, manager, n, django_assert_num_queries
+):
+    for _ in range(n):
+        make_article(large)
+    job_url = start_export(curator_client, large, format="jsonl")
+    run_worker()
+    client.force_login(curator)
+
+    # Session, user, membership, the stale check, the job.
+    with django_assert_num_queries(5):
+        response = client.get(job_url, headers={"HX-Request": "true"})
+    download_url = poll(client, job_url)[4]
+    # Session, user, membership, the job.
+    with django_assert_num_queries(4):
+        download = client.get(download_url)
+
+    assert (response.status_code, download.status_code) == (200, 200)
