@@ -17,6 +17,7 @@ download is refused, and `prune_exports` (run when a worker starts an export, an
 """
 
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -117,8 +118,10 @@ def _write(job: Job, spool) -> int:
     data = job.result
     choice = datasets.LayerChoice(data["layers"], finished_only=data["finished_only"])
     job.report_progress(PHASE, 0, 0)
+    # One snapshot on PostgreSQL, whose progress reports go through a connection of their
+    # own; SQLite could not report from inside a transaction, so there it reads as it goes.
     snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic():
+    with transaction.atomic() if snapshot else nullcontext():
         if snapshot:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
