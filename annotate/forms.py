@@ -246,7 +246,7 @@ class ExportForm(forms.Form):
         return {name: self.cleaned_data.get(name, False) for name in format.options}
 
     def described(self) -> str:
-        """The choice in words, e.g. "CSV, one row per unit: gold and all annotators,
+        """The choice in words, e.g. "CSV, one row per unit; gold and all annotators,
         only finished layers"."""
         data = self.cleaned_data
         format = registry.get(data["format"])
@@ -255,7 +255,7 @@ class ExportForm(forms.Form):
         parts += [label for name, label in format.options.items() if data.get(name)]
         if data["finished_only"]:
             parts.append("only finished layers")
-        return f"{format.label}: {', '.join(parts)}"
+        return f"{format.label}; {', '.join(parts)}"
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -224,7 +224,7 @@ def test_the_job_page_follows_the_export_from_queued_to_its_download(curator_cli
     expires = date(job.finished_at + timedelta(days=1), "j F Y, H:i")
     assert f"Export {job.pk} Started " in page
     assert page.endswith(
-        "by cory_curator. Native JSON Lines (lossless): all annotators, only finished layers. A worker writes the "
+        "by cory_curator: Native JSON Lines (lossless); all annotators, only finished layers. A worker writes the "
         "file; it is offered for download once it is complete. Waiting for a worker The export starts as soon as "
         "a worker ( manage.py db_worker ) is free. Cancel export"
     )

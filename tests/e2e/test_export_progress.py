@@ -47,8 +47,8 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
     job = Job.objects.get()
     assert page.url.endswith(f"/p/opeds/jobs/{job.pk}/")
     expect(page.locator(".lead")).to_contain_text(
-        "CSV, one row per unit: gold and all annotators. A worker writes the file; it is offered for download "
-        "once it is complete."
+        "cory_curator: CSV, one row per unit; gold and all annotators. A worker writes the file; "
+        "it is offered for download once it is complete."
     )
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
     page.screenshot(path="/tmp/export-queued.png", full_page=True)
