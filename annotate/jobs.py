@@ -74,7 +74,8 @@ def close_progress_connection() -> None:
 
 def fail_stale(**filters) -> int:
     """Mark failed the running jobs (those matching `filters`) whose worker has not
-    reported for ANNOTATE_JOB_STALE_SECONDS, and delete the files they left; how many.
+    reported for ANNOTATE_JOB_STALE_SECONDS, and delete the files they left; how many
+    were marked.
 
     An import's work is one transaction, so its worker's death wrote nothing, and the
     job's message says so.
@@ -82,13 +83,15 @@ def fail_stale(**filters) -> int:
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.ANNOTATE_JOB_STALE_SECONDS)
     stale = Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff, **filters)
-    marked = list(stale.values_list("pk", "kind", "file"))
-    for pk, kind, folder in marked:
+    marked = 0
+    for pk, kind, folder in list(stale.values_list("pk", "kind", "file")):
         message = f"{WORKER_STOPPED}; {NOTHING_IMPORTED}" if kind == JobKind.IMPORT else WORKER_STOPPED
         # The same condition again: a job that reported meanwhile is alive after all.
-        if stale.filter(pk=pk).update(status=JobStatus.FAILED, message=message, finished_at=now) and folder:
-            delete_files(folder)
-    return len(marked)
+        if stale.filter(pk=pk).update(status=JobStatus.FAILED, message=message, finished_at=now):
+            marked += 1
+            if folder:
+                delete_files(folder)
+    return marked
 
 
 def request_cancel(job: Job) -> None:
@@ -102,10 +105,14 @@ def request_cancel(job: Job) -> None:
 
 
 def delete_files(folder: str) -> None:
-    """Delete a job's folder in the default storage and the files in it."""
+    """Delete a job's folder in the default storage and the files in it (or the job's
+    file, when it names one)."""
     try:
         _, names = default_storage.listdir(folder)
     except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        default_storage.delete(folder)
         return
     for name in names:
         default_storage.delete(f"{folder}/{name}")

@@ -28,7 +28,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from annotate import datasets
+from annotate import datasets, jobs
 from annotate.models import Article, Change, Job
 from annotate.views import jobs as job_views
 from tests import test_hostile_imports as hostile
@@ -582,3 +582,17 @@ def test_a_hostile_file_gets_the_same_one_problem_through_the_queue(
     run_worker()
 
     assert (Job.objects.get().problems, hostile.counts()) == ([message], before)
+
+
+@pytest.mark.parametrize("name", ["exports/1", "exports/1/opeds.jsonl"])
+def test_a_stopped_worker_fails_a_job_of_another_kind_and_its_file_goes(project, queued, name):
+    """A job of another kind gets no word about imports, and its folder or file goes."""
+    default_storage.save("exports/1/opeds.jsonl", SimpleUploadedFile("opeds.jsonl", b'{"id": "ha'))
+    then = timezone.now() - timedelta(hours=1)
+    job = Job.objects.create(project=project, kind="export", status="running", heartbeat_at=then, file=name)
+
+    marked = jobs.fail_stale()
+
+    job.refresh_from_db()
+    assert (marked, job.status, job.message) == (1, "failed", "the worker stopped while running this job")
+    assert stored_files(queued) == []
