@@ -37,13 +37,17 @@ until it shows the outcome. Three phases:
 - throughput: for each count in `--workers` (1, 2, 4), that many workers are started
   (and each has said so in its log), then `--medium` imports of `--medium-articles`
   articles each are uploaded one after another, each into a project of its own, and
-  their pages polled until every one is done: the time from the first upload to the
-  last "Imported", imports per minute, and the ratio to one worker. `--rounds 2` runs
-  the counts forward and back (1, 2, 4, 4, 2, 1) so that both ends meet the same
-  drift of the machine's other load, and reports the median of each count.
+  their pages polled, oldest first, until every one is done: the time from the first
+  upload to the last "Imported", imports per minute, and the ratio to one worker.
+  `--rounds N` runs the counts forward and back in turn (1, 2, 4, 4, 2, 1, 1, 2, 4 …)
+  so that every count meets the same drift of the machine's other load, and reports
+  the median of each count.
 
 The load average is printed before and after; the machine's other work counts in
-every figure. The CPU time of the workers and of gunicorn is reported per phase.
+every figure. The CPU time (utime + stime from /proc, exited children included) of the
+workers, of PostgreSQL (the postmaster and its processes) and of gunicorn is reported
+for the large import and the throughput runs, with how busy the whole machine was
+(/proc/stat; its other load included).
 
 Usage, from the repository root (as root the cluster runs as the postgres account):
 
@@ -76,7 +80,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SCRIPTS))
 
 from _bench import CLAUSES, SUBJECTS, VERBS, code_version, require  # noqa: E402
-from bench_load import PASSWORD, Browser, Cluster, children, percentile, tree_cpu_seconds  # noqa: E402
+from bench_load import (  # noqa: E402
+    PASSWORD,
+    Browser,
+    Cluster,
+    children,
+    machine_busy_seconds,
+    percentile,
+    tree_cpu_seconds,
+)
 
 MANAGER = "bench_manager"
 ANNOTATORS = ["bench_ann_a", "bench_ann_b", "bench_ann_c"]
@@ -358,19 +370,21 @@ def large(site: Site, manager: Manager, args, content: bytes) -> dict:
     make_projects([slug])
     (worker,) = site.start_workers(1, args.interval[-1])
     gunicorn = [site.server.pid, *children(site.server.pid)]
+    db_before, busy_before = tree_cpu_seconds(site.cluster.postmaster()), machine_busy_seconds()
     began = time.monotonic()
     job_path = manager.upload(slug, "large.jsonl", content)
     answered = time.monotonic()
-    phases: list[list] = []  # [heading, first seen (s after the answer), last counts]
+    phases: list[list] = []  # [heading, first seen (s after the answer), last counts, counts seen]
     peak_seen = 0.0
     while True:
         status, heading, counts = manager.look(job_path)
         now = time.monotonic() - answered
         peak_seen = max(peak_seen, rss_mb(worker.pid, "VmRSS"))
         if not phases or phases[-1][0] != heading:
-            phases.append([heading, now, counts])
+            phases.append([heading, now, counts, 0])
+        if phases[-1][3] == 0 or phases[-1][2] != counts:
+            phases[-1][2:] = [counts, phases[-1][3] + 1]
             print(f"  {now:7.1f} s  {heading}  {counts}", file=sys.stderr, flush=True)
-        phases[-1][2] = counts
         if status in FINISHED:
             break
         require(now < args.large_timeout, f"the large import still runs after {args.large_timeout} s")
@@ -389,6 +403,8 @@ def large(site: Site, manager: Manager, args, content: bytes) -> dict:
         "worker_rss_sampled": peak_seen,
         "gunicorn_peak": max(rss_mb(pid) for pid in gunicorn),
         "worker_cpu": tree_cpu_seconds(worker.pid),
+        "db_cpu": tree_cpu_seconds(site.cluster.postmaster()) - db_before,
+        "busy": machine_busy_seconds() - busy_before,
         "database": (job.finished_at - job.created_at).total_seconds() if job.finished_at else None,
     }
     if status == "done":
@@ -406,19 +422,24 @@ def throughput(site: Site, manager: Manager, args, count: int, round_number: int
     workers = site.start_workers(count, args.interval[-1])
     cpu_before = sum(tree_cpu_seconds(worker.pid) for worker in workers)
     app_before = tree_cpu_seconds(site.server.pid)
+    db_before, busy_before = tree_cpu_seconds(site.cluster.postmaster()), machine_busy_seconds()
     began = time.monotonic()
     pending = [manager.upload(slug, "medium.jsonl", content) for slug in slugs]
     uploaded = time.monotonic() - began
+    # Oldest first, as the queue runs them: a page is polled until it shows the outcome,
+    # then the next one at once, so the polls (about 10 a second) take little from
+    # the workers and the last outcome is seen within 0.1 s.
     while pending:
-        for job_path in list(pending):
-            status, heading, _ = manager.look(job_path)
-            if status in FINISHED:
-                require(status == "done", f"{job_path}: {status} ({heading})")
-                pending.remove(job_path)
-        time.sleep(0.1)
+        status, heading, _ = manager.look(pending[0])
+        if status in FINISHED:
+            require(status == "done", f"{pending[0]}: {status} ({heading})")
+            pending.pop(0)
+        else:
+            time.sleep(0.1)
     elapsed = time.monotonic() - began
     cpu = sum(tree_cpu_seconds(worker.pid) for worker in workers) - cpu_before
     app = tree_cpu_seconds(site.server.pid) - app_before
+    db, busy = tree_cpu_seconds(site.cluster.postmaster()) - db_before, machine_busy_seconds() - busy_before
     finished = Job.objects.filter(project__slug__in=slugs)
     first = min(job.created_at for job in finished)
     last = max(job.finished_at for job in finished)
@@ -430,6 +451,8 @@ def throughput(site: Site, manager: Manager, args, count: int, round_number: int
         "database": (last - first).total_seconds(),
         "worker_cpu": cpu,
         "app_cpu": app,
+        "db_cpu": db,
+        "busy": busy,
     }
 
 
@@ -477,12 +500,14 @@ def report(args, latencies: list[dict], big: dict | None, rounds: list[dict], cl
         if big["status"] != "done":
             print(f"  {big['status']}: {big['message']} {big['problems']}")
         starts = [phase[1] for phase in big["phases"]] + [big["done"]]
-        for (heading, start, counts), end in zip(big["phases"], starts[1:], strict=False):
-            print(f"  {heading}: from {start:.1f} s, {end - start:.1f} s ({counts})")
+        for (heading, start, counts, seen), end in zip(big["phases"], starts[1:], strict=False):
+            print(f"  {heading}: from {start:.1f} s, {end - start:.1f} s ({counts}; {seen} different counts shown)")
         print(
             f"  worker peak RSS {big['worker_peak']:,.0f} MB"
             f" (sampled each second: {big['worker_rss_sampled']:,.0f} MB),"
-            f" worker CPU {big['worker_cpu']:.1f} s; gunicorn workers' peak RSS {big['gunicorn_peak']:,.0f} MB"
+            f" worker CPU {big['worker_cpu']:.1f} s; gunicorn workers' peak RSS {big['gunicorn_peak']:,.0f} MB;"
+            f" PostgreSQL CPU {big['db_cpu']:.1f} s; the machine busy {big['busy']:.1f} of"
+            f" {os.cpu_count() * (big['done'] + big['upload']):.0f} core-seconds"
         )
         if "units" in big:
             print(f"  stored: {big['units']:,} units, {big['relations']:,} relations")
@@ -497,9 +522,9 @@ def report(args, latencies: list[dict], big: dict | None, rounds: list[dict], cl
         )
         print(
             "| workers | first upload to last Imported | imports/min | vs 1 worker | uploads took "
-            "| database: first created to last finished | worker CPU |"
+            "| database: first created to last finished | CPU: workers, PostgreSQL, app | the machine busy |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         base = statistics.median(row["seconds"] for row in by_count.get(1, by_count[min(by_count)]))
         for count, rows in sorted(by_count.items()):
             seconds = statistics.median(row["seconds"] for row in rows)
@@ -508,7 +533,10 @@ def report(args, latencies: list[dict], big: dict | None, rounds: list[dict], cl
                 f"| {args.medium * 60 / seconds:.1f} | {base / seconds:.2f}x "
                 f"| {statistics.median(row['uploads'] for row in rows):.1f} s "
                 f"| {statistics.median(row['database'] for row in rows):.1f} s "
-                f"| {statistics.median(row['worker_cpu'] for row in rows):.1f} s |"
+                f"| {statistics.median(row['worker_cpu'] for row in rows):.1f}, "
+                f"{statistics.median(row['db_cpu'] for row in rows):.1f}, "
+                f"{statistics.median(row['app_cpu'] for row in rows):.1f} s "
+                f"| {statistics.median(row['busy'] / (os.cpu_count() * row['seconds']) for row in rows) * 100:.0f} % |"
             )
 
 
@@ -525,7 +553,7 @@ def main() -> None:
     parser.add_argument("--medium", type=int, default=40, help="imports queued at once (default 40)")
     parser.add_argument("--medium-articles", type=int, default=20, help="articles per medium import (default 20)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker counts (default 1 2 4)")
-    parser.add_argument("--rounds", type=int, default=1, help="2: the worker counts forward, then back")
+    parser.add_argument("--rounds", type=int, default=1, help="the worker counts forward, back, forward ...")
     parser.add_argument(
         "--phase", nargs="+", default=["latency", "large", "throughput"], choices=["latency", "large", "throughput"]
     )
@@ -570,7 +598,7 @@ def main() -> None:
             big = large(site, manager, args, big_content)
             del big_content
         if "throughput" in args.phase:
-            order = args.workers + (args.workers[::-1] if args.rounds > 1 else [])
+            order = [count for number in range(args.rounds) for count in args.workers[:: (-1) ** number]]
             for number, count in enumerate(order):
                 print(f"Throughput, {count} workers", file=sys.stderr, flush=True)
                 rounds.append(throughput(site, manager, args, count, number, medium_content))
