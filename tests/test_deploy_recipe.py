@@ -2,6 +2,7 @@
 that exist with options they take, and its environment file names exactly the settings
 annotate/settings.py reads from the environment."""
 
+import argparse
 import ast
 import configparser
 import importlib
@@ -29,11 +30,20 @@ def unit(name: str) -> configparser.ConfigParser:
     return parser
 
 
-def exec_start(name: str) -> list[str]:
-    command = unit(name)["Service"]["ExecStart"]
+def exec_start(name: str, key: str = "ExecStart") -> list[str]:
+    command = unit(name)["Service"][key]
     for specifier, value in SPECIFIERS.items():
         command = command.replace(specifier, value)
     return shlex.split(command)
+
+
+def manage_py(arguments: list[str]) -> tuple[str, argparse.Namespace]:
+    """The command of a `python manage.py COMMAND OPTIONS...` line and its options, as
+    the command's own parser reads them (it exits on an option it does not take)."""
+    program, script, command, *options = arguments
+    assert (Path(program).name, script) == ("python", "manage.py")
+    parser = load_command_class(get_commands()[command], command).create_parser("manage.py", command)
+    return command, parser.parse_args(options)
 
 
 def settings_read_from_environment() -> set[str]:
@@ -62,24 +72,41 @@ def env_example() -> dict[str, str]:
     return found
 
 
-def test_the_recipe_has_a_web_unit_and_a_templated_worker_unit():
-    assert sorted(path.name for path in UNITS.iterdir()) == ["annotate-web.service", "annotate-worker@.service"]
+def test_the_recipe_has_the_web_worker_and_housekeeping_units():
+    assert sorted(path.name for path in UNITS.iterdir()) == [
+        "annotate-prune.service",
+        "annotate-prune.timer",
+        "annotate-web.service",
+        "annotate-worker@.service",
+    ]
 
 
-@pytest.mark.parametrize("name", ["annotate-web.service", "annotate-worker@.service"])
-def test_a_unit_file_parses_as_systemd_ini_with_its_three_sections(name):
-    parsed = unit(name)
+@pytest.mark.parametrize(
+    ("name", "sections"),
+    [
+        ("annotate-web.service", ["Unit", "Service", "Install"]),
+        ("annotate-worker@.service", ["Unit", "Service", "Install"]),
+        ("annotate-prune.service", ["Unit", "Service"]),  # started by its timer
+        ("annotate-prune.timer", ["Unit", "Timer", "Install"]),
+    ],
+)
+def test_a_unit_file_parses_as_systemd_ini_with_its_sections(name, sections):
+    assert unit(name).sections() == sections
 
-    assert parsed.sections() == ["Unit", "Service", "Install"]
-    assert (parsed["Service"]["WorkingDirectory"], parsed["Service"]["EnvironmentFile"]) == (
+
+@pytest.mark.parametrize("name", ["annotate-web.service", "annotate-worker@.service", "annotate-prune.service"])
+def test_a_service_runs_as_the_app_account_with_the_settings_file(name):
+    service = unit(name)["Service"]
+
+    assert (service["User"], service["WorkingDirectory"], service["EnvironmentFile"]) == (
+        "annotate",
         "/srv/annotate",
         "/etc/annotate/annotate.env",
     )
-    assert parsed["Install"]["WantedBy"] == "multi-user.target"
 
 
-@pytest.mark.parametrize("name", ["annotate-web.service", "annotate-worker@.service"])
-def test_a_unit_runs_a_program_of_the_installed_code_and_writes_only_to_media_root(name):
+@pytest.mark.parametrize("name", ["annotate-web.service", "annotate-worker@.service", "annotate-prune.service"])
+def test_a_service_runs_a_program_of_the_installed_code_and_writes_only_to_media_root(name):
     service = unit(name)["Service"]
     program = Path(exec_start(name)[0])
 
@@ -101,12 +128,9 @@ def test_the_web_unit_runs_gunicorn_with_options_it_takes_on_the_wsgi_applicatio
 
 
 def test_the_worker_unit_runs_db_worker_with_options_it_takes_and_an_id_per_instance():
-    program, script, command, *arguments = exec_start("annotate-worker@.service")
-    options = load_command_class(get_commands()[command], command).create_parser("manage.py", command)
-    parsed = options.parse_args(arguments)
+    command, options = manage_py(exec_start("annotate-worker@.service"))
 
-    assert (Path(program).name, script, command) == ("python", "manage.py", "db_worker")
-    assert (parsed.reload, parsed.worker_id) == (False, "app1-1")
+    assert (command, options.reload, options.worker_id) == ("db_worker", False, "app1-1")
     assert "%i" in unit("annotate-worker@.service")["Service"]["ExecStart"]
 
 
@@ -118,3 +142,11 @@ def test_the_worker_unit_stops_with_sigterm_and_waits_for_the_job_it_runs():
 
 def test_the_env_example_names_exactly_the_settings_read_from_the_environment():
     assert set(env_example()) == settings_read_from_environment()
+
+
+def test_the_housekeeping_unit_prunes_task_results_then_expired_exports_once_a_day():
+    first, options = manage_py(exec_start("annotate-prune.service"))
+    second, _ = manage_py(exec_start("annotate-prune.service", "ExecStartPost"))
+
+    assert (first, options.min_age_days, second) == ("prune_db_task_results", 14, "prune_exports")
+    assert unit("annotate-prune.timer")["Timer"]["OnCalendar"] == "daily"
