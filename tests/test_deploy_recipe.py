@@ -7,7 +7,10 @@ import ast
 import configparser
 import importlib
 import re
+import secrets
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -150,3 +153,28 @@ def test_the_housekeeping_unit_prunes_task_results_then_expired_exports_once_a_d
 
     assert (first, options.min_age_days, second) == ("prune_db_task_results", 14, "prune_exports")
     assert unit("annotate-prune.timer")["Timer"]["OnCalendar"] == "daily"
+
+
+def test_the_env_example_with_a_secret_key_of_its_own_passes_check_deploy(tmp_path):
+    # The lines that set a variable, as systemd reads them; the rest at their defaults.
+    active = dict(
+        ASSIGNMENT.match(line).groups()
+        for line in ENV_EXAMPLE.read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    environment = {"PATH": "/usr/bin:/bin", **active, "SECRET_KEY": secrets.token_urlsafe(50)}
+    environment["MEDIA_ROOT"] = str(tmp_path / "media")
+
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+    assert (finished.returncode, finished.stdout, finished.stderr) == (
+        0,
+        "System check identified no issues (0 silenced).\n",
+        "",
+    )
