@@ -52,6 +52,18 @@ CLAUSES = [
 ]
 
 
+# The environment of an app server a benchmark starts on loopback: production settings
+# (DEBUG off), but plain HTTP on 127.0.0.1 and static files as they are in the tree.
+PLAIN_HTTP_PRODUCTION = {
+    "DEBUG": "0",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "STATIC_MANIFEST": "0",
+}
+
+
 def require(condition: bool, message: str) -> None:
     """An assertion that `python -O` keeps."""
     if not condition:

@@ -77,7 +77,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from _bench import CLAUSES, SUBJECTS, VERBS, code_version, require  # noqa: E402
+from _bench import CLAUSES, PLAIN_HTTP_PRODUCTION, SUBJECTS, VERBS, code_version, require  # noqa: E402
 
 PASSWORD = "bench-load-password"
 SENTENCES = 30
@@ -635,12 +635,7 @@ def server_environment(cluster: Cluster) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": cluster.url,
         "DJANGO_SETTINGS_MODULE": "bench_floor",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "STATIC_MANIFEST": "0",
+        **PLAIN_HTTP_PRODUCTION,
     }
 
 

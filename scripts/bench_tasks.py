@@ -79,7 +79,7 @@ SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SCRIPTS))
 
-from _bench import CLAUSES, SUBJECTS, VERBS, code_version, require  # noqa: E402
+from _bench import CLAUSES, PLAIN_HTTP_PRODUCTION, SUBJECTS, VERBS, code_version, require  # noqa: E402
 from bench_load import (  # noqa: E402
     PASSWORD,
     Browser,
@@ -178,12 +178,7 @@ class Site:
             **os.environ,
             "DATABASE_URL": cluster.url,
             "DJANGO_SETTINGS_MODULE": "annotate.settings",
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "STATIC_MANIFEST": "0",
+            **PLAIN_HTTP_PRODUCTION,
             "MEDIA_ROOT": str(cluster.dir / "media"),
             "ANNOTATE_IMPORT_INLINE_BYTES": "0",
             "ANNOTATE_MAX_UPLOAD_BYTES": str(upload_limit),

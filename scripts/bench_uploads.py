@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _bench import code_version, require  # noqa: E402
+from _bench import PLAIN_HTTP_PRODUCTION, code_version, require  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
 os.environ["DEBUG"] = "0"
@@ -79,12 +79,7 @@ def server_environment(database: str) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path="/" + database)),
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "STATIC_MANIFEST": "0",
+        **PLAIN_HTTP_PRODUCTION,
     }
 
 
