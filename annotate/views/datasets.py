@@ -28,23 +28,14 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
     project = membership.project
     data = request.POST if request.method == "POST" else request.GET if "download" in request.GET else None
     form = ExportForm(data, project=project)
-    units = None
     if form.is_valid():
         choice = datasets.LayerChoice(form.cleaned_data["layers"], finished_only=form.cleaned_data["finished_only"])
         units = export_jobs.units_in(project, choice)
         if units <= export_jobs.inline_units():
             return _stream(project, form, choice)
         if request.method == "POST":
-            job = export_jobs.enqueue_export(
-                project=project,
-                user=request.user,
-                format_name=form.cleaned_data["format"],
-                choice=choice,
-                options=form.options(),
-                described=form.described(),
-            )
-            return redirect("annotate:job_detail", project.slug, job.pk)
-    if units is None:
+            return _queue_export(request, project, form, choice)
+    else:  # the form says whether the project's whole export would stream
         units = export_jobs.units_in(project, datasets.LayerChoice())
     context = {
         "membership": membership,
@@ -64,6 +55,21 @@ def _stream(project: Project, form: ExportForm, choice: datasets.LayerChoice) ->
     response = StreamingHttpResponse(chunks, content_type=registry.get(format_name).content_type)
     response["Content-Disposition"] = f'attachment; filename="{datasets.export_file_name(project, format_name)}"'
     return response
+
+
+def _queue_export(
+    request: HttpRequest, project: Project, form: ExportForm, choice: datasets.LayerChoice
+) -> HttpResponse:
+    """Queue the export for a worker and send the browser to the job's page."""
+    job = export_jobs.enqueue_export(
+        project=project,
+        user=request.user,
+        format_name=form.cleaned_data["format"],
+        choice=choice,
+        options=form.options(),
+        described=form.described(),
+    )
+    return redirect("annotate:job_detail", project.slug, job.pk)
 
 
 @require_GET
