@@ -8,10 +8,12 @@ the real command, run in batch mode.
 """
 
 import re
+import signal
 import threading
 import time
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -23,8 +25,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotate import projects, review, units
+from annotate import datasets, projects, review, units
 from annotate.formats import registry
+from annotate.formats.records import ArticleRecord, LayerRecord, SpanRecord, UnitRecord
 from annotate.models import ArgumentUnit, Job, Layer, Role
 from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of, span_of
 
@@ -440,3 +443,57 @@ def test_the_job_page_of_an_export_runs_a_fixed_number_of_queries(
         download = client.get(download_url)
 
     assert (response.status_code, download.status_code) == (200, 200)
+
+
+# A worker killed for real -------------------------------------------------------------------
+
+
+def test_a_worker_process_killed_mid_export_leaves_its_job_failed_and_nothing_to_download(
+    curator_client, project, settings, tmp_path
+):
+    from tests.test_scale_out import Machines  # a worker as a process of its own
+
+    text = "Cities should ban cars. " * 40
+    spans = [SpanRecord(start, start + 6) for start in range(0, len(text) - 10, 8)]
+    datasets.import_records(
+        project=project,
+        records=[
+            ArticleRecord(
+                title=f"Op-ed {n}",
+                text=f"{text}({n})",
+                layers=[LayerRecord("gold", units=[UnitRecord(f"T{i}", "Premise", [s]) for i, s in enumerate(spans)])],
+            )
+            for n in range(1200)
+        ],
+        user=None,
+    )
+    machines = Machines(tmp_path)
+    settings.MEDIA_ROOT = machines.env["MEDIA_ROOT"]
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 1
+    settings.ANNOTATE_JOB_STALE_SECONDS = int(machines.env["ANNOTATE_JOB_STALE_SECONDS"])
+    try:
+        worker = machines.worker()
+        job_url = start_export(curator_client, project, format="brat")
+        job = Job.objects.get()
+        for _ in range(1200):  # until the worker has written some of the units
+            job.refresh_from_db()
+            if job.phase == "exporting" and job.done > 0:
+                break
+            time.sleep(0.05)
+        assert (job.status, job.done < job.total) == ("running", True)
+
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        time.sleep(settings.ANNOTATE_JOB_STALE_SECONDS + 0.5)
+        status, text, next_poll, cancel_url, download_url = poll(curator_client, job_url)
+    finally:
+        machines.stop()
+
+    assert (status, text, next_poll, download_url) == (
+        200,
+        "Nothing was exported The worker stopped while running this job. Export again",
+        None,
+        None,
+    )
+    assert curator_client.get(reverse("annotate:export_download", args=["opeds", job.pk])).status_code == 404
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
