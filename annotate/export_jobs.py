@@ -34,6 +34,7 @@ from annotate import datasets, jobs
 from annotate.models import ArgumentUnit, Cancelled, Job, JobKind, JobStatus, Layer, Project
 
 PHASE = "exporting"
+STORING = "storing"
 NOTHING_EXPORTED = "nothing was exported"
 
 
@@ -94,11 +95,12 @@ def export_dataset(*, job_id: int) -> str:
             units = _write(job, spool)
             size = spool.tell()
             spool.seek(0)
-            stored = default_storage.save(f"{job.file}/{file_name}", File(spool, name=file_name))
+            stored = default_storage.save(f"{job.file}/{file_name}", _Storing(spool, file_name, job=job, size=size))
         result = {**job.result, "file": stored, "file_name": file_name, "bytes": size, "units": units}
         # The file becomes the job's in the statement that marks it done, unless it was
         # cancelled (or taken for stopped) meanwhile.
-        if not jobs.finish(job, JobStatus.DONE, unless_cancel_requested=True, result=result, done=units, total=units):
+        done = {"result": result, "phase": "", "done": units, "total": units}
+        if not jobs.finish(job, JobStatus.DONE, unless_cancel_requested=True, **done):
             raise Cancelled
     except Cancelled:
         jobs.delete_files(job.file)
@@ -141,6 +143,20 @@ def _write(job: Job, spool) -> int:
             spool.write(chunk.encode() if isinstance(chunk, str) else chunk)
         job.report_progress(PHASE, written, written)
     return written
+
+
+class _Storing(File):
+    """The written export as the storage reads it, reporting the bytes read: a copy to
+    a slow storage (S3, a shared disk) keeps the job alive and can be cancelled."""
+
+    def __init__(self, file, name: str, *, job: Job, size: int):
+        super().__init__(file, name)
+        self.job, self.size = job, size
+
+    def read(self, *args) -> bytes:
+        data = self.file.read(*args)
+        self.job.report_progress(STORING, self.file.tell(), self.size)
+        return data
 
 
 def prune_exports() -> int:

@@ -9,6 +9,7 @@ the real command, run in batch mode.
 
 import re
 import signal
+import tempfile
 import threading
 import time
 from datetime import timedelta
@@ -25,7 +26,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotate import datasets, projects, review, units
+from annotate import datasets, export_jobs, projects, review, units
 from annotate.formats import registry
 from annotate.formats.records import ArticleRecord, LayerRecord, SpanRecord, UnitRecord
 from annotate.models import ArgumentUnit, Job, Layer, Role
@@ -326,6 +327,22 @@ def test_an_export_whose_worker_was_killed_fails_and_leaves_no_file_to_download(
     start_export(curator_client, large, format="csv")
     run_worker()
     assert stored_files(stored) == [f"exports/{job.pk + 1}/opeds-csv.csv"]
+
+
+def test_storing_the_file_reports_the_bytes_read_so_a_slow_storage_keeps_the_job_alive(large, stored):
+    job = Job.objects.create(project=large, kind="export")
+    with tempfile.TemporaryFile() as spool:
+        spool.write(b"x" * 200_000)
+        spool.seek(0)
+        default_storage.save("exports/x/f.csv", export_jobs._Storing(spool, "f.csv", job=job, size=200_000))
+
+    job.refresh_from_db()
+    assert (job.phase, job.done, job.total, default_storage.size("exports/x/f.csv")) == (
+        "storing",
+        200_000,
+        200_000,
+        200_000,
+    )
 
 
 # A day later ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ PHASES = {
     "writing": ("Writing the articles", "articles written"),
     "waiting for another import": ("Waiting for another import of this project to finish", ""),
     export_jobs.PHASE: ("Writing the export", "units written"),
+    export_jobs.STORING: ("Storing the file", "bytes stored"),
 }
 
 
