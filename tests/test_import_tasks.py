@@ -18,7 +18,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from annotate import datasets, jobs
-from annotate.models import Article, Change, Job
+from annotate.models import Article, Change, Job, Span
 from annotate.views import jobs as job_views
 from tests import test_hostile_imports as hostile
 from tests.factories import make_project, make_user
@@ -532,6 +532,26 @@ def test_import_records_reports_the_articles_checked_and_written(project):
 
     assert report.written is True
     assert seen == [("checking", 0, 2), ("checking", 1, 2), ("checking", 2, 2), ("writing", 0, 2), ("writing", 2, 2)]
+
+
+def test_an_import_checks_its_foreign_keys_as_it_writes_not_all_at_the_commit(project):
+    # While the import writes, a row pointing at nothing is refused at once: the checks
+    # run during the writing, which reports its progress, not in a long silent commit.
+    records = datasets.parse_upload(b"One\n\nThe first.", file_name="one.txt")
+    refused = []
+
+    def progress(phase, done, total):
+        if phase != "writing":
+            return
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f'INSERT INTO {Span._meta.db_table} (unit_id, start, "end") VALUES (0, 0, 1)')
+        except IntegrityError:
+            refused.append((done, total))
+
+    report = datasets.import_records(project=project, records=records, user=None, progress=progress)
+
+    assert (report.written, refused) == (True, [(0, 1), (1, 1)])
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,16 @@ def advisory_lock(key: int, value: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [key, value])
 
 
+def check_foreign_keys_as_written() -> None:
+    """Check the foreign keys of what the current transaction writes from here on as
+    each row is written, not all at its commit: Django declares them deferred on
+    PostgreSQL, so a large import would spend its last minute in the commit, with
+    nothing to report meanwhile. PostgreSQL only: SQLite keeps them to the commit."""
+    if postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def try_advisory_lock(key: int, value: int) -> bool:
     """Take the transaction-level advisory lock (`key`, `value`) if it is free: whether
     it was. A worker waits for its turn with this, so it can say it is still alive

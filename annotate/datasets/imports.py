@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 
 from annotate import changes
 from annotate.datasets.export import GOLD, scheme_record
-from annotate.datasets.fast_paths import advisory_lock, insert_rows, insert_units
+from annotate.datasets.fast_paths import advisory_lock, check_foreign_keys_as_written, insert_rows, insert_units
 from annotate.formats import brat, jsonl, registry
 from annotate.formats.checks import FormatError, quote, spans_problem, storable, unstorable_problem
 from annotate.formats.plaintext import normalise_text
@@ -203,6 +203,7 @@ def _import(
             # turn: two at once would both find a layer empty (and both fill it) or an
             # article new (and the second fail on the unique text).
             advisory_lock(IMPORT_LOCK, project.pk)
+            check_foreign_keys_as_written()  # while the writing reports its progress
             plan = _plan(project, records, unknown, existing_layers, progress)
             if plan.report.problems:
                 return plan.report
