@@ -10,7 +10,7 @@ import json
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -110,6 +110,10 @@ def history_buttons(membership: Membership, layer: Layer) -> dict:
     return {"undo": undo, "redo": redo}
 
 
+def _safe(draw: Callable[..., str], *args, **kwargs) -> SafeString:
+    return mark_safe(draw(*args, **kwargs))  # the drawing functions escape what they draw
+
+
 def page_context(membership: Membership, layer: Layer, **extra) -> dict:
     editable = access.can_edit(membership, layer)
     # A finished layer is read-only until it is reopened: the panel offers no changes.
@@ -123,16 +127,21 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         "editable": editable,
         "changeable": changeable,
         "ws": ws,
-        "text_html": text_html(ws),
-        # The panel's rows, built in Python (views/panel.py) for speed.
-        "unit_rows": mark_safe(panel.unit_rows(ws.units, editable=changeable)),  # escaped in panel
-        "relation_rows": mark_safe(panel.relation_rows(ws.relations, editable=changeable)),  # escaped in panel
+        # The HTML parts are drawn only if the template shows them (Django calls a
+        # callable in a context): the panel's refresh after every change shows neither
+        # the text nor the status line, a finish's answer only the layer bar.
+        "text_html": partial(text_html, ws),
+        # The panel's rows, built in Python (views/panel.py) for speed; escaped there.
+        "unit_rows": partial(_safe, panel.unit_rows, ws.units, editable=changeable),
+        "relation_rows": partial(_safe, panel.relation_rows, ws.relations, editable=changeable),
         # The parts every change redraws, drawn by the functions its answer uses.
-        "revision_html": status_line.revision(layer),
-        "status_html": status_line.status(layer),
-        "stance_html": status_line.stance(layer, shown=membership.project.document_stance, changeable=changeable),
-        "history_html": status_line.history_buttons(layer, extra.get("undo", ""), extra.get("redo", "")),
-        "message_html": status_line.message(extra.get("notice", "")),
+        "revision_html": partial(status_line.revision, layer),
+        "status_html": partial(status_line.status, layer),
+        "stance_html": partial(
+            status_line.stance, layer, shown=membership.project.document_stance, changeable=changeable
+        ),
+        "history_html": partial(status_line.history_buttons, layer, extra.get("undo", ""), extra.get("redo", "")),
+        "message_html": partial(status_line.message, extra.get("notice", "")),
         **extra,
     }
 
