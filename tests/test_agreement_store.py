@@ -9,7 +9,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -18,6 +17,7 @@ from annotate import agreement_jobs, jobs, lifecycle, projects, units
 from annotate.models import Job, JobStatus, Layer, Role
 from annotate.project_agreement import ProjectAgreement, project_agreement
 from tests.factories import make_article, make_user
+from tests.test_import_tasks import run_worker
 
 TEXT = "Cars out. Streets in. Shops gain."  # 33 code points
 SPANS = [(0, 9), (10, 21), (22, 33)]
@@ -27,10 +27,6 @@ SPANS = [(0, 9), (10, 21), (22, 33)]
 def worker_mode(settings):
     """The page as on a site with a worker: nothing is computed in the request."""
     settings.ANNOTATE_AGREEMENT_INLINE = False
-
-
-def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay")
 
 
 def agreement_url(project, **options):

@@ -31,6 +31,7 @@ from annotate.formats import registry
 from annotate.formats.records import ArticleRecord, LayerRecord, SpanRecord, UnitRecord
 from annotate.models import ArgumentUnit, Job, Layer, Role
 from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of, span_of
+from tests.test_import_tasks import cancel, run_worker, stored_files
 
 # The worker commits as it goes, as in production: these tests run on a database they commit to.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -124,19 +125,6 @@ def poll(client, url):
     section = SECTION.search(response.content.decode()).group(0)
     found = [pattern.search(section) for pattern in (POLL, CANCEL, DOWNLOAD)]
     return (response.status_code, text_of(section), *(unescape(match.group(1)) if match else None for match in found))
-
-
-def cancel(client, job_url, cancel_url):
-    token = CSRF.search(client.get(job_url).content.decode()).group(1)
-    return client.post(cancel_url, headers={"HX-Request": "true", "X-CSRFToken": token})
-
-
-def run_worker():
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
-
-
-def stored_files(media) -> list[str]:
-    return sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file())
 
 
 def fetched(response) -> bytes:

@@ -4,7 +4,6 @@ and then offers the file."""
 
 import re
 
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -13,6 +12,7 @@ from annotate import projects
 from annotate.models import Job, Layer, Role
 from tests.e2e.test_accessibility import serious_violations
 from tests.factories import make_article, make_project, make_unit, make_user, scheme_of
+from tests.test_import_tasks import run_worker
 
 
 def test_a_large_export_is_followed_to_its_download_without_a_reload(
@@ -54,7 +54,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
     page.screenshot(path="/tmp/export-queued.png", full_page=True)
     assert serious_violations(page) == []
 
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    run_worker()
 
     expect(page.get_by_role("heading", name="Ready to download")).to_be_visible()
     assert page.evaluate("window.sameDocument") is True

@@ -4,12 +4,12 @@ by itself, without a reload, until the articles are written."""
 import json
 import re
 
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from annotate.models import Article, Job
 from tests.e2e.test_accessibility import serious_violations
 from tests.factories import make_project, make_user
+from tests.test_import_tasks import run_worker
 
 
 def jsonl(count: int) -> bytes:
@@ -20,16 +20,21 @@ def jsonl(count: int) -> bytes:
     return "".join(json.dumps(line) + "\n" for line in lines).encode()
 
 
-def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, transactional_db, settings, tmp_path):
+def choose_file(page, log_in, settings, tmp_path, name: str, content: bytes):
+    """As mia, a manager of "opeds" whose imports all go to a worker: the import page
+    with the file chosen."""
     settings.ANNOTATE_IMPORT_INLINE_BYTES = 0
     settings.MEDIA_ROOT = tmp_path
-    manager = make_user("mia_manager")
-    make_project(manager=manager, slug="opeds")
+    make_project(manager=make_user("mia_manager"), slug="opeds")
     log_in("mia_manager", "secret-pass-1")
     page.goto("/p/opeds/import/")
     page.get_by_label(re.compile(r"^Files")).set_input_files(
-        files=[{"name": "opeds.jsonl", "mimeType": "application/jsonl", "buffer": jsonl(300)}]
+        files=[{"name": name, "mimeType": "application/jsonl", "buffer": content}]
     )
+
+
+def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, transactional_db, settings, tmp_path):
+    choose_file(page, log_in, settings, tmp_path, "opeds.jsonl", jsonl(300))
 
     page.get_by_role("button", name="Import", exact=True).click()
 
@@ -40,7 +45,7 @@ def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, t
     page.screenshot(path="/tmp/import-queued.png", full_page=True)
     assert serious_violations(page) == []
 
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    run_worker()
 
     expect(page.get_by_role("heading", name="Imported")).to_be_visible()
     expect(page.locator("#job-progress .message")).to_have_text(
@@ -57,19 +62,11 @@ def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, t
 
 
 def test_a_failed_queued_import_lists_its_problems(page, log_in, transactional_db, settings, tmp_path):
-    settings.ANNOTATE_IMPORT_INLINE_BYTES = 0
-    settings.MEDIA_ROOT = tmp_path
-    manager = make_user("mia_manager")
-    make_project(manager=manager, slug="opeds")
-    log_in("mia_manager", "secret-pass-1")
-    page.goto("/p/opeds/import/")
-    page.get_by_label(re.compile(r"^Files")).set_input_files(
-        files=[{"name": "bad.jsonl", "mimeType": "application/jsonl", "buffer": b'{"title": "x"\n'}]
-    )
+    choose_file(page, log_in, settings, tmp_path, "bad.jsonl", b'{"title": "x"\n')
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Waiting for a worker")).to_be_visible()
 
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    run_worker()
 
     expect(page.get_by_role("heading", name="Nothing was imported")).to_be_visible()
     expect(page.locator("#job-progress li")).to_have_text(
@@ -81,15 +78,7 @@ def test_a_failed_queued_import_lists_its_problems(page, log_in, transactional_d
 
 
 def test_cancel_on_the_page_of_a_queued_import_writes_nothing(page, log_in, transactional_db, settings, tmp_path):
-    settings.ANNOTATE_IMPORT_INLINE_BYTES = 0
-    settings.MEDIA_ROOT = tmp_path
-    manager = make_user("mia_manager")
-    make_project(manager=manager, slug="opeds")
-    log_in("mia_manager", "secret-pass-1")
-    page.goto("/p/opeds/import/")
-    page.get_by_label(re.compile(r"^Files")).set_input_files(
-        files=[{"name": "opeds.jsonl", "mimeType": "application/jsonl", "buffer": jsonl(3)}]
-    )
+    choose_file(page, log_in, settings, tmp_path, "opeds.jsonl", jsonl(3))
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Waiting for a worker")).to_be_visible()
 
@@ -97,7 +86,7 @@ def test_cancel_on_the_page_of_a_queued_import_writes_nothing(page, log_in, tran
 
     expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
     expect(page.get_by_role("button", name="Cancel import")).to_have_count(0)
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    run_worker()
     page.reload()
     expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
     assert (Job.objects.get().status, Article.objects.count()) == ("cancelled", 0)
