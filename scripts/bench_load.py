@@ -63,6 +63,7 @@ import random
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -555,6 +556,7 @@ def profile(count: int, seats: list[Seat], labels: list[int]) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import clear_url_caches
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     # WhiteNoise warns that STATIC_ROOT was never collected; static files are not timed.
@@ -584,12 +586,43 @@ def profile(count: int, seats: list[Seat], labels: list[int]) -> None:
 
         return create
 
+    def floor_poster(seat: Seat):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(User.objects.get(username=seat.username))
+        token = TOKEN.search(client.get(seat.page).content.decode()).group(1)
+        numbers = iter(range(10**9))
+
+        def post() -> None:
+            body = urllib.parse.urlencode({"body": f"{seat.username} in-process {next(numbers)}"})
+            response = client.post(
+                "/bench/floor/", body, content_type="application/x-www-form-urlencoded", HTTP_X_CSRFTOKEN=token
+            )
+            require(response.status_code == 200, f"floor: status {response.status_code}")
+
+        return post
+
+    # The floor's view is served in-process too (bench_floor's URLconf holds the project's
+    # URLs and the floor's); saves and floor requests alternate in rounds, so both meet
+    # whatever else the machine does, and the ratio of each round is kept.
+    settings.ROOT_URLCONF = "bench_floor"
+    clear_url_caches()
     plain, cpu_profiled, wall_profiled = (creator(seat) for seat in seats[:3])
-    began, began_cpu = time.perf_counter(), time.process_time()
-    for _ in range(count):
-        plain()
-    wall_ms = (time.perf_counter() - began) * 1000 / count
-    cpu_ms = (time.process_time() - began_cpu) * 1000 / count
+    floor = floor_poster(seats[0])
+    rounds = 10
+    per_round = max(count // rounds, 1)
+    save_cpu, floor_cpu, save_wall = [], [], []
+    for _ in range(rounds):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        for _ in range(per_round):
+            plain()
+        save_wall.append((time.perf_counter() - began) * 1000 / per_round)
+        save_cpu.append((time.process_time() - began_cpu) * 1000 / per_round)
+        began_cpu = time.process_time()
+        for _ in range(per_round):
+            floor()
+        floor_cpu.append((time.process_time() - began_cpu) * 1000 / per_round)
+    wall_ms, cpu_ms = statistics.median(save_wall), statistics.median(save_cpu)
+    ratios = sorted(save / floor for save, floor in zip(save_cpu, floor_cpu, strict=True))
     with CaptureQueriesContext(connection) as captured:
         plain()
     queries = [query["sql"].split()[0] for query in captured.captured_queries]
@@ -605,7 +638,13 @@ def profile(count: int, seats: list[Seat], labels: list[int]) -> None:
 
     print(f"\nWhere a save's time goes, code {code_version()}: {count} unit creations in-process")
     print(f"(Django test client, CSRF enforced, session in the database), each on a fresh layer of 0 to {count} units.")
-    print(f"Without a profiler: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU of this process per save.")
+    print(f"Without a profiler: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU of this process per save (median of")
+    print(
+        f"{rounds} rounds of {per_round}); the floor in-process, alternating with them: "
+        f"{statistics.median(floor_cpu):.2f} ms CPU per request; save / floor, CPU, by round: median "
+        f"{statistics.median(ratios):.2f}x, from {ratios[0]:.2f}x to {ratios[-1]:.2f}x (in-process: without gunicorn's"
+    )
+    print("own cost per request, which both pay alike, so above the ratio under gunicorn).")
     print(f"SQL statements per save: {len(queries)} ({', '.join(queries)})")
     whole = {name: stat_of(tables[name], *GROUPS[0][1:])[1] for name in tables}
     print(f"\n{'part (inclusive)':<58} {'calls':>6} {'CPU ms':>7} {'CPU %':>6} {'wall ms':>8} {'wall %':>6}  where")

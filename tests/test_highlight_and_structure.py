@@ -107,6 +107,19 @@ def test_units_that_do_not_overlap_share_a_lane():
     assert lanes(items) == {1: 0, 3: 1, 2: 0}
 
 
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 10)), max_size=25))
+def test_each_unit_takes_the_lowest_lane_no_overlapping_unit_before_it_took(extents):
+    items = [Highlight(number, 1, "", ((start, start + length),)) for number, (start, length) in enumerate(extents)]
+    given_lanes = lanes(items)
+
+    placed = []  # (start, end, lane) in the order lanes are given: by start, longer first
+    for item in sorted(items, key=lambda h: (h.spans[0][0], -h.spans[0][1], h.unit_id)):
+        ((start, end),) = item.spans
+        taken = {lane for other_start, other_end, lane in placed if other_start < end and start < other_end}
+        assert given_lanes[item.unit_id] == min(set(range(len(taken) + 1)) - taken)
+        placed.append((start, end, given_lanes[item.unit_id]))
+
+
 def units(*rows):
     return [Unit(id, label, attributes, f"text {id}", start) for id, label, attributes, start in rows]
 

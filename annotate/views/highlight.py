@@ -14,7 +14,8 @@ from `data-tag`), so the browser's offsets into the element are offsets into the
 article. Django-free.
 """
 
-from bisect import bisect_right
+from bisect import bisect_right, insort
+from heapq import heappop, heappush
 from html import escape
 from typing import NamedTuple
 
@@ -33,16 +34,17 @@ def of(units) -> list[Highlight]:
 
 def lanes(highlights: list[Highlight]) -> dict[int, int]:
     """Give overlapping units different lanes (0, 1, …): greedy interval colouring
-    over each unit's extent, longer units first where they start together."""
-    lane_ends: list[int] = []
+    over each unit's extent, longer units first where they start together; each unit
+    takes the lowest lane free where it starts."""
+    busy: list[tuple[int, int]] = []  # (end, lane) of the lanes taken, soonest free first
+    free: list[int] = []  # lanes free again, lowest first
     result = {}
     for item in sorted(highlights, key=lambda h: (h.spans[0][0], -h.spans[-1][1], h.unit_id)):
         start, end = item.spans[0][0], item.spans[-1][1]
-        lane = next((index for index, lane_end in enumerate(lane_ends) if lane_end <= start), len(lane_ends))
-        if lane == len(lane_ends):
-            lane_ends.append(end)
-        else:
-            lane_ends[lane] = end
+        while busy and busy[0][0] <= start:
+            heappush(free, heappop(busy)[1])
+        lane = heappop(free) if free else len(busy)
+        heappush(busy, (end, lane))
         result[item.unit_id] = lane
     return result
 
@@ -66,6 +68,9 @@ def line_pieces(
     for item in highlights:
         for start, end in item.spans:
             line = bisect_right(starts, start) - 1
+            if end <= ends[line]:  # most spans lie within one line
+                pieces.setdefault(line, {}).setdefault(item.unit_id, []).append((start, end))
+                continue
             while line < len(starts) and starts[line] < end:
                 on_line = pieces.setdefault(line, {})
                 on_line.setdefault(item.unit_id, []).append((max(start, starts[line]), min(end, ends[line])))
@@ -107,43 +112,52 @@ def render(
 
 
 def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[Highlight], first_start: dict) -> str:
-    """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are given."""
-    lane_of = lanes(highlights)
+    """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are
+    given: the text cut at every span boundary, each segment in one `<mark>` per unit
+    covering it, by lane (outermost first), then by unit id."""
     # Most stretches of prose hold nothing to escape: then no piece of them is looked at.
     stretch = text[stretch_start:stretch_end]
     plain = "&" not in stretch and "<" not in stretch and ">" not in stretch
+    lane_of = lanes(highlights)
+    # The units by rank, the order they nest in: the units covering a segment are kept
+    # as a sorted list of ranks as the boundaries pass, never sorted segment by segment.
+    in_rank = sorted(highlights, key=lambda item: (lane_of[item.unit_id], item.unit_id))
+    # Each unit's opening tag as it is continued after a boundary, and as it is first met
+    # (with its id, and its tag for the label drawn by CSS): built once per unit.
+    openings, first_openings, first_starts = [], [], []
+    escaped_tags: dict[str, str] = {}  # a few tags ("Claim", "Claim · For" …) for many units
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
-    # Each unit's opening tag, as it is first met (with its id and its tag for the
-    # label drawn by CSS) and as it is continued after a boundary: built once per unit,
-    # not once per segment.
-    first_tag: dict[int, str] = {}
-    next_tag: dict[int, str] = {}
-    escaped_tags: dict[str, str] = {}  # a few tags ("Claim", "Claim · For" …) for many units
-    for item in highlights:
-        unit_id, lane = item.unit_id, lane_of[item.unit_id]
-        for start, end in item.spans:
-            starts.setdefault(start, []).append(unit_id)
-            ends.setdefault(end, []).append(unit_id)
-        opening = f'<mark class="u label-{item.label_id} lane-{min(lane, 3)}" data-unit="{unit_id}"'
+    for rank, item in enumerate(in_rank):
+        unit_id = item.unit_id
+        opening = f'<mark class="u label-{item.label_id} lane-{min(lane_of[unit_id], 3)}" data-unit="{unit_id}"'
         tag = escaped_tags.get(item.tag)
         if tag is None:
             tag = escaped_tags[item.tag] = escape(item.tag)
-        first_tag[unit_id] = f'{opening} id="u-{unit_id}" data-tag="{tag}">'
-        next_tag[unit_id] = f"{opening}>"
+        openings.append(f"{opening}>")
+        first_openings.append(f'{opening} id="u-{unit_id}" data-tag="{tag}">')
+        first_starts.append(first_start[unit_id])
+        for start, end in item.spans:
+            starts.setdefault(start, []).append(rank)
+            ends.setdefault(end, []).append(rank)
     boundaries = sorted({stretch_start, stretch_end, *starts, *ends})
-    active: set[int] = set()
+    active: list[int] = []
     parts = []
     for start, end in zip(boundaries, boundaries[1:], strict=False):
-        active.difference_update(ends.get(start, ()))
-        active.update(starts.get(start, ()))
+        for rank in ends.get(start, ()):
+            active.remove(rank)
+        starting = starts.get(start)
+        if starting:
+            for rank in starting:
+                insort(active, rank)
         chunk = text[start:end] if plain else escape(text[start:end], quote=False)
         if not active:
             parts.append(chunk)
             continue
-        ordered = sorted(active, key=lambda unit_id: (lane_of[unit_id], unit_id)) if len(active) > 1 else active
-        for unit_id in ordered:
-            parts.append(first_tag[unit_id] if first_start[unit_id] == start else next_tag[unit_id])
+        if starting and any(first_starts[rank] == start for rank in starting):
+            parts.extend([first_openings[rank] if first_starts[rank] == start else openings[rank] for rank in active])
+        else:
+            parts.append("".join(map(openings.__getitem__, active)))
         parts.append(chunk)
-        parts.append("</mark>" * len(ordered))
+        parts.append("</mark>" * len(active))
     return "".join(parts)
