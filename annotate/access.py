@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from annotate import rows
-from annotate.models import Article, Job, JobKind, Layer, Membership, Project, Role
+from annotate.models import Article, Job, JobKind, Label, Layer, Membership, Project, Role
 
 ANY_ROLE = frozenset(Role.values)
 CURATORS = frozenset({Role.MANAGER, Role.CURATOR})
@@ -113,8 +113,11 @@ def _layer_to_change_sql() -> str:
     with the ORM cost four times what running it does, on every change."""
     layer, article, project, membership = (model._meta.db_table for model in (Layer, Article, Project, Membership))
     lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
+    # On PostgreSQL the project's labels come along, which every change reads.
+    labels = f", {rows.nested(Label, 't.project_id = p.id')}" if connection.vendor == "postgresql" else ""
     return (
-        f"SELECT {rows.columns(Layer, 'l')}, {rows.columns(Article, 'a')}, {rows.columns(Project, 'p')}, m.role "
+        f"SELECT {rows.columns(Layer, 'l')}, {rows.columns(Article, 'a')}, {rows.columns(Project, 'p')}, m.role"
+        f"{labels} "
         f"FROM {layer} l JOIN {article} a ON a.id = l.article_id JOIN {project} p ON p.id = a.project_id "
         f"JOIN {membership} m ON m.project_id = p.id AND m.user_id = %s "
         f"WHERE l.id = %s AND p.slug = %s{lock}"
@@ -123,8 +126,9 @@ def _layer_to_change_sql() -> str:
 
 def layer_to_change(user, slug: str, pk: int) -> Layer:
     """For a change to layer `pk` of project `slug`: the layer (its article and project
-    loaded), locked until the transaction ends, read with the user's membership in one
-    query (a change is the workspace's most frequent request). 404 as
+    loaded, and on PostgreSQL the project's `scheme_labels`), locked until the
+    transaction ends, read with the user's membership in one query (a change is the
+    workspace's most frequent request). 404 as
     `membership_or_404` gives it to an outsider, and for a layer outside
     `editable_layers`. To be called in a transaction."""
     if not user.is_authenticated:
@@ -137,9 +141,12 @@ def layer_to_change(user, slug: str, pk: int) -> Layer:
         raise Http404("You cannot change this layer.")
     layer_end = rows.width(Layer)
     article_end = layer_end + rows.width(Article)
+    project_end = article_end + rows.width(Project)
     layer = rows.instance(Layer, row[:layer_end])
     layer.article = rows.instance(Article, row[layer_end:article_end])
-    layer.article.project = rows.instance(Project, row[article_end:-1])
-    if not may_edit(row[-1], user.pk, layer):
+    layer.article.project = project = rows.instance(Project, row[article_end:project_end])
+    if len(row) > project_end + 1:
+        project.scheme_labels = rows.from_nested(Label, row[project_end + 1])
+    if not may_edit(row[project_end], user.pk, layer):
         raise Http404("You cannot change this layer.")
     return layer

@@ -93,7 +93,8 @@ class Project(models.Model):
     def scheme_labels(self) -> list["Label"]:
         """The project's labels in the scheme's order, read once per project object: a
         change reads them twice (its form and the text of its answer), by a statement
-        written by hand (annotate/rows.py) as every change reads them."""
+        written by hand (annotate/rows.py) as every change reads them; on PostgreSQL
+        `access.layer_to_change` reads them with the layer and sets them here."""
         return rows.select(Label, "t.project_id = %s", [self.pk])
 
     def annotators(self) -> QuerySet:

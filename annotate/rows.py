@@ -13,6 +13,7 @@ the same round trip, if asked), `insert_with_parts` a new instance and the new i
 that belong to it (a unit and its spans) at once.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -53,15 +54,55 @@ def instance(model: type[M], values: Sequence) -> M:
     return model.from_db(connection.alias, names, converted)
 
 
+def _order_by(model: type[models.Model]) -> str:
+    """The model's `Meta.ordering` (fields of its own, ascending) as SQL on its table as `t`."""
+    columns_of = {field.name: field.column for field in model._meta.concrete_fields}
+    return ", ".join(f't."{columns_of[name]}"' for name in model._meta.ordering)
+
+
 def select(model: type[M], where: str, params: Sequence) -> list[M]:
     """The instances of `model` whose row meets `where` (SQL on the model's own table,
     as `t`, with %s for each of `params`), in the model's `Meta.ordering`."""
-    columns_of = {field.name: field.column for field in model._meta.concrete_fields}
-    order_by = ", ".join(f't."{columns_of[name]}"' for name in model._meta.ordering)
+    order_by = _order_by(model)
     sql = f"SELECT {columns(model, 't')} FROM {model._meta.db_table} t WHERE {where}"
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY {order_by}" if order_by else sql, params)
         return [instance(model, row) for row in cursor.fetchall()]
+
+
+# The fields a row can carry through JSON and come back as the database driver gives
+# them (a date would come back as text): what `nested` accepts.
+_JSON_SAFE = {
+    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+    "PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField", "ForeignKey",
+    "CharField", "TextField", "BooleanField", "JSONField",
+}  # fmt: skip
+
+
+@cache
+def nested(model: type[models.Model], where: str) -> str:
+    """PostgreSQL only: a scalar subquery giving the rows of `model` that meet `where`
+    (SQL on the model's table as `t`, which may name the outer statement's tables and no
+    parameters) in the model's `Meta.ordering`, as one JSON array of their `columns`
+    (a JSON field as its text), so that another statement reads them in the same
+    round trip; `from_nested` turns it back into instances."""
+    fields = model._meta.concrete_fields
+    unsafe = [field.name for field in fields if field.get_internal_type() not in _JSON_SAFE]
+    if unsafe:
+        raise TypeError(f"{model.__name__}: {', '.join(unsafe)} would not come back from JSON as read")
+    values = ", ".join(
+        f'CAST(t."{field.column}" AS TEXT)' if field.get_internal_type() == "JSONField" else f't."{field.column}"'
+        for field in fields
+    )
+    return (
+        f"(SELECT CAST(json_agg(json_build_array({values}) ORDER BY {_order_by(model)}) AS TEXT) "
+        f"FROM {model._meta.db_table} t WHERE {where})"
+    )
+
+
+def from_nested(model: type[M], value: str | None) -> list[M]:
+    """The instances of `model` that a `nested` subquery gave."""
+    return [instance(model, values) for values in json.loads(value)] if value is not None else []
 
 
 @cache

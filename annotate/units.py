@@ -81,9 +81,24 @@ SAME_SPAN_ROWS = (
 )
 
 
-def refuse_duplicate(layer: Layer, label: Label, spans: list[tuple[int, int]], *, other_than: int | None = None):
+def refuse_duplicate(
+    layer: Layer,
+    label: Label,
+    spans: list[tuple[int, int]],
+    *,
+    other_than: int | None = None,
+    among: Iterable | None = None,
+):
     """Refuse a second unit of the same label on exactly the same spans in one layer:
-    it would count twice in agreement and exports, and no annotator means it."""
+    it would count twice in agreement and exports, and no annotator means it. `among`:
+    the layer's units around those spans, as read in this transaction by a caller who
+    has them (rows with `id`, `label_id` and `spans`; at least every unit with a span
+    overlapping the first of `spans`): then they are looked through instead of asking
+    the database."""
+    if among is not None:
+        if any(unit.label_id == label.pk and unit.id != other_than and list(unit.spans) == spans for unit in among):
+            raise AnnotationError(f"There is already a {label.name} on exactly this text.")
+        return
     found: dict[int, list[tuple[int, int]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(SAME_SPAN_ROWS, [layer.pk, label.pk, *spans[0], other_than or 0])
@@ -123,16 +138,23 @@ def _log(unit: ArgumentUnit, *, action: str, user, before: dict | None, after: d
 
 
 def create_unit(
-    *, layer: Layer, label: Label, spans: Iterable[tuple[int, int]], user, attributes: dict | None = None
+    *,
+    layer: Layer,
+    label: Label,
+    spans: Iterable[tuple[int, int]],
+    user,
+    attributes: dict | None = None,
+    among: Iterable | None = None,
 ) -> Changed:
-    """Create an argument unit with one or more spans in `layer` (`.unit` of the result)."""
+    """Create an argument unit with one or more spans in `layer` (`.unit` of the result).
+    `among`: the units around the spans, if the caller has read them (`refuse_duplicate`)."""
     ensure_open(layer)
     article = layer.article
     if label.project_id != article.project_id:
         raise AnnotationError("That label belongs to another project.")
     ordered = validate_spans(article.text, spans)
     attributes = validate_attributes(label, attributes or {})
-    refuse_duplicate(layer, label, ordered)
+    refuse_duplicate(layer, label, ordered, among=among)
     # Checked before the transaction, so the writes need no savepoint of their own
     # inside the caller's transaction (two round trips fewer for every unit made).
     with transaction.atomic(savepoint=False):

@@ -327,6 +327,26 @@ def test_the_lines_an_answer_redraws_are_the_lines_of_the_page_drawn_afresh(ann,
     assert drawn_line(page.content.decode(), start).count(" id=") == 2  # the two units that start on this line
 
 
+def test_a_unit_made_twice_on_the_same_text_is_refused_from_the_page_and_changes_nothing(
+    ann, layer, scheme, annotator
+):
+    text = layer.article.text
+    start = text.index("Traffic")  # line 44
+    # On the same line: a Claim on the selection and on the text's first word, and a
+    # Premise on exactly the selection; neither is the unit made next.
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=[(start, start + 7), (0, 6)], user=annotator)
+    units.create_unit(layer=layer, label=scheme["Premise"], spans=[(start, start + 7)], user=annotator)
+
+    made = post(ann, "unit_create", layer, label=scheme["Claim"].pk, start=start, end=start + 7)
+    records = Change.objects.count()
+    again = post(ann, "unit_create", layer, label=scheme["Claim"].pk, start=start, end=start + 7)
+
+    assert made.status_code == 200
+    assert (again.status_code, again["HX-Retarget"]) == (422, "#workspace-message")
+    assert "There is already a Claim on exactly this text." in again.content.decode()
+    assert (ArgumentUnit.objects.filter(layer=layer).count(), Change.objects.count()) == (3, records)
+
+
 @pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])
 def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annotator, annotator2, article, case):
     claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
@@ -565,11 +585,12 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
     long_layer.refresh_from_db(fields=["revision"])
     data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
 
-    # Session, user; BEGIN, the membership and the layer locked, the labels, the check for
-    # an identical unit, the unit with its span (one statement), the change record with
-    # the revision counted (one statement), COMMIT; the spans of the units to redraw.
+    # Session, user; BEGIN, the membership and the layer locked with the project's labels
+    # (one statement), the units on the new unit's line (where the duplicate check looks,
+    # and what the answer redraws with the new unit), the unit with its span (one
+    # statement), the change record with the revision counted (one statement), COMMIT.
     # (What Undo would do now is the change just made.)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200

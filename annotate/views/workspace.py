@@ -46,11 +46,22 @@ def readable_layer(membership: Membership, pk: int) -> Layer:
 @dataclass
 class Done:
     """What a change did, for its answer: the domain's result, the unit to keep chosen,
-    and a note for the annotator (what a snapped selection became)."""
+    a note for the annotator (what a snapped selection became), and the units on the
+    lines it changed, after it, if the action has read them already: (those lines,
+    the rows), saving the answer a read."""
 
     changed: Changed
     unit: int | None = None
     notice: str = ""
+    on_lines: tuple[tuple[int, int], list[layer_content.UnitRow]] | None = None
+
+
+def lines_around(text: str, offsets: list[int]) -> tuple[int, int]:
+    """The whole lines of `text` that hold `offsets`: (start of the first, end of the last)."""
+    starts = highlight.line_starts(text)
+    first = starts[bisect_right(starts, min(offsets)) - 1]
+    end = next((line for line in starts if line >= max(offsets)), len(text))
+    return first, end
 
 
 def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
@@ -58,24 +69,21 @@ def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
     changed, before and after), or None if it touched no unit's spans, label or
     attributes (a relation, a status)."""
     offsets = changed.offsets()
-    if not offsets:
-        return None
-    text = layer.article.text
-    starts = highlight.line_starts(text)
-    first = starts[bisect_right(starts, min(offsets)) - 1]
-    end = next((line for line in starts if line >= max(offsets)), len(text))
-    return first, end
+    return lines_around(layer.article.text, offsets) if offsets else None
 
 
-def lines_html(layer: Layer, stretch: tuple[int, int]) -> SafeString:
+def lines_html(layer: Layer, stretch: tuple[int, int], rows: list[layer_content.UnitRow] | None = None) -> SafeString:
     """The lines of the layer's text in `stretch` (whole lines), drawn as on the page and
-    marked for htmx to swap in by their ids."""
-    # The units with a span on those lines, turned straight into what the text shows of
-    # them (no numbers nor quotes: the text does not show them).
+    marked for htmx to swap in by their ids; from `rows` (the units with a span there),
+    if given, else from the database."""
+    if rows is None:
+        rows = layer_content.read_stretch(layer, stretch).units
+    # The units turned straight into what the text shows of them (no numbers nor
+    # quotes: the text does not show them).
     labels = {label.pk: label for label in layer.article.project.scheme_labels}
     highlights = [
         highlight.Highlight(row.id, row.label_id, layer_content.tag(labels[row.label_id], row.attributes), row.spans)
-        for row in layer_content.read_stretch(layer, stretch).units
+        for row in rows
     ]
     # render() escapes the text
     return mark_safe(highlight.render(layer.article.text, highlights, within=stretch, oob=True))
@@ -85,20 +93,22 @@ def text_html(ws: workspace.Workspace) -> SafeString:
     return mark_safe(highlight.render(ws.text, highlight.of(ws.units)))  # render() escapes the text
 
 
-def change_answer(layer: Layer, user, changed: Changed, *, notice: str = "") -> str:
+def change_answer(layer: Layer, user, changed: Changed, *, notice: str = "", on_lines=None) -> str:
     """The answer to a change to `layer`: the new revision and status, what Undo and
     Redo would do now, the op-ed stance (which undo and redo may change), and the lines
     of the text the change touched, redrawn (none when it touched no unit's spans,
-    label or attributes: a relation, a document stance)."""
+    label or attributes: a relation, a document stance); from `on_lines` (`Done`'s) if
+    they are those lines."""
     stretch = changed_stretch(layer, changed)
     undo, redo = history.pending(layer, user, just_made=changed.last)
+    rows = on_lines[1] if on_lines and on_lines[0] == stretch else None
     return status_line.change_answer(
         layer,
         undo=undo,
         redo=redo,
         notice=notice,
         stance_shown=layer.article.project.document_stance,
-        lines=lines_html(layer, stretch) if stretch else "",
+        lines=lines_html(layer, stretch, rows) if stretch else "",
     )
 
 
@@ -217,7 +227,7 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
         except (units.AnnotationError, Http404) as error:
             return refusal(request, error, layer)
         changed = started.then(done.changed)
-        response = HttpResponse(change_answer(layer, request.user, changed, notice=done.notice))
+        response = HttpResponse(change_answer(layer, request.user, changed, notice=done.notice, on_lines=done.on_lines))
         response["HX-Trigger"] = json.dumps({"layer-changed": {"unit": done.unit}})
         return response
 
@@ -272,8 +282,15 @@ def unit_create(request: HttpRequest, layer: Layer) -> Done:
         labels=project.scheme_labels,
     )
     data = valid(form)
-    changed = units.create_unit(layer=layer, label=data["label"], spans=[data["span"]], user=request.user)
-    return Done(changed, changed.unit.pk, snapped_notice(article.text, data))
+    # The units on the new unit's lines, read before it is made: where the duplicate
+    # check looks, and with the new unit what the answer draws (a read fewer for both).
+    stretch = lines_around(article.text, list(data["span"]))
+    around = layer_content.read_stretch(layer, stretch).units
+    label = data["label"]
+    changed = units.create_unit(layer=layer, label=label, spans=[data["span"]], user=request.user, among=around)
+    unit = changed.unit
+    made = layer_content.UnitRow(unit.pk, layer.pk, label.pk, unit.attributes, (data["span"],), unit.note)
+    return Done(changed, unit.pk, snapped_notice(article.text, data), on_lines=(stretch, [*around, made]))
 
 
 @layer_action
