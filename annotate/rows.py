@@ -34,23 +34,30 @@ def width(model: type[models.Model]) -> int:
 
 
 @cache
-def _converters(model: type[models.Model], vendor: str) -> tuple[list[str], list[tuple[Any, list[Callable]]]]:
+def _converters(model: type[models.Model], vendor: str) -> tuple[list[str], list[tuple[int, Any, list[Callable]]]]:
+    """The model's field names, and (index, column, converters) of the fields whose values
+    the database backend or the field converts (on PostgreSQL: only JSON)."""
     fields = model._meta.concrete_fields
     converters = []
-    for field in fields:
+    for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
-        converters.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if functions:
+            converters.append((index, column, functions))
     return [field.attname for field in fields], converters
 
 
 def instance(model: type[M], values: Sequence) -> M:
     """An instance of `model` from the values of `columns(model, …)`, as read from the database."""
     names, converters = _converters(model, connection.vendor)
-    converted = []
-    for value, (column, functions) in zip(values, converters, strict=True):
+    if len(values) != len(names):
+        raise ValueError(f"{model.__name__} has {len(names)} columns, not {len(values)}")
+    converted = list(values)
+    for index, column, functions in converters:
+        value = converted[index]
         for function in functions:
             value = function(value, column, connection)
-        converted.append(value)
+        converted[index] = value
     return model.from_db(connection.alias, names, converted)
 
 

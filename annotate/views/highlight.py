@@ -111,6 +111,9 @@ def render(
     return "".join(parts)
 
 
+CLOSINGS = ["</mark>" * depth for depth in range(32)]
+
+
 def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[Highlight], first_start: dict) -> str:
     """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are
     given: the text cut at every span boundary, each segment in one `<mark>` per unit
@@ -141,23 +144,27 @@ def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[H
             starts.setdefault(start, []).append(rank)
             ends.setdefault(end, []).append(rank)
     boundaries = sorted({stretch_start, stretch_end, *starts, *ends})
+    firsts = set(first_starts)  # where some unit is first met: its opening carries its id and tag
     active: list[int] = []
     parts = []
+    append = parts.append
     for start, end in zip(boundaries, boundaries[1:], strict=False):
-        for rank in ends.get(start, ()):
-            active.remove(rank)
+        ending = ends.get(start)
+        if ending:
+            for rank in ending:
+                active.remove(rank)
         starting = starts.get(start)
         if starting:
             for rank in starting:
                 insort(active, rank)
         chunk = text[start:end] if plain else escape(text[start:end], quote=False)
         if not active:
-            parts.append(chunk)
+            append(chunk)
             continue
-        if starting and any(first_starts[rank] == start for rank in starting):
-            parts.extend([first_openings[rank] if first_starts[rank] == start else openings[rank] for rank in active])
+        if start in firsts:
+            append("".join([first_openings[r] if first_starts[r] == start else openings[r] for r in active]))
         else:
-            parts.append("".join(map(openings.__getitem__, active)))
-        parts.append(chunk)
-        parts.append("</mark>" * len(active))
+            append("".join(map(openings.__getitem__, active)))
+        append(chunk)
+        append(CLOSINGS[len(active)] if len(active) < len(CLOSINGS) else "</mark>" * len(active))
     return "".join(parts)
