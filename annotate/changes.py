@@ -11,7 +11,7 @@ from annotate import rows
 from annotate.models import ArgumentUnit, Change, Layer, Project, Relation
 
 
-def log_change(
+def new_record(
     *,
     project: Project,
     user,
@@ -20,9 +20,11 @@ def log_change(
     layer: Layer | None = None,
     before: dict | None = None,
     after: dict | None = None,
-) -> Change:
-    """Write one change record, and count it in the layer's revision. `user` may be
-    None for system actions (seeding, commands)."""
+) -> tuple[Change, tuple[str, list] | None]:
+    """A change record, not written yet, and the statement that counts it in the layer's
+    revision (None without a layer), to be run with its INSERT (`rows.insert`'s
+    `along`); `layer.revision` counts it already. `user` may be None for system actions
+    (seeding, commands)."""
     count = None
     if layer is not None:
         # On every change, so written by hand (the ORM takes longer to build it than to
@@ -37,6 +39,24 @@ def log_change(
         target=target,
         before=before,
         after=after,
+    )
+    return change, count
+
+
+def log_change(
+    *,
+    project: Project,
+    user,
+    action: str,
+    target: str = "",
+    layer: Layer | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> Change:
+    """Write one change record, and count it in the layer's revision. `user` may be
+    None for system actions (seeding, commands)."""
+    change, count = new_record(
+        project=project, user=user, action=action, target=target, layer=layer, before=before, after=after
     )
     rows.insert(change, along=count)
     return change

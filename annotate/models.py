@@ -99,8 +99,10 @@ class Project(models.Model):
 
     def annotators(self) -> QuerySet:
         """The project's annotators (users), by username."""
-        return get_user_model().objects.filter(memberships__project=self, memberships__role=Role.ANNOTATOR).order_by(
-            "username"
+        return (
+            get_user_model()
+            .objects.filter(memberships__project=self, memberships__role=Role.ANNOTATOR)
+            .order_by("username")
         )
 
 

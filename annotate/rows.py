@@ -10,7 +10,8 @@ model instance exactly as the ORM would (each field's and the database backend's
 converters applied: JSON decoded, dates parsed on SQLite); `select` reads instances
 of one table, `insert` writes new ones as `save()` would (with another statement in
 the same round trip, if asked), `insert_with_parts` a new instance and the new instances
-that belong to it (a unit and its spans) at once.
+that belong to it (a unit and its spans) at once, with a record that names it (its
+change record) if asked; `nested` reads rows of another table with a statement.
 """
 
 import json
@@ -124,8 +125,18 @@ def _insert_sql(model: type[models.Model], vendor: str, count: int) -> tuple[str
 
 def _prepared(obj: models.Model, fields: list[models.Field]) -> list:
     """The values of `obj`'s `fields` as `save()` writes them: each field's `pre_save`
-    (such as `auto_now_add`) and database preparation applied."""
-    return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    (such as `auto_now_add`) and database preparation applied; but a time an
+    `auto_now_add` field holds already is kept (one given to quote it before the row is
+    written, as a change record quotes the unit it makes)."""
+    return [
+        field.get_db_prep_save(
+            getattr(obj, field.attname)
+            if getattr(field, "auto_now_add", False) and getattr(obj, field.attname) is not None
+            else field.pre_save(obj, True),
+            connection,
+        )
+        for field in fields
+    ]
 
 
 def insert(*objects: M, along: tuple[str, Sequence] | None = None) -> None:
@@ -154,8 +165,17 @@ def insert(*objects: M, along: tuple[str, Sequence] | None = None) -> None:
 
 
 @cache
-def _insert_with_parts_sql(owner: type[models.Model], part: type[models.Model], link: str, count: int):
+def _insert_with_parts_sql(
+    owner: type[models.Model],
+    part: type[models.Model],
+    link: str,
+    count: int,
+    record: type[models.Model] | None = None,
+    naming: tuple[str, ...] = (),
+    along: str | None = None,
+):
     owner_sql, owner_fields = _insert_sql(owner, connection.vendor, 1)
+    owner_pk = owner._meta.pk.column
     part_fields = [field for field in part._meta.concrete_fields if not field.primary_key and field.name != link]
     names = ", ".join(f'"{field.column}"' for field in part_fields)
     # The parts' values, typed (a VALUES list outside an INSERT's own has no column
@@ -164,36 +184,99 @@ def _insert_with_parts_sql(owner: type[models.Model], part: type[models.Model], 
     rows = ", ".join(f"({number}, {casts})" for number in range(count))
     aliases = [f"v{index}" for index in range(len(part_fields))]
     link_column = part._meta.get_field(link).column
-    sql = (
-        f"WITH owner AS ({owner_sql}) "
+    parts_sql = (
         f'INSERT INTO {part._meta.db_table} ("{link_column}", {names}) '
-        f'SELECT owner."{owner._meta.pk.column}", {", ".join(aliases)} '
+        f'SELECT owner."{owner_pk}", {", ".join(aliases)} '
         f"FROM owner, (VALUES {rows}) AS v(number, {', '.join(aliases)}) ORDER BY number "
         f'RETURNING "{link_column}", "{part._meta.pk.column}"'
     )
-    return sql, owner_fields, part_fields
+    if record is None:
+        return f"WITH owner AS ({owner_sql}) {parts_sql}", owner_fields, part_fields, []
+    # The record's values, those of the fields in `naming` completed with the owner's new id.
+    record_fields = [field for field in record._meta.concrete_fields if not field.primary_key]
+    record_columns = ", ".join(f'"{field.column}"' for field in record_fields)
+    values = []
+    for field in record_fields:
+        if field.name not in naming:
+            values.append("%s")
+        elif field.get_internal_type() == "JSONField":
+            values.append(f"jsonb_set(%s, '{{id}}', to_jsonb(owner.\"{owner_pk}\"))")
+        else:
+            values.append(f'CAST(%s AS text) || CAST(owner."{owner_pk}" AS text)')
+    record_pk, part_pk = record._meta.pk.column, part._meta.pk.column
+    sql = (
+        f"WITH owner AS ({owner_sql}), parts AS ({parts_sql}), "
+        + (f"along AS ({along}), " if along is not None else "")
+        + f"record AS (INSERT INTO {record._meta.db_table} ({record_columns}) "
+        f'SELECT {", ".join(values)} FROM owner RETURNING "{record_pk}") '
+        f'SELECT parts."{link_column}", parts."{part_pk}", record."{record_pk}" FROM parts, record '
+        f'ORDER BY parts."{part_pk}"'
+    )
+    return sql, owner_fields, part_fields, record_fields
 
 
-def insert_with_parts(owner: models.Model, parts: Sequence[models.Model], *, link: str) -> None:
+def _name_owner(record: models.Model, naming: Sequence[str], owner_pk: int) -> None:
+    """Complete `record`'s fields in `naming` with the owner's id, as the database did."""
+    for name in naming:
+        value = getattr(record, name)
+        if isinstance(value, dict):
+            value["id"] = owner_pk
+        else:
+            setattr(record, name, f"{value}{owner_pk}")
+
+
+def insert_with_parts(
+    owner: models.Model,
+    parts: Sequence[models.Model],
+    *,
+    link: str,
+    record: models.Model | None = None,
+    naming: Sequence[str] = (),
+    along: tuple[str, Sequence] | None = None,
+) -> None:
     """Write a new instance and (one or more) new instances of another model whose
-    `link` (a foreign key) points to it, as `insert` would, and give them their ids: on PostgreSQL in one
-    statement (the owner's INSERT as a data-modifying WITH), one round trip instead of
-    two; elsewhere one INSERT after the other."""
+    `link` (a foreign key) points to it, as `insert` would, and give them their ids: on
+    PostgreSQL in one statement (the owner's INSERT as a data-modifying WITH), one round
+    trip instead of two; elsewhere one INSERT after the other.
+
+    `record` is one more new instance, of a third model (such as the change record of
+    the owner's making), written in the same statement, with `along` as `insert` takes
+    it; its fields in `naming` name the owner, whose id is not known before: a JSON
+    field's object gets it as "id", another field's text so far is followed by it
+    ("unit:" becomes "unit:12")."""
     if connection.vendor != "postgresql":
         insert(owner)
         for part in parts:
             setattr(part, link, owner)
         insert(*parts)
+        if record is not None:
+            _name_owner(record, naming, owner.pk)
+            insert(record, along=along)
         return
-    sql, owner_fields, part_fields = _insert_with_parts_sql(type(owner), type(parts[0]), link, len(parts))
+    sql, owner_fields, part_fields, record_fields = _insert_with_parts_sql(
+        type(owner),
+        type(parts[0]),
+        link,
+        len(parts),
+        type(record) if record is not None else None,
+        tuple(naming),
+        along[0] if along is not None else None,
+    )
     values = [*_prepared(owner, owner_fields), *(value for part in parts for value in _prepared(part, part_fields))]
+    if record is not None:
+        values += [*(along[1] if along is not None else ()), *_prepared(record, record_fields)]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         written = cursor.fetchall()
     owner.pk = written[0][0]
-    for part, (_, pk) in zip(parts, written, strict=True):
+    for part, (_, pk, *_) in zip(parts, written, strict=True):
         part.pk = pk
         setattr(part, link, owner)
-    for obj in (owner, *parts):
+    written_objects = [owner, *parts]
+    if record is not None:
+        record.pk = written[0][2]
+        _name_owner(record, naming, owner.pk)
+        written_objects.append(record)
+    for obj in written_objects:
         obj._state.adding = False
         obj._state.db = connection.alias

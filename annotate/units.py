@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from annotate import changes, rows
 from annotate.changes import Changed
@@ -158,9 +159,21 @@ def create_unit(
     # Checked before the transaction, so the writes need no savepoint of their own
     # inside the caller's transaction (two round trips fewer for every unit made).
     with transaction.atomic(savepoint=False):
-        unit = ArgumentUnit(layer=layer, label=label, attributes=attributes)
-        rows.insert_with_parts(unit, [Span(start=start, end=end) for start, end in ordered], link="unit")
-        return _log(unit, action="unit.create", user=user, before=None, after=snapshot(unit, ordered))
+        # The unit, its spans and its change record in one statement: the record names
+        # the unit by the id the statement gives it ("unit:" and the snapshot's "id" are
+        # completed with it), and quotes the time it is made, given here.
+        unit = ArgumentUnit(layer=layer, label=label, attributes=attributes, created_at=timezone.now())
+        change, count = changes.new_record(
+            project=article.project,
+            layer=layer,
+            user=user,
+            action="unit.create",
+            target="unit:",
+            after=snapshot(unit, ordered),
+        )
+        spans = [Span(start=start, end=end) for start, end in ordered]
+        rows.insert_with_parts(unit, spans, link="unit", record=change, naming=("target", "after"), along=count)
+        return Changed(records=(change,), revision=layer.revision, unit=unit)
 
 
 @transaction.atomic

@@ -111,6 +111,37 @@ def test_insert_with_parts_writes_a_unit_and_its_spans_in_one_statement(layer, s
     assert sorted(Span.objects.filter(unit=unit).values_list("pk", flat=True)) == sorted(span.pk for span in spans)
 
 
+def test_insert_with_parts_writes_a_record_naming_the_owner_in_the_same_statement(
+    layer, scheme, annotator, django_assert_num_queries
+):
+    made_at = datetime.datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=datetime.UTC)
+    unit = ArgumentUnit(layer=layer, label=scheme["Claim"], attributes={}, created_at=made_at)
+    spans = [Span(start=10, end=15), Span(start=30, end=31)]
+    change = Change(
+        project=layer.article.project,
+        layer=layer,
+        user=annotator,
+        action="unit.create",
+        target="unit:",
+        after={"id": None, "spans": [[10, 15], [30, 31]], "created_at": unit.created_at.isoformat()},
+    )
+    count = ("UPDATE annotate_layer SET revision = revision + 1 WHERE id = %s", [layer.pk])
+    revision = Layer.objects.get(pk=layer.pk).revision
+
+    with django_assert_num_queries(1):
+        rows.insert_with_parts(unit, spans, link="unit", record=change, naming=("target", "after"), along=count)
+
+    # The record names the unit by the id the statement gave it, in the database and in
+    # the instance alike; the time given for the unit is the time stored.
+    assert (change.target, change.after["id"]) == (f"unit:{unit.pk}", unit.pk)
+    assert fields_of(Change.objects.get(pk=change.pk)) == fields_of(change)
+    assert fields_of(ArgumentUnit.objects.get(pk=unit.pk)) == fields_of(unit)
+    assert ArgumentUnit.objects.get(pk=unit.pk).created_at == made_at
+    assert [(span.unit_id, span.start, span.end) for span in spans] == [(unit.pk, 10, 15), (unit.pk, 30, 31)]
+    assert sorted(Span.objects.filter(unit=unit).values_list("pk", flat=True)) == sorted(span.pk for span in spans)
+    assert Layer.objects.get(pk=layer.pk).revision == revision + 1
+
+
 def test_select_orders_as_the_model_does(project):
     by_hand = rows.select(Label, "t.project_id = %s", [project.pk])
     assert [fields_of(label) for label in by_hand] == [

@@ -587,10 +587,10 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
 
     # Session, user; BEGIN, the membership and the layer locked with the project's labels
     # (one statement), the units on the new unit's line (where the duplicate check looks,
-    # and what the answer redraws with the new unit), the unit with its span (one
-    # statement), the change record with the revision counted (one statement), COMMIT.
-    # (What Undo would do now is the change just made.)
-    with django_assert_num_queries(8):
+    # and what the answer redraws with the new unit), the unit with its span, its change
+    # record and the revision counted (one statement), COMMIT. (What Undo would do now is
+    # the change just made.)
+    with django_assert_num_queries(7):
         response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
