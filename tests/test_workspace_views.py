@@ -327,9 +327,7 @@ def test_the_lines_an_answer_redraws_are_the_lines_of_the_page_drawn_afresh(ann,
     assert drawn_line(page.content.decode(), start).count(" id=") == 2  # the two units that start on this line
 
 
-def test_a_unit_made_twice_on_the_same_text_is_refused_from_the_page_and_changes_nothing(
-    ann, layer, scheme, annotator
-):
+def test_a_unit_made_twice_on_the_same_text_is_refused_from_the_page_and_changes_nothing(ann, layer, scheme, annotator):
     text = layer.article.text
     start = text.index("Traffic")  # line 44
     # On the same line: a Claim on the selection and on the text's first word, and a
@@ -345,6 +343,29 @@ def test_a_unit_made_twice_on_the_same_text_is_refused_from_the_page_and_changes
     assert (again.status_code, again["HX-Retarget"]) == (422, "#workspace-message")
     assert "There is already a Claim on exactly this text." in again.content.decode()
     assert (ArgumentUnit.objects.filter(layer=layer).count(), Change.objects.count()) == (3, records)
+
+
+@pytest.mark.parametrize(
+    ("sent", "message"),
+    [
+        ({}, "The page sent no revision: reload it."),
+        ({"revision": ""}, "The page sent no revision: reload it."),
+        ({"revision": "two"}, "Enter a whole number."),
+        ({"revision": "-1"}, "Ensure this value is greater than or equal to 0."),
+    ],
+)
+@pytest.mark.parametrize("route", ["unit_create", "layer_finish"])
+def test_a_change_without_a_good_revision_is_refused_and_changes_nothing(ann, layer, scheme, sent, message, route):
+    open_page(ann, layer)
+    records = Change.objects.count()
+    data = {"label": scheme["Claim"].pk, "start": 0, "end": 6, **sent}
+
+    refused = ann.post(url(route, layer), data, HTTP_HX_REQUEST="true")
+
+    assert (refused.status_code, refused["HX-Retarget"]) == (422, "#workspace-message")
+    assert message in refused.content.decode()
+    assert (ArgumentUnit.objects.filter(layer=layer).count(), Change.objects.count()) == (0, records)
+    assert Layer.objects.get(pk=layer.pk).status == Layer.Status.NOT_STARTED
 
 
 @pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial, wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -221,7 +222,7 @@ def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
         try:
             with transaction.atomic():
                 layer = access.layer_to_change(request.user, slug, pk)
-                checked(layer, LayerChangeForm(request.POST))
+                checked(layer, request.POST)
                 started = lifecycle.start_layer(layer=layer, user=request.user)
                 done = action(request, layer, **kwargs)
         except (units.AnnotationError, Http404) as error:
@@ -250,11 +251,15 @@ def own_unit(layer: Layer, pk: int):
     return unit
 
 
-def checked(layer: Layer, form) -> dict:
-    """The form's cleaned data, with the revision checked against the layer's."""
-    data = valid(form)
-    lifecycle.check_revision(layer, data["revision"])
-    return data
+def checked(layer: Layer, data) -> None:
+    """Check the revision the page sent (in `data`, the POST) against the layer's: by
+    the revision field's own cleaning and messages, without a whole form, as every
+    change runs it before the action's own form."""
+    try:
+        revision = LayerChangeForm.base_fields["revision"].clean(data.get("revision"))
+    except ValidationError as error:
+        raise units.AnnotationError(" ".join(error.messages)) from error
+    lifecycle.check_revision(layer, revision)
 
 
 # The actions below run in `layer_action`, which has checked the page's revision (and
@@ -369,7 +374,7 @@ def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:
         try:
             with transaction.atomic():
                 layer = access.layer_to_change(request.user, slug, pk)
-                checked(layer, LayerChangeForm(request.POST))
+                checked(layer, request.POST)
                 extra = action(request, layer)
         except (units.AnnotationError, Http404) as error:
             return refusal(request, error, layer)
