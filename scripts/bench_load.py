@@ -187,9 +187,9 @@ def sentence(rng: random.Random) -> str:
     return body[0].upper() + body[1:] + "."
 
 
-def make_text(rng: random.Random) -> tuple[str, list[tuple[int, int]]]:
-    """SENTENCES sentences in paragraphs of 3 to 6; the text and every sentence's `[start, end)`."""
-    text, spans, left = "", [], SENTENCES
+def make_text(rng: random.Random, count: int = SENTENCES) -> tuple[str, list[tuple[int, int]]]:
+    """`count` sentences in paragraphs of 3 to 6; the text and every sentence's `[start, end)`."""
+    text, spans, left = "", [], count
     while left:
         count = min(left, rng.randint(3, 6))
         if text:
@@ -218,6 +218,32 @@ def word_ranges(text: str, sentences: list[tuple[int, int]], rng: random.Random)
     return ranges
 
 
+def clause_ranges(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each sentence's two halves (whole words), in text order: the units a person marks,
+    clause by clause, reading from the top (a sentence of fewer than four words whole)."""
+    ranges = []
+    for start, end in sentences:
+        words = [match.span() for match in WORD.finditer(text, start, end)]
+        if len(words) < 4:
+            ranges.append((words[0][0], words[-1][1]))
+            continue
+        middle = len(words) // 2
+        ranges += [(words[0][0], words[middle - 1][1]), (words[middle][0], words[-1][1])]
+    return ranges
+
+
+# The layouts of what the annotators select (`--layout`): "nested", every range of
+# whole words inside one sentence of a 30-sentence article, shuffled, so that by the
+# end of a run each paragraph holds 60 to 80 units nested up to ten deep (the worst case
+# for the lines an answer redraws); "op-ed", the two halves of each sentence of a
+# 400-sentence article (about 36,000 characters), in text order, as a person annotates
+# a long op-ed, a paragraph ending with 6 to 12 units side by side.
+LAYOUTS = {
+    "nested": (SENTENCES, word_ranges),
+    "op-ed": (400, lambda text, sentences, rng: clause_ranges(text, sentences)),
+}
+
+
 @dataclass
 class Seat:
     """One annotator: who they are, their layer's URLs, the ranges they will select."""
@@ -229,9 +255,11 @@ class Seat:
     ranges: list[tuple[int, int]]
 
 
-def build(clients: int, profiled: int) -> tuple[list[Seat], list[int], list]:
+def build(clients: int, profiled: int, layout: str = "nested") -> tuple[list[Seat], list[int], list]:
     """The project, `clients` annotators with an article and layer each, and
-    `profiled` more sharing one article (for the in-process profile)."""
+    `profiled` more sharing one article (for the in-process profile), selecting as
+    `layout` says (`LAYOUTS`)."""
+    count, ranges_of = LAYOUTS[layout]
     from django.contrib.auth.models import User
     from django.db import connection
     from django.urls import reverse
@@ -249,7 +277,7 @@ def build(clients: int, profiled: int) -> tuple[list[Seat], list[int], list]:
         users = [User.objects.create_user(name, password=PASSWORD) for name in names]
         for user in users:
             projects.set_member(project=project, user=user, role=Role.ANNOTATOR, by=manager)
-        text, sentences = make_text(rng)
+        text, sentences = make_text(rng, count)
         record = ArticleRecord(title=f"Cars, streets and the city, part {number + 1}", author="A. Writer", text=text)
         article, created = projects.add_article(project=project, record=record, user=manager)
         require(created, "two articles with the same text")
@@ -260,7 +288,7 @@ def build(clients: int, profiled: int) -> tuple[list[Seat], list[int], list]:
             urls = [
                 reverse(name, args=["bench", layer.pk]) for name in ("annotate:layer_detail", "annotate:unit_create")
             ]
-            made.append(Seat(user.username, layer.pk, *urls, word_ranges(text, sentences, rng)))
+            made.append(Seat(user.username, layer.pk, *urls, ranges_of(text, sentences, rng)))
         return made
 
     load = [seat for number in range(clients) for seat in seats([f"bench_annotator_{number + 1}"], number)]
@@ -760,6 +788,25 @@ def report(phases: dict[str, Phase], args, cluster_settings: str) -> None:
         print(f"save / floor CPU per request: app {ratio:.2f}x, app + PostgreSQL {both:.2f}x")
 
 
+def report_rounds(floors: list[Phase], saves: list[Phase]) -> None:
+    """The ratio of each round on its own (a save phase against the floor phase just
+    before it, on the machine as it was then), and their median."""
+
+    def per_request(phase: Phase, cpu: float) -> float:
+        return cpu / len(phase.samples)
+
+    for what, cpu_of in (
+        ("app", lambda phase: phase.app_cpu),
+        ("app + PostgreSQL", lambda phase: phase.app_cpu + phase.db_cpu),
+    ):
+        ratios = [
+            per_request(save, cpu_of(save)) / per_request(floor, cpu_of(floor))
+            for floor, save in zip(floors, saves, strict=True)
+        ]
+        shown = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(f"save / floor CPU per request, round by round, {what}: {shown}; median {statistics.median(ratios):.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16, help="annotators saving at once (default 16)")
@@ -770,6 +817,9 @@ def main() -> None:
     parser.add_argument("--phase", default="both", choices=["both", "floor", "save", "none"], help="default both")
     parser.add_argument(
         "--rounds", type=int, default=1, help="alternate floor and save this many times, seconds/rounds each"
+    )
+    parser.add_argument(
+        "--layout", default="nested", choices=sorted(LAYOUTS), help="what the annotators select (default nested)"
     )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N creations in-process")
     parser.add_argument("--port", type=int, default=8766, help="the loopback port to serve on (default 8766)")
@@ -790,7 +840,8 @@ def main() -> None:
         from django.db import connection
 
         call_command("migrate", verbosity=0)
-        seats, labels, profiled = build(args.clients, 3 if args.profile else 0)
+        seats, labels, profiled = build(args.clients, 3 if args.profile else 0, args.layout)
+        print(f"Layout: {args.layout}")
         connection.close()  # its backend's CPU would count in the first phase
         phases: dict[str, Phase] = {}
         if args.phase != "none":
@@ -827,6 +878,8 @@ def main() -> None:
             if "save" in phases:
                 check_save(phases["save"], seats)
             report(phases, args, cluster.settings())
+            if len(rounds.get("floor", [])) > 1 and len(rounds.get("save", [])) > 1:
+                report_rounds(rounds["floor"], rounds["save"])
         print(f"Load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
         if args.profile:
             profile(args.profile, profiled, labels)

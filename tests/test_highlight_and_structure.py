@@ -63,7 +63,7 @@ def test_each_line_is_drawn_on_its_own_with_lanes_of_its_own():
     text = "ab cd\nef gh\n\nij"
     items = [Highlight(1, 7, "Claim", ((1, 8),)), Highlight(2, 8, "Premise", ((3, 5),))]
 
-    assert line_starts(text) == [0, 6, 12, 13]
+    assert line_starts(text) == (0, 6, 12, 13)
     assert render(text, items) == (
         '<span class="line" id="line-0">a<mark class="u label-7 lane-0" data-unit="1" id="u-1" data-tag="Claim">b '
         '</mark><mark class="u label-7 lane-0" data-unit="1"><mark class="u label-8 lane-1" data-unit="2" id="u-2" '

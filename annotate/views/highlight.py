@@ -14,7 +14,8 @@ from `data-tag`), so the browser's offsets into the element are offsets into the
 article. Django-free.
 """
 
-from bisect import bisect_right, insort
+from bisect import bisect_left, bisect_right, insort
+from functools import lru_cache
 from heapq import heappop, heappush
 from html import escape
 from typing import NamedTuple
@@ -49,14 +50,17 @@ def lanes(highlights: list[Highlight]) -> dict[int, int]:
     return result
 
 
-def line_starts(text: str) -> list[int]:
-    """Where each line of `text` starts: 0, and after every "\n" that is not the last character."""
+@lru_cache(maxsize=64)
+def line_starts(text: str) -> tuple[int, ...]:
+    """Where each line of `text` starts: 0, and after every "\n" that is not the last
+    character. Kept for the texts last asked about: every change asks it of its
+    article's text two or three times, and a long article has hundreds of lines."""
     starts = [0]
     index = text.find("\n")
     while index != -1 and index + 1 < len(text):
         starts.append(index + 1)
         index = text.find("\n", index + 1)
-    return starts
+    return tuple(starts)
 
 
 def line_pieces(
@@ -97,10 +101,14 @@ def render(
     by_id = {item.unit_id: item for item in highlights}
     first_start = {item.unit_id: item.spans[0][0] for item in highlights}
     swap = ' hx-swap-oob="true"' if oob else ""
+    # The lines to draw: all, or those starting in `within` (found by halving, not by
+    # walking every line of a long text).
+    first, last = 0, len(starts)
+    if within is not None:
+        first, last = bisect_left(starts, within[0]), bisect_left(starts, within[1])
     parts = []
-    for line, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        if within is not None and not within[0] <= start < within[1]:
-            continue
+    for line in range(first, last):
+        start, end = starts[line], ends[line]
         items = [
             Highlight(unit_id, by_id[unit_id].label_id, by_id[unit_id].tag, tuple(spans))
             for unit_id, spans in pieces.get(line, {}).items()

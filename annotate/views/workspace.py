@@ -7,7 +7,7 @@ input, with a message shown above the text and nothing changed.
 """
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial, wraps
@@ -61,8 +61,8 @@ def lines_around(text: str, offsets: list[int]) -> tuple[int, int]:
     """The whole lines of `text` that hold `offsets`: (start of the first, end of the last)."""
     starts = highlight.line_starts(text)
     first = starts[bisect_right(starts, min(offsets)) - 1]
-    end = next((line for line in starts if line >= max(offsets)), len(text))
-    return first, end
+    after = bisect_left(starts, max(offsets))  # the first line starting at or after the last offset
+    return first, starts[after] if after < len(starts) else len(text)
 
 
 def changed_stretch(layer: Layer, changed: Changed) -> tuple[int, int] | None:
