@@ -5,9 +5,19 @@ points (🙂 is one). Every offset that comes from a page is converted here, onc
 Django-free.
 """
 
+from functools import lru_cache
+
 
 class OffsetError(ValueError):
     """An offset that does not name a place between two characters of the text."""
+
+
+@lru_cache(maxsize=64)
+def _has_astral(text: str) -> bool:
+    """Whether `text` holds a character outside the Basic Multilingual Plane (two UTF-16
+    code units); kept for the texts last asked about, as every change converts two
+    offsets of its article's text, which a long article would otherwise encode whole."""
+    return bool(text) and max(text) > "\uffff"
 
 
 def utf16_to_code_point(text: str, offset: int) -> int:
@@ -16,6 +26,10 @@ def utf16_to_code_point(text: str, offset: int) -> int:
     Refused: an offset outside the text, and one that falls between the two halves
     of a surrogate pair (the middle of an astral character such as 🙂).
     """
+    if not _has_astral(text):  # one code unit a character: the offsets agree
+        if offset < 0 or offset > len(text):
+            raise OffsetError(f"The offset {offset} lies outside the text.")
+        return offset
     encoded = text.encode("utf-16-le")
     if offset < 0 or 2 * offset > len(encoded):
         raise OffsetError(f"The offset {offset} lies outside the text.")

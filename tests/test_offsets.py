@@ -24,10 +24,17 @@ def test_an_offset_between_the_halves_of_a_surrogate_pair_is_refused():
         utf16_to_code_point(TEXT, 4)
 
 
+@pytest.mark.parametrize("text", [TEXT, "Plain words, no astral character: é, ü, ß."])
 @pytest.mark.parametrize("offset", [-1, 10_000])
-def test_an_offset_outside_the_text_is_refused(offset):
+def test_an_offset_outside_the_text_is_refused(text, offset):
     with pytest.raises(OffsetError, match=f"The offset {offset} lies outside the text."):
-        utf16_to_code_point(TEXT, offset)
+        utf16_to_code_point(text, offset)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))), st.data())
+def test_in_a_text_without_astral_characters_the_offsets_agree(text, data):
+    offset = data.draw(st.integers(min_value=0, max_value=len(text)))
+    assert utf16_to_code_point(text, offset) == code_point_to_utf16(text, offset) == offset
 
 
 @given(st.text(), st.data())
