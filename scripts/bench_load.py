@@ -19,7 +19,13 @@ off, and runs two phases of `--seconds` each:
 `--rounds N` alternates the two phases N times, `--seconds / N` each (floor, save,
 floor, save…), and reports each phase's rounds together: on a machine whose other load
 comes and goes, both phases then meet the same load, and the ratio of their CPU per
-request is measured under it.
+request is measured under it; the ratio of each round is reported too, with their median.
+
+`--layout` says what the annotators select (`LAYOUTS`): "nested" (the default), every
+range of whole words inside one sentence of a 30-sentence article, shuffled, so that the
+paragraphs fill with 60 to 80 units nested up to ten deep, the worst case for the line
+an answer redraws; "op-ed", the two halves of each sentence of a 400-sentence article,
+in text order, as a person annotates a long op-ed.
 
 Each client is a process of its own (so the clients' CPU is not one GIL), logs in over
 HTTP (the login form, its session cookie and CSRF token), opens its layer page once
@@ -44,7 +50,7 @@ Usage, from the repository root (as root the cluster runs as the postgres accoun
 
     .venv/bin/python scripts/bench_load.py [--clients 16] [--seconds 60] [--workers 3]
         [--worker-class sync|gthread --threads N] [--phase both|floor|save|none] [--rounds 1]
-        [--profile 500] [--port 8766] [--keep]
+        [--layout nested|op-ed] [--profile 500] [--port 8766] [--keep]
 
 No DATABASE_URL is needed or read: the cluster is the script's own and is stopped and
 removed however the script ends (`--keep` leaves it running and says where).
