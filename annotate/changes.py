@@ -43,21 +43,10 @@ def new_record(
     return change, count
 
 
-def log_change(
-    *,
-    project: Project,
-    user,
-    action: str,
-    target: str = "",
-    layer: Layer | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
-) -> Change:
-    """Write one change record, and count it in the layer's revision. `user` may be
-    None for system actions (seeding, commands)."""
-    change, count = new_record(
-        project=project, user=user, action=action, target=target, layer=layer, before=before, after=after
-    )
+def log_change(**record) -> Change:
+    """Write one change record (what `new_record` takes: project, user, action, target,
+    layer, before, after), and count it in the layer's revision."""
+    change, count = new_record(**record)
     rows.insert(change, along=count)
     return change
 
