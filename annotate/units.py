@@ -171,8 +171,8 @@ def create_unit(
             target="unit:",
             after=snapshot(unit, ordered),
         )
-        spans = [Span(start=start, end=end) for start, end in ordered]
-        rows.insert_with_parts(unit, spans, link="unit", record=change, naming=("target", "after"), along=count)
+        parts = [Span(start=start, end=end) for start, end in ordered]
+        rows.insert_with_parts(unit, parts, link="unit", record=change, naming=("target", "after"), along=count)
         return Changed(records=(change,), revision=layer.revision, unit=unit)
 
 

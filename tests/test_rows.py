@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
 
-from annotate import access, rows
+from annotate import access, changes, rows
 from annotate.models import ArgumentUnit, Article, Change, Label, Layer, Project, Span
 from tests.factories import make_unit
 
@@ -117,7 +117,8 @@ def test_insert_with_parts_writes_a_record_naming_the_owner_in_the_same_statemen
     made_at = datetime.datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=datetime.UTC)
     unit = ArgumentUnit(layer=layer, label=scheme["Claim"], attributes={}, created_at=made_at)
     spans = [Span(start=10, end=15), Span(start=30, end=31)]
-    change = Change(
+    revision = Layer.objects.get(pk=layer.pk).revision
+    change, count = changes.new_record(
         project=layer.article.project,
         layer=layer,
         user=annotator,
@@ -125,8 +126,6 @@ def test_insert_with_parts_writes_a_record_naming_the_owner_in_the_same_statemen
         target="unit:",
         after={"id": None, "spans": [[10, 15], [30, 31]], "created_at": unit.created_at.isoformat()},
     )
-    count = ("UPDATE annotate_layer SET revision = revision + 1 WHERE id = %s", [layer.pk])
-    revision = Layer.objects.get(pk=layer.pk).revision
 
     with django_assert_num_queries(1):
         rows.insert_with_parts(unit, spans, link="unit", record=change, naming=("target", "after"), along=count)

@@ -119,9 +119,6 @@ def render(
     return "".join(parts)
 
 
-CLOSINGS = ["</mark>" * depth for depth in range(32)]
-
-
 def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[Highlight], first_start: dict) -> str:
     """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are
     given: the text cut at every span boundary, each segment in one `<mark>` per unit
@@ -174,5 +171,5 @@ def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[H
         else:
             append("".join(map(openings.__getitem__, active)))
         append(chunk)
-        append(CLOSINGS[len(active)] if len(active) < len(CLOSINGS) else "</mark>" * len(active))
+        append("</mark>" * len(active))
     return "".join(parts)
