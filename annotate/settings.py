@@ -124,10 +124,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "annotate.views.accounts.locked_out"
-if env_bool("BEHIND_TLS_PROXY"):
-    # The proxy's address is REMOTE_ADDR; the client's is the last one it appends.
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    AXES_IPWARE_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+# The client's address, not the proxy's: see annotate.views.accounts.client_address.
+AXES_CLIENT_IP_CALLABLE = "annotate.views.accounts.client_address"
+# How many proxies in front of the app each append the address they were reached from to
+# X-Forwarded-For (nginx's $proxy_add_x_forwarded_for does): only those last entries are
+# believed, never what a client wrote itself. 0: the address the app was reached from is
+# the client's. Default: 1 with BEHIND_TLS_PROXY, else 0.
+ANNOTATE_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or int(env_bool("BEHIND_TLS_PROXY")))
 
 # Who may create projects: "staff" (staff users and users with annotate.add_project)
 # or "everyone" (every logged-in user).

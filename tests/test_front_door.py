@@ -49,10 +49,20 @@ def test_after_five_wrong_passwords_the_right_one_is_refused_with_the_time_to_tr
     until = AccessAttempt.objects.get(username="ada").attempt_time + timedelta(minutes=15)
     assert response.status_code == 429
     assert alert(response) == (
-        "This account is locked from your address after too many failed logins. "
+        "Logins with this username from your address are locked after too many failed tries. "
         f"Try again after {until:%H:%M} UTC (in 14\xa0minutes)."
     )
     assert client.get(reverse("annotate:project_list")).status_code == 302
+
+
+def test_the_lockout_page_does_not_tell_whether_the_username_exists(client, db):
+    make_user("ada")
+    fail_five_times(client, "ada")
+    fail_five_times(client, "nobody-by-this-name")
+
+    real, unknown = log_in(client, "ada", PASSWORD), log_in(client, "nobody-by-this-name", PASSWORD)
+
+    assert (unknown.status_code, alert(unknown)) == (real.status_code, alert(real))
 
 
 def test_the_fifth_wrong_password_already_gets_the_lockout_page(client, db):
