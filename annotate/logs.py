@@ -21,3 +21,10 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def describe(error: BaseException) -> str:
+    """An exception's kind and the first line of its message, for one line of a log
+    (psycopg's messages run over several lines)."""
+    message = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {message[0]}" if message else type(error).__name__

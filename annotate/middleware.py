@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from annotate.datasets import upload_too_large
+from annotate.logs import describe
 
 
 class SecurityHeadersMiddleware:
@@ -83,14 +84,24 @@ class Problem:
         return self.text
 
 
+health_log = logging.getLogger("annotate.health")
+
+
 class HealthCheckMiddleware:
     """Answers `GET /healthz` for load balancers, first of all the middleware: whether
     the database answers (`SELECT 1`): 200 `{"status": "ok"}`, else 503 naming the
     error's kind. Before the host check (a balancer asks by address), the redirect to
-    HTTPS, the session and the request log (a balancer asks every few seconds)."""
+    HTTPS, the session and the request log (a balancer asks every few seconds).
+
+    What it finds is logged when it changes, once per process: a WARNING on
+    `annotate.health` when the database stops answering, and another when it answers
+    again (at the same level, so a log read at WARNING shows where each outage ends);
+    the probes between log nothing (Django's own request log would say ERROR for each
+    503)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
+        self.database_answered = True
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.rstrip("/") != "/healthz":
@@ -98,16 +109,28 @@ class HealthCheckMiddleware:
         if request.method not in ("GET", "HEAD"):
             response = HttpResponseNotAllowed(["GET", "HEAD"])
         else:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT 1")
-                    cursor.fetchone()
-            except DatabaseError as error:
-                response = JsonResponse({"status": "unavailable", "database": type(error).__name__}, status=503)
-            else:
-                response = JsonResponse({"status": "ok", "database": "ok"})
+            response = self.ask_database()
         patch_cache_control(response, no_store=True)
         return response
+
+    def ask_database(self) -> JsonResponse:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError as error:
+            if self.database_answered:
+                health_log.warning("The database does not answer (%s)", describe(error))
+            self.database_answered = False
+            response = JsonResponse({"status": "unavailable", "database": type(error).__name__}, status=503)
+            # Logged above, once: Django's handler logs every response of status 400 or
+            # more unless the response is marked as logged (django.utils.log.log_response).
+            response._has_been_logged = True
+            return response
+        if not self.database_answered:
+            health_log.warning("The database answers again")
+        self.database_answered = True
+        return JsonResponse({"status": "ok", "database": "ok"})
 
 
 # A request id a proxy sends in X-Request-ID is kept if it looks like one.

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from contextlib import contextmanager
 
 import pytest
 from django.db import connection
@@ -32,19 +33,55 @@ def test_healthz_refuses_a_post(client, db):
     assert client.post("/healthz").status_code == 405
 
 
-@pytest.mark.django_db(transaction=True)
-def test_healthz_says_503_when_the_database_does_not_answer(client):
+@contextmanager
+def database_away():
+    """The database does not answer while inside: the connection is pointed at a
+    database that does not exist."""
     connection.close()
     name = connection.settings_dict["NAME"]
     connection.settings_dict["NAME"] = "no_such_database"
     try:
-        response = client.get("/healthz")
+        yield
     finally:
         connection.close()
         connection.settings_dict["NAME"] = name
 
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_says_503_when_the_database_does_not_answer(client):
+    with database_away():
+        response = client.get("/healthz")
+
     assert (response.status_code, response.json()) == (503, {"status": "unavailable", "database": "OperationalError"})
     assert client.get("/healthz").status_code == 200  # and answers again once it is back
+
+
+@pytest.fixture
+def logged(caplog):
+    """caplog, with Django's own records too (the "django" logger does not propagate to
+    the root logger, where caplog listens)."""
+    django_logger = logging.getLogger("django")
+    django_logger.addHandler(caplog.handler)
+    yield caplog
+    django_logger.removeHandler(caplog.handler)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_logs_when_the_database_stops_answering_and_when_it_answers_again(client, logged):
+    answers = [client.get("/healthz").status_code]
+    with database_away():
+        answers += [client.get("/healthz").status_code for _ in range(3)]
+    answers += [client.get("/healthz").status_code for _ in range(2)]
+
+    assert answers == [200, 503, 503, 503, 200, 200]
+    # One record when it stopped answering, one when it answered again, none per probe
+    # (Django's request log would have logged each 503 at ERROR).
+    lines = [(record.name, record.levelname, record.getMessage()) for record in logged.records]
+    assert [line[:2] for line in lines] == [("annotate.health", "WARNING"), ("annotate.health", "WARNING")]
+    stopped, again = lines[0][2], lines[1][2]
+    assert stopped.startswith("The database does not answer (OperationalError: connection failed: ")
+    assert stopped.endswith('FATAL:  database "no_such_database" does not exist)')
+    assert again == "The database answers again"
 
 
 class Collected(logging.Handler):
