@@ -1,4 +1,4 @@
-"""Benchmark of the task queue: imports run by `manage.py db_worker` processes, measured
+"""Benchmark of the task queue: imports run by `manage.py run_worker` processes, measured
 through the web as a browser follows them.
 
 Starts a throwaway PostgreSQL cluster of its own (scripts/bench_load.py's: initdb into
@@ -8,7 +8,7 @@ and the projects (default scheme, the annotators members), and serves it with gu
 (`--gunicorn-workers` sync workers, DEBUG off) on a loopback port, with
 ANNOTATE_IMPORT_INLINE_BYTES=0 (so every import goes to a worker) and
 ANNOTATE_MAX_UPLOAD_BYTES raised to fit the large file. Workers run as production runs
-them: `manage.py db_worker --interval SECONDS --no-reload`, each a process of its own
+them: `manage.py run_worker --interval SECONDS --no-reload`, each a process of its own
 (with `--no-startup-delay`: a worker is timed from when it says it has started, not
 from a random pause of up to a second that only spreads the first polls of many
 workers started at once).
@@ -169,7 +169,7 @@ def native_jsonl(articles: int, first: int = 1, seed: int = SEED) -> bytes:
 
 
 class Site:
-    """gunicorn and the db_worker processes over the cluster's database."""
+    """gunicorn and the worker processes over the cluster's database."""
 
     def __init__(self, cluster: Cluster, args, upload_limit: int) -> None:
         self.cluster = cluster
@@ -206,7 +206,7 @@ class Site:
 
     def start_workers(self, count: int, interval: float) -> list[subprocess.Popen]:
         """Start `count` workers; once each has said it started (its log's first line)."""
-        command = [sys.executable, "manage.py", "db_worker", "--interval", str(interval), "--no-reload"]
+        command = [sys.executable, "manage.py", "run_worker", "--interval", str(interval), "--no-reload"]
         command += ["--no-startup-delay", "-v", "1"]
         started, logs = [], []
         for _ in range(count):
@@ -540,7 +540,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=50, help="imports timed for queue latency (default 50)")
     parser.add_argument("--small-articles", type=int, default=2, help="articles per small import (default 2)")
     parser.add_argument(
-        "--interval", type=float, nargs="+", default=[1.0, 0.1], help="db_worker --interval values (default 1 0.1)"
+        "--interval", type=float, nargs="+", default=[1.0, 0.1], help="run_worker --interval values (default 1 0.1)"
     )
     parser.add_argument("--poll", type=float, default=0.05, help="seconds between polls of the job page (0.05)")
     parser.add_argument("--large-articles", type=int, default=10_000, help="articles of the large import (10000)")

@@ -130,10 +130,10 @@ def test_the_web_unit_runs_gunicorn_with_options_it_takes_on_the_wsgi_applicatio
     assert (options.bind, options.workers) == (["127.0.0.1:8000"], 3)
 
 
-def test_the_worker_unit_runs_db_worker_with_options_it_takes_and_an_id_per_instance():
+def test_the_worker_unit_runs_run_worker_with_options_it_takes_and_an_id_per_instance():
     command, options = manage_py(exec_start("annotate-worker@.service"))
 
-    assert (command, options.reload, options.worker_id) == ("db_worker", False, "app1-1")
+    assert (command, options.reload, options.worker_id) == ("run_worker", False, "app1-1")
     assert "%i" in unit("annotate-worker@.service")["Service"]["ExecStart"]
 
 

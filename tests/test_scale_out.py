@@ -92,7 +92,7 @@ class Machines:
         return self.start(
             sys.executable,
             "manage.py",
-            "db_worker",
+            "run_worker",
             "--interval",
             "0.1",
             "--no-startup-delay",
