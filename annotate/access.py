@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from annotate import rows
-from annotate.models import Article, Job, JobKind, Label, Layer, Membership, Project, Role
+from annotate.models import Article, Job, JobKind, Layer, Membership, Project, Role
 
 ANY_ROLE = frozenset(Role.values)
 CURATORS = frozenset({Role.MANAGER, Role.CURATOR})
@@ -107,17 +107,20 @@ def editable_layers(membership: Membership) -> QuerySet[Layer]:
     return queryset.filter(annotator=membership.user)
 
 
+# What a change never reads of its project: left out of the row `layer_to_change` reads,
+# so that what they hold costs a change nothing.
+PROJECT_TEXTS = ("description", "guidelines")
+
+
 @cache
 def _layer_to_change_sql() -> str:
     """The statement of `layer_to_change`: hand-written (annotate/rows.py), as building it
     with the ORM cost four times what running it does, on every change."""
     layer, article, project, membership = (model._meta.db_table for model in (Layer, Article, Project, Membership))
     lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
-    # On PostgreSQL the project's labels come along, which every change reads.
-    labels = f", {rows.nested(Label, 't.project_id = p.id')}" if connection.vendor == "postgresql" else ""
     return (
-        f"SELECT {rows.columns(Layer, 'l')}, {rows.columns(Article, 'a')}, {rows.columns(Project, 'p')}, m.role"
-        f"{labels} "
+        f"SELECT {rows.columns(Layer, 'l')}, {rows.columns(Article, 'a')}, "
+        f"{rows.columns(Project, 'p', PROJECT_TEXTS)}, m.role "
         f"FROM {layer} l JOIN {article} a ON a.id = l.article_id JOIN {project} p ON p.id = a.project_id "
         f"JOIN {membership} m ON m.project_id = p.id AND m.user_id = %s "
         f"WHERE l.id = %s AND p.slug = %s{lock}"
@@ -126,7 +129,7 @@ def _layer_to_change_sql() -> str:
 
 def layer_to_change(user, slug: str, pk: int) -> Layer:
     """For a change to layer `pk` of project `slug`: the layer (its article and project
-    loaded, and on PostgreSQL the project's `scheme_labels`), locked until the
+    loaded; the project's `scheme_labels` then come from the cache), locked until the
     transaction ends, read with the user's membership in one query (a change is the
     workspace's most frequent request). 404 as
     `membership_or_404` gives it to an outsider, and for a layer outside
@@ -141,12 +144,10 @@ def layer_to_change(user, slug: str, pk: int) -> Layer:
         raise Http404("You cannot change this layer.")
     layer_end = rows.width(Layer)
     article_end = layer_end + rows.width(Article)
-    project_end = article_end + rows.width(Project)
+    project_end = article_end + rows.width(Project, PROJECT_TEXTS)
     layer = rows.instance(Layer, row[:layer_end])
     layer.article = rows.instance(Article, row[layer_end:article_end])
-    layer.article.project = project = rows.instance(Project, row[article_end:project_end])
-    if len(row) > project_end + 1:
-        project.scheme_labels = rows.from_nested(Label, row[project_end + 1])
+    layer.article.project = rows.instance(Project, row[article_end:project_end], PROJECT_TEXTS)
     if not may_edit(row[project_end], user.pk, layer):
         raise Http404("You cannot change this layer.")
     return layer

@@ -195,19 +195,26 @@ class UnitAttributeForm(LayerChangeForm):
 
 
 class RelationCreateForm(LayerChangeForm):
+    """Two units and a relation type of the project, chosen from `relation_types` (the
+    project's, as cached for its scheme version)."""
+
     source = forms.IntegerField(error_messages={"required": "Choose the unit the relation starts from."})
     target = forms.IntegerField(error_messages={"required": "Choose the unit the relation points to."})
-    type = forms.ModelChoiceField(
-        queryset=RelationType.objects.none(),
+    type = forms.TypedChoiceField(
+        coerce=int,
         error_messages={
             "invalid_choice": "That relation type is not part of this project.",
             "required": "Choose a relation type.",
         },
     )
 
-    def __init__(self, *args, project: Project, **kwargs):
+    def __init__(self, *args, relation_types: Iterable[RelationType], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].queryset = RelationType.objects.filter(project=project)
+        self.relation_types = {relation_type.pk: relation_type for relation_type in relation_types}
+        self.fields["type"].choices = [(pk, relation_type.name) for pk, relation_type in self.relation_types.items()]
+
+    def clean_type(self) -> RelationType:
+        return self.relation_types[self.cleaned_data["type"]]
 
 
 class FinishForm(forms.Form):

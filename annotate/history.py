@@ -11,7 +11,6 @@ the user made no new change since.
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import prefetch_related_objects
 
 from annotate import changes, rows
 from annotate.changes import Changed
@@ -154,14 +153,6 @@ def _quote(text: str, spans, limit: int = 40) -> str:
     return f"“{quote if len(quote) <= limit else quote[: limit - 1] + '…'}”"
 
 
-def _relation_types(layer: Layer) -> list:
-    """The project's relation types, read once per project object (the change that
-    came before the description may have read them already)."""
-    project = layer.article.project
-    prefetch_related_objects([project], "relation_types")
-    return list(project.relation_types.all())
-
-
 def describe(change: Change, layer: Layer) -> str:
     """The change in the words of the workspace, for the Undo and Redo buttons:
     'Claim “Iran is no Cuba” → stance For'. `layer`'s article is loaded."""
@@ -171,7 +162,8 @@ def describe(change: Change, layer: Layer) -> str:
         return f"op-ed stance → {after['document_stance'] or 'not set'}"
     if change.action.startswith("relation."):
         state = after or before
-        type_names = {relation_type.pk: relation_type.name for relation_type in _relation_types(layer)}
+        relation_types = layer.article.project.scheme_relation_types
+        type_names = {relation_type.pk: relation_type.name for relation_type in relation_types}
         type_name = type_names.get(state["type"], "relation")
         spans: dict[int, list] = {}
         for unit_id, start, end in Span.objects.filter(unit_id__in=[state["source"], state["target"]]).values_list(

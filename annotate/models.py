@@ -7,15 +7,17 @@ through; imports write in bulk and check the same rules first (`formats/checks.p
 """
 
 import hashlib
+import json
 import time
 from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, F, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -46,6 +48,65 @@ def not_a_command_key(value: str) -> None:
         )
 
 
+# Bounds on what people write into a project, its scheme and its articles. Every change
+# in the workspace reads the project, its labels and the article, so without them one
+# member could make every other member's work slower (docs/security.md, "Bounds").
+DESCRIPTION_MAX_CHARS = 2_000
+GUIDELINES_MAX_CHARS = 50_000
+NOTE_MAX_CHARS = 2_000
+TEXT_MAX_CHARS = 2_000_000
+METADATA_MAX_BYTES = 16_384
+ATTRIBUTES_MAX = 10  # attributes of one label
+ATTRIBUTE_VALUES_MAX = 20  # allowed values of one attribute
+ATTRIBUTE_WORD_MAX_CHARS = 60  # an attribute's name, or one of its values
+ATTRIBUTES_MAX_BYTES = 4_096  # a label's attributes as JSON
+
+
+def json_size(value) -> int:
+    """The bytes `value` takes as compact JSON (UTF-8), as the database is sent it."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def label_attributes_problem(attributes) -> str | None:
+    """What is wrong with a label's allowed attributes ({"name": ["value", ...]}), or
+    None: the shape, and the bounds on their number, their values and their size."""
+    if not isinstance(attributes, dict) or not all(
+        isinstance(values, list) and all(isinstance(v, str) for v in values) for values in attributes.values()
+    ):
+        return 'Use {"name": ["value", ...]}, e.g. {"stance": ["For", "Against"]}.'
+    if len(attributes) > ATTRIBUTES_MAX:
+        return f"A label may have at most {ATTRIBUTES_MAX} attributes, not {len(attributes):,}."
+    for name, values in attributes.items():
+        if len(values) > ATTRIBUTE_VALUES_MAX:
+            return f"“{name[:60]}” may have at most {ATTRIBUTE_VALUES_MAX} values, not {len(values):,}."
+        for word in (name, *values):
+            if not word.strip() or len(word) > ATTRIBUTE_WORD_MAX_CHARS:
+                return (
+                    f"“{word[:60]}{'…' if len(word) > 60 else ''}” has {len(word):,} characters: an attribute's "
+                    f"name and each of its values need 1 to {ATTRIBUTE_WORD_MAX_CHARS}."
+                )
+    if (size := json_size(attributes)) > ATTRIBUTES_MAX_BYTES:
+        return f"The attributes take {size:,} bytes as JSON, more than the {ATTRIBUTES_MAX_BYTES:,} they may."
+    return None
+
+
+def valid_label_attributes(value) -> None:
+    if problem := label_attributes_problem(value):
+        raise ValidationError(problem, code="attributes")
+
+
+def metadata_problem(metadata) -> str | None:
+    """What is wrong with an article's free metadata, or None: its size."""
+    if (size := json_size(metadata)) > METADATA_MAX_BYTES:
+        return f"the metadata take {size:,} bytes as JSON, more than the {METADATA_MAX_BYTES:,} they may"
+    return None
+
+
+def valid_metadata(value) -> None:
+    if problem := metadata_problem(value):
+        raise ValidationError(problem[0].upper() + problem[1:] + ".", code="metadata")
+
+
 def text_hash(text: str) -> str:
     """The SHA-256 of the article text as UTF-8: equal texts, equal hashes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -54,8 +115,10 @@ def text_hash(text: str) -> str:
 class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
-    description = models.TextField(blank=True)
-    guidelines = models.TextField(blank=True, help_text="Shown to the project's members on its page.")
+    description = models.TextField(max_length=DESCRIPTION_MAX_CHARS, blank=True)
+    guidelines = models.TextField(
+        max_length=GUIDELINES_MAX_CHARS, blank=True, help_text="Shown to the project's members on its page."
+    )
     annotators_per_article = models.PositiveSmallIntegerField(default=2)
     blind = models.BooleanField(default=True, help_text="Annotators see only their own layer.")
     snapping = models.BooleanField(default=True, help_text="Selections snap to whole tokens.")
@@ -76,6 +139,9 @@ class Project(models.Model):
         default=False, help_text="Failed structure checks stop a layer from being finished."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Counts the changes to the project's labels and relation types (SchemeEntryQuerySet
+    # and SchemeEntry count them): the labels are cached per version (scheme_labels).
+    scheme_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -91,11 +157,27 @@ class Project(models.Model):
 
     @cached_property
     def scheme_labels(self) -> list["Label"]:
-        """The project's labels in the scheme's order, read once per project object: a
-        change reads them twice (its form and the text of its answer), by a statement
-        written by hand (annotate/rows.py) as every change reads them; on PostgreSQL
-        `access.layer_to_change` reads them with the layer and sets them here."""
-        return rows.select(Label, "t.project_id = %s", [self.pk])
+        """The project's labels in the scheme's order (`scheme_entries`)."""
+        return self.scheme_entries(Label)
+
+    @cached_property
+    def scheme_relation_types(self) -> list["RelationType"]:
+        """The project's relation types in the scheme's order (`scheme_entries`)."""
+        return self.scheme_entries(RelationType)
+
+    def scheme_entries(self, model: type["SchemeEntry"]) -> list:
+        """The project's labels or relation types in the scheme's order, read from the
+        database once per scheme version and kept in the cache (CACHES): every change in
+        the workspace reads them, so what a scheme holds costs a change nothing. The key
+        carries `scheme_version`, read with the project, which every change to a label or
+        relation type counts in its own transaction: a change to the scheme is seen by
+        the next request on every app server."""
+        key = f"scheme:{model._meta.model_name}:{self.pk}:{self.scheme_version}"
+        entries = cache.get(key)
+        if entries is None:
+            entries = rows.select(model, "t.project_id = %s", [self.pk])
+            cache.set(key, entries, SCHEME_CACHE_SECONDS)
+        return entries
 
     def annotators(self) -> QuerySet:
         """The project's annotators (users), by username."""
@@ -104,6 +186,11 @@ class Project(models.Model):
             .objects.filter(memberships__project=self, memberships__role=Role.ANNOTATOR)
             .order_by("username")
         )
+
+
+# How long a scheme version's labels stay in the cache unused (a later version never
+# reads an earlier one's, so this only bounds the memory they take).
+SCHEME_CACHE_SECONDS = 3600
 
 
 class Role(models.TextChoices):
@@ -137,12 +224,46 @@ class Membership(models.Model):
         return self.role in (Role.MANAGER, Role.CURATOR)
 
 
+def count_scheme_change(project_ids) -> None:
+    """Count a change to the scheme of each of these projects (their `scheme_version`),
+    so that the labels cached for its earlier version are no longer read."""
+    Project.objects.filter(pk__in=set(project_ids)).update(scheme_version=F("scheme_version") + 1)
+
+
+class SchemeEntryQuerySet(models.QuerySet):
+    """Labels or relation types: whatever changes them in bulk counts a scheme change
+    (the admin's "delete selected", an update of many)."""
+
+    def update(self, **kwargs) -> int:
+        projects = list(self.values_list("project_id", flat=True).distinct())
+        updated = super().update(**kwargs)
+        count_scheme_change(projects)
+        return updated
+
+    def delete(self):
+        projects = list(self.values_list("project_id", flat=True).distinct())
+        deleted = super().delete()
+        count_scheme_change(projects)
+        return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        count_scheme_change(obj.project_id for obj in created)
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        updated = super().bulk_update(objs, *args, **kwargs)
+        count_scheme_change(obj.project_id for obj in objs)
+        return updated
+
+
 class SchemeEntry(models.Model):
-    """What labels and relation types share: a name, a description, a colour, a key."""
+    """What labels and relation types share: a name, a description, a colour, a key.
+    Saving or deleting one counts a change to its project's scheme."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE)
     name = models.CharField(max_length=60)
-    description = models.TextField(blank=True, help_text="Shown to annotators.")
+    description = models.TextField(max_length=DESCRIPTION_MAX_CHARS, blank=True, help_text="Shown to annotators.")
     colour = models.CharField(max_length=7, validators=[hex_colour], default="#1f77b4")
     key = models.CharField(
         max_length=1,
@@ -151,12 +272,23 @@ class SchemeEntry(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=0)
 
+    objects = SchemeEntryQuerySet.as_manager()
+
     class Meta:
         abstract = True
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        count_scheme_change([self.project_id])
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        count_scheme_change([self.project_id])
+        return deleted
 
 
 class ArgumentRole(models.TextChoices):
@@ -183,7 +315,7 @@ class Label(SchemeEntry):
             "are never asked for anything."
         ),
     )
-    attributes = models.JSONField(default=dict, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, validators=[valid_label_attributes])
 
     class Meta(SchemeEntry.Meta):
         default_related_name = "labels"
@@ -193,12 +325,6 @@ class Label(SchemeEntry):
             models.CheckConstraint(condition=Q(role__in=ArgumentRole.values), name="label_role_valid"),
         ]
 
-    def clean(self) -> None:
-        allowed = self.attributes
-        if not isinstance(allowed, dict) or not all(
-            isinstance(values, list) and all(isinstance(v, str) for v in values) for values in allowed.values()
-        ):
-            raise ValidationError({"attributes": 'Use {"name": ["value", ...]}, e.g. {"stance": ["For", "Against"]}.'})
 
 
 class RelationType(SchemeEntry):
@@ -230,9 +356,9 @@ class Article(models.Model):
     outlet = models.CharField(max_length=200, blank=True)
     url = models.URLField(max_length=1000, blank=True)
     published = models.DateField(null=True, blank=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, validators=[valid_metadata])
     # Normalised once at import (NFC, "\n" line ends); offsets are code points into it.
-    text = models.TextField()
+    text = models.TextField(max_length=TEXT_MAX_CHARS)
     text_hash = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -339,8 +465,9 @@ class Layer(models.Model):
 class ArgumentUnit(models.Model):
     layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="units")
     label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="units")
+    # Checked against the label's allowed attributes (units.validate_attributes).
     attributes = models.JSONField(default=dict, blank=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=NOTE_MAX_CHARS, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

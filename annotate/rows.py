@@ -14,7 +14,6 @@ that belong to it (a unit and its spans) at once, with a record that names it (i
 change record) if asked; `nested` reads rows of another table with a statement.
 """
 
-import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -24,21 +23,28 @@ from django.db import connection, models
 M = TypeVar("M", bound=models.Model)
 
 
-def columns(model: type[models.Model], alias: str) -> str:
-    """The model's columns, as `alias."column", …`, in the order `instance` reads them."""
-    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+def _fields(model: type[models.Model], without: tuple[str, ...]) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if field.name not in without]
 
 
-def width(model: type[models.Model]) -> int:
+def columns(model: type[models.Model], alias: str, without: tuple[str, ...] = ()) -> str:
+    """The model's columns, as `alias."column", …`, in the order `instance` reads them;
+    without the fields named in `without` (which the instance then loads if asked)."""
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, without))
+
+
+def width(model: type[models.Model], without: tuple[str, ...] = ()) -> int:
     """How many values of a row `columns(model, …)` names."""
-    return len(model._meta.concrete_fields)
+    return len(_fields(model, without))
 
 
 @cache
-def _converters(model: type[models.Model], vendor: str) -> tuple[list[str], list[tuple[int, Any, list[Callable]]]]:
+def _converters(
+    model: type[models.Model], vendor: str, without: tuple[str, ...]
+) -> tuple[list[str], list[tuple[int, Any, list[Callable]]]]:
     """The model's field names, and (index, column, converters) of the fields whose values
     the database backend or the field converts (on PostgreSQL: only JSON)."""
-    fields = model._meta.concrete_fields
+    fields = _fields(model, without)
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(model._meta.db_table)
@@ -48,9 +54,10 @@ def _converters(model: type[models.Model], vendor: str) -> tuple[list[str], list
     return [field.attname for field in fields], converters
 
 
-def instance(model: type[M], values: Sequence) -> M:
-    """An instance of `model` from the values of `columns(model, …)`, as read from the database."""
-    names, converters = _converters(model, connection.vendor)
+def instance(model: type[M], values: Sequence, without: tuple[str, ...] = ()) -> M:
+    """An instance of `model` from the values of `columns(model, …, without)`, as read
+    from the database (the fields in `without` deferred, as `QuerySet.defer` leaves them)."""
+    names, converters = _converters(model, connection.vendor, without)
     if len(values) != len(names):
         raise ValueError(f"{model.__name__} has {len(names)} columns, not {len(values)}")
     converted = list(values)
@@ -76,41 +83,6 @@ def select(model: type[M], where: str, params: Sequence) -> list[M]:
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY {order_by}" if order_by else sql, params)
         return [instance(model, row) for row in cursor.fetchall()]
-
-
-# The fields a row can carry through JSON and come back as the database driver gives
-# them (a date would come back as text): what `nested` accepts.
-_JSON_SAFE = {
-    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
-    "PositiveIntegerField", "PositiveSmallIntegerField", "PositiveBigIntegerField", "ForeignKey",
-    "CharField", "TextField", "BooleanField", "JSONField",
-}  # fmt: skip
-
-
-@cache
-def nested(model: type[models.Model], where: str) -> str:
-    """PostgreSQL only: a scalar subquery giving the rows of `model` that meet `where`
-    (SQL on the model's table as `t`, which may name the outer statement's tables and no
-    parameters) in the model's `Meta.ordering`, as one JSON array of their `columns`
-    (a JSON field as its text), so that another statement reads them in the same
-    round trip; `from_nested` turns it back into instances."""
-    fields = model._meta.concrete_fields
-    unsafe = [field.name for field in fields if field.get_internal_type() not in _JSON_SAFE]
-    if unsafe:
-        raise TypeError(f"{model.__name__}: {', '.join(unsafe)} would not come back from JSON as read")
-    values = ", ".join(
-        f'CAST(t."{field.column}" AS TEXT)' if field.get_internal_type() == "JSONField" else f't."{field.column}"'
-        for field in fields
-    )
-    return (
-        f"(SELECT CAST(json_agg(json_build_array({values}) ORDER BY {_order_by(model)}) AS TEXT) "
-        f"FROM {model._meta.db_table} t WHERE {where})"
-    )
-
-
-def from_nested(model: type[M], value: str | None) -> list[M]:
-    """The instances of `model` that a `nested` subquery gave."""
-    return [instance(model, values) for values in json.loads(value)] if value is not None else []
 
 
 @cache

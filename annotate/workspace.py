@@ -7,8 +7,6 @@ lifecycle (start, finish, reopen, stance) is in `lifecycle`.
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import prefetch_related_objects
-
 from annotate import layer_content, structure
 from annotate.layer_content import RelationEntry, UnitEntry
 from annotate.models import Label, Layer, RelationType
@@ -55,12 +53,12 @@ class Workspace:
 
 def load(layer: Layer) -> Workspace:
     """Everything the workspace shows of `layer` (whose article and project are
-    loaded): four queries, however many units it holds, and one fewer when the
-    project's labels were read already."""
+    loaded): two queries, however many units it holds, and one more each for the
+    project's labels and relation types when the cache does not hold this scheme
+    version's."""
     project = layer.article.project
     labels = project.scheme_labels
-    prefetch_related_objects([project], "relation_types")  # read once, as the labels are
-    relation_types = list(project.relation_types.all())
+    relation_types = project.scheme_relation_types
     units, relations = layer_content.entries(
         layer_content.read_one(layer),
         labels={label.pk: label for label in labels},

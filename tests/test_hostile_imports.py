@@ -17,7 +17,7 @@ from django.urls import reverse
 from annotate import datasets
 from annotate.formats.records import ArticleRecord, LayerRecord, SpanRecord, UnitRecord
 from annotate.forms import NO_FILE
-from annotate.models import ArgumentUnit, Article, Change, Layer, Relation
+from annotate.models import ArgumentUnit, Article, Change, Label, Layer, Project, Relation
 
 TEXT = "Cities should ban cars. Traffic kills."
 CLAIM = {"id": "T1", "label": "Claim", "spans": [[0, 22]], "text": ["Cities should ban cars"]}
@@ -59,6 +59,12 @@ NEW_LABELS = [
     {"id": f"T{n}", "label": f"Kind{n}", "spans": [[n, n + 1]], "text": [TEXT[n]]} for n in range(30) if TEXT[n] != " "
 ]
 RELATION = {"id": "R1", "type": "supports", "source": "T2", "target": "T1"}
+# 21 Claims with a stance of their own each: Claim would allow 23 values.
+MANY_STANCES = [
+    {"id": f"T{n}", "label": "Claim", "spans": [[0, n + 2]], "text": [TEXT[: n + 2]], "attributes": {"stance": f"s{n}"}}
+    for n in range(21)
+]
+ELEVEN = {f"a{n}": "x" for n in range(11)}
 
 # (file name, content, form options, the one problem every entry point reports)
 CASES = [
@@ -423,6 +429,40 @@ CASES = [
         "The scheme has no keyboard key left for 4 more new labels (“Kind26”, “Kind27”, “Kind28”, “Kind29”): "
         "the first 22 new labels took the last free ones. Add fewer, or remove some from the scheme first.",
     ),
+    # Bounds on what one import may add to a project
+    (
+        "many-values.jsonl",
+        jsonl_file(line(layers=[layer(units=MANY_STANCES)])),
+        {"unknown": "add"},
+        "With this import's attributes, the label “Claim” breaks a bound: “stance” may have at most 20 values, not 23.",
+    ),
+    (
+        "many-attributes.jsonl",
+        jsonl_file(line(layers=[layer(units=[{**CLAIM, "label": "Aside", "attributes": ELEVEN}])])),
+        {"unknown": "add"},
+        "With this import's attributes, the label “Aside” breaks a bound: A label may have at most 10 attributes, "
+        "not 11.",
+    ),
+    (
+        "long-value.jsonl",
+        jsonl_file(line(layers=[layer(units=[{**CLAIM, "attributes": {"stance": "v" * 61}}])])),
+        {"unknown": "add"},
+        f"With this import's attributes, the label “Claim” breaks a bound: “{'v' * 60}…” has 61 characters: an "
+        "attribute's name and each of its values need 1 to 60.",
+    ),
+    (
+        "long-note.jsonl",
+        jsonl_file(line(layers=[layer(units=[{**CLAIM, "note": "n" * 2001}])])),
+        {},
+        "long-note.jsonl line 1: layer ann_annotator, unit T1: the note has 2,001 characters, more than the 2,000 it "
+        "may have",
+    ),
+    (
+        "big-metadata.jsonl",
+        jsonl_file(line(metadata={"tags": ["opinion"] * 2000})),
+        {},
+        "big-metadata.jsonl line 1: the metadata take 20,010 bytes as JSON, more than the 16,384 they may",
+    ),
     # Web pages
     ("empty.html", b"", {}, "empty.html: no article text found in the page"),
     ("nav.html", b"<nav>menu</nav>", {}, "nav.html: no article text found in the page"),
@@ -575,9 +615,14 @@ CASES = [
 ]
 
 
-def counts() -> dict[str, int]:
+def counts() -> dict:
+    """How many rows of each kind there are, and the scheme with its version."""
     models = (Article, Layer, ArgumentUnit, Relation, Change)
-    return {model.__name__: model.objects.count() for model in models}
+    return {
+        **{model.__name__: model.objects.count() for model in models},
+        "scheme": sorted(Label.objects.values_list("project_id", "name", "attributes")),
+        "scheme versions": sorted(Project.objects.values_list("pk", "scheme_version")),
+    }
 
 
 def upload(client, project, files, **data):

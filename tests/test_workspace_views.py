@@ -603,16 +603,15 @@ def test_creating_a_unit_runs_a_fixed_number_of_queries(
     ann, long_layer, scheme, annotator, django_assert_num_queries, n
 ):
     fill(long_layer, n, scheme, annotator)
-    long_layer.refresh_from_db(fields=["revision"])
-    data = {"label": scheme["Claim"].pk, "start": 3, "end": 13, "revision": long_layer.revision}
+    open_page(ann, long_layer)  # which reads the labels of this scheme version into the cache
 
-    # Session, user; BEGIN, the membership and the layer locked with the project's labels
-    # (one statement), the units on the new unit's line (where the duplicate check looks,
-    # and what the answer redraws with the new unit), the unit with its span, its change
-    # record and the revision counted (one statement), COMMIT. (What Undo would do now is
-    # the change just made.)
+    # Session, user; BEGIN, the membership and the layer locked (one statement; the
+    # project's labels are the cache's), the units on the new unit's line (where the
+    # duplicate check looks, and what the answer redraws with the new unit), the unit with
+    # its span, its change record and the revision counted (one statement), COMMIT. (What
+    # Undo would do now is the change just made.)
     with django_assert_num_queries(7):
-        response = ann.post(url("unit_create", long_layer), data, HTTP_HX_REQUEST="true")
+        response = post(ann, "unit_create", long_layer, label=scheme["Claim"].pk, start=3, end=13)
 
     assert response.status_code == 200
     assert ArgumentUnit.objects.filter(layer=long_layer).count() == n + 1
@@ -637,15 +636,14 @@ def test_linking_two_units_runs_a_fixed_number_of_queries(
 ):
     fill(long_layer, n, scheme, annotator)
     first, last = ArgumentUnit.objects.filter(layer=long_layer).order_by("id")[:: n - 1]
-    long_layer.refresh_from_db(fields=["revision"])
-    data = {"source": first.pk, "target": last.pk, "type": scheme["attacks"].pk, "revision": long_layer.revision}
+    open_page(ann, long_layer)  # which reads this scheme version's labels and relation types into the cache
 
-    # Session, user; BEGIN, the membership and the layer locked, the relation types, the
-    # two units, the check for a link between them, the relation, the change record with
-    # the revision counted (one statement), COMMIT; to say what Undo would do now, the
-    # relation types and its units' spans. No labels and no text: a relation redraws none.
-    with django_assert_num_queries(13):
-        response = ann.post(url("relation_create", long_layer), data, HTTP_HX_REQUEST="true")
+    # Session, user; BEGIN, the membership and the layer locked, the two units (their
+    # labels and the relation types are the cache's), the check for a link between them,
+    # the relation, the change record with the revision counted (one statement), COMMIT;
+    # to say what Undo would do now, its units' spans. No text: a relation redraws none.
+    with django_assert_num_queries(11):
+        response = post(ann, "relation_create", long_layer, source=first.pk, target=last.pk, type=scheme["attacks"].pk)
 
     assert response.status_code == 200
     assert Relation.objects.filter(layer=long_layer).count() == n

@@ -32,6 +32,7 @@ from annotate.formats.records import (
 from annotate.formats.scheme_check import check_scheme
 from annotate.models import (
     COMMAND_KEYS,
+    ArgumentUnit,
     Article,
     Change,
     Label,
@@ -40,6 +41,8 @@ from annotate.models import (
     Relation,
     RelationType,
     Span,
+    label_attributes_problem,
+    metadata_problem,
     text_hash,
 )
 from annotate.units import AnnotationError, validate_attributes
@@ -319,6 +322,10 @@ def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan)
         plan.additions.append(label)
     if keyless:
         report.problems.append(_no_free_key("label", keyless, len(report.new_labels)))
+    for label in plan.additions:
+        if problem := label_attributes_problem(label.attributes):
+            where = f"With this import's attributes, the label {quote(label.name)}"
+            report.problems.append(f"{where} breaks a bound: {problem}")
     free = _free_keys(project.relation_types.values_list("key", flat=True))
     keyless = []
     for name in additions.relation_types:
@@ -392,7 +399,7 @@ def _max_length(model, name: str) -> int:
 
 def _too_long(value: str, name: str, model, field_name: str) -> str | None:
     limit = _max_length(model, field_name)
-    if len(value) > limit:
+    if isinstance(value, str) and len(value) > limit:
         return f"{name} has {len(value):,} characters, more than the {limit:,} it may have"
     return None
 
@@ -409,6 +416,8 @@ def _storage_problem(record: ArticleRecord) -> str | None:
     ):
         if problem := unstorable_problem(value, name):
             return problem
+    if problem := _too_long(record.text, "the text", Article, "text") or metadata_problem(record.metadata):
+        return problem
     for layer in record.layers:
         if _layer_is_storable(layer):
             continue
@@ -427,6 +436,7 @@ def _storage_problem(record: ArticleRecord) -> str | None:
                 or _too_long(unit.label, f"{unit_where}: the label", Label, "name")
                 or unstorable_problem(unit.attributes, f"{unit_where}: the attributes")
                 or unstorable_problem(unit.note, f"{unit_where}: the note")
+                or _too_long(unit.note, f"{unit_where}: the note", ArgumentUnit, "note")
             ):
                 return problem
         for relation in layer.relations:
@@ -449,6 +459,8 @@ def _layer_is_storable(layer: LayerRecord) -> bool:
     units, relations = layer.units, layer.relations
     names = {unit.label for unit in units} | {relation.type for relation in relations}
     if any(len(name) > _max_length(Label, "name") for name in names):
+        return False
+    if any(len(unit.note) > _max_length(ArgumentUnit, "note") for unit in units if isinstance(unit.note, str)):
         return False
     try:
         strings = "".join(

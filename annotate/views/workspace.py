@@ -244,10 +244,12 @@ def valid(form) -> dict:
 
 
 def own_unit(layer: Layer, pk: int):
-    unit = layer.units.select_related("label").filter(pk=pk).first()
+    unit = layer.units.filter(pk=pk).first()
     if unit is None:
         raise Http404("That unit is not in this layer (it may have been deleted in another tab). Reload the page.")
     unit.layer = layer
+    # Its label from the project's scheme as cached, not read again with the unit.
+    unit.label = next(label for label in layer.article.project.scheme_labels if label.pk == unit.label_id)
     return unit
 
 
@@ -334,7 +336,7 @@ def unit_delete(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
 
 @layer_action
 def relation_create(request: HttpRequest, layer: Layer) -> Done:
-    data = valid(RelationCreateForm(request.POST, project=layer.article.project))
+    data = valid(RelationCreateForm(request.POST, relation_types=layer.article.project.scheme_relation_types))
     source, target = own_unit(layer, data["source"]), own_unit(layer, data["target"])
     changed = relations.create_relation(layer=layer, type=data["type"], source=source, target=target, user=request.user)
     return Done(changed, source.pk)
