@@ -31,7 +31,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django_tasks import task
 
-from annotate import jobs, project_agreement
+from annotate import job_limits, jobs, project_agreement
 from annotate.models import Cancelled, Job, JobKind, JobStatus, Label, Project, RelationType
 from annotate.project_agreement import ProjectAgreement
 
@@ -119,9 +119,15 @@ def request_agreement(project: Project, state: AgreementState, *, user=None) -> 
 
     The project's row is locked while looking, so two requests at once queue one job.
     With ``ANNOTATE_AGREEMENT_INLINE`` a new job is run here and now, before returning.
+
+    Not held to the limits of `annotate/job_limits.py` (ANNOTATE_MAX_PROJECT_JOBS and a
+    person's jobs a minute): the page queues this job, not a person, and at most one is
+    queued for each of the four combinations of options, so a project can never have
+    more than a few; refusing it would leave the page showing old figures with nothing
+    to ask again. It does take the fair turn the others take (`job_limits.priority`).
     """
     with transaction.atomic():
-        list(Project.objects.select_for_update().filter(pk=project.pk).values_list("pk"))
+        job_limits.lock_project(project)
         now = timezone.now()
         alive = now - timedelta(seconds=settings.ANNOTATE_JOB_STALE_SECONDS)
         job = (
@@ -140,7 +146,8 @@ def request_agreement(project: Project, state: AgreementState, *, user=None) -> 
         if getattr(settings, "ANNOTATE_AGREEMENT_INLINE", False):
             run(job)
         else:
-            job.task_id = str(compute_agreement.enqueue(job_id=job.pk).id)
+            task = compute_agreement.using(priority=job_limits.priority(project))
+            job.task_id = str(task.enqueue(job_id=job.pk).id)
             job.save(update_fields=["task_id"])
     return job
 

@@ -14,8 +14,17 @@ of a file, which is never offered and which `prune_exports` deletes.
 A file is offered for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then its
 download is refused, and `prune_exports` (run when a worker starts an export, and by
 `manage.py prune_exports`) deletes it, with what failed or cancelled exports left.
+
+An export asked for again while an identical one is queued, running, or written and
+still offered is not written again: its `input_key` (`export_key`: the format, its
+options, the layers chosen and the state of the project they come from) is the same, and
+the person is sent to that job. The limits of `annotate/job_limits.py` hold for the
+rest: a job the project has no room for is refused, and a file that would take the
+project's stored files over their limit is not stored.
 """
 
+import hashlib
+import json
 import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,13 +34,13 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from annotate import datasets, jobs
-from annotate.models import ArgumentUnit, Cancelled, Job, JobKind, JobStatus, Layer, Project
+from annotate import datasets, job_limits, jobs
+from annotate.models import ArgumentUnit, Article, Cancelled, Job, JobKind, JobStatus, Layer, Project
 
 PHASE = "exporting"
 STORING = "storing"
@@ -54,17 +63,50 @@ def units_in(project: Project, choice: datasets.LayerChoice) -> int:
     return ArgumentUnit.objects.filter(layer__in=layers).count()
 
 
+def export_key(project: Project, *, format_name: str, choice: datasets.LayerChoice, options: dict) -> str:
+    """What an export's file is written from, as a Job's `input_key`: the format and its
+    options, the layers chosen, and a digest of the state they come from (four queries).
+
+    Every change to a layer counts up its revision, so the chosen layers with their
+    revisions and owners, the articles (how many and the newest: ids only grow), the
+    scheme and the project's slug (the file's name) change whenever the file would.
+    """
+    layers = list(
+        choice.filter(Layer.objects.filter(article__project=project))
+        .order_by("pk")
+        .values_list("pk", "revision", "annotator__username")
+    )
+    articles = Article.objects.filter(project=project).aggregate(count=Count("pk"), newest=Max("pk"))
+    labels = list(project.labels.order_by("pk").values_list("pk", "name", "order", "colour", "attributes"))
+    types = list(project.relation_types.order_by("pk").values_list("pk", "name", "order", "colour"))
+    asked = [format_name, choice.which, choice.finished_only, sorted(options.items()), project.slug]
+    state = [asked, layers, [articles["count"], articles["newest"]], labels, types]
+    return "export:" + hashlib.sha256(json.dumps(state, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def enqueue_export(
     *, project: Project, user, format_name: str, choice: datasets.LayerChoice, options: dict, described: str
-) -> Job:
+) -> tuple[Job, bool]:
     """Create an export's job and queue its task, in one transaction (a worker never
-    sees the task without its job); the job. `described` says what is exported, for
-    its page."""
+    sees the task without its job), unless an identical export is queued, running, or
+    written and still offered; (that job, whether it is new). `described` says what is
+    exported, for its page.
+
+    Raises `job_limits.Refused`, creating nothing, when a limit refuses the job.
+    """
+    key = export_key(project, format_name=format_name, choice=choice, options=options)
+    jobs.fail_stale(project=project)
     with transaction.atomic():
+        job_limits.lock_project(project)
+        if (same := _identical(project, key)) is not None:
+            return same, False
+        job_limits.check(project, user=user, kind=JobKind.EXPORT)
+        priority = job_limits.priority(project)
         job = Job.objects.create(
             project=project,
             kind=JobKind.EXPORT,
             created_by=user,
+            input_key=key,
             result={
                 "format": format_name,
                 "layers": choice.which,
@@ -74,9 +116,21 @@ def enqueue_export(
             },
         )
         job.file = f"exports/{job.pk}"
-        job.task_id = str(export_dataset.enqueue(job_id=job.pk).id)
+        job.task_id = str(export_dataset.using(priority=priority).enqueue(job_id=job.pk).id)
         job.save(update_fields=["file", "task_id"])
-    return job
+    return job, True
+
+
+def _identical(project: Project, key: str) -> Job | None:
+    """The newest export of `key` that is queued or running, or done with its file still
+    offered (and there)."""
+    kept = Q(status=JobStatus.DONE, finished_at__gt=timezone.now() - timedelta(seconds=keep_seconds()))
+    waiting = Q(status__in=job_limits.WAITING, cancel_requested=False)
+    same = Job.objects.filter(waiting | (kept & ~Q(file="")), project=project, kind=JobKind.EXPORT, input_key=key)
+    for job in same.order_by("-pk"):
+        if job.status != JobStatus.DONE or default_storage.exists(job.result["file"]):
+            return job
+    return None
 
 
 @task()
@@ -92,21 +146,26 @@ def export_dataset(*, job_id: int) -> str:
     try:
         file_name = datasets.export_file_name(job.project, job.result["format"])
         with tempfile.TemporaryFile() as spool:
-            units = _write(job, spool)
+            units, key = _write(job, spool)
             size = spool.tell()
+            job_limits.reserve_stored_bytes(job, size)
             spool.seek(0)
             stored = default_storage.save(f"{job.file}/{file_name}", _Storing(spool, file_name, job=job, size=size))
         result = {**job.result, "file": stored, "file_name": file_name, "bytes": size, "units": units}
         # The file becomes the job's in the statement that marks it done, unless it was
-        # cancelled (or taken for stopped) meanwhile.
-        done = {"result": result, "phase": "", "done": units, "total": units}
+        # cancelled (or taken for stopped) meanwhile. Its key is the state it was written
+        # from, which may be newer than the one it was asked for.
+        done = {"result": result, "phase": "", "done": units, "total": units, "input_key": key}
         if not jobs.finish(job, JobStatus.DONE, unless_cancel_requested=True, **done):
             raise Cancelled
+    except job_limits.Refused as refused:
+        jobs.release_files(job)
+        jobs.finish(job, JobStatus.FAILED, message=f"{refused.message}; {NOTHING_EXPORTED}")
     except Cancelled:
-        jobs.delete_files(job.file)
+        jobs.release_files(job)
         jobs.finish(job, JobStatus.CANCELLED, message=f"{jobs.CANCELLED}; {NOTHING_EXPORTED}")
     except Exception:
-        jobs.delete_files(job.file)
+        jobs.release_files(job)
         jobs.finish(job, JobStatus.FAILED, message=f"{jobs.UNEXPECTED_ERROR}; {NOTHING_EXPORTED}")
         raise
     finally:
@@ -114,9 +173,9 @@ def export_dataset(*, job_id: int) -> str:
     return Job.objects.get(pk=job_id).status
 
 
-def _write(job: Job, spool) -> int:
+def _write(job: Job, spool) -> tuple[int, str]:
     """Write the export into `spool` from one snapshot of the project, reporting the
-    units written of the units it holds; how many it held."""
+    units written of the units it holds; how many it held, and its `export_key`."""
     data = job.result
     choice = datasets.LayerChoice(data["layers"], finished_only=data["finished_only"])
     job.report_progress(PHASE, 0, 0)
@@ -127,6 +186,7 @@ def _write(job: Job, spool) -> int:
         if snapshot:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        key = export_key(job.project, format_name=data["format"], choice=choice, options=data["options"])
         total = units_in(job.project, choice)
         written = 0
         job.report_progress(PHASE, 0, total)
@@ -142,7 +202,7 @@ def _write(job: Job, spool) -> int:
         for chunk in chunks:
             spool.write(chunk.encode() if isinstance(chunk, str) else chunk)
         job.report_progress(PHASE, written, written)
-    return written
+    return written, key
 
 
 class _Storing(File):
@@ -168,7 +228,7 @@ def prune_exports() -> int:
     folders = list(Job.objects.filter(gone, kind=JobKind.EXPORT).exclude(file="").values_list("pk", "file"))
     for pk, folder in folders:
         jobs.delete_files(folder)
-        Job.objects.filter(pk=pk).update(file="")
+        Job.objects.filter(pk=pk).update(file="", stored_bytes=0)
     return len(folders)
 
 

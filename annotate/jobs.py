@@ -29,7 +29,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from annotate import datasets
+from annotate import datasets, job_limits
 from annotate.datasets.fast_paths import try_advisory_lock
 from annotate.formats.checks import FormatError
 from annotate.models import Cancelled, Job, JobKind, JobStatus, Project
@@ -87,7 +87,7 @@ def fail_stale(**filters) -> int:
     for pk, kind, folder in list(stale.values_list("pk", "kind", "file")):
         message = f"{WORKER_STOPPED}; {NOTHING_IMPORTED}" if kind == JobKind.IMPORT else WORKER_STOPPED
         # The same condition again: a job that reported meanwhile is alive after all.
-        if stale.filter(pk=pk).update(status=JobStatus.FAILED, message=message, finished_at=now):
+        if stale.filter(pk=pk).update(status=JobStatus.FAILED, message=message, finished_at=now, stored_bytes=0):
             marked += 1
             if folder:
                 delete_files(folder)
@@ -98,41 +98,67 @@ def request_cancel(job: Job) -> None:
     """Cancel a queued job at once; ask a running one to stop at its next progress
     report (its work then rolls back). A finished job stays as it is."""
     queued = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED)
-    if queued.update(status=JobStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now(), message=CANCELLED):
+    cancelled = {"cancel_requested": True, "finished_at": timezone.now(), "message": CANCELLED, "stored_bytes": 0}
+    if queued.update(status=JobStatus.CANCELLED, **cancelled):
         if job.file:
             delete_files(job.file)
     Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
 
 
-def delete_files(folder: str) -> None:
+def delete_files(folder: str) -> list[str]:
     """Delete a job's folder in the default storage and the files in it (or the job's
-    file, when it names one)."""
+    file, when it names one); the names of the files deleted."""
     try:
         _, names = default_storage.listdir(folder)
     except FileNotFoundError:
-        return
+        return []
     except NotADirectoryError:
         default_storage.delete(folder)
-        return
+        return [folder]
     for name in names:
         default_storage.delete(f"{folder}/{name}")
     default_storage.delete(folder)
+    return [f"{folder}/{name}" for name in names]
+
+
+def release_files(job: Job) -> list[str]:
+    """Delete the job's files and stop counting them against its project's stored
+    bytes; the names of the files deleted."""
+    deleted = delete_files(job.file) if job.file else []
+    Job.objects.filter(pk=job.pk).update(stored_bytes=0)
+    return deleted
 
 
 def enqueue_import(*, project: Project, user, uploads: list[File], unknown: str, existing: str, owner: str) -> Job:
     """Store the files (uploaded, or opened by the command) in the default storage,
     create the import's job and queue its task (one transaction, so a worker never sees
-    the task without its job); the job."""
+    the task without its job); the job.
+
+    Raises `job_limits.Refused`, having stored nothing, when a limit refuses the job:
+    checked before the files are stored, and again under the project's lock once they
+    are (then they are deleted).
+    """
+    size = sum(upload.size for upload in uploads)
+    fail_stale(project=project)
+    job_limits.check(project, user=user, kind=JobKind.IMPORT, adding_bytes=size)
     folder = f"imports/{uuid4().hex}"
-    files = [
-        [default_storage.save(f"{folder}/{number}", upload), Path(upload.name).name]
-        for number, upload in enumerate(uploads)
-    ]
-    with transaction.atomic():
-        job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=user, file=folder)
-        result = import_articles.enqueue(job_id=job.pk, files=files, unknown=unknown, existing=existing, owner=owner)
-        job.task_id = str(result.id)
-        job.save(update_fields=["task_id"])
+    try:
+        files = [
+            [default_storage.save(f"{folder}/{number}", upload), Path(upload.name).name]
+            for number, upload in enumerate(uploads)
+        ]
+        with transaction.atomic():
+            priority = job_limits.reserve(project, user=user, kind=JobKind.IMPORT, adding_bytes=size)
+            job = Job.objects.create(
+                project=project, kind=JobKind.IMPORT, created_by=user, file=folder, stored_bytes=size
+            )
+            task = import_articles.using(priority=priority)
+            result = task.enqueue(job_id=job.pk, files=files, unknown=unknown, existing=existing, owner=owner)
+            job.task_id = str(result.id)
+            job.save(update_fields=["task_id"])
+    except BaseException:
+        delete_files(folder)
+        raise
     return job
 
 
@@ -173,7 +199,7 @@ def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existi
         finish(job, JobStatus.FAILED, message=f"{UNEXPECTED_ERROR}; {NOTHING_IMPORTED}")
         raise
     finally:
-        delete_files(job.file)
+        release_files(job)
         close_progress_connection()
     return Job.objects.get(pk=job_id).status
 

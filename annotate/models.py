@@ -592,6 +592,10 @@ class Job(models.Model):
         max_length=200, blank=True, db_index=True, help_text="What the result was computed from."
     )
     file = models.CharField(max_length=500, blank=True, help_text="A name in the default storage.")
+    # Counted against the project's ANNOTATE_MAX_PROJECT_STORED_BYTES (annotate/job_limits.py).
+    stored_bytes = models.PositiveBigIntegerField(
+        default=0, help_text="What the job's files take in the default storage now (0 once they are deleted)."
+    )
     cancel_requested = models.BooleanField(default=False)
 
     class Meta:

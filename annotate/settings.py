@@ -236,3 +236,12 @@ ANNOTATE_MAX_UPLOAD_BYTES = int(os.environ.get("ANNOTATE_MAX_UPLOAD_BYTES", 50 *
 ANNOTATE_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("ANNOTATE_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024))
 ANNOTATE_MAX_ENTRY_BYTES = int(os.environ.get("ANNOTATE_MAX_ENTRY_BYTES", 20 * 1024 * 1024))
 ANNOTATE_MAX_ARCHIVE_ENTRIES = int(os.environ.get("ANNOTATE_MAX_ARCHIVE_ENTRIES", 10_000))
+
+# Limits on the jobs people queue (annotate/job_limits.py; docs/formats.md, "Limits"):
+# the imports and exports one project may have queued or running at once, so no one
+# project fills the queue; the jobs one person may queue in a minute; and the bytes one
+# project's stored files (uploads waiting for their worker, exports' files until they
+# expire) may take in the default storage.
+ANNOTATE_MAX_PROJECT_JOBS = int(os.environ.get("ANNOTATE_MAX_PROJECT_JOBS", 10))
+ANNOTATE_MAX_USER_JOBS_PER_MINUTE = int(os.environ.get("ANNOTATE_MAX_USER_JOBS_PER_MINUTE", 10))
+ANNOTATE_MAX_PROJECT_STORED_BYTES = int(os.environ.get("ANNOTATE_MAX_PROJECT_STORED_BYTES", 2 * 1024**3))

@@ -52,8 +52,11 @@ BAD = [(b"Fine\n\nA fine op-ed.", "good.txt"), (b'{"title": "x", "text": "y"\n',
 
 @pytest.fixture
 def queued(settings, tmp_path):
-    """Every import goes through the queue; the stored files in a directory of the test's."""
+    """Every import goes through the queue; the stored files in a directory of the test's.
+    The limits on jobs, which these tests queue many of, have tests of their own
+    (tests/test_job_limits.py)."""
     settings.ANNOTATE_IMPORT_INLINE_BYTES = 0
+    settings.ANNOTATE_MAX_PROJECT_JOBS = settings.ANNOTATE_MAX_USER_JOBS_PER_MINUTE = 1000
     settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path / "media"
 
@@ -444,6 +447,11 @@ class ImportQueue(RuleBasedStateMachine):
         if bad:
             pairs.append((b"{", "broken.jsonl"))
         url = start_import(self.client, self.project, pairs)
+        for job in self.jobs.values():
+            # Queueing first fails the jobs of the project's stopped workers, which would
+            # otherwise keep places of its limit (ANNOTATE_MAX_PROJECT_JOBS).
+            if job["stale"]:
+                job["status"], job["stale"] = "failed", False
         self.jobs[url] = {"status": "queued", "titles": set() if bad else {title}, "stale": False}
 
     @precondition(lambda self: self.jobs)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from annotate import access, datasets, export_jobs, jobs
+from annotate import access, datasets, export_jobs, job_limits, jobs
 from annotate.formats import registry
 from annotate.formats.checks import FormatError
 from annotate.forms import ExportForm, ImportForm
@@ -34,19 +34,36 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
         if units <= export_jobs.inline_units():
             return _stream(project, form, choice)
         if request.method == "POST":
-            return _queue_export(request, project, form, choice)
+            return _queue_export(request, membership, form, choice, units)
     else:  # the form says whether the project's whole export would stream
         units = export_jobs.units_in(project, datasets.LayerChoice())
+    return _export_page(request, membership, form, units)
+
+
+def _export_page(
+    request: HttpRequest, membership, form: ExportForm, units: int, refused: job_limits.Refused | None = None
+) -> HttpResponse:
     context = {
         "membership": membership,
-        "project": project,
+        "project": membership.project,
         "form": form,
         "formats": registry.FORMATS.values(),
         "units": f"{units:,}",
         "queued": units > export_jobs.inline_units(),
         "inline_units": f"{export_jobs.inline_units():,}",
+        "stored": job_limits.stored_use(membership.project),
+        "refused": refused,
     }
+    if refused:
+        return _refusal(render(request, "annotate/dataset_export.html", context, status=refused.status), refused)
     return render(request, "annotate/dataset_export.html", context, status=422 if form.errors else 200)
+
+
+def _refusal(response: HttpResponse, refused: job_limits.Refused) -> HttpResponse:
+    """A page that says a limit refused a job, with the time to wait for a rate."""
+    if refused.retry_after:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _stream(project: Project, form: ExportForm, choice: datasets.LayerChoice) -> StreamingHttpResponse:
@@ -58,17 +75,28 @@ def _stream(project: Project, form: ExportForm, choice: datasets.LayerChoice) ->
 
 
 def _queue_export(
-    request: HttpRequest, project: Project, form: ExportForm, choice: datasets.LayerChoice
+    request: HttpRequest, membership, form: ExportForm, choice: datasets.LayerChoice, units: int
 ) -> HttpResponse:
-    """Queue the export for a worker and send the browser to the job's page."""
-    job = export_jobs.enqueue_export(
-        project=project,
-        user=request.user,
-        format_name=form.cleaned_data["format"],
-        choice=choice,
-        options=form.options(),
-        described=form.described(),
-    )
+    """Queue the export for a worker and send the browser to the job's page, or to the
+    page of an identical export; or say which limit refuses it."""
+    project = membership.project
+    try:
+        job, new = export_jobs.enqueue_export(
+            project=project,
+            user=request.user,
+            format_name=form.cleaned_data["format"],
+            choice=choice,
+            options=form.options(),
+            described=form.described(),
+        )
+    except job_limits.Refused as refused:
+        return _export_page(request, membership, form, units, refused)
+    if not new:
+        messages.info(
+            request,
+            f"Export {job.pk} made the same choices, and the project has not changed since: it is offered here "
+            "instead of being written again.",
+        )
     return redirect("annotate:job_detail", project.slug, job.pk)
 
 
@@ -105,7 +133,7 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
         if request.POST.get("action") == "import" and (
             settings.ANNOTATE_IMPORT_INLINE_BYTES < size <= settings.ANNOTATE_MAX_UPLOAD_BYTES
         ):
-            return _queue_import(request, project, form.cleaned_data)
+            return _queue_import(request, context)
         if size > settings.ANNOTATE_MAX_UPLOAD_BYTES:
             problems.append(datasets.upload_too_large())
             uploads = []
@@ -136,15 +164,22 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
 
 
-def _queue_import(request: HttpRequest, project: Project, data: dict) -> HttpResponse:
-    """Store the files, queue their import and send the browser to the job's page."""
-    job = jobs.enqueue_import(
-        project=project,
-        user=request.user,
-        uploads=data["files"],
-        unknown=data["unknown"],
-        existing=data["existing"],
-        owner=data["owner"],
-    )
+def _queue_import(request: HttpRequest, context: dict) -> HttpResponse:
+    """Store the files, queue their import and send the browser to the job's page; or
+    say which limit refuses it, having stored nothing."""
+    project, data = context["project"], context["form"].cleaned_data
+    try:
+        job = jobs.enqueue_import(
+            project=project,
+            user=request.user,
+            uploads=data["files"],
+            unknown=data["unknown"],
+            existing=data["existing"],
+            owner=data["owner"],
+        )
+    except job_limits.Refused as refused:
+        context["refused"] = refused
+        page = render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=refused.status)
+        return _refusal(page, refused)
     url = reverse("annotate:job_detail", args=[project.slug, job.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -5,7 +5,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from annotate import datasets, jobs
+from annotate import datasets, job_limits, jobs
 from annotate.formats import brat, registry
 from annotate.formats.checks import FormatError
 from annotate.management.commands._progress import Progress
@@ -97,8 +97,11 @@ class Command(BaseCommand):
             raise CommandError(f"--queue takes files (zip a brat directory); not a file: {', '.join(missing)}.")
         with ExitStack() as stack:
             files = [File(stack.enter_context(open(name, "rb")), name=Path(name).name) for name in paths]
-            job = jobs.enqueue_import(
-                project=project, user=None, uploads=files, unknown=unknown, existing=existing, owner=owner
-            )
+            try:
+                job = jobs.enqueue_import(
+                    project=project, user=None, uploads=files, unknown=unknown, existing=existing, owner=owner
+                )
+            except job_limits.Refused as refused:
+                raise CommandError(f"Not queued: {refused.message}") from None
         url = reverse("annotate:job_detail", args=[project.slug, job.pk])
         self.stdout.write(f"Queued as job {job.pk}; a worker (manage.py db_worker) imports it. Its page: {url}")
