@@ -7,7 +7,17 @@ from django.contrib.auth.models import User
 from django.core.validators import MaxValueValidator
 
 from annotate.formats import registry
-from annotate.models import Article, Label, Layer, Project, RelationType, Role
+from annotate.models import (
+    ATTRIBUTE_VALUES_MAX,
+    ATTRIBUTE_WORD_MAX_CHARS,
+    ATTRIBUTES_MAX,
+    Article,
+    Label,
+    Layer,
+    Project,
+    RelationType,
+    Role,
+)
 from annotate.offsets import OffsetError, utf16_to_code_point
 from annotate.schemes import DEFAULT_PRESET, PRESET_CHOICES
 from annotate.tokens import snap
@@ -92,7 +102,13 @@ class LabelForm(SchemeEntryForm):
         model = Label
         fields = ["name", "description", "role", "key", "colour", "order", "attributes"]
         widgets = {"colour": forms.TextInput(attrs={"type": "color"}), "description": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"attributes": 'Allowed values per attribute, e.g. {"stance": ["For", "Against"]}.'}
+        help_texts = {
+            "attributes": (
+                'Allowed values per attribute, e.g. {"stance": ["For", "Against"]}: at most '
+                f"{ATTRIBUTES_MAX} attributes of {ATTRIBUTE_VALUES_MAX} values each, of 1 to "
+                f"{ATTRIBUTE_WORD_MAX_CHARS} characters."
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
