@@ -67,6 +67,7 @@ import platform
 import pstats
 import random
 import re
+import shlex
 import shutil
 import signal
 import statistics
@@ -702,22 +703,59 @@ def profile(count: int, seats: list[Seat], labels: list[int]) -> None:
 # --- The run -----------------------------------------------------------------------------
 
 
-def server_environment(cluster: Cluster) -> dict[str, str]:
+DEPLOY = ROOT / "deploy"
+
+
+def deploy_gunicorn_options() -> list[str]:
+    """The options deploy/systemd/annotate-web.service gives gunicorn, but its --bind."""
+    line = next(
+        line.removeprefix("ExecStart=")
+        for line in (DEPLOY / "systemd/annotate-web.service").read_text().splitlines()
+        if line.startswith("ExecStart=")
+    )
+    words = shlex.split(line)[2:]  # past the program and the WSGI application
+    options = []
+    while words:
+        word = words.pop(0)
+        if word == "--bind":
+            words.pop(0)
+        else:
+            options.append(word)
+    return options
+
+
+def deploy_environment() -> dict[str, str]:
+    """The settings of deploy/annotate.env.example that do not name a host, a database or
+    a secret (those are the benchmark's own): the JSON logs and the proxy's headers."""
+    kept = {}
+    for line in (DEPLOY / "annotate.env.example").read_text().splitlines():
+        name, _, value = line.partition("=")
+        if value and not line.startswith("#") and name.startswith(("ANNOTATE_", "BEHIND_")):
+            kept[name] = value
+    return kept
+
+
+def server_environment(cluster: Cluster, deploy: bool = False) -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": cluster.url,
         "DJANGO_SETTINGS_MODULE": "bench_floor",
+        **(deploy_environment() if deploy else {}),
         **PLAIN_HTTP_PRODUCTION,
     }
 
 
 def serve(cluster: Cluster, args) -> subprocess.Popen:
     command = [str(ROOT / ".venv/bin/gunicorn"), "annotate.wsgi", "--bind", f"127.0.0.1:{args.port}"]
-    command += ["--pythonpath", str(SCRIPTS), "--workers", str(args.workers), "--worker-class", args.worker_class]
-    if args.worker_class == "gthread":
-        command += ["--threads", str(args.threads)]
-    log = open(cluster.dir / "gunicorn.log", "w")  # the server writes it until stopped
-    server = subprocess.Popen(command, cwd=ROOT, env=server_environment(cluster), stdout=log, stderr=log)
+    command += ["--pythonpath", str(SCRIPTS)]
+    if args.deploy:
+        command += deploy_gunicorn_options()
+    else:
+        command += ["--workers", str(args.workers), "--worker-class", args.worker_class]
+        if args.worker_class == "gthread":
+            command += ["--threads", str(args.threads)]
+    log = open(cluster.dir / "gunicorn.log", "w")  # the server writes it (and, with --deploy, the JSON log)
+    server = subprocess.Popen(command, cwd=ROOT, env=server_environment(cluster, args.deploy), stdout=log, stderr=log)
     for _ in range(300):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=1)
@@ -728,8 +766,23 @@ def serve(cluster: Cluster, args) -> subprocess.Popen:
         except OSError:
             require(server.poll() is None, f"gunicorn ended: {(cluster.dir / 'gunicorn.log').read_text()[-2000:]}")
             time.sleep(0.1)
-    require(len(children(server.pid)) == args.workers, f"expected {args.workers} workers")
+    workers = int(command[command.index("--workers") + 1])
+    require(len(children(server.pid)) == workers, f"expected {workers} workers")
     return server
+
+
+def start_worker(cluster: Cluster) -> subprocess.Popen:
+    """The queue's worker as deploy/systemd/annotate-worker@.service runs it, idle: it
+    looks at the queue every half second, as in production."""
+    line = next(
+        line.removeprefix("ExecStart=")
+        for line in (DEPLOY / "systemd/annotate-worker@.service").read_text().splitlines()
+        if line.startswith("ExecStart=")
+    )
+    command = [sys.executable, *[word.replace("%H-%i", "bench-1") for word in shlex.split(line)[1:]]]
+    log = open(cluster.dir / "worker.log", "w")
+    environment = {**server_environment(cluster, True), "DJANGO_SETTINGS_MODULE": "annotate.settings"}
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
 
 
 def report(phases: dict[str, Phase], args, cluster_settings: str) -> None:
@@ -740,8 +793,12 @@ def report(phases: dict[str, Phase], args, cluster_settings: str) -> None:
         f"Python {platform.python_version()}, Django {django.get_version()}, {os.cpu_count()} CPUs; "
         f"PostgreSQL: {cluster_settings}"
     )
-    threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
-    print(f"gunicorn: {args.workers} {args.worker_class} workers{threads}; {args.clients} client processes")
+    if args.deploy:
+        print(f"gunicorn as deployed: {' '.join(deploy_gunicorn_options())}; {args.clients} client processes")
+        print(f"settings as deployed: {deploy_environment()}; a queue worker running idle")
+    else:
+        threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+        print(f"gunicorn: {args.workers} {args.worker_class} workers{threads}; {args.clients} client processes")
     header = (
         f"{'phase':<6} {'ok':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'errors':>6} "
         f"{'app ms':>7} {'db ms':>7} {'client':>7}  checks"
@@ -830,6 +887,12 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N creations in-process")
     parser.add_argument("--port", type=int, default=8766, help="the loopback port to serve on (default 8766)")
     parser.add_argument("--keep", action="store_true", help="leave the cluster running at the end")
+    parser.add_argument(
+        "--deploy",
+        action="store_true",
+        help="serve as deploy/ does: annotate-web.service's gunicorn options, annotate.env.example's "
+        "ANNOTATE_ and BEHIND_ settings (JSON logs on), and an idle queue worker",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
@@ -852,6 +915,7 @@ def main() -> None:
         phases: dict[str, Phase] = {}
         if args.phase != "none":
             server = serve(cluster, args)
+            worker = start_worker(cluster) if args.deploy else None
             try:
                 rounds: dict[str, list[Phase]] = {}
                 sent: dict[str, dict[str, int]] = {}  # requests each seat sent so far, by phase
@@ -879,6 +943,10 @@ def main() -> None:
             finally:
                 server.send_signal(signal.SIGTERM)
                 server.wait(timeout=60)
+                if worker is not None:
+                    worker.send_signal(signal.SIGTERM)
+                    worker.wait(timeout=60)
+                    require(worker.returncode == 0, f"the worker ended {worker.returncode}")
             if "floor" in phases:
                 check_floor(phases["floor"])
             if "save" in phases:
