@@ -32,6 +32,18 @@ def pytest_configure(config):
     settings.ANNOTATE_AGREEMENT_INLINE = True
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (a project's labels are cached per scheme
+    version), as a freshly started server does."""
+    from django.conf import settings
+
+    if settings.configured:  # not when the Django-free modules' tests run without Django
+        from django.core.cache import cache  # needs the settings
+
+        cache.clear()
+
+
 # Personas: a manager, a curator, two annotators and an outsider who must see nothing.
 @pytest.fixture
 def manager(db):
