@@ -13,7 +13,9 @@ of a file, which is never offered and which `prune_exports` deletes.
 
 A file is offered for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then its
 download is refused, and `prune_exports` (run when a worker starts an export, and by
-`manage.py prune_exports`) deletes it, with what failed or cancelled exports left.
+`manage.py prune_exports`) deletes it, with what failed or cancelled exports left, and
+says why on each job. A file lost otherwise (deleted by hand, a storage that lost it) is
+looked for before it is offered, and its download answers 410 too.
 
 An export asked for again while an identical one is queued, running, or written and
 still offered is not written again: its `input_key` (`export_key`: the format, its
@@ -219,17 +221,40 @@ class _Storing(File):
         return data
 
 
-def prune_exports() -> int:
+# Why `prune_exports` deleted a file, as the job's message says it (after what it said
+# already, for an export that failed or was cancelled) and as the command prints it.
+EXPIRED = "the file was deleted: it had expired"
+LEFT = "what it had written of the file was deleted"
+WHY = {JobStatus.DONE: "it had expired", JobStatus.FAILED: "left by a failed export"}
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """An export whose files `prune_exports` deleted, and why."""
+
+    job_id: int
+    project: str  # its slug
+    files: list[str]
+    why: str
+
+
+def prune_exports() -> list[Pruned]:
     """Delete the files of exports written more than ANNOTATE_EXPORT_KEEP_SECONDS ago,
     and whatever an export that failed or was cancelled left (a worker killed while
-    writing leaves part of a file); their jobs stay, without a file. How many."""
+    writing leaves part of a file); their jobs stay, without a file, and their message
+    says why it was deleted. The exports whose files were deleted, and why."""
     cutoff = timezone.now() - timedelta(seconds=keep_seconds())
     gone = Q(status=JobStatus.DONE, finished_at__lt=cutoff) | Q(status__in=[JobStatus.FAILED, JobStatus.CANCELLED])
-    folders = list(Job.objects.filter(gone, kind=JobKind.EXPORT).exclude(file="").values_list("pk", "file"))
-    for pk, folder in folders:
-        jobs.delete_files(folder)
-        Job.objects.filter(pk=pk).update(file="", stored_bytes=0)
-    return len(folders)
+    found = Job.objects.filter(gone, kind=JobKind.EXPORT).exclude(file="").select_related("project")
+    pruned = []
+    for job in found.only("status", "file", "message", "project__slug").order_by("pk"):
+        deleted = jobs.delete_files(job.file)
+        message = EXPIRED if job.status == JobStatus.DONE else f"{job.message}; {LEFT}"
+        Job.objects.filter(pk=job.pk).update(file="", stored_bytes=0, **({"message": message} if deleted else {}))
+        if deleted:
+            why = WHY.get(job.status, "left by a cancelled export")
+            pruned.append(Pruned(job_id=job.pk, project=job.project.slug, files=deleted, why=why))
+    return pruned
 
 
 @dataclass(frozen=True)
@@ -242,18 +267,22 @@ class Offer:
     units: int
     expires_at: datetime
     expired: bool
+    gone: bool  # not expired, but the file is not in the storage (deleted by hand, lost)
 
 
 def offer(job: Job, project: Project) -> Offer | None:
-    """What the page of a done export (of `project`) offers; None for any other job."""
+    """What the page of a done export (of `project`) offers; None for any other job.
+    The storage is asked whether the file is still there, unless it has expired."""
     if job.kind != JobKind.EXPORT or job.status != JobStatus.DONE:
         return None
     expires_at = job.finished_at + timedelta(seconds=keep_seconds())
+    expired = not job.file or expires_at <= timezone.now()
     return Offer(
         url=reverse("annotate:export_download", args=[project.slug, job.pk]),
         file_name=job.result["file_name"],
         bytes=job.result["bytes"],
         units=job.result["units"],
         expires_at=expires_at,
-        expired=not job.file or expires_at <= timezone.now(),
+        expired=expired,
+        gone=not expired and not default_storage.exists(job.result["file"]),
     )

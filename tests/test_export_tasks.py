@@ -131,6 +131,10 @@ def fetched(response) -> bytes:
     return b"".join(response.streaming_content)
 
 
+def job_id(url: str) -> int:
+    return int(url.rstrip("/").rsplit("/", 1)[1])
+
+
 # Small exports stream, as before --------------------------------------------------------
 
 
@@ -376,11 +380,76 @@ def test_prune_exports_deletes_the_expired_files_only(curator_client, a_day_old,
     assert curator_client.get(a_day_old[1]).status_code == 410
 
 
-def test_the_prune_exports_command_deletes_expired_files(a_day_old, stored, capsys):
+def test_the_prune_exports_command_deletes_expired_files_and_says_why(a_day_old, stored, capsys):
+    pk = job_id(a_day_old[0])
+
     call_command("prune_exports")
 
-    assert capsys.readouterr().out == "Deleted the files of 1 export, expired or never finished.\n"
-    assert (stored_files(stored), Job.objects.get().file) == ([], "")
+    assert capsys.readouterr().out == (
+        f"Deleted exports/{pk}/opeds-csv.csv (export {pk} of opeds): it had expired.\n"
+        "Deleted the files of 1 export, expired or never finished.\n"
+    )
+    assert stored_files(stored) == []
+    assert Job.objects.values_list("file", "message", "stored_bytes").get() == (
+        "",
+        "the file was deleted: it had expired",
+        0,
+    )
+
+
+def test_prune_exports_deletes_what_failed_and_cancelled_exports_left_and_says_why_on_each(
+    curator_client, large, stored, capsys
+):
+    failed_url = start_export(curator_client, large, format="jsonl")
+    cancelled_url = start_export(curator_client, large, format="csv")
+    failed, cancelled = job_id(failed_url), job_id(cancelled_url)
+    # What workers that stopped on the way can leave: their jobs ended, part of a file written.
+    for pk, status, message in [
+        (failed, "failed", "the worker stopped while running this job"),
+        (cancelled, "cancelled", "cancelled; nothing was exported"),
+    ]:
+        Job.objects.filter(pk=pk).update(status=status, message=message, finished_at=timezone.now())
+        default_storage.save(f"exports/{pk}/part", ContentFile(b'{"id": "ha'))
+
+    call_command("prune_exports")
+
+    assert capsys.readouterr().out == (
+        f"Deleted exports/{failed}/part (export {failed} of opeds): left by a failed export.\n"
+        f"Deleted exports/{cancelled}/part (export {cancelled} of opeds): left by a cancelled export.\n"
+        "Deleted the files of 2 exports, expired or never finished.\n"
+    )
+    assert poll(curator_client, failed_url)[1] == (
+        "Nothing was exported The worker stopped while running this job; what it had written of the file was "
+        "deleted. Export again"
+    )
+    assert Job.objects.get(pk=cancelled).message == (
+        "cancelled; nothing was exported; what it had written of the file was deleted"
+    )
+    assert stored_files(stored) == []
+
+
+# A file gone before its time ----------------------------------------------------------------
+
+
+def test_an_export_whose_file_is_gone_answers_410_and_its_page_says_so_instead_of_a_link(curator_client, ready, stored):
+    job_url, download_url = ready
+    for name in stored_files(stored):  # deleted by hand, or lost by the storage
+        (stored / name).unlink()
+
+    page = poll(curator_client, job_url)
+    download = curator_client.get(download_url)
+
+    assert page == (
+        200,
+        "The file is gone The file of this export is gone; export again. Export again",
+        None,
+        None,
+        None,
+    )
+    assert download.status_code == 410
+    assert text_of(re.search(r"<main.*</main>", download.content.decode(), re.S).group(0)) == (
+        "This export's file is gone The file of this export is gone; export again. Export again"
+    )
 
 
 # Who may download -------------------------------------------------------------------------

@@ -104,11 +104,12 @@ def _queue_export(
 @login_required
 def export_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The file a worker wrote for an export, to the project's curators and managers,
-    for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then 410, saying so."""
+    for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then, or if the file is gone
+    from the storage before, 410, saying so."""
     membership = access.curator_membership(request.user, slug)
     job = access.job_or_404(membership, pk, Job.objects.filter(kind=JobKind.EXPORT, status=JobStatus.DONE))
     offer = export_jobs.offer(job, membership.project)
-    if offer.expired:
+    if offer.expired or offer.gone:
         context = {"membership": membership, "project": membership.project, "job": job, "export": offer}
         return render(request, "annotate/export_expired.html", context, status=410)
     file = default_storage.open(job.result["file"])
