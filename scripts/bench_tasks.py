@@ -6,8 +6,10 @@ a temporary directory, Unix socket only, fsync, synchronous_commit and
 full_page_writes on), migrates a database there, makes a manager and three annotators
 and the projects (default scheme, the annotators members), and serves it with gunicorn
 (`--gunicorn-workers` sync workers, DEBUG off) on a loopback port, with
-ANNOTATE_IMPORT_INLINE_BYTES=0 (so every import goes to a worker) and
-ANNOTATE_MAX_UPLOAD_BYTES raised to fit the large file. Workers run as production runs
+ANNOTATE_IMPORT_INLINE_BYTES=0 (so every import goes to a worker),
+ANNOTATE_MAX_UPLOAD_BYTES raised to fit the large file and
+ANNOTATE_MAX_USER_JOBS_PER_MINUTE raised (its one manager queues what a lab's many
+people would). Workers run as production runs
 them: `manage.py run_worker --interval SECONDS --no-reload`, each a process of its own
 (with `--no-startup-delay`: a worker is timed from when it says it has started, not
 from a random pause of up to a second that only spreads the first polls of many
@@ -182,6 +184,7 @@ class Site:
             "MEDIA_ROOT": str(cluster.dir / "media"),
             "ANNOTATE_IMPORT_INLINE_BYTES": "0",
             "ANNOTATE_MAX_UPLOAD_BYTES": str(upload_limit),
+            "ANNOTATE_MAX_USER_JOBS_PER_MINUTE": "1000000",
         }
         self.server: subprocess.Popen | None = None
         self.workers: list[subprocess.Popen] = []
