@@ -9,7 +9,7 @@ since — recomputing…") and how many tasks were queued; the figures the page 
 always a stored result's, and right after the worker ran they are the figures computed
 directly from the database.
 
-The worker (`db_worker --batch`) commits, so each example builds its own project and
+The worker (`run_worker --batch`) commits, so each example builds its own project and
 deletes it afterwards, rather than rolling back.
 """
 
@@ -155,7 +155,7 @@ class StoredAgreement(RuleBasedStateMachine):
 
     @rule()
     def run_worker(self):
-        call_command("db_worker", "--batch", "--no-startup-delay")
+        call_command("run_worker", "--batch", "--no-startup-delay")
 
         ran, self.queued = self.queued, set()
         for which in ran:

@@ -38,7 +38,7 @@ def test_the_figures_arrive_without_a_reload_once_the_worker_ran(page, log_in, t
     expect(alpha()).to_have_count(0)
     page.evaluate("window.sameDocument = true")
 
-    call_command("db_worker", "--batch", "--no-startup-delay")
+    call_command("run_worker", "--batch", "--no-startup-delay")
 
     expect(state).to_have_text("Computed just now.")
     expect(alpha()).to_have_text(shown(report.alpha_u.alpha))
@@ -51,7 +51,7 @@ def test_the_figures_arrive_without_a_reload_once_the_worker_ran(page, log_in, t
     expect(state).to_have_text("Computed just now; 1 layer changed since — recomputing…")
     expect(alpha()).to_have_text(shown(report.alpha_u.alpha))
 
-    call_command("db_worker", "--batch", "--no-startup-delay")
+    call_command("run_worker", "--batch", "--no-startup-delay")
 
     after = project_agreement(project)
     expect(state).to_have_text("Computed just now.")
