@@ -1,4 +1,4 @@
-"""Jobs: long work queued for a worker (`manage.py db_worker`), and what people see of it.
+"""Jobs: long work queued for a worker (`manage.py run_worker`), and what people see of it.
 
 A job (`models.Job`) is queued, then running, then done, failed or cancelled. The work
 runs as a django-tasks task in a worker process; the task claims its job, reports its

@@ -563,7 +563,7 @@ class JobStatus(models.TextChoices):
 
 
 class Job(models.Model):
-    """Long work done by a worker (`manage.py db_worker`), and what people see of it.
+    """Long work done by a worker (`manage.py run_worker`), and what people see of it.
 
     The task itself is queued with django-tasks (`task_id` is its result id); this row is
     ours: what the work is, how far it got (`phase`, `done` of `total`, `heartbeat_at`),

@@ -180,7 +180,7 @@ STORAGES = {
 }
 
 # Long work (imports, and whatever else a Job records) is queued in the database and
-# run by `manage.py db_worker` (django-tasks with its database backend), so a request
+# run by `manage.py run_worker` (django-tasks with its database backend), so a request
 # never waits for it and any number of app servers share one queue.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # A running job whose worker has not reported for this long is taken for stopped (its

@@ -1,7 +1,7 @@
 """Agreement computed once per state of the layers, by a worker, and shown from the stored result.
 
 The page is driven as a browser drives it (the test client, the HTMX poll with its header),
-and the queued work is run by the real worker command (`db_worker --batch`), so these tests
+and the queued work is run by the real worker command (`run_worker --batch`), so these tests
 run with real transactions (the worker would end the test's own).
 """
 

@@ -1,5 +1,5 @@
 """Exports above ANNOTATE_EXPORT_INLINE_UNITS: the export page queues them as a job, a
-worker (`manage.py db_worker`) writes the file to the default storage, the job's page
+worker (`manage.py run_worker`) writes the file to the default storage, the job's page
 follows it and then offers the download, which is refused a day later.
 
 The tests carry state as a browser does: the CSRF token, the job's address, the polling
@@ -222,11 +222,11 @@ def test_the_job_page_follows_the_export_from_queued_to_its_download(curator_cli
     assert page.endswith(
         "by cory_curator: Native JSON Lines (lossless); all annotators, only finished layers. A worker writes the "
         "file; it is offered for download once it is complete. Waiting for a worker The export starts as soon as "
-        "a worker ( manage.py db_worker ) is free. Cancel export"
+        "a worker ( manage.py run_worker ) is free. Cancel export"
     )
     assert waiting[:2] == (
         200,
-        "Waiting for a worker The export starts as soon as a worker ( manage.py db_worker ) is free. Cancel export",
+        "Waiting for a worker The export starts as soon as a worker ( manage.py run_worker ) is free. Cancel export",
     )
     assert ready[1] == (
         f"Ready to download Written: 2 units, {size} bytes. Download opeds-jsonl.jsonl "

@@ -1,5 +1,5 @@
 """Long imports through the queue: the import page stores the files and queues a job, a
-worker (`manage.py db_worker`) writes them all or nothing, and the job's page follows it.
+worker (`manage.py run_worker`) writes them all or nothing, and the job's page follows it.
 
 The tests carry state as a browser does: the CSRF token, the job's address and the
 polling address come from the previous answer. The worker is the real command, run in
@@ -108,14 +108,14 @@ def cancel(client, job_url, cancel_url):
 
 
 def run_worker():
-    call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    call_command("run_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
 
 
 def stored_files(media) -> list[str]:
     return sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file())
 
 
-WAITING = "Waiting for a worker The import starts as soon as a worker ( manage.py db_worker ) is free. Cancel import"
+WAITING = "Waiting for a worker The import starts as soon as a worker ( manage.py run_worker ) is free. Cancel import"
 
 
 def test_a_large_import_is_queued_and_a_worker_writes_it(manager_client, project, queued):
@@ -373,7 +373,7 @@ def test_the_import_command_queues_a_job_with_queue(project, queued, tmp_path, c
 
     job = Job.objects.get()
     assert capsys.readouterr().out == (
-        f"Queued as job {job.pk}; a worker (manage.py db_worker) imports it. Its page: /p/opeds/jobs/{job.pk}/\n"
+        f"Queued as job {job.pk}; a worker (manage.py run_worker) imports it. Its page: /p/opeds/jobs/{job.pk}/\n"
     )
     assert (Article.objects.count(), job.status) == (0, "queued")
     run_worker()

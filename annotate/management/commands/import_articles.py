@@ -44,7 +44,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--queue",
             action="store_true",
-            help="Queue the import for a worker (manage.py db_worker) and print its job's id, instead of importing "
+            help="Queue the import for a worker (manage.py run_worker) and print its job's id, instead of importing "
             "here and now; files only (a brat directory as a zip), with the format their extensions say.",
         )
 
@@ -104,4 +104,4 @@ class Command(BaseCommand):
             except job_limits.Refused as refused:
                 raise CommandError(f"Not queued: {refused.message}") from None
         url = reverse("annotate:job_detail", args=[project.slug, job.pk])
-        self.stdout.write(f"Queued as job {job.pk}; a worker (manage.py db_worker) imports it. Its page: {url}")
+        self.stdout.write(f"Queued as job {job.pk}; a worker (manage.py run_worker) imports it. Its page: {url}")
