@@ -244,7 +244,8 @@ def clause_ranges(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int
 # end of a run each paragraph holds 60 to 80 units nested up to ten deep (the worst case
 # for the lines an answer redraws); "op-ed", the two halves of each sentence of a
 # 400-sentence article (about 36,000 characters), in text order, as a person annotates
-# a long op-ed, a paragraph ending with 6 to 12 units side by side.
+# a long op-ed, a paragraph ending with 6 to 12 units side by side; a client that has
+# used every range (800, about a minute at 16 clients) starts again with the next label.
 LAYOUTS = {
     "nested": (SENTENCES, word_ranges),
     "op-ed": (400, lambda text, sentences, rng: clause_ranges(text, sentences)),
@@ -521,7 +522,9 @@ def check_floor(phase: Phase) -> None:
 
 def check_save(phase: Phase, seats: list[Seat]) -> None:
     """The database against the answers: every unit a 200 named, and no other; no two
-    units of a layer on the same text; the revision counts every change record."""
+    units of a layer with the same label on the same text (what the server refuses as a
+    duplicate; the op-ed layout gives a range a second label once a client has used
+    every range); the revision counts every change record."""
     from annotate.models import ArgumentUnit, Change, Layer, Span
 
     lost = extra = duplicated = revisions = 0
@@ -533,10 +536,12 @@ def check_save(phase: Phase, seats: list[Seat]) -> None:
         require(len(answered) == len(result["made"]), "one unit id answered twice")
         lost += len(answered - stored)
         extra += len(stored - answered)
-        spans: dict[int, list[tuple[int, int]]] = {}
-        for unit, start, end in Span.objects.filter(unit__layer_id=seat.layer).values_list("unit", "start", "end"):
-            spans.setdefault(unit, []).append((start, end))
-        covered = [tuple(sorted(value)) for value in spans.values()]
+        spans: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for unit, label, start, end in Span.objects.filter(unit__layer_id=seat.layer).values_list(
+            "unit", "unit__label", "start", "end"
+        ):
+            spans.setdefault((unit, label), []).append((start, end))
+        covered = [(label, tuple(sorted(value))) for (_, label), value in spans.items()]
         duplicated += len(covered) - len(set(covered))
         layer = Layer.objects.get(pk=seat.layer)
         changes = Change.objects.filter(layer_id=seat.layer).count()
