@@ -326,7 +326,6 @@ class Label(SchemeEntry):
         ]
 
 
-
 class RelationType(SchemeEntry):
     class Meta(SchemeEntry.Meta):
         default_related_name = "relation_types"

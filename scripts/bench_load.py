@@ -558,7 +558,7 @@ GROUPS = [
     ("  session: load from the database", "sessions/backends/db.py", "load"),
     ("  authentication: the user from the session", "django/contrib/auth/__init__.py", "get_user"),
     ("  CSRF check", "django/middleware/csrf.py", "process_view"),
-    ("  view: access check + layer lock + labels (one statement)", "annotate/access.py", "layer_to_change"),
+    ("  view: access check + layer lock (labels: the cache)", "annotate/access.py", "layer_to_change"),
     ("  view: revision form and check", "annotate/views/workspace.py", "checked"),
     ("  view: start the layer", "annotate/lifecycle.py", "start_layer"),
     ("  view: forms validated (revision form, UnitCreateForm)", "annotate/views/workspace.py", "valid"),
