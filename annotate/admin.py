@@ -1,6 +1,7 @@
 """The Django admin, for a manager fixing data by hand."""
 
 from django.contrib import admin
+from django.db import models
 
 from annotate.models import (
     ArgumentUnit,
@@ -77,6 +78,8 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ["project"]
     search_fields = ["title", "author", "outlet"]
     readonly_fields = ["text_hash", "created_at"]
+    # As the article form does: an address typed without a scheme is taken as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_readonly_fields(self, request, obj=None):
         # The text is frozen once a unit points into it.

@@ -134,6 +134,9 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     # Both marked the claim alike: adopting it (the first unit: `]`, then Enter) puts it
     # in gold, and there was nothing to settle about it, so the counts stay (its
     # relation waits for the premise).
+    # The page's script has started (it makes the first unit reachable by Tab) before a
+    # key is pressed: on a busy machine it may run after the text is shown.
+    expect(page.locator('#curation button.lane-unit[tabindex="0"]')).to_have_count(1)
     page.keyboard.press("]")
     expect(page.locator("#curation button.lane-unit:focus")).to_contain_text(f"Claim “{cut(CLAIM, 40)}” from alice")
     page.keyboard.press("Enter")
