@@ -14,7 +14,9 @@ Each layer of each article is one document::
     <blank line>
 
 The two comment lines name the article (id, then title) and the layer's owner
-(annotator or "gold") so a reader can map predictions back. Then come the paragraphs,
+(annotator or "gold") so a reader can map predictions back; a `# left out: …` line
+follows for each unit or relation of the layer the document does not write, or writes
+in part (see below). Then come the paragraphs,
 each ended by a blank line, one token a line: `index<TAB>token<TAB>tag`, the index
 counting from 1 in each paragraph. A paragraph is the text between blank lines (lines
 holding only white space count as blank); a single line break does not end one. An
@@ -27,34 +29,45 @@ grapheme that is not white space (a punctuation mark, an emoji such as 👍🏽 
 skin-tone modifier). Tokens never hold white space, so a line always has three fields.
 
 Tags are `O`, `B-Label` and `I-Label`, and always valid BIO: an `I-X` only ever follows
-a `B-X` or `I-X` of the same unit. Choices:
+a `B-X` or `I-X` of the same unit. A reader sees one unit per segment (a `B-` and the
+`I-`s after it), so every segment the file holds is exactly one unit, whole or its
+first piece, and a unit is never written as two segments. What BIO can say:
 
 - A token counts as inside a unit if any of its characters is inside one of the
   unit's spans (a selection that cuts a word still tags the word).
-- Units may overlap; BIO cannot. A token goes to the unit that starts first, and of
-  units starting at the same offset to the longest (most characters), then the
-  earlier in the layer. A unit whose tokens all go to others does not appear; one
-  that loses tokens in its middle continues with a new `B-` after them, as does a
-  discontinuous unit after its gap and a unit that crosses a paragraph break.
+- A unit's tokens fall in pieces: runs of consecutive tokens in one paragraph. A
+  unit of one piece is written whole. A discontinuous unit, or one that crosses a
+  paragraph break, is written as its first piece; its other pieces are tagged `O`
+  (or with another unit) and listed as left out: "T3 (Premise, discontinuous) is
+  written as its first piece; 1 more piece left out".
+- BIO gives a token one unit. Units claim their tokens in text order (by start, of
+  units starting together the longest first, then the earlier in the layer); a unit
+  whose first piece shares a token with a unit written before it is not written at
+  all and is listed: "T4 (Premise) lies inside T1 (Claim); …" (nested: all of its
+  one piece is another's) or "… overlaps …".
 - Label names with white space have it written as "_" (readers split on it).
 
 The encodings of Eger, Daxenberger & Gurevych (2017), "Neural End-to-End Learning
 for Computational Argumentation Mining", are options:
 
 - `stance=True` appends a unit's `stance` attribute: `B-Claim:For`.
-- `relations=True` appends, for a unit that is the source of a relation, the distance
-  to its target in units (all units of the layer in text order: by start, then
-  longest first; negative when the target comes earlier) and the relation type as
-  Eger et al. name it ("supports" → Support, "attacks" → Attack, another type
-  capitalised): `B-Premise:-1:Support`. A unit that is the source of several
-  relations takes the first in the layer. With both options the stance comes first.
+- `relations=True` appends, for a written unit that is the source of a relation, the
+  distance to its target in segments of the document (the written units in text
+  order; negative when the target comes earlier) and the relation type as Eger et al.
+  name it ("supports" → Support, "attacks" → Attack, another type capitalised):
+  `B-Premise:-1:Support`. A distance always counts the segments a reader sees and
+  lands on the target's. A relation whose source or target is not written is left
+  out and listed; so is every relation after the first (in the layer's order) from
+  the same source, as a tag holds one. With both options the stance comes first.
 """
 
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from annotate.formats.records import ArticleRecord, LayerRecord, UnitRecord
+from annotate.formats.losses import Loss, LossReport
+from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, UnitRecord
 from annotate.tokens import tokenize
 
 EXTENSION = ".conll"
@@ -63,13 +76,20 @@ PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 RELATION_NAMES = {"supports": "Support", "attacks": "Attack"}
 
 
-def export(articles: Iterable[ArticleRecord], *, stance: bool = False, relations: bool = False) -> Iterator[str]:
-    """Yield one document (see the module docstring) per layer of each article, lazily."""
+def export(
+    articles: Iterable[ArticleRecord],
+    *,
+    stance: bool = False,
+    relations: bool = False,
+    report: LossReport | None = None,
+) -> Iterator[str]:
+    """Yield one document (see the module docstring) per layer of each article, lazily;
+    what each leaves out goes to `report` as well as to the document's header."""
     for article in articles:
         # Tokenising is most of the work, and the layers of an article share their tokens.
         tokens = tokenize(article.text)
         for layer in article.layers:
-            yield document(article, layer, stance=stance, relations=relations, tokens=tokens)
+            yield document(article, layer, stance=stance, relations=relations, tokens=tokens, report=report)
 
 
 def document(
@@ -79,18 +99,33 @@ def document(
     stance: bool = False,
     relations: bool = False,
     tokens: list[tuple[int, int]] | None = None,
+    report: LossReport | None = None,
 ) -> str:
-    """The CoNLL document of one layer of `article`: comment lines, then its paragraphs.
-    `tokens` are the article text's, when the caller has them already."""
+    """The CoNLL document of one layer of `article`: comment lines (what it leaves out
+    among them), then its paragraphs. `tokens` are the article text's, when the caller
+    has them already."""
+    tagging = tag(article, layer, stance=stance, relations=relations, tokens=tokens)
     title = " ".join(article.title.split())
     lines = [f"# article: {article.id} {title}".rstrip(), f"# layer: {layer.owner}"]
-    paragraphs = tagged_paragraphs(article.text, layer, stance=stance, relations=relations, tokens=tokens)
-    for paragraph in paragraphs:
+    for loss in tagging.losses:
+        lines.append(f"# left out: {loss.says}")
+        if report is not None:
+            report.add(loss)
+    for paragraph in tagging.paragraphs:
         lines += [f"{index}\t{token}\t{tag}" for index, (token, tag) in enumerate(paragraph, start=1)]
         lines.append("")
-    if not paragraphs:
+    if not tagging.paragraphs:
         lines.append("")
     return "".join(line + "\n" for line in lines)
+
+
+@dataclass
+class Tagging:
+    # The `(token, tag)` pairs of each paragraph.
+    paragraphs: list[list[tuple[str, str]]]
+    # The ids of the units written, in the order of their segments.
+    written: list[str]
+    losses: list[Loss]
 
 
 def tagged_paragraphs(
@@ -102,15 +137,29 @@ def tagged_paragraphs(
     tokens: list[tuple[int, int]] | None = None,
 ) -> list[list[tuple[str, str]]]:
     """The `(token, tag)` pairs of each paragraph of `text`, tagged from `layer`."""
+    article = ArticleRecord(title="", text=text)
+    return tag(article, layer, stance=stance, relations=relations, tokens=tokens).paragraphs
+
+
+def tag(
+    article: ArticleRecord,
+    layer: LayerRecord,
+    *,
+    stance: bool = False,
+    relations: bool = False,
+    tokens: list[tuple[int, int]] | None = None,
+) -> Tagging:
+    """Tag the tokens of `article` from `layer` as the module docstring says, with
+    what the tags leave out."""
+    text = article.text
     tokens = tokenize(text) if tokens is None else tokens
-    owners = _token_owners(tokens, layer.units)
-    names = _tag_names(layer, stance=stance, relations=relations)
     breaks = [match.start() for match in PARAGRAPH_BREAK.finditer(text)]
+    paragraph_of = [bisect_right(breaks, start) for start, _ in tokens]
+    owners, written, losses = _segments(article, layer, tokens, paragraph_of)
+    names, relation_losses = _tag_names(article, layer, written, stance=stance, relations=relations)
     paragraphs: list[list[tuple[str, str]]] = []
-    previous_paragraph = None
     for index, (start, end) in enumerate(tokens):
-        paragraph = bisect_right(breaks, start)
-        new_paragraph = paragraph != previous_paragraph
+        new_paragraph = index == 0 or paragraph_of[index] != paragraph_of[index - 1]
         if new_paragraph:
             paragraphs.append([])
         owner = owners[index]
@@ -121,8 +170,60 @@ def tagged_paragraphs(
         else:
             tag = f"I-{names[owner]}"
         paragraphs[-1].append((text[start:end], tag))
-        previous_paragraph = paragraph
-    return paragraphs
+    return Tagging(paragraphs, [layer.units[index].id for index in written], losses + relation_losses)
+
+
+def _pieces(unit: UnitRecord, tokens: list[tuple[int, int]], paragraph_of: list[int]) -> list[list[int]]:
+    """The unit's tokens (those sharing a character with one of its spans) in runs that
+    are one segment each: consecutive tokens of one paragraph."""
+    starts = [start for start, _ in tokens]
+    ends = [end for _, end in tokens]
+    indexes = sorted(
+        {index for span in unit.spans for index in range(bisect_right(ends, span.start), bisect_left(starts, span.end))}
+    )
+    pieces: list[list[int]] = []
+    for index in indexes:
+        if pieces and pieces[-1][-1] == index - 1 and paragraph_of[index] == paragraph_of[index - 1]:
+            pieces[-1].append(index)
+        else:
+            pieces.append([index])
+    return pieces
+
+
+def _segments(
+    article: ArticleRecord, layer: LayerRecord, tokens: list[tuple[int, int]], paragraph_of: list[int]
+) -> tuple[list[int | None], list[int], list[Loss]]:
+    """Which unit (by index) each token is tagged with; the units written, in text
+    order; and the units left out or written in part."""
+    units = layer.units
+    owners: list[int | None] = [None] * len(tokens)
+    written: list[int] = []
+    losses: list[Loss] = []
+    for unit_index in _text_order(units):
+        unit = units[unit_index]
+        pieces = _pieces(unit, tokens, paragraph_of)
+        if not pieces:
+            continue
+        taken = [owners[index] for index in pieces[0] if owners[index] is not None]
+        if taken:
+            other = units[taken[0]]
+            inside = len(pieces) == 1 and len(taken) == len(pieces[0])
+            kind, verb = ("nested", "lies inside") if inside else ("overlapping", "overlaps")
+            says = f"{unit.id} ({unit.label}) {verb} {other.id} ({other.label}); BIO gives a token one unit"
+            losses.append(Loss(article.id, layer.owner, kind, unit.id, says))
+            continue
+        for index in pieces[0]:
+            owners[index] = unit_index
+        written.append(unit_index)
+        if len(pieces) > 1:
+            shape = "discontinuous" if len(unit.spans) > 1 else "across a paragraph break"
+            more = len(pieces) - 1
+            says = (
+                f"{unit.id} ({unit.label}, {shape}) is written as its first piece; "
+                f"{more} more piece{'s' if more > 1 else ''} left out"
+            )
+            losses.append(Loss(article.id, layer.owner, "split", unit.id, says))
+    return owners, written, losses
 
 
 def _text_order(units: list[UnitRecord]) -> list[int]:
@@ -135,37 +236,38 @@ def _text_order(units: list[UnitRecord]) -> list[int]:
     return sorted((index for index, unit in enumerate(units) if unit.spans), key=key)
 
 
-def _token_owners(tokens: list[tuple[int, int]], units: list[UnitRecord]) -> list[int | None]:
-    """For each token, the index of the unit it is tagged with, or None."""
-    starts = [start for start, _ in tokens]
-    ends = [end for _, end in tokens]
-    owners: list[int | None] = [None] * len(tokens)
-    for unit_index in _text_order(units):
-        for span in units[unit_index].spans:
-            # The tokens that share at least one character with the span.
-            for token_index in range(bisect_right(ends, span.start), bisect_left(starts, span.end)):
-                if owners[token_index] is None:
-                    owners[token_index] = unit_index
-    return owners
-
-
-def _tag_names(layer: LayerRecord, *, stance: bool, relations: bool) -> list[str]:
-    """The tag of each unit, without its B-/I- prefix."""
-    rank = {layer.units[index].id: position for position, index in enumerate(_text_order(layer.units))}
-    outgoing = {}
-    for relation in layer.relations:
-        outgoing.setdefault(relation.source, relation)
-    names = []
-    for unit in layer.units:
+def _tag_names(
+    article: ArticleRecord, layer: LayerRecord, written: list[int], *, stance: bool, relations: bool
+) -> tuple[dict[int, str], list[Loss]]:
+    """The tag of each written unit (by index), without its B-/I- prefix, and the
+    relations left out."""
+    rank = {layer.units[index].id: position for position, index in enumerate(written)}
+    outgoing: dict[str, RelationRecord] = {}
+    losses = []
+    if relations:
+        for relation in layer.relations:
+            says = f"{relation.id} ({relation.source} {relation.type} {relation.target})"
+            missing = [unit for unit in (relation.source, relation.target) if unit not in rank]
+            if missing:
+                says += f": {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not written"
+            elif relation.source in outgoing:
+                says += f": {relation.source} has {outgoing[relation.source].id}, and a tag holds one relation"
+            else:
+                outgoing[relation.source] = relation
+                continue
+            losses.append(Loss(article.id, layer.owner, "relation", relation.id, says))
+    names = {}
+    for index in written:
+        unit = layer.units[index]
         name = _no_space(unit.label)
         if stance and unit.attributes.get("stance"):
             name += f":{_no_space(unit.attributes['stance'])}"
-        if relations and (relation := outgoing.get(unit.id)):
+        if relation := outgoing.get(unit.id):
             distance = rank[relation.target] - rank[unit.id]
             type_name = RELATION_NAMES.get(relation.type, relation.type[:1].upper() + relation.type[1:])
             name += f":{distance}:{_no_space(type_name)}"
-        names.append(name)
-    return names
+        names[index] = name
+    return names, losses
 
 
 def _no_space(name: str) -> str:

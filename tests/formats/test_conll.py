@@ -4,8 +4,10 @@ import pytest
 from hypothesis import given
 
 from annotate.formats import conll
+from annotate.formats.losses import Loss, LossReport
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
 from annotate.tokens import tokenize
+from tests.formats.readers import read_conll
 from tests.formats.samples import articles, sample_article, span
 
 TEXT = "We must ban cars. Traffic kills!\n\nSo act now 🙂."
@@ -62,12 +64,10 @@ def test_stance_and_relation_distance_follow_eger_et_al():
     assert gold == [
         ["B-MajorClaim", "I-MajorClaim", "I-MajorClaim", "I-MajorClaim", "O", "O"],
         [
-            *premise_t3,  # Traffic kills thousands every year: supports T1, one unit back
-            "O", "O",  # , and
-            "B-Premise:-1:Support", "I-Premise:-1:Support", "I-Premise:-1:Support", "I-Premise:-1:Support",
-            "I-Premise:-1:Support",  # most trips are short 👍🏽: T3 again, after its gap
-            # . Critics say shops will suffer: T4 (it overlaps T3, which starts first and keeps "short 👍🏽")
-            "B-Premise:1:Attack", *["I-Premise:1:Attack"] * 5,
+            *premise_t3,  # Traffic kills thousands every year: supports T1, one segment back
+            "O", "O", "O", "O", "O",  # , and most trips are: T3's second piece is left out
+            # short 👍🏽.\nCritics say shops will suffer: T4, no longer hidden by T3's second piece
+            "B-Premise:1:Attack", *["I-Premise:1:Attack"] * 7,
             "O", "O",  # , but
             "B-Claim:Against", *["I-Claim:Against"] * 5,  # footfall rises where streets are calm
             "O", "O", "O", "O",  # . Man̄a agrees .
@@ -109,13 +109,20 @@ def test_adjacent_units_with_the_same_label_each_begin_with_b():
                                     "I-Premise", "O"]  # fmt: skip
 
 
-def test_a_unit_crossing_a_paragraph_break_begins_again_in_the_next_paragraph():
+def test_a_unit_crossing_a_paragraph_break_is_written_as_its_first_piece_and_the_rest_is_listed():
     layer = layer_of(UnitRecord("T1", "Claim", [span("kills!\n\nSo act", text=TEXT)]))
+    article = ArticleRecord(id="5", title="Ban", text=TEXT, layers=[layer])
 
-    assert tags(TEXT, layer) == [
+    tagging = conll.tag(article, layer)
+
+    assert [[tag for _, tag in paragraph] for paragraph in tagging.paragraphs] == [
         ["O", "O", "O", "O", "O", "O", "B-Claim", "I-Claim"],
-        ["B-Claim", "I-Claim", "O", "O", "O"],
+        ["O", "O", "O", "O", "O"],
     ]
+    assert tagging.losses == [
+        Loss("5", "gold", "split", "T1", "T1 (Claim, across a paragraph break) is written as its first piece; "
+             "1 more piece left out")
+    ]  # fmt: skip
 
 
 def test_a_line_of_only_spaces_separates_paragraphs_but_a_single_line_break_does_not():
@@ -136,6 +143,9 @@ def test_a_unit_that_is_the_source_of_two_relations_takes_the_first():
     )
 
     assert tags(TEXT, layer, relations=True)[0][5:7] == ["B-Premise:1:Attack", "I-Premise:1:Attack"]
+    assert [loss.says for loss in conll.tag(ArticleRecord(title="", text=TEXT), layer, relations=True).losses] == [
+        "R2 (T2 supports T1): T2 has R1, and a tag holds one relation"
+    ]
 
 
 def test_an_article_without_layers_writes_nothing_and_an_empty_text_writes_only_its_header():
@@ -186,3 +196,99 @@ def test_the_validity_check_catches_an_i_tag_without_its_b():
         assert_valid_bio(["1\tA\tB-Claim", "2\tB\tO", "3\tC\tI-Claim"])
     with pytest.raises(AssertionError):
         assert_valid_bio(["1\tA\tB-Claim", "2\tB\tI-Premise"])
+
+
+# What BIO cannot say, read back by a stranger's reader ------------------------------------
+
+# Three paragraphs; "🙂" and "n̄" so that offsets are code points, not bytes.
+SHAPES = (
+    "Cities should ban cars because traffic kills 🙂.\n\n"
+    "Man\u0304a says shops suffer, yet footfall rises.\n\n"
+    "So act now."
+)
+
+
+def shapes_article() -> ArticleRecord:
+    """A layer of every shape: a premise nested in a claim, two units overlapping, a
+    discontinuous unit, one across a paragraph break, and relations to units that cannot
+    be written, two from one unit, and a cycle."""
+    text = SHAPES
+    units = [
+        UnitRecord("T1", "Claim", [span("Cities should ban cars because traffic kills", text=text)],
+                   attributes={"stance": "For"}),
+        UnitRecord("T2", "Premise", [span("traffic kills", text=text)]),  # nested in T1
+        UnitRecord("T3", "Premise", [span("shops suffer, yet footfall", text=text)]),
+        UnitRecord("T4", "Premise", [span("footfall rises", text=text)]),  # overlaps T3
+        UnitRecord("T5", "Claim", [span("Man\u0304a says", text=text), span("rises", text=text)]),
+        UnitRecord("T6", "MajorClaim", [span("rises.\n\nSo act now", text=text)]),  # across a paragraph break
+    ]  # fmt: skip
+    relations = [
+        RelationRecord("R1", "supports", "T2", "T1"),  # from a nested unit
+        RelationRecord("R2", "attacks", "T3", "T1"),
+        RelationRecord("R3", "supports", "T3", "T6"),  # a second from T3
+        RelationRecord("R4", "supports", "T1", "T4"),  # to an overlapping unit
+        RelationRecord("R5", "attacks", "T5", "T3"),
+        RelationRecord("R6", "supports", "T6", "T5"),
+        RelationRecord("R7", "attacks", "T1", "T3"),  # T3 → T1 → T3: a cycle
+    ]
+    layer = LayerRecord(owner="gold", units=units, relations=relations)
+    return ArticleRecord(id="a1", title="Shapes", text=text, layers=[layer])
+
+
+def test_a_reader_of_the_file_sees_each_written_unit_as_one_segment_and_every_relation_lands_on_its_target():
+    article = shapes_article()
+    report = LossReport()
+
+    content = "".join(conll.export([article], stance=True, relations=True, report=report))
+
+    (document,) = read_conll(content, {"a1": SHAPES})
+    # Segments in text order: T1, T5 (its first piece), T3, T6 (its first piece).
+    assert document.texts(SHAPES) == [
+        ("Claim:For:2:Attack", "Cities should ban cars because traffic kills"),
+        ("Claim:1:Attack", "Man\u0304a says"),
+        ("Premise:-2:Attack", "shops suffer, yet footfall"),
+        ("MajorClaim:-2:Support", "rises."),
+    ]
+    assert document.relations(SHAPES) == [
+        ("Cities should ban cars because traffic kills", "Attack", "shops suffer, yet footfall"),  # R7
+        ("Man\u0304a says", "Attack", "shops suffer, yet footfall"),  # R5
+        ("shops suffer, yet footfall", "Attack", "Cities should ban cars because traffic kills"),  # R2
+        ("rises.", "Support", "Man\u0304a says"),  # R6
+    ]
+    assert document.left_out == [
+        "T2 (Premise) lies inside T1 (Claim); BIO gives a token one unit",
+        "T5 (Claim, discontinuous) is written as its first piece; 1 more piece left out",
+        "T4 (Premise) overlaps T3 (Premise); BIO gives a token one unit",
+        "T6 (MajorClaim, across a paragraph break) is written as its first piece; 1 more piece left out",
+        "R1 (T2 supports T1): T2 is not written",
+        "R3 (T3 supports T6): T3 has R2, and a tag holds one relation",
+        "R4 (T1 supports T4): T4 is not written",
+    ]
+    assert (report.summary(), [loss.item for loss in report.losses]) == (
+        "1 nested unit, 1 overlapping unit, 2 units written in part, 3 relations",
+        ["T2", "T5", "T4", "T6", "R1", "R3", "R4"],
+    )
+
+
+def test_without_the_relations_option_no_relation_is_listed_as_left_out():
+    report = LossReport()
+
+    content = "".join(conll.export([shapes_article()], report=report))
+
+    assert [line for line in content.split("\n") if line.startswith("# left out")] == [
+        "# left out: T2 (Premise) lies inside T1 (Claim); BIO gives a token one unit",
+        "# left out: T5 (Claim, discontinuous) is written as its first piece; 1 more piece left out",
+        "# left out: T4 (Premise) overlaps T3 (Premise); BIO gives a token one unit",
+        "# left out: T6 (MajorClaim, across a paragraph break) is written as its first piece; 1 more piece left out",
+    ]
+    assert report.summary() == "1 nested unit, 1 overlapping unit, 2 units written in part"
+
+
+def test_the_reader_catches_a_relation_distance_counted_over_units_the_file_does_not_show():
+    # What the export used to write: a hidden unit counted, so the distance falls outside the segments.
+    content = "# article: a1 S\n# layer: gold\n1\tA\tB-Claim\n2\tB\tB-Premise:-2:Support\n\n"
+
+    (document,) = read_conll(content, {"a1": "A B"})
+
+    with pytest.raises(AssertionError, match="Premise:-2:Support points at no other segment"):
+        document.relations("A B")
