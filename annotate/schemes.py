@@ -4,10 +4,14 @@ Plain data: a preset is a list of label dicts and a list of relation-type dicts.
 label has a role in the argument (annotate.structure: main, claim, premise, other),
 which is what the structure checks and the outline go by. No label or relation type
 uses a key the workspace keeps for its commands (models.COMMAND_KEYS). Colours come
-from the Okabe–Ito palette, told apart with the common kinds of colour blindness.
+from the Okabe–Ito palette, told apart with the common kinds of colour blindness; the
+entries an import adds continue it (`next_colour`).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from annotate.contrast import difference
 
 
 @dataclass(frozen=True)
@@ -136,3 +140,32 @@ PRESETS = {
 }
 DEFAULT_PRESET = "aae"
 PRESET_CHOICES = [(preset.key, preset.name) for preset in PRESETS.values()]
+
+# The colours a scheme's new entries take, in order: the Okabe–Ito colours of the presets,
+# then Paul Tol's "muted" palette, also told apart with the common colour blindnesses.
+PALETTE = [
+    *["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#000000"],
+    *["#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255", "#aa4499", "#dddddd"],
+]
+# Two colours of a scheme at least this far apart (contrast.difference) are told apart at
+# a glance (the Okabe–Ito colours are 26.4 or more apart; #1f77b4 and #0072b2, 2.9).
+DISTINCT = 20
+# Where the colours come from once the palette has none far enough from a scheme's: every
+# channel in steps of 0x33.
+GRID = [f"#{r:02x}{g:02x}{b:02x}" for r in range(0, 256, 51) for g in range(0, 256, 51) for b in range(0, 256, 51)]
+
+
+def next_colour(taken: Iterable[str]) -> str:
+    """The colour for a new label or relation type of a scheme whose entries have the
+    colours `taken`: the first palette colour at least DISTINCT from each of them, or,
+    when none is, the colour of GRID farthest from the nearest of them. Any colour has a
+    text colour that reads on it (contrast.readable)."""
+    taken = list(taken)
+
+    def nearest(colour: str) -> float:
+        return min((difference(colour, other) for other in taken), default=100.0)
+
+    for colour in PALETTE:
+        if nearest(colour) >= DISTINCT:
+            return colour
+    return max(GRID, key=nearest)

@@ -3,8 +3,10 @@
 import pytest
 
 from annotate import datasets, projects, relations, units
+from annotate.contrast import difference, readable
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
 from annotate.models import COMMAND_KEYS, Article, Label, Layer, Role
+from annotate.schemes import DISTINCT
 from tests.factories import make_article, make_project, make_user
 
 EMOJI = "Smile 🙂 and 👍🏽 up: n\u0304ew cities should ban cars.\n\nTraffic kills; calm streets sell more."
@@ -154,6 +156,33 @@ def test_bad_records_are_all_reported_and_nothing_is_written(project, annotator,
     assert (report.written, Article.objects.count()) == (False, 0)
 
 
+def test_a_relation_between_refused_units_is_reported_once_as_depending_on_them(project, manager):
+    units = [
+        UnitRecord("T1", "Premise", [SpanRecord(7, 99)]),
+        UnitRecord("T2", "Fact", [SpanRecord(0, 6)]),
+        UnitRecord("T3", "Claim", [SpanRecord(0, 6)], {"stance": "For"}),
+    ]
+    links = [RelationRecord("R1", "supports", "T1", "T2"), RelationRecord("R2", "attacks", "T3", "T2")]
+    record = ArticleRecord(
+        title="Bad", text="Cities should ban cars.", layers=[LayerRecord("gold", units=units, relations=links)]
+    )
+
+    verdicts = [
+        datasets.import_records(project=project, records=[record], user=manager, dry_run=dry_run).problems
+        for dry_run in (True, False)
+    ]
+
+    where = "Article 1 (“Bad”), layer gold: "
+    assert verdicts[0] == verdicts[1]
+    assert verdicts[0] == [
+        where + "unit T1: offsets 7–99 lie past the end of the text (23 characters).",
+        where + "unit T2: the label “Fact” is not in the project's scheme.",
+        where + "relation R1 depends on units T1 and T2, which are refused above.",
+        where + "relation R2 depends on unit T2, which is refused above.",
+    ]
+    assert Article.objects.count() == 0
+
+
 def test_an_article_already_in_the_project_is_not_stored_twice(project, article, manager):
     record = ArticleRecord(title="Same text, new title", text=article.text)
 
@@ -285,40 +314,80 @@ def test_values_the_database_cannot_store_are_problems_for_each_article_before_a
     assert (report.written, Article.objects.count()) == (False, 0)
 
 
-def test_new_labels_take_free_keys_that_are_never_workspace_command_keys(project, manager):
-    taken = set(project.labels.values_list("key", flat=True))
-    names = [f"Kind{number}" for number in range(12)]
-    record = ArticleRecord(
-        title="Many kinds",
-        text="abcdefghijklmnop",
-        layers=[
-            LayerRecord(
-                "gold", units=[UnitRecord(f"T{n}", name, [SpanRecord(n, n + 1)]) for n, name in enumerate(names)]
-            )
-        ],
+def kinds_record(names: list[str], relation_types: list[str] = ()) -> ArticleRecord:
+    """An article whose gold layer has a unit of each label in `names`, linked in a chain
+    by the relation types in `relation_types`."""
+    units = [UnitRecord(f"T{n}", name, [SpanRecord(n, n + 1)]) for n, name in enumerate(names)]
+    links = [RelationRecord(f"R{n}", name, f"T{n}", f"T{n + 1}") for n, name in enumerate(relation_types)]
+    return ArticleRecord(
+        title="Many kinds", text="x" * len(names), layers=[LayerRecord("gold", units=units, relations=links)]
     )
+
+
+def test_new_labels_and_relation_types_take_keys_no_label_relation_type_or_command_has(project, manager):
+    names = [f"Kind{number}" for number in range(12)]
+    record = kinds_record(names, ["rebuts", "restates"])
 
     report = datasets.import_records(project=project, records=[record], user=manager, unknown="add")
 
-    keys = list(Label.objects.filter(project=project, name__in=names).order_by("order").values_list("key", flat=True))
-    assert (report.written, report.new_labels) == (True, names)
-    assert not set(keys) & (set(COMMAND_KEYS) | taken)
-    assert keys == [key for key in datasets.SCHEME_KEYS if key not in set(COMMAND_KEYS) | taken][:12]
+    labels = dict(project.labels.values_list("name", "key"))
+    relation_types = dict(project.relation_types.values_list("name", "key"))
+    assert (report.written, report.new_labels, report.new_relation_types) == (True, names, ["rebuts", "restates"])
+    assert labels == {"MajorClaim": "m", "Claim": "c", "Premise": "p"} | dict(zip(names, "bdfghijknoqr", strict=True))
+    assert relation_types == {"supports": "s", "attacks": "a", "rebuts": "t", "restates": "u"}
+    keys = [*labels.values(), *relation_types.values()]
+    assert (len(set(keys)), set(keys) & set(COMMAND_KEYS)) == (len(keys), set())
+
+
+@pytest.mark.parametrize("count", [3, 20])
+def test_new_labels_get_distinct_readable_colours_continuing_the_scheme_palette(project, manager, count):
+    scheme = [*project.labels.all(), *project.relation_types.all()]
+    names = [f"Kind{number}" for number in range(count)]
+
+    datasets.import_records(project=project, records=[kinds_record(names)], user=manager, unknown="add")
+
+    colours = list(project.labels.filter(name__in=names).order_by("order").values_list("colour", flat=True))
+    every = [entry.colour for entry in scheme] + colours
+    assert colours == EXPECTED_COLOURS[:count]
+    assert min(difference(a, b) for i, a in enumerate(every) for b in every[i + 1 :]) >= DISTINCT
+    assert [colour for colour in colours if not readable(colour)] == []
+
+
+# The Okabe–Ito colours the default scheme lacks, then Paul Tol's muted ones far enough
+# from them, then the colours farthest from every colour taken.
+EXPECTED_COLOURS = [
+    *["#56b4e9", "#f0e442", "#000000"],
+    *["#332288", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255", "#aa4499", "#dddddd"],
+    *["#00ff00", "#0000ff", "#ff00ff", "#00ff99", "#663300", "#00ffff", "#ff0066", "#666666", "#9966ff"],
+]
+
+
+def test_a_new_label_avoids_a_colour_close_to_one_the_scheme_has(project, manager):
+    project.labels.filter(name="Claim").update(colour="#1f77b4")  # 2.9 from #0072b2
+    project.labels.filter(name="Premise").update(colour="#56b4e9")
+
+    datasets.import_records(project=project, records=[kinds_record(["Kind0", "Kind1"])], user=manager, unknown="add")
+
+    colours = list(project.labels.filter(name__startswith="Kind").order_by("order").values_list("colour", flat=True))
+    assert colours == ["#e69f00", "#f0e442"]
+
+
+def test_new_relation_types_get_colours_apart_from_the_new_labels(project, manager):
+    datasets.import_records(
+        project=project, records=[kinds_record(["Kind0", "Kind1"], ["rebuts"])], user=manager, unknown="add"
+    )
+
+    assert dict(project.labels.filter(name__startswith="Kind").values_list("name", "colour")) == {
+        "Kind0": "#56b4e9",
+        "Kind1": "#f0e442",
+    }
+    assert project.relation_types.get(name="rebuts").colour == "#000000"
 
 
 def test_a_scheme_without_free_keys_is_one_problem_in_preview_and_import(project, manager):
     free = [key for key in datasets.SCHEME_KEYS if key not in COMMAND_KEYS]
     names = [f"Kind{number}" for number in range(len(free) + 2)]
-    text = "x" * len(names)
-    record = ArticleRecord(
-        title="Too many kinds",
-        text=text,
-        layers=[
-            LayerRecord(
-                "gold", units=[UnitRecord(f"T{n}", name, [SpanRecord(n, n + 1)]) for n, name in enumerate(names)]
-            )
-        ],
-    )
+    record = kinds_record(names)
     verdicts = [
         datasets.import_records(
             project=project, records=[record], user=manager, unknown="add", dry_run=dry_run
@@ -326,11 +395,28 @@ def test_a_scheme_without_free_keys_is_one_problem_in_preview_and_import(project
         for dry_run in (True, False)
     ]
 
-    taken = project.labels.count()
-    left_out = names[len(free) - taken :]
+    # The scheme's 3 labels and 2 relation types have 5 of the free keys.
     assert verdicts[0] == verdicts[1]
-    assert len(verdicts[0]) == 1
-    assert verdicts[0][0].startswith(
-        f"The scheme has no keyboard key left for {len(left_out)} more new labels (“{left_out[0]}”"
+    assert verdicts[0] == [
+        "The scheme has no keyboard key left for 7 more new labels (“Kind20”, “Kind21”, “Kind22”, “Kind23”, "
+        "“Kind24”, …): the first 20 new labels took the last free ones. Each label and relation type needs a key "
+        "of its own, a letter or digit that is not a workspace command (l, e, 1–9). Add fewer, or remove some from "
+        "the scheme first."
+    ]
+    assert (Article.objects.count(), Label.objects.filter(project=project).count()) == (0, 3)
+
+
+def test_a_new_relation_type_with_no_key_left_is_refused_with_the_labels_that_took_them(project, manager):
+    free = [key for key in datasets.SCHEME_KEYS if key not in COMMAND_KEYS]
+    names = [f"Kind{number}" for number in range(len(free) - 5)]
+
+    report = datasets.import_records(
+        project=project, records=[kinds_record(names, ["rebuts"])], user=manager, unknown="add"
     )
-    assert (Article.objects.count(), Label.objects.filter(project=project).count()) == (0, taken)
+
+    assert report.problems == [
+        "The scheme has no keyboard key left for 1 more new relation type (“rebuts”): the labels and relation types "
+        "of the scheme have them all. Each label and relation type needs a key of its own, a letter or digit that is "
+        "not a workspace command (l, e, 1–9). Add fewer, or remove some from the scheme first."
+    ]
+    assert (report.written, project.labels.count(), project.relation_types.count()) == (False, 3, 2)

@@ -66,7 +66,8 @@ MANY_STANCES = [
 ]
 ELEVEN = {f"a{n}": "x" for n in range(11)}
 
-# (file name, content, form options, the one problem every entry point reports)
+# (file name, content, form options, the one problem every entry point reports, or a
+# tuple of them when one is the consequence of another)
 CASES = [
     # Plain text and Markdown
     ("empty.txt", b"", {}, "empty.txt: the file holds no article text"),
@@ -426,8 +427,19 @@ CASES = [
         "many-labels.jsonl",
         jsonl_file(line(layers=[layer(units=NEW_LABELS)])),
         {"unknown": "add"},
-        "The scheme has no keyboard key left for 4 more new labels (“Kind26”, “Kind27”, “Kind28”, “Kind29”): "
-        "the first 22 new labels took the last free ones. Add fewer, or remove some from the scheme first.",
+        "The scheme has no keyboard key left for 6 more new labels (“Kind24”, “Kind25”, “Kind26”, “Kind27”, "
+        "“Kind28”, …): the first 20 new labels took the last free ones. Each label and relation type needs a key of "
+        "its own, a letter or digit that is not a workspace command (l, e, 1–9). Add fewer, or remove some from the "
+        "scheme first.",
+    ),
+    (
+        "refused-label-and-its-relation.jsonl",
+        jsonl_file(line(layers=[layer(units=[{**CLAIM, "label": "Thesis"}, PREMISE], relations=[RELATION])])),
+        {},
+        (
+            "Article 1 (“Ban cars”), layer ann_annotator: unit T1: the label “Thesis” is not in the project's scheme.",
+            "Article 1 (“Ban cars”), layer ann_annotator: relation R1 depends on unit T1, which is refused above.",
+        ),
     ),
     # Bounds on what one import may add to a project
     (
@@ -625,6 +637,10 @@ def counts() -> dict:
     }
 
 
+def problems(message: str | tuple[str, ...]) -> list[str]:
+    return [message] if isinstance(message, str) else list(message)
+
+
 def upload(client, project, files, **data):
     return client.post(reverse("annotate:dataset_import", args=[project.slug]), {"files": files, **data})
 
@@ -651,7 +667,7 @@ def test_the_import_page_refuses_a_hostile_file_the_same_way_in_preview_and_impo
     preview = web_verdict(client, hostile_project, name, content, options, "preview")
     imported = web_verdict(client, hostile_project, name, content, options, "import")
 
-    assert preview == imported == (422, [message])
+    assert preview == imported == (422, problems(message))
     assert counts() == before
 
 
@@ -666,7 +682,7 @@ def test_the_import_command_refuses_a_hostile_file_with_the_same_message(
     with pytest.raises(CommandError) as raised:
         call_command("import_articles", "--project", hostile_project.slug, str(path), **options)
 
-    assert str(raised.value) == "Nothing was imported:\n  " + message
+    assert str(raised.value) == "Nothing was imported:\n  " + "\n  ".join(problems(message))
     assert counts() == before
 
 

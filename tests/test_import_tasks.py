@@ -609,7 +609,7 @@ def test_a_hostile_file_gets_the_same_one_problem_through_the_queue(
     start_import(manager_client, project, [(content, name)], existing="fail", owner="", **options)
     run_worker()
 
-    assert (Job.objects.get().problems, hostile.counts()) == ([message], before)
+    assert (Job.objects.get().problems, hostile.counts()) == (hostile.problems(message), before)
 
 
 @pytest.mark.parametrize("name", ["exports/1", "exports/1/opeds.jsonl"])

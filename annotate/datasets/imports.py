@@ -45,6 +45,7 @@ from annotate.models import (
     metadata_problem,
     text_hash,
 )
+from annotate.schemes import next_colour
 from annotate.units import AnnotationError, validate_attributes
 
 
@@ -297,10 +298,14 @@ def _plan(
 def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan) -> None:
     """Put what the scheme gains into the plan's labels and relation types, and the
     entries to save when the import is written (new ones, and labels with new attribute
-    values) into its additions. New entries with no keyboard key left for them are a
-    problem in its report."""
+    values) into its additions. A new entry takes a keyboard key that no label, relation
+    type or workspace command has (labels and relation types share the workspace's keys
+    and its legend), and the next colour of the scheme's palette (`schemes.next_colour`).
+    New entries with no key left for them are a problem in its report."""
     report = plan.report
-    free = _free_keys(project.labels.values_list("key", flat=True))
+    scheme = [*plan.labels.values(), *plan.relation_types.values()]
+    free = _free_keys(entry.key for entry in scheme)
+    colours = [entry.colour for entry in scheme]
     keyless: list[str] = []
     for addition in additions.labels:
         if addition.name in plan.labels:
@@ -311,10 +316,12 @@ def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan)
             keyless.append(addition.name)
             continue
         else:
+            colours.append(next_colour(colours))
             label = plan.labels[addition.name] = Label(
                 project=project,
                 name=addition.name,
                 key=free.pop(0),
+                colour=colours[-1],
                 attributes=addition.attributes,
                 order=len(plan.labels),
             )
@@ -326,14 +333,14 @@ def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan)
         if problem := label_attributes_problem(label.attributes):
             where = f"With this import's attributes, the label {quote(label.name)}"
             report.problems.append(f"{where} breaks a bound: {problem}")
-    free = _free_keys(project.relation_types.values_list("key", flat=True))
     keyless = []
     for name in additions.relation_types:
         if not free:
             keyless.append(name)
             continue
+        colours.append(next_colour(colours))
         relation_type = plan.relation_types[name] = RelationType(
-            project=project, name=name, key=free.pop(0), order=len(plan.relation_types)
+            project=project, name=name, key=free.pop(0), colour=colours[-1], order=len(plan.relation_types)
         )
         report.new_relation_types.append(name)
         plan.additions.append(relation_type)
@@ -354,10 +361,15 @@ def _free_keys(taken: Iterable[str]) -> list[str]:
 
 def _no_free_key(entry_name: str, names: list[str], added: int) -> str:
     shown = ", ".join(quote(name) for name in names[:5]) + (", …" if len(names) > 5 else "")
+    taken = (
+        f"the first {count_words(added, 'new ' + entry_name)} took the last free ones"
+        if added
+        else "the labels and relation types of the scheme have them all"
+    )
     return (
         f"The scheme has no keyboard key left for {count_words(len(names), 'more new ' + entry_name)} ({shown}): "
-        f"the first {count_words(added, 'new ' + entry_name)} took the last free ones. Add fewer, or remove some "
-        "from the scheme first."
+        f"{taken}. Each label and relation type needs a key of its own, a letter or digit that is not a workspace "
+        "command (l, e, 1–9). Add fewer, or remove some from the scheme first."
     )
 
 
@@ -366,7 +378,12 @@ def _save_additions(project: Project, pending: list, user) -> None:
         model_name = entry._meta.model_name
         before = None if entry.pk is None else {"attributes": type(entry).objects.get(pk=entry.pk).attributes}
         entry.save()
-        after = {"name": entry.name, "key": entry.key, "attributes": getattr(entry, "attributes", None)}
+        after = {
+            "name": entry.name,
+            "key": entry.key,
+            "colour": entry.colour,
+            "attributes": getattr(entry, "attributes", None),
+        }
         changes.log_change(
             project=project,
             user=user,
@@ -480,35 +497,51 @@ def _layer_is_storable(layer: LayerRecord) -> bool:
 
 
 def _check_layer(layer: LayerRecord, raw_text: str, plan: ImportPlan) -> list[str]:
+    """What is wrong with `layer`, each thing once, at its first cause: a relation that
+    links a refused unit says it depends on it, and nothing more about that unit."""
     problems = []
     if layer.owner != GOLD and layer.owner not in plan.annotators:
         problems.append(f"“{layer.owner}” is not an annotator of this project (add them on the Members page first).")
     if layer.status and layer.status not in Layer.Status.values:
         problems.append(f"unknown status “{layer.status}”.")
-    ids = set()
+    refused = set()
     for unit in layer.units:
-        label = plan.labels.get(unit.label)
-        if label is None:
-            problems.append(f"unit {unit.id}: the label “{unit.label}” is not in the project's scheme.")
-            continue
-        if problem := spans_problem(raw_text, [(span.start, span.end) for span in unit.spans]):
-            problems.append(f"unit {unit.id}: {problem}.")
-        try:
-            validate_attributes(label, unit.attributes)
-        except AnnotationError as error:
-            problems.append(f"unit {unit.id}: {error}")
-        ids.add(unit.id)
+        unit_problems = _unit_problems(unit, raw_text, plan)
+        problems += [f"unit {unit.id}: {problem}" for problem in unit_problems]
+        if unit_problems:
+            refused.add(unit.id)
+    ids = {unit.id for unit in layer.units}
     pairs = set()
     for relation in layer.relations:
+        ends = list(dict.fromkeys([relation.source, relation.target]))
         if relation.type not in plan.relation_types:
             problems.append(f"relation {relation.id}: the type “{relation.type}” is not in the project's scheme.")
         elif relation.source not in ids or relation.target not in ids:
             problems.append(f"relation {relation.id} links a unit that is not in this layer.")
+        elif refused_ends := [end for end in ends if end in refused]:
+            units = "unit " + refused_ends[0] if len(refused_ends) == 1 else "units " + " and ".join(refused_ends)
+            which = "which is" if len(refused_ends) == 1 else "which are"
+            problems.append(f"relation {relation.id} depends on {units}, {which} refused above.")
         elif relation.source == relation.target:
             problems.append(f"relation {relation.id} links a unit to itself.")
         elif (relation.source, relation.target) in pairs:
             problems.append(f"relation {relation.id} repeats a link between the same two units.")
         pairs.add((relation.source, relation.target))
+    return problems
+
+
+def _unit_problems(unit: UnitRecord, raw_text: str, plan: ImportPlan) -> list[str]:
+    """What is wrong with one unit of a layer: its label, else its spans and attributes."""
+    label = plan.labels.get(unit.label)
+    if label is None:
+        return [f"the label “{unit.label}” is not in the project's scheme."]
+    problems = []
+    if problem := spans_problem(raw_text, [(span.start, span.end) for span in unit.spans]):
+        problems.append(f"{problem}.")
+    try:
+        validate_attributes(label, unit.attributes)
+    except AnnotationError as error:
+        problems.append(str(error))
     return problems
 
 
