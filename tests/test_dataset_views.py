@@ -6,6 +6,7 @@ import os
 import re
 import zipfile
 
+import lxml.html
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -189,6 +190,37 @@ def test_an_unknown_label_fails_is_skipped_or_is_added(
         assert response.context["report"].problems == [
             "Article 1 (“T”), layer ann_annotator: unit T1: the label “Evidence” is not in the project's scheme."
         ]
+
+
+def test_the_scheme_page_shows_the_labels_an_import_added_with_their_keys_and_colours(
+    client, manager, project, annotator
+):
+    client.force_login(manager)
+    text = "Cities should ban cars. Traffic kills."
+    units = [
+        {"id": f"T{n}", "label": label, "spans": [[n, n + 1]], "text": [text[n]], "attributes": {}, "note": ""}
+        for n, label in enumerate(["Evidence", "Thesis", "Aside"])
+    ]
+    layer = {"owner": "ann_annotator", "status": "in_progress", "document_stance": "", "units": units}
+    content = json.dumps({"title": "T", "text": text, "layers": [{**layer, "relations": []}]}).encode()
+    upload(client, project, [SimpleUploadedFile("a.jsonl", content)], action="import", unknown="add")
+
+    page = lxml.html.fromstring(client.get(reverse("annotate:scheme", args=[project.slug])).content)
+    css = client.get(reverse("annotate:scheme_css", args=[project.slug])).content.decode()
+
+    colours = dict(re.findall(r"^\.(label-\d+) \{ --colour: (#[0-9a-f]{6});", css, re.MULTILINE))
+    rows = [
+        (row.findtext("td/kbd"), row.xpath("string(td[2])"), colours[row.find("td/span").get("class").split()[1]])
+        for row in page.xpath("//section[1]//tbody/tr")
+    ]
+    assert rows == [
+        ("m", "MajorClaim", "#cc79a7"),
+        ("c", "Claim", "#0072b2"),
+        ("p", "Premise", "#e69f00"),
+        ("b", "Evidence", "#56b4e9"),
+        ("d", "Thesis", "#f0e442"),
+        ("f", "Aside", "#000000"),
+    ]
 
 
 # The command line ------------------------------------------------------------------
