@@ -5,6 +5,8 @@ strings; nothing from Django.
 https://www.w3.org/TR/WCAG22/#dfn-contrast-ratio
 """
 
+from functools import lru_cache
+
 BLACK = "#000000"
 WHITE = "#ffffff"
 # WCAG 2 AA for normal text.
@@ -40,12 +42,13 @@ def readable(background: str) -> bool:
     return contrast(background, text_colour(background)) >= AA
 
 
+@lru_cache(maxsize=1024)  # a new scheme entry's colour compares every colour of a grid with the scheme's
 def lab(colour: str) -> tuple[float, float, float]:
     """`colour` in CIELAB (D65 white): its lightness L* from 0 to 100, then a* and b*."""
     r, g, b = linear(colour)
-    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
-    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+    x = (0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047
+    y = 0.2126729 * r + 0.7151522 * g + 0.0721750 * b
+    z = (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883
 
     def f(t: float) -> float:
         return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116

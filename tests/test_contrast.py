@@ -3,7 +3,7 @@ values, and the text colour each Okabe–Ito colour gets on a label tag."""
 
 import pytest
 
-from annotate.contrast import contrast, luminance, readable, text_colour
+from annotate.contrast import contrast, difference, lab, luminance, readable, text_colour
 
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]
 
@@ -42,3 +42,15 @@ def test_black_or_white_reaches_aa_even_on_the_middle_greys(grey):
     # The worst case is a luminance of about 0.18, where black and white both give
     # about 4.58:1: every colour has a text colour that reaches 4.5:1.
     assert readable(grey)
+
+
+def test_white_in_cielab_is_lightness_100_with_no_hue():
+    assert tuple(round(value, 2) for value in lab("#ffffff")) == (100.0, 0.0, 0.0)
+
+
+def test_two_blues_that_pass_for_one_are_2_9_apart_and_black_and_white_100():
+    assert (difference("#1f77b4", "#0072b2"), difference("#000000", "#ffffff"), difference("#E69F00", "#e69f00")) == (
+        2.9,
+        100.0,
+        0.0,
+    )
