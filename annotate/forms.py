@@ -269,7 +269,7 @@ class ExportForm(forms.Form):
         return {name: self.cleaned_data.get(name, False) for name in format.options}
 
     def described(self) -> str:
-        """The choice in words, e.g. "CSV, one row per unit; gold and all annotators,
+        """The choice in words, e.g. "CSV, one row per span; gold and all annotators,
         only finished layers"."""
         data = self.cleaned_data
         format = registry.get(data["format"])

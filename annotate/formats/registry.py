@@ -97,7 +97,7 @@ FORMATS = {
         ),
         Format(
             name="csv",
-            label="CSV, one row per unit",
+            label="CSV, one row per span",
             extension=csv_rows.EXTENSION,
             content_type=csv_rows.CONTENT_TYPE,
             export=csv_rows.export,

@@ -37,7 +37,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
         "This project holds 12 units, more than are written while you wait (10): a worker writes the file, "
         "and its page follows it and then offers the download."
     )
-    page.get_by_label("Format").select_option(label="CSV, one row per unit")
+    page.get_by_label("Format").select_option(label="CSV, one row per span")
     page.screenshot(path="/tmp/export-large.png", full_page=True)
     assert serious_violations(page) == []
 
@@ -47,7 +47,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
     job = Job.objects.get()
     assert page.url.endswith(f"/p/opeds/jobs/{job.pk}/")
     expect(page.locator(".lead")).to_contain_text(
-        "cory_curator: CSV, one row per unit; gold and all annotators. A worker writes the file; "
+        "cory_curator: CSV, one row per span; gold and all annotators. A worker writes the file; "
         "it is offered for download once it is complete."
     )
     page.evaluate("window.sameDocument = true")  # gone if the page reloads

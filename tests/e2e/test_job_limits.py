@@ -83,7 +83,7 @@ def test_the_export_page_shows_the_stored_files_and_refuses_an_export_with_no_ro
     queued = Job.objects.get()
 
     page.goto("/p/opeds/export/")
-    page.get_by_label("Format").select_option(label="CSV, one row per unit")
+    page.get_by_label("Format").select_option(label="CSV, one row per span")
     page.get_by_role("button", name="Prepare the export").click()
 
     expect(page.get_by_role("alert")).to_have_text(

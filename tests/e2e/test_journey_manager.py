@@ -285,7 +285,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     ] == "Cities should ban cars from their centres Traffic kills thousands every year".split()
     assert [row[2] for row in rows if row[2].startswith("B-")] == ["B-MajorClaim", "B-Premise"]
 
-    name, table = download(page, "CSV, one row per unit")
+    name, table = download(page, "CSV, one row per span")
     assert name == "opeds-2026-csv.csv"
     assert table.startswith(b"\xef\xbb\xbf")  # a byte-order mark, for Excel
     csv_rows = list(csv.reader(io.StringIO(table.decode("utf-8-sig"))))
@@ -294,6 +294,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
         "article_title",
         "layer",
         "unit_id",
+        "span",
         "label",
         "start",
         "end",
@@ -301,7 +302,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
         "stance",
         "relations",
     ]
-    assert [(row[1], row[2], row[4], row[7]) for row in csv_rows[1:]] == [
+    assert [(row[1], row[2], row[5], row[8]) for row in csv_rows[1:]] == [
         (SCRAPED_TITLE, "alice", "MajorClaim", "Cities should ban cars from their centres"),
         (SCRAPED_TITLE, "alice", "Premise", "Traffic kills thousands every year"),
     ]

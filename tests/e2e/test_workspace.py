@@ -180,7 +180,7 @@ def test_curator_downloads_a_csv_export(page, log_in, transactional_db, tmp_path
     log_in("curator", DEMO_PASSWORD)
     page.goto("/p/demo/")
     page.get_by_role("link", name="Export").click()
-    page.get_by_label("Format:", exact=True).select_option(label="CSV, one row per unit")
+    page.get_by_label("Format:", exact=True).select_option(label="CSV, one row per span")
     page.get_by_label("Layers:", exact=True).select_option(label="Only alice")
 
     with page.expect_download() as download:

@@ -1,6 +1,8 @@
 """Readers of our exports written from each format's public definition, never from
 our own parsers: what a stranger's code would see in the files."""
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -65,3 +67,32 @@ def read_conll(content: str, texts: dict[str, str]) -> list[ConllDocument]:
                 segments[-1] = (segments[-1][0], position, segments[-1][2])
             previous = tag
     return documents
+
+
+def read_csv(content: str) -> dict[tuple[str, str, str], dict]:
+    """The units of a CSV export as docs/formats.md describes its columns: its rows
+    grouped by article_id, layer and unit_id, each unit with its label, stance,
+    relations ("type:target; …") and its spans `(start, end, text)` in `span` order.
+    Cells are read with the csv module, less the one leading "'" a cell that a
+    spreadsheet would run is given."""
+    rows = csv.DictReader(io.StringIO(content.removeprefix("\ufeff"), newline=""))
+    units: dict[tuple[str, str, str], dict] = {}
+
+    def cell(row: dict, name: str) -> str:
+        value = row[name]
+        return value[1:] if value.startswith("'") else value
+
+    for row in rows:
+        key = (cell(row, "article_id"), cell(row, "layer"), cell(row, "unit_id"))
+        relations = [tuple(item.split(":", 1)) for item in cell(row, "relations").split("; ") if item]
+        unit = units.setdefault(
+            key, {"label": cell(row, "label"), "stance": cell(row, "stance"), "relations": relations, "spans": []}
+        )
+        assert (unit["label"], unit["stance"], unit["relations"]) == (
+            cell(row, "label"),
+            cell(row, "stance"),
+            relations,
+        ), f"the rows of {key} disagree"
+        assert int(row["span"]) == len(unit["spans"]) + 1, f"{key}: span {row['span']} out of order"
+        unit["spans"].append((int(row["start"]), int(row["end"]), cell(row, "text")))
+    return units

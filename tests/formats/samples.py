@@ -87,6 +87,41 @@ def sample_article() -> ArticleRecord:
     )
 
 
+# Three paragraphs; "🙂" and "n̄" so that offsets are code points, not bytes.
+SHAPES = (
+    "Cities should ban cars because traffic kills 🙂.\n\n"
+    "Man\u0304a says shops suffer, yet footfall rises.\n\n"
+    "So act now."
+)
+
+
+def shapes_article() -> ArticleRecord:
+    """A layer of every shape: a premise nested in a claim, two units overlapping, a
+    discontinuous unit, one across a paragraph break, and relations to units that cannot
+    be written, two from one unit, and a cycle."""
+    text = SHAPES
+    units = [
+        UnitRecord("T1", "Claim", [span("Cities should ban cars because traffic kills", text=text)],
+                   attributes={"stance": "For"}),
+        UnitRecord("T2", "Premise", [span("traffic kills", text=text)]),  # nested in T1
+        UnitRecord("T3", "Premise", [span("shops suffer, yet footfall", text=text)]),
+        UnitRecord("T4", "Premise", [span("footfall rises", text=text)]),  # overlaps T3
+        UnitRecord("T5", "Claim", [span("Man\u0304a says", text=text), span("rises", text=text)]),
+        UnitRecord("T6", "MajorClaim", [span("rises.\n\nSo act now", text=text)]),  # across a paragraph break
+    ]  # fmt: skip
+    relations = [
+        RelationRecord("R1", "supports", "T2", "T1"),  # from a nested unit
+        RelationRecord("R2", "attacks", "T3", "T1"),
+        RelationRecord("R3", "supports", "T3", "T6"),  # a second from T3
+        RelationRecord("R4", "supports", "T1", "T4"),  # to an overlapping unit
+        RelationRecord("R5", "attacks", "T5", "T3"),
+        RelationRecord("R6", "supports", "T6", "T5"),
+        RelationRecord("R7", "attacks", "T1", "T3"),  # T3 → T1 → T3: a cycle
+    ]
+    layer = LayerRecord(owner="gold", units=units, relations=relations)
+    return ArticleRecord(id="a1", title="Shapes", text=text, layers=[layer])
+
+
 # Random records --------------------------------------------------------------------------
 
 # Pieces of text: letters, white space of every kind a format must carry, astral

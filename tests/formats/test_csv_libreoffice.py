@@ -164,20 +164,21 @@ def test_libreoffice_reads_every_cell_as_the_csv_module_does_and_runs_no_formula
     assert [[shown(cell) for cell in row] for row in cells] == [
         [value.replace("\r", "\n") for value in row] for row in expected
     ]
-    assert [shown(cell) for cell in cells[1][:5]] == [
+    assert [shown(cell) for cell in cells[1][:6]] == [
         "3f9a0c1b2d4e",
         '\'=HYPERLINK("http://x","y")',
         "gold",
         "T1",
+        "1",
         "'@SUM(1)",
     ]
     unit_quoting_non_ascii = cells[-3]  # the third article's T8
     assert [shown(cell) for cell in unit_quoting_non_ascii[:3]] == ["b7c8d9eafb0c", NON_ASCII, "'-bob"]
-    assert shown(unit_quoting_non_ascii[7]) == NON_ASCII
+    assert shown(unit_quoting_non_ascii[8]) == NON_ASCII
     assert [cell.attrib for row in cells for cell in row if f"{TABLE}formula" in cell.attrib] == []
     # Text everywhere but in the offsets, which are numbers; an empty cell is empty.
     assert [[cell.get(f"{OFFICE}value-type") for cell in row] for row in cells[1:]] == [
-        [None if value == "" else "float" if column in (5, 6) else "string" for column, value in enumerate(row)]
+        [None if value == "" else "float" if column in (4, 6, 7) else "string" for column, value in enumerate(row)]
         for row in expected[1:]
     ]
 
