@@ -99,7 +99,7 @@ def test_a_file_no_format_reads_is_refused():
 def test_unknown_names_and_missing_directions_are_refused():
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         registry.get("xml")
-    with pytest.raises(ValueError, match="CSV, one row per unit cannot be imported"):
+    with pytest.raises(ValueError, match="CSV, one row per span cannot be imported"):
         registry.importer("csv")
     with pytest.raises(ValueError, match=r"Web page \(HTML\) cannot be exported"):
         registry.exporter("html")
