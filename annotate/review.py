@@ -1,8 +1,10 @@
 """Review and adjudication: every annotator's layer of one article side by side, what
 they disagree on, and the gold layer the curators build from them.
 
-Two units match when they have the same label and exactly the same spans; two
-relations match when they have the same type and their units match. The gold layer
+Two units match when they have the same label and exactly the same spans; they agree
+when their attributes (a Claim's stance) are the same too, and two matching units
+whose attributes differ are a disagreement of their own. Two relations match when
+they have the same type and their units match. The gold layer
 is a layer like any other (annotator empty): adopting copies units and relations into
 it through `units.create_unit` and `relations.create_relation`, so every adoption is
 in the change record and can be undone in the workspace.
@@ -11,7 +13,8 @@ What is left to settle: every unit and relation of an annotator layer that not a
 annotators agree on, until gold has settled it. Gold settles a unit by holding it
 (same label, same spans), by holding a unit of the same label that overlaps it (the
 curator chose other boundaries) or by holding a unit on exactly its spans with
-another label (the curator chose another label). Gold settles a relation by holding
+another label (the curator chose another label); a gold unit that matches it with
+other attributes settles it too (the curator chose the other stance). Gold settles a relation by holding
 it, or by linking the gold units that settled its two ends, whatever the type (the
 curator chose another type). A unit the curator leaves out of gold stays to settle:
 there is no "reject", finishing curation is the decision on what is left.
@@ -19,7 +22,11 @@ there is no "reject", finishing curation is the decision on what is left.
 Adopting never puts two overlapping units of one label into gold without asking:
 `adopt_unit` refuses with `OverlapError` unless told to replace the overlapping gold
 units (their gold relations carried over to the new unit) or to add it anyway, and
-`adopt_majority` leaves such units out and says how many. Finished gold is read-only
+`adopt_majority` leaves such units out and says how many. Adopting a unit takes its
+attributes with it, over those of the gold unit it matches; `adopt_majority` gives
+each unit the value a strict majority of the annotators who marked it gave each
+attribute, and leaves out (and counts) a unit no majority agrees on an attribute of,
+for the curator to adopt the one they choose. Finished gold is read-only
 (`units.ensure_open`): curation is reopened explicitly, never by an adoption.
 """
 
@@ -41,6 +48,7 @@ RelationKey = tuple[UnitKey, UnitKey, int]  # (source, target, relation type id)
 
 # What a badge says about a unit or relation of an annotator layer.
 AGREED, SOME, LABEL, BOUNDARIES, ONLY, TYPE, UNITS = "agreed", "some", "label", "boundaries", "only", "type", "units"
+ATTRIBUTE = "attribute"  # same label and spans, an attribute differs
 
 
 @dataclass(slots=True)
@@ -160,7 +168,9 @@ def settling(unit: ReviewUnit, gold_units: list[ReviewUnit]) -> ReviewUnit | Non
 def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) -> None:
     """Give every unit and relation its verdict and badge.
 
-    A unit is agreed by all (every annotator has it), agreed by some, or, when nobody
+    A unit whose match another annotator gave other attributes is marked so, with every
+    such annotator's values ("stance differs: ann For, ben Against"). Otherwise it is
+    agreed by all (every annotator has it), agreed by some, or, when nobody
     else has it: its label differs (another annotator gave the same spans another
     label), its boundaries differ (another annotator's unit of the same label overlaps
     it), or it is only here. A relation is compared with each other annotator who has
@@ -170,16 +180,20 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
     total = len(annotators)
     keys = {entry.layer.pk: entry.unit_keys for entry in annotators}
     links = {entry.layer.pk: entry.links for entry in annotators}
-    gold_keys = gold.unit_keys if gold else set()
+    given = {entry.layer.pk: {unit.key: unit.attributes for unit in entry.units} for entry in annotators}
+    in_gold = {unit.key: unit.attributes for unit in gold.units} if gold else {}
     gold_relations = {r.key for r in gold.relations} if gold else set()
     gold_units = gold.units if gold else []
     gold_links = {(r.source.id, r.target.id) for r in gold.relations} if gold else set()
     for entry in annotators:
         others = [other for other in annotators if other is not entry]
         for unit in entry.units:
-            agreed = 1 + sum(unit.key in keys[other.layer.pk] for other in others)
-            unit.in_gold = unit.key in gold_keys
-            if others and agreed == total:
+            alike = [other for other in annotators if unit.key in keys[other.layer.pk]]
+            agreed = sum(given[other.layer.pk][unit.key] == unit.attributes for other in alike)
+            unit.in_gold = in_gold.get(unit.key, None) == unit.attributes
+            if agreed < len(alike):
+                unit.verdict, unit.badge = ATTRIBUTE, differing([given[o.layer.pk][unit.key] for o in alike], alike)
+            elif others and agreed == total:
                 unit.verdict, unit.badge = AGREED, "agreed by all"
             elif agreed > 1:
                 unit.verdict, unit.badge = SOME, f"agreed by {agreed} of {total}"
@@ -209,12 +223,21 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
                 relation.verdict, relation.badge = UNITS, "units differ"
     if gold:
         for unit in gold.units:
-            agreed = sum(unit.key in layer_keys for layer_keys in keys.values())
+            agreed = sum(layer_given.get(unit.key) == unit.attributes for layer_given in given.values())
             unit.verdict, unit.badge = "gold", f"{agreed} of {total} annotators"
         for relation in gold.relations:
             ends = (relation.source.key, relation.target.key)
             agreed = sum(layer_links.get(ends) == relation.type.pk for layer_links in links.values())
             relation.verdict, relation.badge = "gold", f"{agreed} of {total} annotators"
+
+
+def differing(attributes: list[dict], layers: list[ReviewLayer]) -> str:
+    """The badge of units alike but for their attributes: the attributes that differ and
+    each annotator's values of them, "stance differs: ann For, ben none"."""
+    names = sorted({name for given in attributes for name in given if len({a.get(name) for a in attributes}) > 1})
+    values = [" · ".join(given.get(name) or "none" for name in names) for given in attributes]
+    said = ", ".join(f"{entry.layer.owner_name} {value}" for entry, value in zip(layers, values, strict=True))
+    return f"{' and '.join(names)} differ{'s' if len(names) == 1 else ''}: {said}"
 
 
 # --- Adjudication ---------------------------------------------------------------------
@@ -299,6 +322,7 @@ class Adoption:
     replaced: list[str] = field(default_factory=list)  # quotes of the gold units it replaced
     carried: int = 0  # gold relations moved from the replaced units onto it
     dropped: int = 0  # gold relations of the replaced units that could not be moved
+    restated: bool = False  # gold had this unit with other attributes: now it has these
 
 
 def _quote(text: str, spans: Spans) -> str:
@@ -340,7 +364,8 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
 @transaction.atomic
 def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     """Copy an annotator's unit (label, spans, attributes) into the gold layer, reusing
-    an identical gold unit if there is one, and with it the unit's relations (incoming
+    a gold unit of the same label and spans if there is one (given this unit's
+    attributes, if its own differ), and with it the unit's relations (incoming
     and outgoing, in the annotator's layer) whose other unit gold already has. So a
     relation follows as soon as both its units are in gold, whichever came first.
 
@@ -360,7 +385,12 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     keys = _keys_of(layer_content.read_one(layer, relations=False))
     key = keys[unit.pk]
     gold_unit, created = in_gold.get(key), key not in in_gold
-    replaced, carried, dropped = [], 0, 0
+    replaced, carried, dropped, restated = [], 0, 0, False
+    if not created and gold_unit.attributes != unit.attributes:
+        gold_unit.layer = gold
+        cleared = {name: "" for name in gold_unit.attributes}
+        units.update_unit(unit=gold_unit, user=user, attributes={**cleared, **unit.attributes})
+        restated = True
     if created:
         rivals = _same_label_overlaps(in_gold, key)
         if rivals and overlap == ASK:
@@ -381,7 +411,7 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
         source, target = in_gold.get(keys[relation.source_id]), in_gold.get(keys[relation.target_id])
         if source and target and (copy := _link(gold, relation.type, source, target, user)):
             copied.append(copy)
-    return Adoption(gold_unit, created, copied, _quote(text, key[1]), replaced, carried, dropped)
+    return Adoption(gold_unit, created, copied, _quote(text, key[1]), replaced, carried, dropped, restated)
 
 
 @dataclass
@@ -389,6 +419,7 @@ class MajorityResult:
     units: int  # units added to gold
     relations: int  # relations added to gold
     left_out: int = 0  # units agreed on but left out: they overlap a gold unit of the same label
+    split: int = 0  # units agreed on but left out: no majority of their annotators agrees on an attribute
 
 
 @transaction.atomic
@@ -397,6 +428,9 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     then every relation that at least `minimum` annotators drew (same type) between
     units gold now has. Units and relations gold already has are left as they are.
 
+    A unit takes the value a strict majority of the annotators who marked it gave each
+    attribute (`majority_attributes`); a unit they split on (ann For, ben Against) is
+    left out and counted, for the curator to adopt the one they choose.
     A unit that overlaps a gold unit of the same label is left out (and counted), so
     adopting never puts two overlapping units of one label into gold unasked: the
     units most annotators agree on go first, and of two equally agreed overlapping
@@ -410,22 +444,25 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     in_gold = _gold_units(gold)
     labels = {label.pk: label for label in Label.objects.filter(project=article.project)}
     votes: Counter[UnitKey] = Counter()
-    attributes: dict[UnitKey, Counter] = {}
+    attributes: dict[UnitKey, list[dict]] = {}
     link_votes: Counter[RelationKey] = Counter()
     for content in layer_content.read([layer.pk for layer in annotator_layers]).values():
         keys = _keys_of(content)
         votes.update(set(keys.values()))
         for row in content.units:
-            attributes.setdefault(keys[row.id], Counter())[tuple(sorted(row.attributes.items()))] += 1
+            attributes.setdefault(keys[row.id], []).append(row.attributes)
         link_votes.update({(keys[r.source_id], keys[r.target_id], r.type_id) for r in content.relations})
-    added = left_out = 0
+    added = left_out = split = 0
     for key, count in sorted(votes.items(), key=lambda item: (-item[1], item[0][1])):
         if count < minimum or key in in_gold:
             continue
         if _same_label_overlaps(in_gold, key):
             left_out += 1
             continue
-        common = dict(attributes[key].most_common(1)[0][0])
+        common = majority_attributes(attributes[key])
+        if common is None:
+            split += 1
+            continue
         in_gold[key] = units.create_unit(
             layer=gold, label=labels[key[0]], spans=list(key[1]), user=user, attributes=common
         ).unit
@@ -435,7 +472,21 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     for (source, target, type_id), count in link_votes.items():
         if count >= minimum and source in in_gold and target in in_gold:
             linked += bool(_link(gold, relation_types[type_id], in_gold[source], in_gold[target], user))
-    return MajorityResult(added, linked, left_out)
+    return MajorityResult(added, linked, left_out, split)
+
+
+def majority_attributes(given: list[dict]) -> dict | None:
+    """The attributes more than half of `given` (the attributes of one unit as each of
+    its annotators gave them) agree on, attribute by attribute, a value left unset
+    counting as a value; None when some attribute has no such majority."""
+    common = {}
+    for name in sorted({name for attributes in given for name in attributes}):
+        value, count = Counter(attributes.get(name) for attributes in given).most_common(1)[0]
+        if 2 * count <= len(given):
+            return None
+        if value is not None:
+            common[name] = value
+    return common
 
 
 @transaction.atomic

@@ -2,7 +2,8 @@
 (asking, replacing or adding beside an overlapping one), adopt the majority, undo and
 redo in gold, finish and reopen. After every step gold holds no unit twice, its
 relations join its own units, its revision counts its change records, and a refused
-step changed nothing."""
+step changed nothing. An adopted unit is in gold with its attributes, and adopting the
+majority gives a unit the stance its annotators agree on, or leaves it out."""
 
 import itertools
 
@@ -21,19 +22,22 @@ TEXT = (
     "and most trips in town are short. Critics say shops will suffer, but footfall rises "
     "where streets are calm."
 )
-# Each annotator's units: (label, quote, inner), some alike, some overlapping.
+FOR, AGAINST = {"stance": "For"}, {"stance": "Against"}
+# Each annotator's units: (label, quote, inner, attributes), some alike, some overlapping,
+# and one alike but for its stance.
 MARKS = {
     "ann": [
-        ("MajorClaim", "Cities should ban cars from their centres", None),
-        ("Premise", "Traffic kills thousands every year", None),
-        ("Premise", "most trips in town are short", None),
-        ("Claim", "footfall rises where streets are calm", None),
+        ("MajorClaim", "Cities should ban cars from their centres", None, {}),
+        ("Premise", "Traffic kills thousands every year", None, {}),
+        ("Premise", "most trips in town are short", None, {}),
+        ("Claim", "footfall rises where streets are calm", None, FOR),
+        ("Claim", "Critics say shops will suffer", None, FOR),
     ],
     "ben": [
-        ("MajorClaim", "Cities should ban cars", None),
-        ("Premise", "Traffic kills thousands every year", None),
-        ("Premise", "and most trips in town are short", None),
-        ("Claim", "Critics say shops will suffer", None),
+        ("MajorClaim", "Cities should ban cars", None, {}),
+        ("Premise", "Traffic kills thousands every year", None, {}),
+        ("Premise", "and most trips in town are short", None, {}),
+        ("Claim", "Critics say shops will suffer", None, AGAINST),
     ],
 }
 # Relations between an annotator's units, by their index in MARKS.
@@ -43,12 +47,13 @@ _examples = itertools.count(1)
 
 
 def gold_state(article_id: int) -> tuple[dict, list, str, int] | None:
-    """Gold's units (label and spans, by id), relations, status and revision; None before gold exists."""
+    """Gold's units (label, spans and attributes, by id), relations, status and revision;
+    None before gold exists."""
     gold = Layer.objects.filter(article_id=article_id, annotator__isnull=True).first()
     if gold is None:
         return None
     units = {
-        unit.pk: (unit.label_id, tuple(unit.spans.order_by("start").values_list("start", "end")))
+        unit.pk: (unit.label_id, tuple(unit.spans.order_by("start").values_list("start", "end")), unit.attributes)
         for unit in ArgumentUnit.objects.filter(layer=gold)
     }
     links = sorted(Relation.objects.filter(layer=gold).values_list("type_id", "source_id", "target_id"))
@@ -72,10 +77,18 @@ class Curation(RuleBasedStateMachine):
         projects.assign(article=article, annotators=list(annotators.values()), by=manager)
         scheme = scheme_of(project)
         self.units: list[int] = []
+        # The model: (label, spans) → the attributes each annotator who marked it gave.
+        self.marked: dict[tuple, list[dict]] = {}
         for name, user in annotators.items():
             layer = Layer.objects.get(article=article, annotator=user)
             lifecycle.start_layer(layer=layer, user=user)
-            made = [make_unit(layer, scheme[label], quote, inner=inner) for label, quote, inner in MARKS[name]]
+            made = [
+                make_unit(layer, scheme[label], quote, inner=inner, attributes=attributes)
+                for label, quote, inner, attributes in MARKS[name]
+            ]
+            for unit, (*_, attributes) in zip(made, MARKS[name], strict=True):
+                spans = tuple(unit.spans.order_by("start").values_list("start", "end"))
+                self.marked.setdefault((unit.label_id, spans), []).append(attributes)
             for source, target, kind in LINKS[name]:
                 make_relation(layer, scheme[kind], made[source], made[target])
             self.units += [unit.pk for unit in made]
@@ -105,7 +118,10 @@ class Curation(RuleBasedStateMachine):
             return error
         return None
 
-    @rule(which=st.integers(0, 7), overlap=st.sampled_from([review.ASK, review.REPLACE, review.ADD]))
+    @rule(
+        which=st.integers(0, sum(len(marks) for marks in MARKS.values()) - 1),
+        overlap=st.sampled_from([review.ASK, review.REPLACE, review.ADD]),
+    )
     def adopt(self, which, overlap):
         unit = ArgumentUnit.objects.select_related("layer__article__project", "label").get(pk=self.units[which])
         gold = self.gold()
@@ -115,17 +131,27 @@ class Curation(RuleBasedStateMachine):
             assert isinstance(refused, LayerFinishedError)
         elif overlap == review.ASK and refused is not None:
             assert isinstance(refused, review.OverlapError)  # the one question an open gold asks
-        else:  # gold now has a unit of that label on exactly those spans
+        else:  # gold now has a unit of that label on exactly those spans, with its attributes
             assert refused is None
             spans = tuple(unit.spans.order_by("start").values_list("start", "end"))
-            assert (unit.label_id, spans) in gold_state(self.article_id)[0].values()
+            assert (unit.label_id, spans, unit.attributes) in gold_state(self.article_id)[0].values()
 
     @rule(minimum=st.sampled_from([1, 2]))
     def adopt_majority(self, minimum):
         gold = self.gold()
         finished = gold is not None and gold.status == Layer.Status.FINISHED
+        before = gold_state(self.article_id)
         refused = self.attempt(review.adopt_majority, article=self.article(), user=self.curator, minimum=minimum)
         assert (refused is not None) == finished
+        if refused is None:
+            had = {(label, spans) for label, spans, _ in before[0].values()} if before else set()
+            added = [unit for unit in gold_state(self.article_id)[0].values() if unit[:2] not in had]
+            # Two annotators: a strict majority is both, so a unit comes with the stance they
+            # both gave it, and one they gave different stances never comes.
+            for label, spans, attributes in added:
+                given = self.marked[(label, spans)]
+                assert len(given) >= minimum
+                assert given == [attributes] * len(given)
 
     @rule()
     def undo(self):
@@ -158,7 +184,7 @@ class Curation(RuleBasedStateMachine):
             return
         units, links, _, revision = state
         # No unit twice (same label, same spans), and no relation twice.
-        assert len(set(units.values())) == len(units)
+        assert len({(label, spans) for label, spans, _ in units.values()}) == len(units)
         assert len(set(links)) == len(links)
         # Relations join gold's own units.
         assert {end for _, source, target in links for end in (source, target)} <= set(units)

@@ -84,6 +84,9 @@ def adoption_notice(adoption: review.Adoption) -> str:
         notice = f"{what} replaced {olds} in gold"
     else:
         notice = f"{what} {'adopted' if adoption.created else 'was already in gold'}"
+    if adoption.restated:
+        given = ", ".join(f"{name} {value}" for name, value in adoption.unit.attributes.items())
+        notice += f" and now has {given or 'no attributes'}"
     counts = [(len(adoption.relations), "")]
     if adoption.replaced:
         counts = [
@@ -138,6 +141,12 @@ def review_majority(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if result.left_out:
         n = result.left_out
         notice += f" Left out: {n} unit{pluralize(n)} overlapping a gold unit of the same label (adopt one on its own)."
+    if result.split:
+        n = result.split
+        notice += (
+            f" Left out: {n} unit{pluralize(n)} whose stance or other attributes no majority agreed on"
+            " (adopt the one you choose on its own)."
+        )
     return respond(request, membership, article, notice=notice)
 
 

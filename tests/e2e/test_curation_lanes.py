@@ -27,7 +27,13 @@ from tests.e2e.test_journey_curator import (
 
 
 def adopt_name(label: str, quote: str, owner: str, verdict: str) -> str:
-    return f"Adopt {label} “{cut(quote, 40)}” from {owner}: {verdict}"
+    """A lane unit's name: a claim's stance comes last."""
+    stance = f", stance {STANCE[quote]}" if label == "Claim" else ""
+    return f"Adopt {label} “{cut(quote, 40)}” from {owner}: {verdict}{stance}"
+
+
+# The stance each claim has (alice's and bob's claims on the same words agree on it).
+STANCE = {CLAIM: "For", SECOND_CLAIM: "Against", DISPUTED: "For"}
 
 
 # What each annotator marked, with its verdict (see the journey's table).

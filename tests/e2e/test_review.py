@@ -138,3 +138,63 @@ def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_c
     page.get_by_role("button", name="Reopen curation").click()
     expect(page.get_by_role("status")).to_have_text("Curation reopened: gold can be changed again.")
     expect(page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR[:39]}…” from ann_annotator")).to_be_visible()
+
+
+def test_curator_sees_a_stance_the_annotators_split_on_and_adopts_the_one_she_chooses(page, log_in, transactional_db):
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    manager = make_user("mia_manager")
+    project = make_project(manager=manager, slug="opeds")
+    curator = make_user("cory_curator")
+    projects.set_member(project=project, user=curator, role="curator", by=manager)
+    ann, ben = make_user("ann_annotator"), make_user("ben_annotator")
+    for annotator in (ann, ben):
+        projects.set_member(project=project, user=annotator, role="annotator", by=manager)
+    article = make_article(project, title="Calm streets")
+    projects.assign(article=article, annotators=[ann, ben], by=manager)
+    scheme = scheme_of(project)
+    ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+    make_unit(ann_layer, scheme["Claim"], CLAIM, attributes={"stance": "For"})
+    make_unit(ben_layer, scheme["Claim"], CLAIM, attributes={"stance": "Against"})
+    differs = "stance differs: ann_annotator For, ben_annotator Against"
+
+    log_in("cory_curator", "secret-pass-1")
+    page.goto(f"/p/opeds/articles/{article.pk}/review/")
+    status = page.get_by_role("status")
+    ann_units, ben_units = lane_units(page, "ann_annotator"), lane_units(page, "ben_annotator")
+    expect(ann_units).to_have_text([f"Adopt Claim “{CLAIM}” from ann_annotator: {differs}"])
+    expect(ben_units).to_have_text([f"Adopt Claim “{CLAIM}” from ben_annotator: {differs}"])
+    # Drawn with the key's pattern for a stance that differs, which no other verdict has.
+    pattern = "element => getComputedStyle(element).backgroundImage.replace(/rgba?\\([^)]*\\)/g, 'C')"
+    drawn = ann_units.locator(".frag").first.evaluate(pattern)
+    assert drawn == page.locator(".verdict-key .sample.verdict-attribute").evaluate(pattern)
+    assert drawn != page.locator(".verdict-key .sample.verdict-boundaries").evaluate(pattern)
+
+    page.get_by_role("button", name="Adopt majority").click()
+    expect(status).to_have_text(
+        "Adopted 0 units and 0 relations that at least 2 annotators agreed on. Left out: 1 unit whose stance "
+        "or other attributes no majority agreed on (adopt the one you choose on its own)."
+    )
+    # The keys: `]` chooses ann's unit, Enter adopts it and chooses ben's, Enter adopts his.
+    page.keyboard.press("]")
+    expect(page.locator("#curation button.lane-unit:focus")).to_have_text(
+        f"Adopt Claim “{CLAIM}” from ann_annotator: {differs}"
+    )
+    page.keyboard.press("Enter")
+    expect(status).to_have_text(f"Claim “{CLAIM}” adopted.")
+    expect(page.locator("#curation button.lane-unit:focus")).to_contain_text("from ben_annotator")
+    page.keyboard.press("Enter")
+    expect(status).to_have_text(f"Claim “{CLAIM}” was already in gold and now has stance Against.")
+    expect(lane_units(page, "gold")).to_have_text([f"Claim · Against “{CLAIM}”: 1 of 2 annotators"])
+    expect(ben_units).to_have_text([f"Adopt Claim “{CLAIM}” from ben_annotator: {differs}, in gold"])
+    expect(ann_units).to_have_text([f"Adopt Claim “{CLAIM}” from ann_annotator: {differs}, gold differs"])
+    page.screenshot(path="/tmp/review-stance-differs.png", full_page=True)
+
+    page.get_by_role("link", name="Table of units").click()
+    rows = page.get_by_role("list", name="Units of ann_annotator").get_by_role("listitem")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".chip")).to_have_text("For")
+    expect(page.get_by_role("list", name="Units of ben_annotator").locator(".chip")).to_have_text("Against")
+    page.screenshot(path="/tmp/review-stance-table.png", full_page=True)
+    assert errors == []
