@@ -16,6 +16,7 @@ from annotate.datasets.export import (
     article_records,
     export_chunks,
     export_file_name,
+    export_losses,
     scheme_record,
 )
 from annotate.datasets.imports import (
@@ -52,6 +53,7 @@ __all__ = [
     "count_words",
     "export_chunks",
     "export_file_name",
+    "export_losses",
     "import_records",
     "parse_upload",
     "scheme_record",

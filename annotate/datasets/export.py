@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from annotate import layer_content
 from annotate.formats import registry
+from annotate.formats.losses import LossReport
 from annotate.formats.records import (
     ArticleRecord,
     LabelRecord,
@@ -141,15 +142,33 @@ def scheme_record(project: Project) -> SchemeRecord:
 
 
 def export_chunks(
-    project: Project, *, format_name: str, choice: LayerChoice, progress=None, **options: bool
+    project: Project,
+    *,
+    format_name: str,
+    choice: LayerChoice,
+    progress=None,
+    report: LossReport | None = None,
+    **options: bool,
 ) -> Iterator[str | bytes]:
     """The whole export of `project` in format `format_name`, chunk by chunk, as the
     download and the `export_dataset` command write it. `progress(record)` is called
-    for each article as it is read."""
+    for each article as it is read; what a lossy format leaves out goes to `report`
+    as it is written."""
     format = registry.get(format_name)
     scheme = scheme_record(project) if format.needs_scheme else None
     records = article_records(project, choice=choice, progress=progress)
-    return registry.exporter(format_name)(records, scheme=scheme, **options)
+    return registry.exporter(format_name)(records, scheme=scheme, report=report, **options)
+
+
+def export_losses(project: Project, *, format_name: str, choice: LayerChoice, **options: bool) -> LossReport:
+    """What the export of `project` in format `format_name` would leave out, found by
+    writing it and throwing the chunks away, so the page says exactly what the file's
+    header will; a lossless format's report is empty without reading anything."""
+    report = LossReport()
+    if registry.get(format_name).lossy:
+        for _ in export_chunks(project, format_name=format_name, choice=choice, report=report, **options):
+            pass
+    return report
 
 
 def export_file_name(project: Project, format_name: str) -> str:

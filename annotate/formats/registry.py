@@ -4,9 +4,11 @@ A `Format` says its name (as given to `--format`), its label in the UI, the file
 extension and content type of an export, the file extensions it imports, and the
 options of its export. Two functions give every format the same signature:
 
-- `exporter(name)(articles, *, scheme=None, **options)` yields the export in chunks,
-  `str` or (for the zip formats, `Format.binary`) `bytes`, reading the iterable of
-  `ArticleRecord` lazily. brat needs the project's scheme for its annotation.conf.
+- `exporter(name)(articles, *, scheme=None, report=None, **options)` yields the export
+  in chunks, `str` or (for the zip formats, `Format.binary`) `bytes`, reading the
+  iterable of `ArticleRecord` lazily. brat needs the project's scheme for its
+  annotation.conf. A format that cannot write every layer's shape (`Format.lossy`:
+  CoNLL) adds what it leaves out to `report`, a `losses.LossReport`, as it writes.
 - `importer(name)(content, *, file_name, **options)` returns the `ArticleRecord`s of
   one uploaded file, or raises `FormatError` naming the file and line.
 
@@ -19,6 +21,7 @@ from pathlib import PurePosixPath
 
 from annotate.formats import aif, brat, conll, csv_rows, html, jsonl
 from annotate.formats.checks import FormatError, decode_utf8
+from annotate.formats.losses import LossReport
 from annotate.formats.plaintext import parse_plain_text, title_from_file_name
 from annotate.formats.records import ArticleRecord, SchemeRecord
 
@@ -37,6 +40,8 @@ class Format:
     options: dict[str, str] = field(default_factory=dict)
     needs_scheme: bool = False
     binary: bool = False
+    # Whether some layers' shapes cannot be written whole (see annotate/formats/losses.py).
+    lossy: bool = False
 
     @property
     def exports(self) -> bool:
@@ -90,6 +95,7 @@ FORMATS = {
             extension=conll.EXTENSION,
             content_type=conll.CONTENT_TYPE,
             export=conll.export,
+            lossy=True,
             options={
                 "stance": "Stance on claims (B-Claim:For)",
                 "relations": "Relation as distance to its target (B-Premise:-1:Support)",
@@ -125,13 +131,17 @@ def get(name: str) -> Format:
 
 
 def exporter(name: str) -> Callable[..., Iterator[str] | Iterator[bytes]]:
-    """The export function of format `name`: `(articles, *, scheme=None, **options)` → chunks."""
+    """The export function of format `name`: `(articles, *, scheme=None, report=None, **options)` → chunks."""
     format = get(name)
     if format.export is None:
         raise ValueError(f"{format.label} cannot be exported")
 
     def export(
-        articles: Iterable[ArticleRecord], *, scheme: SchemeRecord | None = None, **options: bool
+        articles: Iterable[ArticleRecord],
+        *,
+        scheme: SchemeRecord | None = None,
+        report: LossReport | None = None,
+        **options: bool,
     ) -> Iterator[str] | Iterator[bytes]:
         if unknown := set(options) - set(format.options):
             raise TypeError(f"{format.name} has no option {', '.join(sorted(unknown))}")
@@ -139,6 +149,8 @@ def exporter(name: str) -> Callable[..., Iterator[str] | Iterator[bytes]]:
             if scheme is None:
                 raise TypeError(f"{format.name} needs the project's scheme")
             options["scheme"] = scheme
+        if format.lossy:
+            options["report"] = report
         return format.export(articles, **options)
 
     return export

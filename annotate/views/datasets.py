@@ -21,16 +21,20 @@ from annotate.views import render_partial
 @require_http_methods(["GET", "POST"])
 @login_required
 def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
-    """The export form; with `download`, the export itself, streamed as it is written
+    """The export form; with `check`, the form again with what the chosen format will
+    leave out; with `download`, the export itself, streamed as it is written
     when it holds at most ANNOTATE_EXPORT_INLINE_UNITS units. A larger one is posted
     (the form says so) and written by a worker, followed on the job's page."""
     membership = access.curator_membership(request.user, slug)
     project = membership.project
-    data = request.POST if request.method == "POST" else request.GET if "download" in request.GET else None
+    asked = "download" in request.GET or "check" in request.GET
+    data = request.POST if request.method == "POST" else request.GET if asked else None
     form = ExportForm(data, project=project)
     if form.is_valid():
         choice = datasets.LayerChoice(form.cleaned_data["layers"], finished_only=form.cleaned_data["finished_only"])
         units = export_jobs.units_in(project, choice)
+        if "check" in request.GET:
+            return _export_page(request, membership, form, units, losses=_losses(project, form, choice, units))
         if units <= export_jobs.inline_units():
             return _stream(project, form, choice)
         if request.method == "POST":
@@ -40,8 +44,23 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
     return _export_page(request, membership, form, units)
 
 
+def _losses(project: Project, form: ExportForm, choice: datasets.LayerChoice, units: int) -> dict:
+    """What the chosen export leaves out, for the page: found by writing it when it
+    streams; a queued export's file lists it in its header."""
+    format = registry.get(form.cleaned_data["format"])
+    if format.lossy and units > export_jobs.inline_units():
+        return {"format": format, "report": None}
+    report = datasets.export_losses(project, format_name=format.name, choice=choice, **form.options())
+    return {"format": format, "report": report}
+
+
 def _export_page(
-    request: HttpRequest, membership, form: ExportForm, units: int, refused: job_limits.Refused | None = None
+    request: HttpRequest,
+    membership,
+    form: ExportForm,
+    units: int,
+    refused: job_limits.Refused | None = None,
+    losses: dict | None = None,
 ) -> HttpResponse:
     context = {
         "membership": membership,
@@ -53,6 +72,7 @@ def _export_page(
         "inline_units": f"{export_jobs.inline_units():,}",
         "stored": job_limits.stored_use(membership.project),
         "refused": refused,
+        "losses": losses,
     }
     if refused:
         return _refusal(render(request, "annotate/dataset_export.html", context, status=refused.status), refused)

@@ -5,6 +5,7 @@ from django.template.defaultfilters import pluralize
 
 from annotate import datasets
 from annotate.formats import brat, registry
+from annotate.formats.losses import LossReport
 from annotate.management.commands._progress import Progress
 from annotate.models import Project
 
@@ -53,8 +54,9 @@ class Command(BaseCommand):
             progress.done()
             self.stderr.write(f"Exported {progress.count} article{pluralize(progress.count)} (brat) into {output}.")
             return
+        report = LossReport(kept=0, on_loss=lambda loss: self.stderr.write(f"Left out: {loss}"))
         chunks = datasets.export_chunks(
-            project_obj, format_name=format, choice=choice, progress=progress.step, **format_options
+            project_obj, format_name=format, choice=choice, progress=progress.step, report=report, **format_options
         )
         written = 0
         if output == "-":
@@ -76,3 +78,8 @@ class Command(BaseCommand):
         progress.done()
         where = "standard output" if output == "-" else output
         self.stderr.write(f"Exported {progress.count} article{pluralize(progress.count)} ({format}) to {where}.")
+        if report.total:
+            self.stderr.write(
+                f"{registry.get(format).label} left out or wrote in part {report.summary()}, each listed above "
+                "and in the file's header."
+            )

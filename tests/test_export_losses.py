@@ -1,0 +1,119 @@
+"""What a format cannot write is said before download, in the file's header and by the command."""
+
+import lxml.html
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from annotate import datasets, projects, relations, units
+from annotate.models import Layer
+from tests.factories import make_article, scheme_of, span_of
+
+
+def shaped_layer(project, article, annotator) -> Layer:
+    """A layer with a premise nested in a claim, a discontinuous premise and relations
+    from the nested one and to the claim."""
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    scheme = scheme_of(project)
+    text = article.text
+    claim = units.create_unit(
+        layer=layer, label=scheme["Claim"], spans=[span_of(text, "Cities should ban cars")], user=annotator
+    ).unit
+    nested = units.create_unit(layer=layer, label=scheme["Premise"], spans=[span_of(text, "ban cars")], user=annotator)
+    pieces = [span_of(text, "Traffic kills thousands"), span_of(text, "trips in town are short")]
+    units.create_unit(layer=layer, label=scheme["Premise"], spans=pieces, user=annotator)
+    relations.create_relation(layer=layer, type=scheme["supports"], source=nested.unit, target=claim, user=annotator)
+    return layer
+
+
+def check(client, project, **params):
+    url = reverse("annotate:dataset_export", args=[project.slug])
+    return client.get(url, {"download": "1", "check": "1", "layers": "all", **params})
+
+
+def listed(response) -> list[str]:
+    page = lxml.html.fromstring(response.content)
+    items = page.xpath('//*[@id="losses"]//p[@class="message"] | //*[@id="loss-list"]/li')
+    return [" ".join(item.text_content().split()) for item in items]
+
+
+def test_the_page_says_what_conll_leaves_out_before_download_as_the_files_header_does(
+    client, curator, project, article, annotator
+):
+    shaped_layer(project, article, annotator)
+    client.force_login(curator)
+    key = datasets.article_key(article)
+
+    response = check(client, project, format="conll", relations="on")
+
+    assert response.status_code == 200
+    assert listed(response) == [
+        "CoNLL / BIO tokens: 1 nested unit, 1 unit written in part, 1 relation cannot be written as they are. "
+        "A nested or overlapping unit is left out, a discontinuous unit or one across a paragraph break is "
+        "written as its first piece, and a relation to or from a unit not written, or a second from one unit, "
+        "is left out. The file's header lists each (# left out: …).",
+        f"article {key}, layer ann_annotator: T2 (Premise) lies inside T1 (Claim); BIO gives a token one unit",
+        f"article {key}, layer ann_annotator: T3 (Premise, discontinuous) is written as its first piece; "
+        "1 more piece left out",
+        f"article {key}, layer ann_annotator: R1 (T2 supports T1): T2 is not written",
+    ]
+    download = client.get(
+        reverse("annotate:dataset_export", args=[project.slug]),
+        {"download": "1", "layers": "all", "format": "conll", "relations": "on"},
+    )
+    header = [line for line in b"".join(download.streaming_content).decode().split("\n") if line.startswith("# left")]
+    assert header == [
+        "# left out: T2 (Premise) lies inside T1 (Claim); BIO gives a token one unit",
+        "# left out: T3 (Premise, discontinuous) is written as its first piece; 1 more piece left out",
+        "# left out: R1 (T2 supports T1): T2 is not written",
+    ]
+
+
+def test_a_format_that_writes_every_shape_says_nothing_is_left_out(client, curator, project, article, annotator):
+    shaped_layer(project, article, annotator)
+    client.force_login(curator)
+
+    response = check(client, project, format="csv")
+
+    assert listed(response) == ["Nothing: CSV, one row per span writes every unit and relation of this choice."]
+
+
+def test_an_outsider_cannot_check_an_export(client, outsider, project, article, annotator):
+    shaped_layer(project, article, annotator)
+    client.force_login(outsider)
+
+    assert check(client, project, format="conll").status_code == 404
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_the_check_runs_a_fixed_number_of_queries(
+    client, curator, project, annotator, manager, django_assert_num_queries, n
+):
+    for _ in range(n):
+        article = make_article(project)
+        projects.assign(article=article, annotators=[annotator], by=manager)
+        shaped_layer(project, article, annotator)
+    client.force_login(curator)
+
+    with django_assert_num_queries(13):
+        response = check(client, project, format="conll", relations="on")
+
+    assert listed(response)[0].startswith(f"CoNLL / BIO tokens: {n} nested unit")
+
+
+def test_the_command_prints_what_it_left_out(tmp_path, project, article, annotator, capsys):
+    shaped_layer(project, article, annotator)
+    key = datasets.article_key(article)
+
+    call_command("export_dataset", project="opeds", format="conll", relations=True, output=str(tmp_path / "x.conll"))
+
+    assert capsys.readouterr().err.splitlines()[-5:] == [
+        f"Left out: article {key}, layer ann_annotator: T2 (Premise) lies inside T1 (Claim); "
+        "BIO gives a token one unit",
+        f"Left out: article {key}, layer ann_annotator: T3 (Premise, discontinuous) is written as its first piece; "
+        "1 more piece left out",
+        f"Left out: article {key}, layer ann_annotator: R1 (T2 supports T1): T2 is not written",
+        "Exported 1 article (conll) to " + str(tmp_path / "x.conll") + ".",
+        "CoNLL / BIO tokens left out or wrote in part 1 nested unit, 1 unit written in part, 1 relation, each listed "
+        "above and in the file's header.",
+    ]
