@@ -17,48 +17,57 @@ class ConllDocument:
     layer: str
     left_out: list[str] = field(default_factory=list)
     segments: list[tuple[int, int, str]] = field(default_factory=list)
+    # Every token as `(start, end, paragraph)`, paragraphs counted from 0.
+    tokens: list[tuple[int, int, int]] = field(default_factory=list)
 
     def texts(self, text: str) -> list[tuple[str, str]]:
         """Each segment's `(label part of the tag, text from its first to its last token)`."""
         return [(tag, text[start:end]) for start, end, tag in self.segments]
 
-    def relations(self, text: str) -> list[tuple[str, str, str]]:
+    def links(self) -> list[tuple[int, str, int]]:
         """Eger et al.'s encoding: a tag `Label[:Stance]:distance:Relation` points at the
-        segment `distance` segments on. `(source text, relation, target text)`."""
+        segment `distance` segments on. `(source segment, relation, target segment)`,
+        segments numbered from 0."""
         found = []
-        for number, (start, end, tag) in enumerate(self.segments):
+        for number, (_, _, tag) in enumerate(self.segments):
             parts = tag.split(":")
             if len(parts) >= 3 and re.fullmatch(r"-?\d+", parts[-2]):
                 at = number + int(parts[-2])
                 assert at in range(len(self.segments)), f"{tag} points at no other segment"
                 assert at != number, f"{tag} points at its own segment"
-                target = self.segments[at]
-                found.append((text[start:end], parts[-1], text[target[0] : target[1]]))
+                found.append((number, parts[-1], at))
         return found
+
+    def relations(self, text: str) -> list[tuple[str, str, str]]:
+        """`links()` as `(source text, relation, target text)`."""
+        quoted = [text[start:end] for start, end, _ in self.segments]
+        return [(quoted[source], relation, quoted[target]) for source, relation, target in self.links()]
 
 
 def read_conll(content: str, texts: dict[str, str]) -> list[ConllDocument]:
     """The documents of a CoNLL file (`index<TAB>token<TAB>tag` lines, `#` comments,
     blank lines between sentences), the tokens found in order in `texts[article id]`."""
     documents: list[ConllDocument] = []
-    position = 0
+    position = paragraph = 0
     previous = "O"
     for line in content.split("\n"):
         if line.startswith("# article: "):
             documents.append(ConllDocument(article=line.split(" ")[2], layer=""))
-            position, previous = 0, "O"
+            position, paragraph, previous = 0, 0, "O"
         elif line.startswith("# layer: "):
             documents[-1].layer = line.removeprefix("# layer: ")
         elif line.startswith("# left out: "):
             documents[-1].left_out.append(line.removeprefix("# left out: "))
         elif not line:
             previous = "O"
+            paragraph += 1
         else:
             _, token, tag = line.split("\t")
             text = texts[documents[-1].article]
             start = text.index(token, position)
             assert not text[position:start].strip(), (text[position:start], token)
             position = start + len(token)
+            documents[-1].tokens.append((start, position, paragraph))
             segments = documents[-1].segments
             if tag.startswith("B-"):
                 segments.append((start, position, tag[2:]))

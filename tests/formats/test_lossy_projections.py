@@ -1,0 +1,97 @@
+"""Random layers of every shape, exported and read back by a stranger's reader: the
+lossy formats give exactly their documented projection, and their loss report names
+exactly what they leave out. (JSON Lines and brat, lossless, round-trip byte for byte
+through our import: tests/formats/test_jsonl.py and test_brat.py.)"""
+
+from hypothesis import given, settings
+
+from annotate.formats import conll, csv_rows
+from annotate.formats.losses import LossReport
+from annotate.formats.records import ArticleRecord, LayerRecord
+from tests.formats.readers import ConllDocument, read_conll, read_csv
+from tests.formats.samples import articles
+
+
+def conll_projection(layer: LayerRecord, document: ConllDocument) -> tuple[list, list[str], list[tuple]]:
+    """What conll's docstring says a reader finds, worked out from the tokens the reader
+    saw: the segments `(start, end, label)`, the ids of the units and relations left out
+    or written in part, in the order the header lists them, and the relations as
+    `(source segment, relation name, target segment)`."""
+    tokens = document.tokens
+    pieces_of = {}
+    for unit in layer.units:
+        inside = [
+            number
+            for number, (start, end, _) in enumerate(tokens)
+            if any(span.start < end and start < span.end for span in unit.spans)
+        ]
+        pieces: list[list[int]] = []
+        for number in inside:
+            if pieces and pieces[-1][-1] == number - 1 and tokens[number][2] == tokens[number - 1][2]:
+                pieces[-1].append(number)
+            else:
+                pieces.append([number])
+        pieces_of[unit.id] = pieces
+
+    def text_order(index: int) -> tuple[int, int, int]:
+        spans = layer.units[index].spans
+        return (spans[0].start, -sum(span.end - span.start for span in spans), index)
+
+    taken: set[int] = set()
+    written, lost = [], []
+    for index in sorted(range(len(layer.units)), key=text_order):
+        unit = layer.units[index]
+        first = pieces_of[unit.id][0]
+        if taken & set(first):
+            lost.append(unit.id)
+            continue
+        taken |= set(first)
+        written.append(unit)
+        if len(pieces_of[unit.id]) > 1:
+            lost.append(unit.id)
+    segments = [(tokens[pieces_of[u.id][0][0]][0], tokens[pieces_of[u.id][0][-1]][1], u.label) for u in written]
+    segment_of = {unit.id: number for number, unit in enumerate(written)}
+    names = {"supports": "Support", "attacks": "Attack"}
+    links = {}
+    for relation in layer.relations:
+        if relation.source in segment_of and relation.target in segment_of and relation.source not in links:
+            links[relation.source] = (segment_of[relation.source], names[relation.type], segment_of[relation.target])
+        else:
+            lost.append(relation.id)
+    return segments, lost, sorted(links.values())
+
+
+@settings(max_examples=300)
+@given(articles(min_layers=1))
+def test_a_conll_reader_finds_the_documented_projection_and_the_report_names_what_is_left_out(article):
+    report = LossReport(kept=10_000)
+
+    content = "".join(conll.export([article], stance=True, relations=True, report=report))
+
+    documents = read_conll(content, {article.id: article.text})
+    assert [document.layer for document in documents] == [layer.owner for layer in article.layers]
+    reported = []
+    for layer, document in zip(article.layers, documents, strict=True):
+        segments, lost, links = conll_projection(layer, document)
+        assert [(start, end, tag.split(":")[0]) for start, end, tag in document.segments] == segments
+        assert document.links() == links
+        assert [line.split(" ")[0] for line in document.left_out] == lost
+        reported += [(layer.owner, item) for item in lost]
+    assert [(loss.layer, loss.item) for loss in report.losses] == reported
+
+
+@settings(max_examples=300)
+@given(articles())
+def test_a_csv_reader_finds_every_unit_whole_and_every_quote_is_its_slice(article: ArticleRecord):
+    units = read_csv("".join(csv_rows.export([article])))
+
+    assert units == {
+        (article.id, layer.owner, unit.id): {
+            "label": unit.label,
+            "stance": unit.attributes.get("stance", ""),
+            "relations": [(r.type, r.target) for r in layer.relations if r.source == unit.id],
+            "spans": [(span.start, span.end, article.text[span.start : span.end]) for span in unit.spans],
+        }
+        for layer in article.layers
+        for unit in layer.units
+    }
