@@ -21,6 +21,11 @@ What counts:
   it is computed over the articles the two share, with the annotators themselves as coders.
   Overlapping units of one annotator and label are fused (alpha_U does not allow them), and
   each span of a discontinuous unit is a stretch of its own.
+* Attributes (a claim's stance) are compared on matched units only (`agreement.attributes`):
+  per pair, Cohen's kappa over the units the two matched exactly (same label, same
+  characters: span F1 exact's pairing), with the number of such pairs; over the project,
+  Fleiss' kappa over the units every annotator of an article of the alpha_U continuum
+  marked alike, with their number, and the mean of the annotator pairs' kappas.
 
 Undefined values are ``None``: no compared article, no unit, or no variation gives ``None``,
 never an error. Perfect agreement gives 1.0.
@@ -36,7 +41,14 @@ from dataclasses import asdict, dataclass, field
 from django.db.models.functions import Length
 
 from annotate import layer_content
-from annotate.agreement import UnitizingScore, align_pairs, concatenate_continua, krippendorff_unitizing_alpha
+from annotate.agreement import (
+    UnitizingScore,
+    align_pairs,
+    concatenate_continua,
+    krippendorff_unitizing_alpha,
+    normalize_spans,
+)
+from annotate.agreement.attributes import UNSET, items_kappa, pair_kappa, paired_values
 from annotate.agreement.relations import matched_relations
 from annotate.agreement.spans import f1
 from annotate.models import Layer, Project
@@ -55,13 +67,14 @@ class ArticleData:
 @dataclass(frozen=True)
 class LayerData:
     """One layer as plain data: units by id as ``(label, ((start, end), ...))`` and
-    relations as ``(source unit id, target unit id, relation type)``. Unit ids are unique
-    over the project (the database's are)."""
+    relations as ``(source unit id, target unit id, relation type)``, and the attributes of
+    the units that have any by unit id. Unit ids are unique over the project (the database's are)."""
 
     article_id: int
     annotator: str  # a username, or GOLD
     units: dict[Hashable, tuple[Hashable, tuple[tuple[int, int], ...]]]
     relations: list[tuple[Hashable, Hashable, Hashable]] = field(default_factory=list)
+    attributes: dict[Hashable, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,17 @@ class PairAgreement:
     relation_f1_exact: float | None
     relation_f1_overlap: float | None
     alpha_u: float | None
+    # Per attribute: {"kappa": Cohen's kappa, "pairs": the matched pairs it is computed over}.
+    attributes: dict[str, dict] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AttributeAgreement:
+    name: str
+    fleiss_kappa: float | None  # over the units every annotator of an article marked alike
+    units: int  # those units
+    cohen_kappa: float | None  # mean over annotator pairs
+    pairs: int  # matched pairs, summed over annotator pairs
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,7 @@ class ProjectAgreement:
     relation_f1_overlap: float | None
     pairs: list[PairAgreement]
     articles: list[ArticleAgreement]  # most contested first
+    attributes: list[AttributeAgreement] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """The report as JSON-ready data; every undefined value is ``None`` (``null``)."""
@@ -127,6 +152,7 @@ class ProjectAgreement:
             "relation_f1": {"exact": self.relation_f1_exact, "overlap": self.relation_f1_overlap},
             "pairs": [{**asdict(pair), "annotators": list(pair.annotators)} for pair in self.pairs],
             "articles": [asdict(article) for article in self.articles],
+            "attributes": [asdict(row) for row in self.attributes],
         }
 
     @classmethod
@@ -149,6 +175,7 @@ class ProjectAgreement:
             relation_f1_overlap=data["relation_f1"]["overlap"],
             pairs=[PairAgreement(**{**pair, "annotators": tuple(pair["annotators"])}) for pair in data["pairs"]],
             articles=[ArticleAgreement(**article) for article in data["articles"]],
+            attributes=[AttributeAgreement(**row) for row in data.get("attributes", [])],
         )
 
 
@@ -181,6 +208,7 @@ def load(
     for layer_id, content in layer_content.read(counted).items():
         data = layers[layer_id]
         data.units.update((row.id, (labels[row.label_id], row.spans)) for row in content.units)
+        data.attributes.update((row.id, row.attributes) for row in content.units if row.attributes)
         data.relations.extend((row.source_id, row.target_id, row.type_id) for row in content.relations)
     return articles, list(layers.values()), list(labels.values())
 
@@ -229,6 +257,14 @@ def compute_agreement(
     annotator_pairs = [pair for pair in pairs if GOLD not in pair.annotators]
 
     continuum, coders = _continuum(compared, by_article)
+    attribute_names = {
+        name
+        for layers_of in by_article.values()
+        for layer in layers_of.values()
+        for given in layer.attributes.values()
+        for name in given
+    }
+    attribute_rows = [_attribute(name, continuum, by_article, annotator_pairs) for name in sorted(attribute_names)]
     alpha = _alpha_u(continuum, by_article, coders)
     unit_counts = Counter(
         label
@@ -263,6 +299,7 @@ def compute_agreement(
         relation_f1_overlap=_mean([pair.relation_f1_overlap for pair in annotator_pairs]),
         pairs=pairs,
         articles=article_rows,
+        attributes=attribute_rows,
     )
 
 
@@ -317,8 +354,41 @@ def _pair(one: str, other: str, shared: list[ArticleData], by_article, counterpa
         "labels": {label: f1(matched_by_label[label], count_a[label], count_b[label]) for label in count_a | count_b},
     }
     alpha = _alpha_u(shared, by_article, 2, coders_of=lambda layers_of: {one: layers_of[one], other: layers_of[other]})
-    pair = PairAgreement((one, other), len(shared), **figures, alpha_u=alpha.overall.alpha)
+    given_a = {unit: given for layer in layers_a for unit, given in layer.attributes.items()}
+    given_b = {unit: given for layer in layers_b for unit, given in layer.attributes.items()}
+    attributes = {}
+    for name in sorted({name for given in [*given_a.values(), *given_b.values()] for name in given}):
+        values = paired_values(counterparts["exact"], given_a, given_b, name)
+        attributes[name] = {"kappa": pair_kappa(values), "pairs": len(values)}
+    pair = PairAgreement((one, other), len(shared), **figures, alpha_u=alpha.overall.alpha, attributes=attributes)
     return pair, details
+
+
+def _attribute(name: str, continuum: list[ArticleData], by_article, pairs: list[PairAgreement]) -> AttributeAgreement:
+    """Agreement on attribute ``name``: Fleiss' kappa over the units every annotator of an
+    article of the continuum marked alike (same label, same characters) and at least one
+    gave the attribute, and the annotator pairs' Cohen's kappas (computed in ``_pair``)."""
+    items = []
+    for article in continuum:
+        alike = [
+            {
+                (label, normalize_spans(spans)): layer.attributes.get(unit, {})
+                for unit, (label, spans) in layer.units.items()
+            }
+            for _, layer in sorted(_annotators(by_article[article.id]).items())
+        ]
+        for key in sorted(set.intersection(*(set(keys) for keys in alike)), key=repr):
+            values = [keys[key].get(name, UNSET) for keys in alike]
+            if any(value != UNSET for value in values):
+                items.append(values)
+    figures = [pair.attributes[name] for pair in pairs if name in pair.attributes]
+    return AttributeAgreement(
+        name=name,
+        fleiss_kappa=items_kappa(items),
+        units=len(items),
+        cohen_kappa=_mean(figure["kappa"] for figure in figures),
+        pairs=sum(figure["pairs"] for figure in figures),
+    )
 
 
 def _continuum(compared: list[ArticleData], by_article) -> tuple[list[ArticleData], int]:

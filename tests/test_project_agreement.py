@@ -63,6 +63,7 @@ def test_identical_layers_agree_perfectly(project, scheme, annotator, annotator2
             "relation_f1_exact": 1.0,
             "relation_f1_overlap": 1.0,
             "alpha_u": 1.0,
+            "attributes": {},  # no unit has a stance
         }
     ]
     assert [(row["id"], row["alpha_u"], row["span_f1_overlap"]) for row in report["articles"]] == [

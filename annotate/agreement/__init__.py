@@ -7,6 +7,7 @@ Undefined results (empty input, no variation) are ``None``, never NaN or an exce
 * ``unitizing``: Krippendorff's alpha_U for labelled stretches of a continuum.
 * ``spans``: unit alignment, span F1 (exact and overlap) and character-level kappa.
 * ``relations``: relation F1 over aligned units.
+* ``attributes``: kappa on a unit's attributes (a claim's stance) over matched units.
 * ``pairwise``: macro averages over every pair of annotators.
 """
 

@@ -52,7 +52,13 @@ def figures(report: ProjectAgreement) -> dict:
         "label_chart": bar_chart([(row.label, row.alpha_u.alpha) for row in report.labels]),
         "article_chart": bar_chart([(row.title, row.alpha_u) for row in report.articles[:ARTICLES_CHARTED]]),
         "articles": report.articles[:ARTICLES_SHOWN],
+        "pair_rows": [(pair, attribute_cells(report, pair)) for pair in report.pairs],
     }
+
+
+def attribute_cells(report: ProjectAgreement, pair) -> list[dict]:
+    """The pair's Cohen's kappa and matched pairs for each attribute of the report, in its order."""
+    return [pair.attributes.get(row.name, {"kappa": None, "pairs": 0}) for row in report.attributes]
 
 
 def ago(moment: datetime) -> str:

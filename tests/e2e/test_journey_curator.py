@@ -110,6 +110,9 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
         [article.title, str(ranked.layers), shown(ranked.alpha_u), shown(ranked.span_f1_overlap)]
     )
     assert ranked.layers == 2
+    # Stance over the claims both marked alike: CLAIM (For, For) and SECOND_CLAIM (Against, Against).
+    stance = page.get_by_role("row").filter(has=page.get_by_role("cell", name="stance", exact=True))
+    expect(stance.get_by_role("cell")).to_have_text(["stance", "2", "1.000", "2", "1.000"])
     page.screenshot(path="/tmp/curator-1.png", full_page=True)
 
     # --- The review, from the ranked list ------------------------------------------------

@@ -81,6 +81,7 @@ def text_report(report: ProjectAgreement, slug: str) -> str:
                 for pair in report.pairs
             ],
         ),
+        *attribute_tables(report),
         "",
         "Articles, most contested first:",
         *table(
@@ -91,8 +92,42 @@ def text_report(report: ProjectAgreement, slug: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def attribute_tables(report: ProjectAgreement) -> list[str]:
+    """Agreement on attributes (a claim's stance) over matched units, when any unit has one:
+    Fleiss' kappa with the units every annotator marked alike, Cohen's kappa per pair with
+    its matched pairs."""
+    if not report.attributes:
+        return []
+    lines = [
+        "",
+        *table(
+            ["attribute", "units", "Fleiss kappa", "pairs", "Cohen kappa (mean)"],
+            [
+                [row.name, str(row.units), figure(row.fleiss_kappa), str(row.pairs), figure(row.cohen_kappa)]
+                for row in report.attributes
+            ],
+        ),
+    ]
+    for row in report.attributes:
+        lines += [
+            "",
+            *table(
+                ["pair", f"{row.name} pairs", f"{row.name} Cohen kappa"],
+                [
+                    [" / ".join(pair.annotators), str(figures["pairs"]), figure(figures["kappa"])]
+                    for pair in report.pairs
+                    if (figures := pair.attributes.get(row.name))
+                ],
+            ),
+        ]
+    return lines
+
+
 class Command(BaseCommand):
-    help = "Agreement among a project's annotators: alpha_U, span and relation F1, per pair and per article."
+    help = (
+        "Agreement among a project's annotators: alpha_U, span and relation F1, per pair and per article, "
+        "and kappa on attributes (stance) over matched units."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="The project's slug.")
