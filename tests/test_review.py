@@ -675,8 +675,14 @@ def test_review_page_runs_a_fixed_number_of_queries(
         projects.set_member(project=project, user=person, role="annotator", by=None)
     projects.assign(article=article, annotators=people, by=manager)
     words = [word.span() for word in re.finditer(r"\w+", article.text)][:units_each]
-    for layer in Layer.objects.select_related("article__project", "annotator").filter(article=article):
-        made = [units.create_unit(layer=layer, label=scheme["Premise"], spans=[word], user=None).unit for word in words]
+    layers = Layer.objects.select_related("article__project", "annotator").filter(article=article).order_by("pk")
+    for index, layer in enumerate(layers):
+        # Claims alike but for their stance from the second annotator on: stance differs.
+        stance = {"stance": "For" if index % 2 == 0 else "Against"}
+        made = [
+            units.create_unit(layer=layer, label=scheme["Claim"], spans=[word], user=None, attributes=stance).unit
+            for word in words
+        ]
         for source, target in zip(made, made[1:], strict=False):
             make_relation(layer, scheme["supports"], source, target)
     review.adopt_unit(unit=made[0], user=curator)
@@ -686,7 +692,11 @@ def test_review_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         response = client.get(review_url(article) + view)
 
-    assert len(response.context["review"].annotators) == annotators
+    verdicts = {unit.verdict for entry in response.context["review"].annotators for unit in entry.units}
+    assert (len(response.context["review"].annotators), verdicts) == (
+        annotators,
+        {review.ATTRIBUTE} if annotators > 1 else {review.ONLY},
+    )
 
 
 # Curation on one text: the lanes ------------------------------------------------------
