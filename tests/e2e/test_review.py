@@ -176,15 +176,11 @@ def test_curator_sees_a_stance_the_annotators_split_on_and_adopts_the_one_she_ch
         "Adopted 0 units and 0 relations that at least 2 annotators agreed on. Left out: 1 unit whose stance "
         "or other attributes no majority agreed on (adopt the one you choose on its own)."
     )
-    # The keys: `]` chooses ann's unit, Enter adopts it and chooses ben's, Enter adopts his.
-    page.keyboard.press("]")
-    expect(page.locator("#curation button.lane-unit:focus")).to_have_text(
-        f"Adopt Claim “{CLAIM}” from ann_annotator: {differs}"
-    )
-    page.keyboard.press("Enter")
+    # A click on ann's bar adopts hers (its two lines of words, shown on pointing, move nothing), then ben's.
+    ann_units.locator(".frag").first.click()
     expect(status).to_have_text(f"Claim “{CLAIM}” adopted.")
     expect(page.locator("#curation button.lane-unit:focus")).to_contain_text("from ben_annotator")
-    page.keyboard.press("Enter")
+    ben_units.locator(".frag").first.click()
     expect(status).to_have_text(f"Claim “{CLAIM}” was already in gold and now has stance Against.")
     expect(lane_units(page, "gold")).to_have_text([f"Claim · Against “{CLAIM}”: 1 of 2 annotators"])
     expect(ben_units).to_have_text([f"Adopt Claim “{CLAIM}” from ben_annotator: {differs}, in gold"])
