@@ -61,6 +61,7 @@ for Computational Argumentation Mining", are options:
   the same source, as a tag holds one. With both options the stance comes first.
 """
 
+import functools
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
@@ -173,14 +174,13 @@ def tag(
     return Tagging(paragraphs, [layer.units[index].id for index in written], losses + relation_losses)
 
 
-def _pieces(unit: UnitRecord, tokens: list[tuple[int, int]], paragraph_of: list[int]) -> list[list[int]]:
-    """The unit's tokens (those sharing a character with one of its spans) in runs that
-    are one segment each: consecutive tokens of one paragraph."""
-    starts = [start for start, _ in tokens]
-    ends = [end for _, end in tokens]
-    indexes = sorted(
-        {index for span in unit.spans for index in range(bisect_right(ends, span.start), bisect_left(starts, span.end))}
-    )
+def _pieces(unit: UnitRecord, starts: list[int], ends: list[int], paragraph_of: list[int]) -> list[list[int]]:
+    """The unit's tokens (those sharing a character with one of its spans; `starts` and
+    `ends` are the tokens') in runs that are one segment each: consecutive tokens of one
+    paragraph."""
+    ranges = [range(bisect_right(ends, span.start), bisect_left(starts, span.end)) for span in unit.spans]
+    # Two spans of one unit may share a token, each cutting the same word.
+    indexes = list(ranges[0]) if len(ranges) == 1 else sorted({index for tokens in ranges for index in tokens})
     pieces: list[list[int]] = []
     for index in indexes:
         if pieces and pieces[-1][-1] == index - 1 and paragraph_of[index] == paragraph_of[index - 1]:
@@ -196,12 +196,14 @@ def _segments(
     """Which unit (by index) each token is tagged with; the units written, in text
     order; and the units left out or written in part."""
     units = layer.units
+    starts = [start for start, _ in tokens]
+    ends = [end for _, end in tokens]
     owners: list[int | None] = [None] * len(tokens)
     written: list[int] = []
     losses: list[Loss] = []
     for unit_index in _text_order(units):
         unit = units[unit_index]
-        pieces = _pieces(unit, tokens, paragraph_of)
+        pieces = _pieces(unit, starts, ends, paragraph_of)
         if not pieces:
             continue
         taken = [owners[index] for index in pieces[0] if owners[index] is not None]
@@ -270,5 +272,6 @@ def _tag_names(
     return names, losses
 
 
+@functools.lru_cache(maxsize=256)  # a scheme's few names, asked for once a unit
 def _no_space(name: str) -> str:
     return re.sub(r"\s+", "_", name)
