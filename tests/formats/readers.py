@@ -3,7 +3,10 @@ our own parsers: what a stranger's code would see in the files."""
 
 import csv
 import io
+import json
+import posixpath
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 
@@ -105,3 +108,60 @@ def read_csv(content: str) -> dict[tuple[str, str, str], dict]:
         assert int(row["span"]) == len(unit["spans"]) + 1, f"{key}: span {row['span']} out of order"
         unit["spans"].append((int(row["start"]), int(row["end"]), cell(row, "text")))
     return units
+
+
+# Line breaks as brat's reader splits at them (Python's str.splitlines).
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def read_brat(archive: bytes) -> dict[str, dict]:
+    """The layers of a brat standoff zip, by folder (a layer's owner), as brat's
+    standoff definition reads a `.ann` beside its `.txt`: T lines (`id<TAB>type
+    start end[;start end]…<TAB>text`, the text being the fragments' texts joined by a
+    space), R lines (`id<TAB>type Arg1:X Arg2:Y`) and A lines (`id<TAB>name X value`).
+    Each layer: `units` {id: (type, [(start, end), …])}, `relations` [(id, type,
+    X, Y)], `attributes` {X: {name: value}}."""
+    layers: dict[str, dict] = {}
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        for name in zipped.namelist():
+            if not name.endswith(".ann"):
+                continue
+            text = zipped.read(name[:-4] + ".txt").decode("utf-8")
+            layer = {"units": {}, "relations": [], "attributes": {}}
+            for line in zipped.read(name).decode("utf-8").split("\n"):
+                fields = line.split("\t", 2)  # a T line's text may hold a tab
+                if line.startswith("T"):
+                    kind, _, offsets = fields[1].partition(" ")
+                    pieces = [tuple(int(n) for n in piece.split(" ")) for piece in offsets.split(";")]
+                    assert fields[2] == " ".join(text[start:end] for start, end in pieces), line
+                    layer["units"][fields[0]] = (kind, pieces)
+                elif line.startswith("R"):
+                    kind, first, second = fields[1].split(" ")
+                    layer["relations"].append(
+                        (fields[0], kind, first.removeprefix("Arg1:"), second.removeprefix("Arg2:"))
+                    )
+                elif line.startswith("A"):
+                    attribute, unit, value = fields[1].split(" ")
+                    layer["attributes"].setdefault(unit, {})[attribute] = value
+            layers[posixpath.dirname(name)] = layer
+    return layers
+
+
+def read_aif(archive: bytes) -> dict[str, dict]:
+    """The AIF documents of a zip, by folder: `nodes`, the I-nodes' texts in order, and
+    `links`, each scheme node (RA, CA) with the I-node its one incoming edge comes from
+    and the one its outgoing edge goes to, as `(from text, scheme text, to text)`."""
+    documents: dict[str, dict] = {}
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        for name in zipped.namelist():
+            graph = json.loads(zipped.read(name))
+            nodes = {node["nodeID"]: node for node in graph["nodes"]}
+            links = []
+            for node in graph["nodes"]:
+                if node["type"] in ("RA", "CA"):
+                    (source,) = [edge["fromID"] for edge in graph["edges"] if edge["toID"] == node["nodeID"]]
+                    (target,) = [edge["toID"] for edge in graph["edges"] if edge["fromID"] == node["nodeID"]]
+                    links.append((nodes[source]["text"], node["type"], node["text"], nodes[target]["text"]))
+            texts = [node["text"] for node in graph["nodes"] if node["type"] == "I"]
+            documents[posixpath.dirname(name)] = {"nodes": texts, "links": links}
+    return documents

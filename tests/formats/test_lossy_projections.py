@@ -1,15 +1,16 @@
-"""Random layers of every shape, exported and read back by a stranger's reader: the
-lossy formats give exactly their documented projection, and their loss report names
-exactly what they leave out. (JSON Lines and brat, lossless, round-trip byte for byte
+"""Random layers of every shape, exported and read back by a stranger's reader written
+from each format's definition: CoNLL gives exactly its documented projection and its
+loss report names exactly what it leaves out; CSV, brat and AIF give every unit and
+relation as docs/formats.md says. (JSON Lines and brat also round-trip byte for byte
 through our import: tests/formats/test_jsonl.py and test_brat.py.)"""
 
 from hypothesis import given, settings
 
-from annotate.formats import conll, csv_rows
+from annotate.formats import aif, brat, conll, csv_rows
 from annotate.formats.losses import LossReport
 from annotate.formats.records import ArticleRecord, LayerRecord
-from tests.formats.readers import ConllDocument, read_conll, read_csv
-from tests.formats.samples import articles
+from tests.formats.readers import LINE_BREAKS, ConllDocument, read_aif, read_brat, read_conll, read_csv
+from tests.formats.samples import SCHEME, articles
 
 
 def conll_projection(layer: LayerRecord, document: ConllDocument) -> tuple[list, list[str], list[tuple]]:
@@ -94,4 +95,63 @@ def test_a_csv_reader_finds_every_unit_whole_and_every_quote_is_its_slice(articl
         }
         for layer in article.layers
         for unit in layer.units
+    }
+
+
+def merged(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """brat's fragments of one unit, those separated by line breaks alone joined again
+    (brat splits a span at every line break: docs/formats.md)."""
+    spans: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if spans and all(char in LINE_BREAKS for char in text[spans[-1][1] : start]):
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+@settings(max_examples=200)
+@given(articles(brat_safe=True, min_layers=1))
+def test_a_brat_reader_finds_every_unit_relation_and_stance(article: ArticleRecord):
+    layers = read_brat(b"".join(brat.export([article], scheme=SCHEME)))
+
+    assert layers == {
+        layer.owner: {
+            "units": {
+                unit.id: (unit.label, [piece for span in unit.spans for piece in brat.fragments(article.text, span)])
+                for unit in layer.units
+            },
+            "relations": [(r.id, r.type, r.source, r.target) for r in layer.relations],
+            "attributes": {
+                unit.id: {"Stance": unit.attributes["stance"]} for unit in layer.units if "stance" in unit.attributes
+            },
+        }
+        for layer in article.layers
+    }
+    for layer in article.layers:
+        assert [merged(article.text, pieces) for _, pieces in layers[layer.owner]["units"].values()] == [
+            [(span.start, span.end) for span in unit.spans] for unit in layer.units
+        ]
+
+
+@settings(max_examples=200)
+@given(articles(min_layers=1))
+def test_an_aif_reader_finds_every_unit_as_an_i_node_and_every_relation_as_a_scheme_node(article: ArticleRecord):
+    documents = read_aif(b"".join(aif.export([article])))
+
+    schemes = {"supports": ("RA", "Default Inference"), "attacks": ("CA", "Default Conflict")}
+    quoted = {
+        (layer.owner, unit.id): " ".join(article.text[span.start : span.end] for span in unit.spans)
+        for layer in article.layers
+        for unit in layer.units
+    }
+    assert documents == {
+        layer.owner: {
+            "nodes": [quoted[(layer.owner, unit.id)] for unit in layer.units],
+            "links": [
+                (quoted[(layer.owner, r.source)], *schemes[r.type], quoted[(layer.owner, r.target)])
+                for r in layer.relations
+            ],
+        }
+        for layer in article.layers
     }
