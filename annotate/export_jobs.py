@@ -42,11 +42,14 @@ from django.utils import timezone
 from django_tasks import task
 
 from annotate import datasets, job_limits, jobs
+from annotate.formats.losses import LossReport
 from annotate.models import ArgumentUnit, Article, Cancelled, Job, JobKind, JobStatus, Layer, Project
 
 PHASE = "exporting"
 STORING = "storing"
 NOTHING_EXPORTED = "nothing was exported"
+# The losses a job's page names; it counts the rest, which the file's header lists.
+LOSSES_SHOWN = 20
 
 
 def inline_units() -> int:
@@ -148,12 +151,18 @@ def export_dataset(*, job_id: int) -> str:
     try:
         file_name = datasets.export_file_name(job.project, job.result["format"])
         with tempfile.TemporaryFile() as spool:
-            units, key = _write(job, spool)
+            units, key, report = _write(job, spool)
             size = spool.tell()
             job_limits.reserve_stored_bytes(job, size)
             spool.seek(0)
             stored = default_storage.save(f"{job.file}/{file_name}", _Storing(spool, file_name, job=job, size=size))
         result = {**job.result, "file": stored, "file_name": file_name, "bytes": size, "units": units}
+        if report.total:  # what a lossy format left out, for the job's page (the file lists it all)
+            result["left_out"] = {
+                "summary": report.summary(),
+                "losses": [str(loss) for loss in report.losses[:LOSSES_SHOWN]],
+                "more": report.total - min(len(report.losses), LOSSES_SHOWN),
+            }
         # The file becomes the job's in the statement that marks it done, unless it was
         # cancelled (or taken for stopped) meanwhile. Its key is the state it was written
         # from, which may be newer than the one it was asked for.
@@ -175,9 +184,10 @@ def export_dataset(*, job_id: int) -> str:
     return Job.objects.get(pk=job_id).status
 
 
-def _write(job: Job, spool) -> tuple[int, str]:
+def _write(job: Job, spool) -> tuple[int, str, LossReport]:
     """Write the export into `spool` from one snapshot of the project, reporting the
-    units written of the units it holds; how many it held, and its `export_key`."""
+    units written of the units it holds; how many it held, its `export_key` and what
+    the format left out."""
     data = job.result
     choice = datasets.LayerChoice(data["layers"], finished_only=data["finished_only"])
     job.report_progress(PHASE, 0, 0)
@@ -198,13 +208,14 @@ def _write(job: Job, spool) -> tuple[int, str]:
             written += sum(len(layer.units) for layer in record.layers)
             job.report_progress(PHASE, written, total)
 
+        report = LossReport(kept=LOSSES_SHOWN)
         chunks = datasets.export_chunks(
-            job.project, format_name=data["format"], choice=choice, progress=wrote, **data["options"]
+            job.project, format_name=data["format"], choice=choice, progress=wrote, report=report, **data["options"]
         )
         for chunk in chunks:
             spool.write(chunk.encode() if isinstance(chunk, str) else chunk)
         job.report_progress(PHASE, written, written)
-    return written, key
+    return written, key, report
 
 
 class _Storing(File):

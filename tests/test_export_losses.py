@@ -8,6 +8,7 @@ from django.urls import reverse
 from annotate import datasets, projects, relations, units
 from annotate.models import Layer
 from tests.factories import make_article, scheme_of, span_of
+from tests.test_import_tasks import run_worker
 
 
 def shaped_layer(project, article, annotator) -> Layer:
@@ -117,3 +118,36 @@ def test_the_command_prints_what_it_left_out(tmp_path, project, article, annotat
         "CoNLL / BIO tokens left out or wrote in part 1 nested unit, 1 unit written in part, 1 relation, each listed "
         "above and in the file's header.",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_export_says_on_its_page_what_the_worker_left_out(
+    client, curator, project, article, annotator, settings, tmp_path
+):
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 1
+    settings.MEDIA_ROOT = tmp_path
+    shaped_layer(project, article, annotator)
+    client.force_login(curator)
+    key = datasets.article_key(article)
+    before = check(client, project, format="conll", relations="on")
+    url = reverse("annotate:dataset_export", args=[project.slug])
+
+    job_page = client.post(url, {"format": "conll", "layers": "all", "relations": "on"}, follow=True)
+    run_worker()
+
+    page = lxml.html.fromstring(client.get(job_page.redirect_chain[-1][0]).content)
+    assert " ".join(page.get_element_by_id("left-out").text_content().split()) == (
+        "Left out or written in part, as the format cannot write them: 1 nested unit, 1 unit written in part, "
+        "1 relation. The file's header lists each (# left out: …)."
+    )
+    assert [item.text_content() for item in page.xpath('//*[@id="loss-list"]/li')] == [
+        f"article {key}, layer ann_annotator: T2 (Premise) lies inside T1 (Claim); BIO gives a token one unit",
+        f"article {key}, layer ann_annotator: T3 (Premise, discontinuous) is written as its first piece; "
+        "1 more piece left out",
+        f"article {key}, layer ann_annotator: R1 (T2 supports T1): T2 is not written",
+    ]
+    assert listed(before) == []  # before it, the page left the list to the worker
+    assert " ".join(lxml.html.fromstring(before.content).xpath('//*[@id="losses"]/p')[0].text_content().split()) == (
+        "This export is written by a worker, which finds what the format leaves out as it writes: the export's "
+        "page names it once the file is written, and the file's header lists each (# left out: …)."
+    )
