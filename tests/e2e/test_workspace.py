@@ -191,7 +191,7 @@ def test_curator_downloads_a_csv_export(page, log_in, transactional_db, tmp_path
     assert download.value.suggested_filename == "demo-csv.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
-    assert f",alice,T1,MajorClaim,{start},{start + len(quote)},{quote}," in lines[1]
+    assert f",alice,T1,1,MajorClaim,{start},{start + len(quote)},{quote}," in lines[1]
 
 
 def test_a_stance_key_right_after_the_label_key_sets_the_stance(page, log_in, transactional_db):
