@@ -43,8 +43,9 @@ first piece, and a unit is never written as two segments. What BIO can say:
 - BIO gives a token one unit. Units claim their tokens in text order (by start, of
   units starting together the longest first, then the earlier in the layer); a unit
   whose first piece shares a token with a unit written before it is not written at
-  all and is listed: "T4 (Premise) lies inside T1 (Claim); …" (nested: all of its
-  one piece is another's) or "… overlaps …".
+  all and is listed: "T4 (Premise) lies inside T1 (Claim); …" (nested: it is one
+  piece, all of whose tokens are written already) or "… overlaps …", naming the unit
+  that holds its first such token.
 - Label names with white space have it written as "_" (readers split on it).
 
 The encodings of Eger, Daxenberger & Gurevych (2017), "Neural End-to-End Learning
