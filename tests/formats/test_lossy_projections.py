@@ -2,7 +2,7 @@
 from each format's definition: CoNLL gives exactly its documented projection and its
 loss report names exactly what it leaves out; CSV, brat and AIF give every unit and
 relation as docs/formats.md says. (JSON Lines and brat also round-trip byte for byte
-through our import: tests/formats/test_jsonl.py and test_brat.py.)"""
+through our import: tests/test_dataset_round_trip.py.)"""
 
 from hypothesis import given, settings
 
