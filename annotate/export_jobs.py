@@ -42,6 +42,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from annotate import datasets, job_limits, jobs
+from annotate.formats import registry
 from annotate.formats.losses import LossReport
 from annotate.models import ArgumentUnit, Article, Cancelled, Job, JobKind, JobStatus, Layer, Project
 
@@ -160,6 +161,7 @@ def export_dataset(*, job_id: int) -> str:
         if report.total:  # what a lossy format left out, for the job's page (the file lists it all)
             result["left_out"] = {
                 "summary": report.summary(),
+                "listed": registry.get(job.result["format"]).losses_listed,
                 "losses": [str(loss) for loss in report.losses[:LOSSES_SHOWN]],
                 "more": report.total - min(len(report.losses), LOSSES_SHOWN),
             }

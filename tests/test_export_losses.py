@@ -1,5 +1,8 @@
 """What a format cannot write is said before download, in the file's header and by the command."""
 
+import io
+import zipfile
+
 import lxml.html
 import pytest
 from django.core.management import call_command
@@ -149,5 +152,57 @@ def test_a_queued_export_says_on_its_page_what_the_worker_left_out(
     assert listed(before) == []  # before it, the page left the list to the worker
     assert " ".join(lxml.html.fromstring(before.content).xpath('//*[@id="losses"]/p')[0].text_content().split()) == (
         "This export is written by a worker, which finds what the format leaves out as it writes: the export's "
-        "page names it once the file is written, and the file's header lists each (# left out: …)."
+        "page names it once the file is written. The file's header lists each (# left out: …)."
     )
+
+
+def line_break_layer(project, article, annotator) -> Layer:
+    """A layer with a premise of two spans that only a paragraph break separates (brat
+    gives it back as one span) and a claim across that break (brat gives it back whole)."""
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    scheme = scheme_of(project)
+    text = article.text
+    pieces = [span_of(text, "from their centres."), span_of(text, "Traffic kills thousands")]
+    units.create_unit(layer=layer, label=scheme["Premise"], spans=pieces, user=annotator)
+    across = [span_of(text, "centres.\n\nTraffic")]
+    units.create_unit(layer=layer, label=scheme["Claim"], spans=across, user=annotator)
+    return layer
+
+
+def test_the_page_says_which_units_brat_changes_at_a_line_break_as_left_out_txt_does(
+    client, curator, project, article, annotator
+):
+    line_break_layer(project, article, annotator)
+    client.force_login(curator)
+    key = datasets.article_key(article)
+
+    response = check(client, project, format="brat")
+
+    assert response.status_code == 200
+    assert listed(response) == [
+        "brat standoff (zip): 1 unit changed at a line break cannot be written as they are. A span that starts or "
+        "ends with a line break comes back without it, and spans with only line breaks between them come back as "
+        "one. The zip's LEFT-OUT.txt lists each.",
+        f"article {key}, layer ann_annotator: T1 (Premise) 23–42, 44–67 comes back as 23–67",
+    ]
+    download = client.get(
+        reverse("annotate:dataset_export", args=[project.slug]), {"download": "1", "layers": "all", "format": "brat"}
+    )
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as archive:
+        assert archive.read("LEFT-OUT.txt").decode().splitlines()[2:] == [
+            f"article {key}, layer ann_annotator: T1 (Premise) 23–42, 44–67 comes back as 23–67"
+        ]
+
+
+def test_the_command_prints_the_units_brat_changes_at_a_line_break(tmp_path, project, article, annotator, capsys):
+    line_break_layer(project, article, annotator)
+    key = datasets.article_key(article)
+
+    call_command("export_dataset", project="opeds", format="brat", output=str(tmp_path / "x.zip"))
+
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        f"Left out: article {key}, layer ann_annotator: T1 (Premise) 23–42, 44–67 comes back as 23–67",
+        "Exported 1 article (brat) to " + str(tmp_path / "x.zip") + ".",
+        "brat standoff (zip) left out or wrote in part 1 unit changed at a line break, each listed above and in the "
+        "export's LEFT-OUT.txt.",
+    ]

@@ -32,7 +32,10 @@ Choices a reader should know:
   are separated by nothing but line breaks merge back into one span. So the round trip
   is exact unless a span starts or ends with a line break, or two spans of one unit
   are separated by line breaks alone. "Line break" means every character
-  `str.splitlines` splits at, as brat's own reader splits at all of them.
+  `str.splitlines` splits at, as brat's own reader splits at all of them. Each unit
+  that comes back changed is listed (`losses.Loss`, kind "line break") in the zip's
+  `LEFT-OUT.txt` (its last entry, only when there is one), to `report`, on the export
+  page and by `export_dataset`: "T3 (Premise) 12–20 comes back as 13–20".
 - Ids. A layer's unit ids are kept when they are all brat ids ("T1", "T7" …), and
   numbered T1, T2 … in order otherwise; relation ids likewise with R.
 - Attributes: `stance` is written `Stance` (brat corpora capitalise attribute names)
@@ -77,6 +80,7 @@ from typing import BinaryIO
 
 from annotate.formats import jsonl
 from annotate.formats.checks import FormatError, decode_utf8, quote, relation_problem, span_problem, spans_problem
+from annotate.formats.losses import Loss, LossReport
 from annotate.formats.normalise import normalise_with_offsets
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SchemeRecord, SpanRecord, UnitRecord
 from annotate.formats.zipstream import zip_chunks
@@ -92,6 +96,11 @@ CHUNK_BYTES = 64 * 1024
 # entries than the limit (see `_directory_bytes`).
 DIRECTORY_BYTES_PER_ENTRY = 1024
 METADATA_SUFFIX = ".article.json"
+LEFT_OUT = "LEFT-OUT.txt"
+LEFT_OUT_HEADER = (
+    "Units this export changes: a .ann line cannot hold a line break, so a span loses the line breaks at its\n"
+    "edges, and spans with only line breaks between them are read back as one. Offsets are code points.\n"
+)
 
 _FRAGMENT = re.compile(f"[^{re.escape(LINE_BREAKS)}]+")
 _LINE_BREAK = re.compile(f"[{re.escape(LINE_BREAKS)}]")
@@ -149,8 +158,9 @@ def fragments(text: str, span: SpanRecord) -> list[tuple[int, int]]:
     return [match.span() for match in _FRAGMENT.finditer(text, span.start, span.end)]
 
 
-def ann_text(text: str, layer: LayerRecord) -> str:
-    """The .ann file of one layer over `text`."""
+def ann_text(text: str, layer: LayerRecord, *, changed: Callable[[str, UnitRecord, list], object] | None = None) -> str:
+    """The .ann file of one layer over `text`. `changed(brat_id, unit, spans)` is called
+    for each unit whose spans a reader of the file gets back otherwise, with those spans."""
     unit_ids = _brat_ids([unit.id for unit in layer.units], "T")
     relation_ids = _brat_ids([relation.id for relation in layer.relations], "R")
     lines = []
@@ -165,6 +175,9 @@ def ann_text(text: str, layer: LayerRecord) -> str:
             pieces = [piece for span in spans for piece in fragments(text, span)]
             offsets = ";".join(f"{start} {end}" for start, end in pieces)
             quoted = " ".join(text[start:end] for start, end in pieces)
+            back = [SpanRecord(start, end) for start, end in _merge(text, sorted(pieces))]
+            if changed is not None and back != spans:
+                changed(unit_ids[unit.id], unit, back)
         lines.append(f"{unit_ids[unit.id]}\t{_type_name(unit.label)} {offsets}\t{quoted}")
         for key, value in unit.attributes.items():
             if value:
@@ -205,8 +218,12 @@ def owner_folder(owner: str) -> str:
     return "_" + folder[1:] if folder.startswith(".") else folder
 
 
-def entries(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord) -> Iterator[tuple[str, str]]:
-    """Yield `(path, content)` for every file of the export, reading `articles` lazily."""
+def entries(
+    articles: Iterable[ArticleRecord], *, scheme: SchemeRecord, report: LossReport | None = None
+) -> Iterator[tuple[str, str]]:
+    """Yield `(path, content)` for every file of the export, reading `articles` lazily;
+    the units it changes go to `report` and, last, to LEFT-OUT.txt."""
+    left_out: list[str] = []
     yield "annotation.conf", annotation_conf(scheme)
     if visual := visual_conf(scheme):
         yield "visual.conf", visual
@@ -217,19 +234,38 @@ def entries(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord) -> Itera
             yield f"{name}{METADATA_SUFFIX}", metadata_file(article)
         for layer in article.layers:
             folder = owner_folder(layer.owner)
+
+            def changed(brat_id: str, unit: UnitRecord, back: list[SpanRecord]) -> None:
+                says = f"{brat_id} ({unit.label}) {_offsets(unit.spans)} comes back as {_offsets(back)}"
+                loss = Loss(article.id, layer.owner, "line break", brat_id, says)  # noqa: B023 (called at once)
+                left_out.append(f"{loss}\n")
+                if report is not None:
+                    report.add(loss)
+
             yield f"{folder}/{name}.txt", article.text
-            yield f"{folder}/{name}.ann", ann_text(article.text, layer)
+            yield f"{folder}/{name}.ann", ann_text(article.text, layer, changed=changed)
+    if left_out:
+        yield LEFT_OUT, LEFT_OUT_HEADER + "".join(left_out)
 
 
-def export(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord) -> Iterator[bytes]:
-    """Yield the export as the bytes of a zip, one article's files at a time (constant memory)."""
-    return zip_chunks(entries(articles, scheme=scheme))
+def _offsets(spans: list[SpanRecord]) -> str:
+    return ", ".join(f"{span.start}–{span.end}" for span in spans)
 
 
-def export_directory(articles: Iterable[ArticleRecord], *, scheme: SchemeRecord, path: str | Path) -> None:
+def export(
+    articles: Iterable[ArticleRecord], *, scheme: SchemeRecord, report: LossReport | None = None
+) -> Iterator[bytes]:
+    """Yield the export as the bytes of a zip, one article's files at a time (constant
+    memory but for the lines of LEFT-OUT.txt)."""
+    return zip_chunks(entries(articles, scheme=scheme, report=report))
+
+
+def export_directory(
+    articles: Iterable[ArticleRecord], *, scheme: SchemeRecord, path: str | Path, report: LossReport | None = None
+) -> None:
     """Write the export's files under the directory `path`, creating folders as needed."""
     root = Path(path)
-    for relative, content in entries(articles, scheme=scheme):
+    for relative, content in entries(articles, scheme=scheme, report=report):
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         # newline="" keeps "\n" as it is on every platform: offsets count it as one character.

@@ -1,12 +1,13 @@
 """What a lossy format leaves out of a layer, listed, never bent silently.
 
-A format whose shape cannot hold every layer (CoNLL's BIO tags: no overlap, no gaps)
-says, for each layer it writes, which units and relations it leaves out or writes in
-part, as `Loss` items: in the file's own header (each CoNLL document's comment lines),
-to the export page before download, and to the `export_dataset` command's standard
-error. A `LossReport` gathers them in the same pass that writes the file: it counts
-every loss by kind and keeps the first `kept` of them to show, so a report over
-millions of units stays small.
+A format whose shape cannot hold every layer (CoNLL's BIO tags: no overlap, no gaps;
+brat's lines, which cannot hold a line break) says, for each layer it writes, which
+units and relations it leaves out or writes in part, as `Loss` items: in the file
+itself (each CoNLL document's comment lines, a brat zip's LEFT-OUT.txt), to the export
+page before download, and to the `export_dataset` command's standard error. A
+`LossReport` gathers them in the same pass that writes the file: it counts every loss
+by kind and keeps the first `kept` of them to show, so a report over millions of units
+stays small.
 """
 
 from collections import Counter
@@ -19,6 +20,7 @@ KINDS = {
     "overlapping": ("overlapping unit", "overlapping units"),
     "split": ("unit written in part", "units written in part"),
     "relation": ("relation", "relations"),
+    "line break": ("unit changed at a line break", "units changed at a line break"),
 }
 
 

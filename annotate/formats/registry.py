@@ -8,7 +8,7 @@ options of its export. Two functions give every format the same signature:
   in chunks, `str` or (for the zip formats, `Format.binary`) `bytes`, reading the
   iterable of `ArticleRecord` lazily. brat needs the project's scheme for its
   annotation.conf. A format that cannot write every layer's shape (`Format.lossy`:
-  CoNLL) adds what it leaves out to `report`, a `losses.LossReport`, as it writes.
+  CoNLL, brat) adds what it leaves out to `report`, a `losses.LossReport`, as it writes.
 - `importer(name)(content, *, file_name, **options)` returns the `ArticleRecord`s of
   one uploaded file, or raises `FormatError` naming the file and line.
 
@@ -40,8 +40,11 @@ class Format:
     options: dict[str, str] = field(default_factory=dict)
     needs_scheme: bool = False
     binary: bool = False
-    # Whether some layers' shapes cannot be written whole (see annotate/formats/losses.py).
+    # Whether some layers' shapes cannot be written whole (see annotate/formats/losses.py);
+    # then what happens to them and where the file lists them, for the export page.
     lossy: bool = False
+    losses_rule: str = ""
+    losses_listed: str = ""
 
     @property
     def exports(self) -> bool:
@@ -88,6 +91,12 @@ FORMATS = {
             import_extensions=(".zip",),
             needs_scheme=True,
             binary=True,
+            lossy=True,
+            losses_rule=(
+                "A span that starts or ends with a line break comes back without it, and spans with only line "
+                "breaks between them come back as one."
+            ),
+            losses_listed="The zip's LEFT-OUT.txt lists each.",
         ),
         Format(
             name="conll",
@@ -96,6 +105,12 @@ FORMATS = {
             content_type=conll.CONTENT_TYPE,
             export=conll.export,
             lossy=True,
+            losses_rule=(
+                "A nested or overlapping unit is left out, a discontinuous unit or one across a paragraph break is "
+                "written as its first piece, and a relation to or from a unit not written, or a second from one "
+                "unit, is left out."
+            ),
+            losses_listed="The file's header lists each (# left out: …).",
             options={
                 "stance": "Stance on claims (B-Claim:For)",
                 "relations": "Relation as distance to its target (B-Premise:-1:Support)",

@@ -9,8 +9,9 @@ from hypothesis import given, settings
 
 from annotate.formats import brat
 from annotate.formats.checks import FormatError
+from annotate.formats.losses import Loss, LossReport
 from annotate.formats.records import ArticleRecord, LayerRecord, RelationRecord, SpanRecord, UnitRecord
-from tests.formats.samples import SCHEME, TEXT, articles, sample_article
+from tests.formats.samples import SCHEME, TEXT, articles, sample_article, span
 
 # The opening of essay001 of the Argument Annotated Essays (v2), up to its major claim,
 # then its first claim and premise as the corpus has them, so the corpus offsets hold.
@@ -462,3 +463,46 @@ def test_offsets_inside_a_character_that_normalisation_changes_are_refused():
         brat.parse_files(files, file_name="up")
 
     assert str(raised.value) == "a.ann line 1: offsets 0–4 fall inside characters that normalisation changes"
+
+
+def test_the_units_brat_changes_at_line_breaks_are_reported_and_listed_in_left_out_txt():
+    text = "Cars out.\nStreets calm.\n\nShops gain."
+    layer = LayerRecord(
+        owner="gold",
+        units=[
+            UnitRecord("T1", "Claim", [span("\nStreets calm", text=text)]),  # starts with a line break
+            UnitRecord("T2", "Premise", [span("Streets calm.", text=text), span("Shops gain", text=text)]),
+            UnitRecord("T3", "Premise", [span("out.\nStreets", text=text)]),  # across a line break: exact
+            UnitRecord("T4", "MajorClaim", [span("Shops gain.", text=text)]),
+        ],
+    )
+    article = ArticleRecord(id="a1", title="Calm", text=text, layers=[layer])
+    report = LossReport()
+
+    files = unzip(brat.export([article], scheme=SCHEME, report=report))
+
+    assert report.losses == [
+        Loss("a1", "gold", "line break", "T1", "T1 (Claim) 9–22 comes back as 10–22"),
+        Loss("a1", "gold", "line break", "T2", "T2 (Premise) 10–23, 25–35 comes back as 10–35"),
+    ]
+    assert files["LEFT-OUT.txt"] == (
+        "Units this export changes: a .ann line cannot hold a line break, so a span loses the line breaks at its\n"
+        "edges, and spans with only line breaks between them are read back as one. Offsets are code points.\n"
+        "article a1, layer gold: T1 (Claim) 9–22 comes back as 10–22\n"
+        "article a1, layer gold: T2 (Premise) 10–23, 25–35 comes back as 10–35\n"
+    )
+    [parsed] = brat.parse_zip(b"".join(brat.export([article], scheme=SCHEME)), file_name="export.zip")
+    assert [unit.spans for unit in parsed.layers[0].units] == [
+        [SpanRecord(10, 22)],
+        [SpanRecord(10, 35)],
+        [SpanRecord(5, 17)],
+        [SpanRecord(25, 36)],
+    ]
+
+
+def test_an_export_that_changes_nothing_has_no_left_out_txt():
+    report = LossReport()
+
+    files = unzip(brat.export([sample_article()], scheme=SCHEME, report=report))
+
+    assert (report.total, "LEFT-OUT.txt" in files) == (0, False)

@@ -4,6 +4,10 @@ loss report names exactly what it leaves out; CSV, brat and AIF give every unit 
 relation as docs/formats.md says. (JSON Lines and brat also round-trip byte for byte
 through our import: tests/test_dataset_round_trip.py.)"""
 
+import io
+import zipfile
+from collections import Counter
+
 from hypothesis import given, settings
 
 from annotate.formats import aif, brat, conll, csv_rows
@@ -132,6 +136,33 @@ def test_a_brat_reader_finds_every_unit_relation_and_stance(article: ArticleReco
         assert [merged(article.text, pieces) for _, pieces in layers[layer.owner]["units"].values()] == [
             [(span.start, span.end) for span in unit.spans] for unit in layer.units
         ]
+
+
+def offsets(spans: list[tuple[int, int]]) -> str:
+    return ", ".join(f"{start}–{end}" for start, end in spans)
+
+
+@settings(max_examples=200)
+@given(articles(min_layers=1))
+def test_the_brat_report_and_left_out_txt_name_exactly_the_units_a_reader_gets_back_changed(article: ArticleRecord):
+    report = LossReport(kept=10**6)
+
+    archive = b"".join(brat.export([article], scheme=SCHEME, report=report))
+
+    layers = read_brat(archive)
+    changed = []
+    for layer in article.layers:
+        for unit in layer.units:
+            back = merged(article.text, layers[layer.owner]["units"][unit.id][1])
+            if back != [(span.start, span.end) for span in unit.spans]:
+                says = f"{unit.id} ({unit.label}) {offsets([(s.start, s.end) for s in unit.spans])} comes back as "
+                changed.append(f"article {article.id}, layer {layer.owner}: {says}{offsets(back)}")
+    assert [str(loss) for loss in report.losses] == changed
+    assert report.counts == Counter({"line break": len(changed)} if changed else {})
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        # Two lines say what the file is; then a line each; no file when nothing changes.
+        listed = zipped.read("LEFT-OUT.txt").decode().splitlines()[2:] if "LEFT-OUT.txt" in zipped.namelist() else []
+    assert listed == changed
 
 
 @settings(max_examples=200)

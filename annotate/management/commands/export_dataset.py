@@ -48,13 +48,14 @@ class Command(BaseCommand):
                 "with --output PATH (or pipe standard output into a file or another program)."
             )
         progress = Progress("Articles", project_obj.articles.count())
+        report = LossReport(kept=0, on_loss=lambda loss: self.stderr.write(f"Left out: {loss}"))
         if format == "brat" and output.endswith("/"):
             records = datasets.article_records(project_obj, choice=choice, progress=progress.step)
-            brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output)
+            brat.export_directory(records, scheme=datasets.scheme_record(project_obj), path=output, report=report)
             progress.done()
             self.stderr.write(f"Exported {progress.count} article{pluralize(progress.count)} (brat) into {output}.")
+            self._say_losses(format, report)
             return
-        report = LossReport(kept=0, on_loss=lambda loss: self.stderr.write(f"Left out: {loss}"))
         chunks = datasets.export_chunks(
             project_obj, format_name=format, choice=choice, progress=progress.step, report=report, **format_options
         )
@@ -78,8 +79,12 @@ class Command(BaseCommand):
         progress.done()
         where = "standard output" if output == "-" else output
         self.stderr.write(f"Exported {progress.count} article{pluralize(progress.count)} ({format}) to {where}.")
+        self._say_losses(format, report)
+
+    def _say_losses(self, format: str, report: LossReport) -> None:
         if report.total:
+            where = f"in the export's {brat.LEFT_OUT}" if format == "brat" else "in the file's header"
             self.stderr.write(
                 f"{registry.get(format).label} left out or wrote in part {report.summary()}, each listed above "
-                "and in the file's header."
+                f"and {where}."
             )
