@@ -206,3 +206,21 @@ def test_the_command_prints_the_units_brat_changes_at_a_line_break(tmp_path, pro
         "brat standoff (zip) left out or wrote in part 1 unit changed at a line break, each listed above and in the "
         "export's LEFT-OUT.txt.",
     ]
+
+
+def test_a_brat_directory_export_holds_left_out_txt_and_the_command_prints_each(
+    tmp_path, project, article, annotator, capsys
+):
+    line_break_layer(project, article, annotator)
+    key = datasets.article_key(article)
+
+    call_command("export_dataset", project="opeds", format="brat", output=f"{tmp_path}/corpus/")
+
+    listed = f"article {key}, layer ann_annotator: T1 (Premise) 23–42, 44–67 comes back as 23–67"
+    assert (tmp_path / "corpus" / "LEFT-OUT.txt").read_text(encoding="utf-8").splitlines()[2:] == [listed]
+    assert capsys.readouterr().err.splitlines()[-3:] == [
+        f"Left out: {listed}",
+        f"Exported 1 article (brat) into {tmp_path}/corpus/.",
+        "brat standoff (zip) left out or wrote in part 1 unit changed at a line break, each listed above and in the "
+        "export's LEFT-OUT.txt.",
+    ]
