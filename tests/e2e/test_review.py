@@ -3,6 +3,7 @@ exports it, and settles an overlap in the table of units."""
 
 import json
 
+import pytest
 from playwright.sync_api import expect
 
 from annotate import projects
@@ -14,9 +15,10 @@ CLAIM = "Critics say shops will suffer"
 PREMISE = "footfall rises where streets are calm"
 
 
-def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_relation(
-    page, log_in, transactional_db, tmp_path
-):
+@pytest.fixture
+def calm_streets(transactional_db):
+    """A project with a curator and two annotators, each with a layer on the article
+    "Calm streets": the project, the article, its scheme and the two layers."""
     manager = make_user("mia_manager")
     project = make_project(manager=manager, slug="opeds")
     curator = make_user("cory_curator")
@@ -26,8 +28,14 @@ def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_rela
         projects.set_member(project=project, user=annotator, role="annotator", by=manager)
     article = make_article(project, title="Calm streets")
     projects.assign(article=article, annotators=[ann, ben], by=manager)
-    scheme = scheme_of(project)
     ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+    return project, article, scheme_of(project), ann_layer, ben_layer
+
+
+def test_curator_adopts_a_claim_and_its_premise_and_exports_gold_with_their_relation(
+    page, log_in, calm_streets, tmp_path
+):
+    project, article, scheme, ann_layer, ben_layer = calm_streets
     claim, premise = make_unit(ann_layer, scheme["Claim"], CLAIM), make_unit(ann_layer, scheme["Premise"], PREMISE)
     make_relation(ann_layer, scheme["attacks"], premise, claim)
     make_unit(ben_layer, scheme["Claim"], CLAIM)
@@ -86,18 +94,8 @@ MAJOR = "Cities should ban cars from their centres."
 MAJOR_PART = "ban cars from their centres"
 
 
-def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_curation(page, log_in, transactional_db):
-    manager = make_user("mia_manager")
-    project = make_project(manager=manager, slug="opeds")
-    curator = make_user("cory_curator")
-    projects.set_member(project=project, user=curator, role="curator", by=manager)
-    ann, ben = make_user("ann_annotator"), make_user("ben_annotator")
-    for annotator in (ann, ben):
-        projects.set_member(project=project, user=annotator, role="annotator", by=manager)
-    article = make_article(project, title="Calm streets")
-    projects.assign(article=article, annotators=[ann, ben], by=manager)
-    scheme = scheme_of(project)
-    ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_curation(page, log_in, calm_streets):
+    project, article, scheme, ann_layer, ben_layer = calm_streets
     major, premise = make_unit(ann_layer, scheme["MajorClaim"], MAJOR), make_unit(ann_layer, scheme["Premise"], PREMISE)
     make_relation(ann_layer, scheme["supports"], premise, major)
     make_unit(ben_layer, scheme["MajorClaim"], MAJOR_PART)
@@ -140,21 +138,11 @@ def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_c
     expect(page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR[:39]}…” from ann_annotator")).to_be_visible()
 
 
-def test_curator_sees_a_stance_the_annotators_split_on_and_adopts_the_one_she_chooses(page, log_in, transactional_db):
+def test_curator_sees_a_stance_the_annotators_split_on_and_adopts_the_one_she_chooses(page, log_in, calm_streets):
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
-    manager = make_user("mia_manager")
-    project = make_project(manager=manager, slug="opeds")
-    curator = make_user("cory_curator")
-    projects.set_member(project=project, user=curator, role="curator", by=manager)
-    ann, ben = make_user("ann_annotator"), make_user("ben_annotator")
-    for annotator in (ann, ben):
-        projects.set_member(project=project, user=annotator, role="annotator", by=manager)
-    article = make_article(project, title="Calm streets")
-    projects.assign(article=article, annotators=[ann, ben], by=manager)
-    scheme = scheme_of(project)
-    ann_layer, ben_layer = Layer.objects.select_related("article__project", "annotator").filter(article=article)
+    project, article, scheme, ann_layer, ben_layer = calm_streets
     make_unit(ann_layer, scheme["Claim"], CLAIM, attributes={"stance": "For"})
     make_unit(ben_layer, scheme["Claim"], CLAIM, attributes={"stance": "Against"})
     differs = "stance differs: ann_annotator For, ben_annotator Against"
