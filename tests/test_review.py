@@ -489,14 +489,19 @@ def test_the_page_asks_before_an_overlapping_adoption_and_replaces_when_told(cli
     )
 
 
+def adopt_majority(client, article, *, minimum: int):
+    """Adopt majority as the review page's form sends it, with the form's own fields."""
+    page = html(client.get(review_url(article)))
+    (form,) = page.xpath('//form[.//button[text()="Adopt majority"]]')
+    return client.post(form.get("hx-post"), {**dict(form.form_values()), "minimum": str(minimum)}, headers=HTMX)
+
+
 def test_the_majority_notice_says_how_many_units_it_left_out(client, article, ann_layer, ben_layer, scheme, curator):
     make_unit(ann_layer, scheme["MajorClaim"], MAJOR)
     make_unit(ben_layer, scheme["MajorClaim"], MAJOR, inner=MAJOR_PART)
     client.force_login(curator)
-    page = html(client.get(review_url(article)))
-    (form,) = page.xpath('//form[.//button[text()="Adopt majority"]]')
 
-    response = client.post(form.get("hx-post"), {**dict(form.form_values()), "minimum": "1"}, headers=HTMX)
+    response = adopt_majority(client, article, minimum=1)
 
     assert status_text(html(response)) == (
         "Adopted 1 unit and 0 relations that at least 1 annotator agreed on. "

@@ -7,7 +7,18 @@ import pytest
 from annotate import history, projects, review
 from annotate.models import Layer
 from tests.factories import make_unit, make_user
-from tests.test_review import HTMX, SHOPS, TABLE, TRAFFIC, adopt_url, gold_state, html, review_url, status_text
+from tests.test_review import (
+    HTMX,
+    SHOPS,
+    TABLE,
+    TRAFFIC,
+    adopt_majority,
+    adopt_url,
+    gold_state,
+    html,
+    review_url,
+    status_text,
+)
 
 
 @pytest.fixture
@@ -123,10 +134,8 @@ def test_majority_leaves_out_a_unit_whose_stance_the_annotators_split_on_and_say
     make_unit(ann_layer, scheme["Claim"], TRAFFIC, attributes={"stance": "Against"})
     make_unit(ben_layer, scheme["Claim"], TRAFFIC, attributes={"stance": "Against"})
     client.force_login(curator)
-    page = html(client.get(review_url(article)))
-    (form,) = page.xpath('//form[.//button[text()="Adopt majority"]]')
 
-    response = client.post(form.get("hx-post"), {**dict(form.form_values()), "minimum": "2"}, headers=HTMX)
+    response = adopt_majority(client, article, minimum=2)
 
     assert status_text(html(response)) == (
         "Adopted 1 unit and 0 relations that at least 2 annotators agreed on. "

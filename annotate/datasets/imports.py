@@ -327,12 +327,11 @@ def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan)
             )
             report.new_labels.append(addition.name)
         plan.additions.append(label)
-    if keyless:
-        report.problems.append(_no_free_key("label", keyless, len(report.new_labels)))
-    for label in plan.additions:
         if problem := label_attributes_problem(label.attributes):
             where = f"With this import's attributes, the label {quote(label.name)}"
             report.problems.append(f"{where} breaks a bound: {problem}")
+    if keyless:
+        report.problems.append(_no_free_key("label", keyless, len(report.new_labels)))
     keyless = []
     for name in additions.relation_types:
         if not free:

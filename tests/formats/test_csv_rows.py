@@ -96,16 +96,10 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text_and_give_the_exact_te
     assert [row[8][1:] for row in rows[1:]] == [text[start : start + 2] for start in starts]
 
 
-def test_every_quoted_text_is_its_slice_of_the_article_and_a_spreadsheet_user_can_group_a_units_rows():
-    shapes = shapes_article()  # nested, overlapping, discontinuous and across paragraphs
-    articles = [sample_article(), shapes]
-
-    units = read_csv("".join(csv_rows.export(articles)))
-
-    texts = {"17": TEXT, "a1": shapes.text}
-    quotes = [(quoted, texts[key[0]][start:end]) for key, unit in units.items() for start, end, quoted in unit["spans"]]
-    assert [quoted for quoted, _ in quotes] == [sliced for _, sliced in quotes]
-    assert units == {
+def every_unit_whole(articles: list[ArticleRecord]) -> dict:
+    """What a reader of the CSV must find, as `read_csv` gives it: every unit of every
+    layer with its label, stance, relations and each span with its exact slice."""
+    return {
         (article.id, layer.owner, unit.id): {
             "label": unit.label,
             "stance": unit.attributes.get("stance", ""),
@@ -116,4 +110,16 @@ def test_every_quoted_text_is_its_slice_of_the_article_and_a_spreadsheet_user_ca
         for layer in article.layers
         for unit in layer.units
     }
+
+
+def test_every_quoted_text_is_its_slice_of_the_article_and_a_spreadsheet_user_can_group_a_units_rows():
+    shapes = shapes_article()  # nested, overlapping, discontinuous and across paragraphs
+    articles = [sample_article(), shapes]
+
+    units = read_csv("".join(csv_rows.export(articles)))
+
+    texts = {"17": TEXT, "a1": shapes.text}
+    quotes = [(quoted, texts[key[0]][start:end]) for key, unit in units.items() for start, end, quoted in unit["spans"]]
+    assert [quoted for quoted, _ in quotes] == [sliced for _, sliced in quotes]
+    assert units == every_unit_whole(articles)
     assert units[("a1", "gold", "T5")]["spans"] == [(49, 59, "Man\u0304a says"), (87, 92, "rises")]

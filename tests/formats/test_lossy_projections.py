@@ -15,6 +15,7 @@ from annotate.formats.losses import LossReport
 from annotate.formats.records import ArticleRecord, LayerRecord
 from tests.formats.readers import LINE_BREAKS, ConllDocument, read_aif, read_brat, read_conll, read_csv
 from tests.formats.samples import SCHEME, articles
+from tests.formats.test_csv_rows import every_unit_whole
 
 
 def conll_projection(layer: LayerRecord, document: ConllDocument) -> tuple[list, list[str], list[tuple]]:
@@ -90,16 +91,7 @@ def test_a_conll_reader_finds_the_documented_projection_and_the_report_names_wha
 def test_a_csv_reader_finds_every_unit_whole_and_every_quote_is_its_slice(article: ArticleRecord):
     units = read_csv("".join(csv_rows.export([article])))
 
-    assert units == {
-        (article.id, layer.owner, unit.id): {
-            "label": unit.label,
-            "stance": unit.attributes.get("stance", ""),
-            "relations": [(r.type, r.target) for r in layer.relations if r.source == unit.id],
-            "spans": [(span.start, span.end, article.text[span.start : span.end]) for span in unit.spans],
-        }
-        for layer in article.layers
-        for unit in layer.units
-    }
+    assert units == every_unit_whole([article])
 
 
 def merged(text: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int]]:
