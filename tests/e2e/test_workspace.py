@@ -34,10 +34,18 @@ def utf16(text, index):
     return len(text[:index].encode("utf-16-le")) // 2
 
 
+SETTLED = """() => document.fonts.ready.then(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))
+)"""
+
+
 def drag_select(page, text, start, end):
     """Select text[start:end] (code points) with the mouse, as a person would, once the
     layer's relations are drawn as arcs (which make room above their lines)."""
     expect(page.locator("svg.arcs .arc")).to_have_count(page.locator(".relation-row").count())
+    # The text settles where it stays: its fonts loaded and the arcs drawn after them
+    # (a frame each), so the boxes measured are where the mouse lands.
+    page.evaluate(SETTLED)
     first = page.evaluate(CHARACTER_BOX, [utf16(text, start), "left"])
     last = page.evaluate(CHARACTER_BOX, [utf16(text, end - 1), "right"])
     page.mouse.move(first["x"], first["y"])
