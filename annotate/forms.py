@@ -1,5 +1,6 @@
 """Every piece of user input goes through a form."""
 
+import re
 from collections.abc import Iterable
 
 from django import forms
@@ -125,7 +126,50 @@ class RelationTypeForm(SchemeEntryForm):
 
 
 class SpreadForm(forms.Form):
+    """Assign the articles of a filter (`filter`: the article list's query string) to
+    annotators, `per_article` each, the least loaded first; `annotators` limits who is
+    chosen (everyone when none is ticked)."""
+
     per_article = forms.IntegerField(min_value=1, max_value=50, label="Annotators per article")
+    annotators = forms.TypedMultipleChoiceField(coerce=int, required=False, label="From these annotators")
+    filter = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, annotators: Iterable[User], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annotators"].choices = [(user.pk, user.username) for user in annotators]
+
+
+class UnassignForm(SpreadForm):
+    """Take annotators off the articles of a filter, where they have not started."""
+
+    per_article = None
+    annotators = forms.TypedMultipleChoiceField(coerce=int, label="Take these annotators off")
+
+
+CELL = re.compile(r"(?P<article>[0-9]{1,10}):(?P<user>[0-9]{1,10}):(?P<on>[01])")
+ID_MAX = 2**31 - 1  # the largest id a column holds
+
+
+class AssignmentChangesForm(forms.Form):
+    """The cells of the assignment grid a manager changed, as the page's script sends
+    them: `changes` is "article:annotator:1" (assign) or ":0" (unassign) for each cell,
+    separated by spaces; `page` is the grid page's query string, shown again after."""
+
+    MAX_CHANGES = 5000
+
+    changes = forms.CharField(required=False, max_length=MAX_CHANGES * 24)
+    page = forms.CharField(required=False, max_length=2000)
+
+    def clean_changes(self) -> dict[tuple[int, int], bool]:
+        cells = {}
+        for token in self.cleaned_data["changes"].split():
+            cell = CELL.fullmatch(token)
+            if cell is None or max(int(cell["article"]), int(cell["user"])) > ID_MAX:
+                raise forms.ValidationError("The changed cells could not be read; nothing was saved. Reload the page.")
+            cells[int(cell["article"]), int(cell["user"])] = cell["on"] == "1"
+        if len(cells) > self.MAX_CHANGES:
+            raise forms.ValidationError(f"Save at most {self.MAX_CHANGES} changed cells at once; nothing was saved.")
+        return cells
 
 
 class ArticleForm(forms.ModelForm):

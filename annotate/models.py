@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 
@@ -359,6 +360,9 @@ class Article(models.Model):
     # Normalised once at import (NFC, "\n" line ends); offsets are code points into it.
     text = models.TextField(max_length=TEXT_MAX_CHARS)
     text_hash = models.CharField(max_length=64, editable=False)
+    # The text's length in code points, kept by the database: lists show and sort by it
+    # without reading the text.
+    length = models.GeneratedField(expression=Length("text"), output_field=models.IntegerField(), db_persist=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ArticleQuerySet.as_manager()
@@ -368,6 +372,13 @@ class Article(models.Model):
         # Project's own ordering and join the project into every query (so for the
         # orderings of Layer, ArgumentUnit, Span and Relation below).
         ordering = ["project_id", "id"]
+        # The orders an article list pages through (`annotate.article_lists`); title search
+        # has an index of its own on PostgreSQL (migration 0010).
+        indexes = [
+            models.Index(fields=["project", "id"], name="article_by_id"),
+            models.Index(fields=["project", "title", "id"], name="article_by_title"),
+            models.Index(fields=["project", "length", "id"], name="article_by_length"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["project", "text_hash"], name="article_unique_text"),
             models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),

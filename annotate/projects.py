@@ -205,79 +205,111 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
     return Assignments(created=created, removed=len(to_remove))
 
 
-@dataclass
-class AssignmentGrid:
-    """Who annotates what: a row per article (by id), a cell per annotator (by
-    username) with their layer or None and whether the cell is ticked; each annotator
-    with the number of articles they have."""
-
-    annotators: list[tuple[User, int]]
-    rows: list[tuple[Article, list[tuple[User, Layer | None, bool]]]]
-
-
-def assignment_grid(project: Project, *, ticked: dict[int, set[int]] | None = None) -> AssignmentGrid:
-    """The project's assignment grid; `ticked` (article id → annotator ids) ticks cells
-    as a refused save had them, so that the manager can correct them rather than tick
-    them again. Three queries."""
-    ticked = ticked or {}
-    annotators = list(project.annotators())
-    layers = {
-        (layer.article_id, layer.annotator_id): layer
-        for layer in Layer.objects.filter(article__project=project).annotator_layers()
-    }
-    rows = []
-    for article in project.articles.order_by("id"):
-        cells = []
-        for annotator in annotators:
-            layer = layers.get((article.pk, annotator.pk))
-            checked = annotator.pk in ticked[article.pk] if article.pk in ticked else layer is not None
-            cells.append((annotator, layer, checked))
-        rows.append((article, cells))
-    load = Counter(annotator_id for _, annotator_id in layers)
-    return AssignmentGrid([(annotator, load[annotator.pk]) for annotator in annotators], rows)
+@transaction.atomic
+def change_assignments(*, project: Project, changes: dict[tuple[int, int], bool], by) -> Assignments:
+    """Apply the cells of the assignment grid a manager changed: (article id, annotator
+    id) → assigned or not. Cells left as they were are not sent, so two managers (or two
+    tabs) working on different cells never undo each other's. The rules and the refusal
+    are `set_assignments`'s, for the articles touched."""
+    current: dict[int, set[int]] = {article_id: set() for article_id, _ in changes}
+    for article_id, user_id in Layer.objects.filter(article_id__in=current, annotator__isnull=False).values_list(
+        "article_id", "annotator_id"
+    ):
+        current[article_id].add(user_id)
+    for (article_id, user_id), assigned in changes.items():
+        if assigned:
+            current[article_id].add(user_id)
+        else:
+            current[article_id].discard(user_id)
+    return set_assignments(project=project, wanted=current, by=by)
 
 
 @transaction.atomic
-def spread_evenly(*, project: Project, per_article: int, by) -> int:
-    """Give every article `per_article` annotators, choosing those with the least work.
+def spread_evenly(
+    *, project: Project, per_article: int, by, annotator_ids: list[int] | None = None, articles=None
+) -> int:
+    """Give every article (of `articles`, a queryset of the project's, when given: a
+    filter of the article list) `per_article` annotators, adding those of `annotator_ids`
+    (every annotator when None) with the least work in the project first.
 
-    Existing assignments are kept; an article only gets annotators added. Returns how
-    many layers were created.
+    Existing assignments are kept and count towards `per_article`; an article only gets
+    annotators added. Returns how many layers were created. Four queries and one insert
+    per thousand layers, however many articles.
     """
-    annotator_ids = list(project.annotators().values_list("pk", flat=True))
+    everyone = list(project.annotators().values_list("pk", flat=True))
+    chosen = everyone if annotator_ids is None else [pk for pk in everyone if pk in set(annotator_ids)]
+    if strangers := sorted(set(annotator_ids or ()) - set(everyone)):
+        raise AssignmentError(f"Only annotators of this project can be assigned (user ids {strangers}).")
     if per_article < 1:
         raise AssignmentError("Give each article at least one annotator.")
-    if per_article > len(annotator_ids):
-        raise AssignmentError(
-            f"The project has {len(annotator_ids)} annotators; it cannot give each article {per_article}."
-        )
+    if not chosen:
+        raise AssignmentError("Choose at least one annotator.")
+    if per_article > len(everyone):
+        raise AssignmentError(f"The project has {len(everyone)} annotators; it cannot give each article {per_article}.")
     assigned: dict[int, set[int]] = {}
-    load = Counter({user_id: 0 for user_id in annotator_ids})
-    for article_id, user_id in Layer.objects.filter(
-        article__project=project, annotator_id__in=annotator_ids
-    ).values_list("article_id", "annotator_id"):
+    load = Counter({user_id: 0 for user_id in chosen})
+    for article_id, user_id in Layer.objects.filter(article__project=project, annotator__isnull=False).values_list(
+        "article_id", "annotator_id"
+    ):
         assigned.setdefault(article_id, set()).add(user_id)
-        load[user_id] += 1
+        if user_id in load:
+            load[user_id] += 1
+    articles = project.articles.all() if articles is None else articles
     new_layers = []
-    for article_id in project.articles.order_by("id").values_list("id", flat=True):
+    for article_id in articles.order_by("id").values_list("id", flat=True):
         have = assigned.get(article_id, set())
         # Least-loaded first; ties go in username order, so the result is repeatable.
-        candidates = sorted((uid for uid in annotator_ids if uid not in have), key=lambda uid: load[uid])
+        candidates = sorted((uid for uid in chosen if uid not in have), key=lambda uid: load[uid])
         for user_id in candidates[: max(0, per_article - len(have))]:
             new_layers.append(Layer(article_id=article_id, annotator_id=user_id))
             load[user_id] += 1
-    Layer.objects.bulk_create(new_layers)
+    Layer.objects.bulk_create(new_layers, batch_size=1000)
     changes.log_change(
         project=project,
         user=by,
         action="project.spread_evenly",
         target=f"project:{project.pk}",
-        after={"per_article": per_article, "layers_created": len(new_layers)},
+        after={
+            "per_article": per_article,
+            "layers_created": len(new_layers),
+            **({} if annotator_ids is None else {"annotators": chosen}),
+        },
     )
     return len(new_layers)
 
 
+@dataclass
+class Unassigned:
+    """What `unassign_untouched` did."""
+
+    removed: int  # layers taken away
+    kept: int  # layers kept because their annotator had started
+
+
 @transaction.atomic
+def unassign_untouched(*, project: Project, annotator_ids: list[int], by, articles=None) -> Unassigned:
+    """Take the annotators `annotator_ids` off every article (of `articles`, when given),
+    where their layer is untouched (not started, no units); started work is never
+    taken away, and is counted in `kept`."""
+    layers = Layer.objects.filter(article__project=project, annotator_id__in=annotator_ids)
+    if articles is not None:
+        layers = layers.filter(article__in=articles.values("pk"))
+    untouched = layers.filter(status=Layer.Status.NOT_STARTED).exclude(
+        Exists(ArgumentUnit.objects.filter(layer=OuterRef("pk")))
+    )
+    total = layers.count()
+    removed = untouched.delete()[1].get("annotate.Layer", 0)
+    kept = total - removed
+    changes.log_change(
+        project=project,
+        user=by,
+        action="project.unassign",
+        target=f"project:{project.pk}",
+        after={"annotators": sorted(annotator_ids), "layers_removed": removed, "layers_kept": kept},
+    )
+    return Unassigned(removed=removed, kept=kept)
+
+
 @transaction.atomic
 def update_settings(*, project: Project, values: dict, user) -> Project:
     """Set the project's settings (field name → value, already validated), recording

@@ -50,6 +50,7 @@ project_urls = [
     path("assignment/", manage.assignment, name="assignment"),
     path("assignment/spread/", manage.assignment_spread, name="assignment_spread"),
     path("assignment/save/", manage.assignment_save, name="assignment_save"),
+    path("assignment/unassign/", manage.assignment_unassign, name="assignment_unassign"),
 ]
 
 annotate_urls = [

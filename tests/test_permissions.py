@@ -102,6 +102,8 @@ MATRIX = {
     "scheme_entry_edit": ("get", lambda s: {"slug": s.slug, "entry_type": "label", "pk": s.label.pk}, MANAGERS_ONLY),
     "assignment": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "assignment_spread": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
+    # Nobody ticked: refused with a message, and back to the page.
+    "assignment_unassign": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
     # An empty grid: nothing to save, and back to the page.
     "assignment_save": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
 }

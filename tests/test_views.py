@@ -148,13 +148,24 @@ def grid(client, project, *, headers=None):
 
 
 def tick(form, article, annotator, *, on=True):
-    (box,) = form.xpath(f'.//input[@aria-label="Assign “{article.title}” to {annotator.username}"]')
+    (box,) = form.xpath(f'.//input[@data-cell="{article.pk}:{annotator.pk}"]')
+    # The box is named by its row's and its column's headers.
+    names = [form.get_element_by_id(part).text_content().strip() for part in box.get("aria-labelledby").split()]
+    assert names[0] == article.title and names[1].startswith(annotator.username)
     box.checked = on
 
 
 def post_grid(client, form, *, htmx=True):
-    """Post the form as the browser would: its action, its successful controls."""
-    return client.post(form.get("action"), dict_of_lists(form), headers={"HX-Request": "true"} if htmx else {})
+    """Post the form as the browser does: its action, its successful controls, and
+    `changes` filled as assignment.js fills it (the cells whose tick differs from the
+    saved one)."""
+    changed = [
+        f"{box.get('data-cell')}:{int(box.checked)}"
+        for box in form.xpath(".//input[@data-cell]")
+        if box.checked != (box.get("data-saved") == "1")
+    ]
+    data = dict_of_lists(form) | {"changes": [" ".join(changed)]}
+    return client.post(form.get("action"), data, headers={"HX-Request": "true"} if htmx else {})
 
 
 def dict_of_lists(form):
@@ -231,8 +242,15 @@ def test_the_grid_saves_nothing_when_one_row_would_take_away_work_and_keeps_the_
     assert messages_of(response) == [
         "Nothing was saved. ann_annotator already started “Started”; their work cannot be unassigned."
     ]
+    # The page shows the ticks the save tried (checked) beside what is saved (data-saved),
+    # so that the next save sends the same changes less the one corrected.
     answer = lxml.html.fromstring(response.content.decode()).get_element_by_id("assignment-grid")
-    assert [name for name, _ in answer.form_values() if name.startswith("assign-")] == [f"assign-{other.pk}"]
+    assert {box.get("data-cell"): (box.checked, box.get("data-saved")) for box in answer.xpath(".//input[@data-cell]")} == {
+        f"{started.pk}:{annotator.pk}": (False, "1"),
+        f"{started.pk}:{annotator2.pk}": (False, "0"),
+        f"{other.pk}:{annotator.pk}": (False, "0"),
+        f"{other.pk}:{annotator2.pk}": (True, "0"),
+    }
 
 
 def test_the_grid_refuses_a_user_who_is_not_an_annotator_and_saves_nothing(
@@ -242,7 +260,7 @@ def test_the_grid_refuses_a_user_who_is_not_an_annotator_and_saves_nothing(
     client.force_login(manager)
     form = grid(client, project)
     tick(form, article, annotator)
-    data = dict_of_lists(form) | {f"assign-{article.pk}": [str(annotator.pk), str(curator.pk)]}
+    data = dict_of_lists(form) | {"changes": [f"{article.pk}:{annotator.pk}:1 {article.pk}:{curator.pk}:1"]}
 
     response = client.post(form.get("action"), data, headers={"HX-Request": "true"})
 
@@ -257,7 +275,7 @@ def test_the_grid_refuses_an_article_of_another_project(client, project, manager
     foreign = make_article(outsider.memberships.get().project)
     make_article(project)
     client.force_login(manager)
-    data = dict_of_lists(grid(client, project)) | {f"assign-{foreign.pk}": [str(annotator.pk)]}
+    data = dict_of_lists(grid(client, project)) | {"changes": [f"{foreign.pk}:{annotator.pk}:1"]}
 
     response = client.post(reverse("annotate:assignment_save", args=[project.slug]), data)
 
@@ -410,19 +428,20 @@ def test_project_list_runs_a_fixed_number_of_queries(client, db, django_assert_n
     assert len(response.context["rows"]) == n
 
 
-@pytest.mark.parametrize("n", [1, 20])
+@pytest.mark.parametrize("n", [1, 60])
 def test_article_list_runs_a_fixed_number_of_queries(client, project, manager, annotator, django_assert_num_queries, n):
     for _ in range(n):
         projects.assign(article=make_article(project), annotators=[annotator], by=manager)
     client.force_login(annotator)
 
-    with django_assert_num_queries(4):
+    # session, user, membership, labels, the page, the count, the page's layers
+    with django_assert_num_queries(7):
         response = client.get(reverse("annotate:article_list", args=[project.slug]))
 
-    assert [a.layer_count for a in response.context["articles"]] == [1] * n
+    assert [len(row.layers) for row in response.context["listing"].rows] == [1] * min(n, 50)
 
 
-@pytest.mark.parametrize("n", [1, 20])
+@pytest.mark.parametrize("n", [1, 60])
 def test_assignment_page_runs_a_fixed_number_of_queries(
     client, project, manager, annotator, django_assert_num_queries, n
 ):
@@ -430,13 +449,13 @@ def test_assignment_page_runs_a_fixed_number_of_queries(
         make_article(project)
     client.force_login(manager)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         response = client.get(reverse("annotate:assignment", args=[project.slug]))
 
-    assert len(response.context["rows"]) == n
+    assert len(response.context["rows"]) == min(n, 50)
 
 
-@pytest.mark.parametrize("n", [1, 20])
+@pytest.mark.parametrize("n", [1, 50])
 def test_saving_the_assignment_grid_runs_a_fixed_number_of_queries(
     client, project, manager, annotator, annotator2, django_assert_num_queries, n
 ):
@@ -449,7 +468,7 @@ def test_saving_the_assignment_grid_runs_a_fixed_number_of_queries(
         tick(form, article, annotator, on=False)
         tick(form, article, annotator2)
 
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(23):
         response = post_grid(client, form)
 
     assert response.status_code == 200

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from annotate import access, projects
+from annotate import access, article_lists, projects
 from annotate.formats.records import ArticleRecord
 from annotate.forms import ArticleForm
 
@@ -12,10 +12,15 @@ from annotate.forms import ArticleForm
 @require_GET
 @login_required
 def article_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The member's articles, searched, filtered, sorted and paged as the query string
+    asks (`annotate.article_lists`). A filter or page link that cannot be read answers
+    400 with the first page of everything and a message saying what was not read."""
     membership = access.membership_or_404(request.user, slug)
-    articles = access.articles(membership).with_progress().order_by("id")
-    context = {"membership": membership, "project": membership.project, "articles": articles}
-    return render(request, "annotate/article_list.html", context)
+    listing = article_lists.article_list(membership, request.GET)
+    for problem in listing.problems:
+        messages.error(request, problem)
+    context = {"membership": membership, "project": membership.project, "listing": listing}
+    return render(request, "annotate/article_list.html", context, status=400 if listing.problems else 200)
 
 
 @require_GET

@@ -4,15 +4,25 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotate import access, projects
+from annotate import access, article_lists, projects
 from annotate.contrast import text_colour
-from annotate.forms import LabelForm, MemberForm, RelationTypeForm, SpreadForm, model_values
-from annotate.models import Membership
+from annotate.forms import (
+    AssignmentChangesForm,
+    LabelForm,
+    MemberForm,
+    RelationTypeForm,
+    SpreadForm,
+    UnassignForm,
+    model_values,
+)
+from annotate.models import Layer, Membership
 from annotate.views import render_partial
 
 SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
@@ -89,36 +99,55 @@ def scheme_entry_edit(request: HttpRequest, slug: str, entry_type: str, pk: int 
     return render(request, "annotate/scheme_entry_edit.html", context, status=422 if form.errors else 200)
 
 
-def assignment_context(membership: Membership, ticked: dict[int, set[int]] | None = None) -> dict:
-    """The grid (`projects.assignment_grid`), with a refused save's ticks when given."""
+def assignment_context(
+    membership: Membership, data: QueryDict, *, attempted: dict[tuple[int, int], bool] | None = None
+) -> dict:
+    """A page of the assignment grid: the articles of the article list's filter and page
+    (`data`, its query string) by the project's annotators, each cell ticked as saved, or
+    as a refused save had it (`attempted`), so that the manager can correct it rather
+    than tick it again. Each annotator with how many articles they have in all."""
     project = membership.project
-    grid = projects.assignment_grid(project, ticked=ticked)
+    listing = article_lists.article_list(membership, data)
+    annotators = listing.form.annotators
+    load = dict(
+        Layer.objects.filter(article__project=project, annotator__isnull=False)
+        .values_list("annotator_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    attempted = attempted or {}
+    rows = []
+    for row in listing.rows:
+        theirs = {layer.annotator_id: layer for layer in row.layers}
+        cells = []
+        for annotator in annotators:
+            layer = theirs.get(annotator.pk)
+            cells.append((annotator, layer, attempted.get((row.article.pk, annotator.pk), layer is not None)))
+        rows.append((row.article, cells))
+    filter_query = listing.form.query()
     return {
         "membership": membership,
         "project": project,
-        "annotators": grid.annotators,
-        "rows": grid.rows,
-        "spread_form": SpreadForm(initial={"per_article": project.annotators_per_article}),
+        "listing": listing,
+        "annotators": [(annotator, load.get(annotator.pk, 0)) for annotator in annotators],
+        "rows": rows,
+        "page_query": data.urlencode(),
+        "filter_query": filter_query,
+        "spread_form": SpreadForm(
+            initial={"per_article": project.annotators_per_article, "filter": filter_query}, annotators=annotators
+        ),
+        "unassign_form": UnassignForm(initial={"filter": filter_query}, annotators=annotators),
     }
 
 
-def grid_ticks(data) -> dict[int, set[int]] | None:
-    """The assignment grid as posted: `article` names every row the page showed (a row
-    with nothing ticked sends no `assign-<article>`), `assign-<article>` the ids of the
-    annotators ticked in it. None when the data is not what the page sends."""
-    try:
-        rows = {int(pk) for pk in data.getlist("article")}
-        rows |= {int(name.removeprefix("assign-")) for name in data if name.startswith("assign-")}
-        return {pk: {int(user_id) for user_id in data.getlist(f"assign-{pk}")} for pk in rows}
-    except ValueError:
-        return None
-
-
-def assignment_answer(request: HttpRequest, membership: Membership, *, status=200, ticked=None) -> HttpResponse:
-    """A plain POST goes back to the page (the message goes with it); HTMX gets the grid."""
+def assignment_answer(
+    request: HttpRequest, membership: Membership, page: str, *, status=200, attempted=None
+) -> HttpResponse:
+    """A plain POST goes back to the page it came from (the message goes with it); HTMX
+    gets that page of the grid."""
     if not request.htmx:
-        return redirect("annotate:assignment", membership.project.slug)
-    context = assignment_context(membership, ticked)
+        return redirect(reverse("annotate:assignment", args=[membership.project.slug]) + (f"?{page}" if page else ""))
+    context = assignment_context(membership, QueryDict(page), attempted=attempted)
     return render_partial(request, "annotate/assignment.html", "assignment-table", context, status=status)
 
 
@@ -126,50 +155,114 @@ def assignment_answer(request: HttpRequest, membership: Membership, *, status=20
 @login_required
 def assignment(request: HttpRequest, slug: str) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    return render(request, "annotate/assignment.html", assignment_context(membership))
+    context = assignment_context(membership, request.GET)
+    for problem in context["listing"].problems:
+        messages.error(request, problem)
+    return render(request, "annotate/assignment.html", context, status=400 if context["listing"].problems else 200)
 
 
 @require_POST
 @login_required
 def assignment_save(request: HttpRequest, slug: str) -> HttpResponse:
-    """Save the whole grid at once: every row's ticks, or (with a message) none."""
+    """Save the cells of the grid the manager changed (and only those): all of them, or
+    (with a message) none."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    ticked = grid_ticks(request.POST)
-    if ticked is None:
-        messages.error(request, "The assignment could not be read; nothing was saved. Reload the page.")
-        return assignment_answer(request, membership, status=422)
+    form = AssignmentChangesForm(request.POST)
+    page = request.POST.get("page", "")[:2000]
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("changes", ["The page sent could not be read."])))
+        return assignment_answer(request, membership, page, status=422)
+    changed = form.cleaned_data["changes"]
     try:
-        done = projects.set_assignments(project=membership.project, wanted=ticked, by=request.user)
+        done = projects.change_assignments(project=membership.project, changes=changed, by=request.user)
     except projects.AssignmentError as error:
         messages.error(request, f"Nothing was saved. {error}")
-        return assignment_answer(request, membership, status=422, ticked=ticked)
+        return assignment_answer(request, membership, page, status=422, attempted=changed)
     added, removed = len(done.created), done.removed
     if added or removed:
         messages.success(request, f"Saved: {added} assignment{pluralize(added)} added, {removed} removed.")
     else:
         messages.info(request, "Nothing to save: the assignment was already so.")
-    return assignment_answer(request, membership)
+    return assignment_answer(request, membership, page)
+
+
+def _filtered(membership: Membership, form: SpreadForm):
+    """The articles of the filter a bulk form carries, and how it reads in a message."""
+    articles_filter = article_lists.ArticleFilter(QueryDict(form.cleaned_data["filter"]), membership=membership)
+    if not articles_filter.is_valid():
+        raise projects.AssignmentError("The filter could not be read; nothing was changed. Reload the page.")
+    articles = article_lists.articles_matching(membership, articles_filter)
+    return articles, " matching the filter" if articles_filter.is_filtered else ""
 
 
 @require_POST
 @login_required
 def assignment_spread(request: HttpRequest, slug: str) -> HttpResponse:
+    """Give every article of a filter (every article without one) a number of annotators,
+    chosen among those ticked (everyone when none is), the least loaded first."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    form = SpreadForm(request.POST)
+    form = SpreadForm(request.POST, annotators=membership.project.annotators())
+    page = request.POST.get("filter", "")[:2000]
     status = 200
     if not form.is_valid():
-        messages.error(request, "Give a number of annotators per article between 1 and 50.")
+        messages.error(request, form_problems(form, "Nothing was assigned."))
         status = 422
     else:
         try:
+            articles, matching = _filtered(membership, form)
             created = projects.spread_evenly(
-                project=membership.project, per_article=form.cleaned_data["per_article"], by=request.user
+                project=membership.project,
+                per_article=form.cleaned_data["per_article"],
+                annotator_ids=form.cleaned_data["annotators"] or None,
+                articles=articles,
+                by=request.user,
             )
-            messages.success(request, f"{created} assignment{pluralize(created)} added.")
+            messages.success(request, f"{created} assignment{pluralize(created)} added to the articles{matching}.")
         except projects.AssignmentError as error:
             messages.error(request, str(error))
             status = 422
-    return assignment_answer(request, membership, status=status)
+    return assignment_answer(request, membership, page, status=status)
+
+
+@require_POST
+@login_required
+def assignment_unassign(request: HttpRequest, slug: str) -> HttpResponse:
+    """Take the ticked annotators off every article of a filter where they have not
+    started; started work stays, and the message says how much."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    form = UnassignForm(request.POST, annotators=membership.project.annotators())
+    page = request.POST.get("filter", "")[:2000]
+    status = 200
+    if not form.is_valid():
+        messages.error(request, form_problems(form, "Nothing was unassigned."))
+        status = 422
+    else:
+        try:
+            articles, matching = _filtered(membership, form)
+            done = projects.unassign_untouched(
+                project=membership.project,
+                annotator_ids=form.cleaned_data["annotators"],
+                articles=articles,
+                by=request.user,
+            )
+            kept = f" {done.kept} kept: their annotators had started." if done.kept else ""
+            messages.success(
+                request,
+                f"{done.removed} assignment{pluralize(done.removed)} removed from the articles{matching}.{kept}",
+            )
+        except projects.AssignmentError as error:
+            messages.error(request, str(error))
+            status = 422
+    return assignment_answer(request, membership, page, status=status)
+
+
+def form_problems(form, consequence: str) -> str:
+    """A refused form's errors as one message, field by field, and what was not done."""
+    problems = [
+        f"{form.fields[name].label}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+        for name, errors in form.errors.items()
+    ]
+    return f"{consequence} " + " ".join(problems)
 
 
 @require_http_methods(["GET"])

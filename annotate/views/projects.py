@@ -57,28 +57,47 @@ def project_create(request: HttpRequest) -> HttpResponse:
     return render(request, "annotate/project_create.html", {"form": form}, status=422 if form.errors else 200)
 
 
+# How many of their unfinished articles the project's page lists for an annotator; the
+# article list pages through the rest.
+QUEUE_SHOWN = 10
+
+
 @require_GET
 @login_required
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The project's page: the member's queue (the next `QUEUE_SHOWN` of their unfinished
+    articles, those in progress first) with their own counts, and for curators the
+    project's progress. A fixed number of queries, however large the project."""
     membership = access.membership_or_404(request.user, slug)
     project = membership.project
     queue = (
-        Layer.objects.filter(article__project=project, annotator=request.user)
+        Layer.objects.queue_for(request.user, project)
         .select_related("article")
-        .order_by("article_id")
+        .only("id", "status", "article_id", "article__title")[:QUEUE_SHOWN]
     )
-    status_counts = dict(
-        Layer.objects.filter(article__project=project, annotator__isnull=False)
+    own_counts = dict(
+        Layer.objects.filter(article__project=project, annotator=request.user)
         .values_list("status")
         .annotate(n=Count("id"))
+        .order_by()
     )
     context = {
         "membership": membership,
         "project": project,
-        "queue": queue,
-        "article_count": access.articles(membership).count(),
-        "status_counts": [(label, status_counts.get(value, 0)) for value, label in Layer.Status.choices],
+        "queue": list(queue),
+        "own_counts": [(value, label, own_counts.get(value, 0)) for value, label in Layer.Status.choices],
+        "assigned_count": sum(own_counts.values()),
+        "unfinished_count": sum(own_counts.values()) - own_counts.get(Layer.Status.FINISHED, 0),
     }
+    if membership.can_curate:
+        status_counts = dict(
+            Layer.objects.filter(article__project=project, annotator__isnull=False)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        context["article_count"] = project.articles.count()
+        context["status_counts"] = [(label, status_counts.get(value, 0)) for value, label in Layer.Status.choices]
     return render(request, "annotate/project_detail.html", context)
 
 

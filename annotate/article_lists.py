@@ -1,0 +1,229 @@
+"""A project's articles as a list a member can search, filter, sort and page through.
+
+The article list, the annotator's own list and the assignment grid are one list:
+`ArticleFilter` reads what the page asks for (the query string), `articles_matching`
+turns it into a queryset over the articles the member may open, and `ArticleList` pages
+it by keyset (`annotate.paging`), so that a page of a project of 20,000 articles costs
+what a page of one of 100 does: a fixed number of queries, none reading a text.
+
+Search covers the title and the text (its first `SEARCHED_CHARS` characters): on
+PostgreSQL a full-text search (the ``simple`` configuration, so that it works for every
+language: words match as written, without stemming; ``websearch`` syntax, so "quoted
+phrases", ``or`` and ``-word`` work) over the index of migration 0010; on SQLite (the
+demo) every word must appear in the title or the text.
+
+An article's status is that of the annotator chosen in the filter (their layer), or
+for an annotator, their own layer; otherwise of the article as a whole: unassigned (no
+annotator), not started (no annotator has started), in progress (someone has started,
+not everyone has finished), finished (every annotator has finished). "Curated" is
+orthogonal: the gold layer is finished (the review's Finish curation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+from django.db import connection
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.http import urlencode
+
+from annotate import access, paging
+from annotate.models import ArgumentUnit, Article, Layer, Membership
+
+PAGE_SIZE = 50
+SEARCHED_CHARS = 200_000
+# The expression of the search index (migration 0010): the same text, or PostgreSQL
+# does not use the index.
+SEARCH_DOCUMENT = f"to_tsvector('simple'::regconfig, left(title || ' ' || text, {SEARCHED_CHARS}))"
+
+SORTS = {
+    "added": ("id",),
+    "-added": ("-id",),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "length": ("length", "id"),
+    "-length": ("-length", "-id"),
+}
+SORT_CHOICES = [
+    ("added", "Oldest first"),
+    ("-added", "Newest first"),
+    ("title", "Title A–Z"),
+    ("-title", "Title Z–A"),
+    ("length", "Shortest first"),
+    ("-length", "Longest first"),
+]
+STATUS_CHOICES = [
+    ("", "Any status"),
+    ("unassigned", "Unassigned"),
+    (Layer.Status.NOT_STARTED, "Not started"),
+    (Layer.Status.IN_PROGRESS, "In progress"),
+    (Layer.Status.FINISHED, "Finished"),
+    ("unfinished", "Not finished"),
+    ("curated", "Curated"),
+]
+
+
+class ArticleFilter(forms.Form):
+    """What a member asks of an article list (all optional; the query string)."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search", strip=True)
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    annotator = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    label = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    tag = forms.CharField(required=False, max_length=100, strip=True)
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
+
+    def __init__(self, data, *, membership: Membership):
+        super().__init__(data)
+        self.membership = membership
+        project = membership.project
+        # The project's annotators, by username (curators choose among them).
+        self.annotators = list(project.annotators()) if membership.can_curate else []
+        if membership.can_curate:
+            self.fields["annotator"].choices = [("", "Any annotator")] + [
+                (user.pk, user.username) for user in self.annotators
+            ]
+        else:
+            del self.fields["annotator"]
+        self.fields["label"].choices = [("", "Any label")] + [(label.pk, label.name) for label in project.scheme_labels]
+
+    @property
+    def problems(self) -> list[str]:
+        """What could not be read, as messages (the list then shows everything)."""
+        fields = self.fields
+        return [f"{fields[name].label or name.title()}: {' '.join(errors)}" for name, errors in self.errors.items()]
+
+    def value(self, name: str):
+        return self.cleaned_data.get(name) if self.is_valid() else None
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return SORTS[self.value("sort") or "added"]
+
+    @property
+    def is_filtered(self) -> bool:
+        filters = ("q", "status", "annotator", "label", "tag")
+        return self.is_valid() and any(self.cleaned_data.get(name) for name in filters)
+
+    def query(self, **replace) -> str:
+        """The filter as a query string (without the page), with `replace` applied."""
+        values = {name: self.data.get(name, "") for name in self.fields} | replace
+        return urlencode({name: value for name, value in values.items() if value})
+
+
+def articles_matching(membership: Membership, articles_filter: ArticleFilter) -> QuerySet[Article]:
+    """The articles `membership` may open that the filter asks for (all of them when it
+    does not read)."""
+    articles = Article.objects.filter(project=membership.project)
+    own = None if membership.can_curate else membership.user_id
+    if own is not None:
+        articles = articles.filter(Exists(Layer.objects.filter(article=OuterRef("pk"), annotator_id=own)))
+    if not articles_filter.is_valid():
+        return articles
+    data = articles_filter.cleaned_data
+    if data["q"]:
+        articles = articles.filter(_search(data["q"]))
+    if data["tag"]:
+        articles = articles.filter(Q(metadata__tag=data["tag"]) | Q(metadata__tags__contains=[data["tag"]]))
+    annotator = data.get("annotator") or own
+    if data["status"]:
+        articles = articles.filter(_status(data["status"], annotator))
+    if data["label"]:
+        # In the annotator's layer when there is one (an annotator never sees whether
+        # others used a label in a blind project), else in any layer, gold included.
+        units = ArgumentUnit.objects.filter(layer__article=OuterRef("pk"), label_id=data["label"])
+        if annotator is not None:
+            units = units.filter(layer__annotator_id=annotator)
+        articles = articles.filter(Exists(units))
+    if data.get("annotator") and not data["status"]:
+        articles = articles.filter(Exists(Layer.objects.filter(article=OuterRef("pk"), annotator_id=annotator)))
+    return articles
+
+
+def _search(words: str) -> Q:
+    if connection.vendor == "postgresql":
+        sql = f"{SEARCH_DOCUMENT} @@ websearch_to_tsquery('simple'::regconfig, %s)"
+        return Q(RawSQL(sql, [words], output_field=BooleanField()))
+    every_word = Q()
+    for word in words.split():
+        every_word &= Q(title__icontains=word) | Q(text__icontains=word)
+    return every_word
+
+
+def _status(status: str, annotator: int | None) -> Q:
+    """Articles in `status`: the annotator's layer's, or the article's as a whole."""
+    layers = Layer.objects.filter(article=OuterRef("pk"))
+    if status == "curated":
+        return Q(Exists(layers.filter(annotator__isnull=True, status=Layer.Status.FINISHED)))
+    if annotator is not None:
+        theirs = layers.filter(annotator_id=annotator)
+        if status == "unassigned":
+            return ~Q(Exists(theirs))
+        if status == "unfinished":
+            return Q(Exists(theirs.exclude(status=Layer.Status.FINISHED)))
+        return Q(Exists(theirs.filter(status=status)))
+    annotators = layers.filter(annotator__isnull=False)
+    started = Exists(annotators.exclude(status=Layer.Status.NOT_STARTED))
+    unfinished = Exists(annotators.exclude(status=Layer.Status.FINISHED))
+    return {
+        "unassigned": ~Q(Exists(annotators)),
+        Layer.Status.NOT_STARTED: Q(Exists(annotators)) & ~Q(started),
+        Layer.Status.IN_PROGRESS: Q(started) & Q(unfinished),
+        Layer.Status.FINISHED: Q(Exists(annotators)) & ~Q(unfinished),
+        "unfinished": Q(unfinished),
+    }[status]
+
+
+@dataclass(frozen=True)
+class Row:
+    """An article of a page with its annotators' layers (id, username, status), by username."""
+
+    article: Article
+    layers: list[Layer]
+
+    @property
+    def finished(self) -> int:
+        return sum(layer.status == Layer.Status.FINISHED for layer in self.layers)
+
+
+@dataclass(frozen=True)
+class ArticleList:
+    form: ArticleFilter
+    rows: list[Row]
+    page: paging.Page
+    count: int  # how many articles match
+    problems: list[str]  # what the request asked that could not be read
+
+
+# The columns a list reads of an article: never its text.
+LISTED = ("id", "project_id", "title", "author", "outlet", "published", "length", "metadata")
+
+
+def article_list(membership: Membership, data) -> ArticleList:
+    """The page of the member's article list that `data` (a query string) asks for, with
+    each article's annotator layers as the member may see them. Four queries."""
+    articles_filter = ArticleFilter(data, membership=membership)
+    problems = articles_filter.problems
+    matching = articles_matching(membership, articles_filter)
+    try:
+        page = paging.page_of(
+            matching.only(*LISTED),
+            articles_filter.order,
+            after=data.get("after", ""),
+            before=data.get("before", ""),
+            size=PAGE_SIZE,
+        )
+    except paging.BadCursor as error:
+        problems.append(str(error))
+        page = paging.page_of(matching.only(*LISTED), articles_filter.order, size=PAGE_SIZE)
+    count = matching.order_by().count()
+    visible = access.layers(membership).filter(article_id__in=[article.pk for article in page.rows])
+    layers: dict[int, list[Layer]] = {}
+    for layer in (
+        visible.annotator_layers().select_related("annotator").only("id", "article_id", "status", "annotator__username")
+    ):
+        layers.setdefault(layer.article_id, []).append(layer)
+    rows = [Row(article, layers.get(article.pk, [])) for article in page.rows]
+    return ArticleList(articles_filter, rows, page, count, problems)
