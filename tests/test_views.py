@@ -245,7 +245,9 @@ def test_the_grid_saves_nothing_when_one_row_would_take_away_work_and_keeps_the_
     # The page shows the ticks the save tried (checked) beside what is saved (data-saved),
     # so that the next save sends the same changes less the one corrected.
     answer = lxml.html.fromstring(response.content.decode()).get_element_by_id("assignment-grid")
-    assert {box.get("data-cell"): (box.checked, box.get("data-saved")) for box in answer.xpath(".//input[@data-cell]")} == {
+    assert {
+        box.get("data-cell"): (box.checked, box.get("data-saved")) for box in answer.xpath(".//input[@data-cell]")
+    } == {
         f"{started.pk}:{annotator.pk}": (False, "1"),
         f"{started.pk}:{annotator2.pk}": (False, "0"),
         f"{other.pk}:{annotator.pk}": (False, "0"),
