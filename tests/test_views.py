@@ -150,8 +150,8 @@ def grid(client, project, *, headers=None):
 def tick(form, article, annotator, *, on=True):
     (box,) = form.xpath(f'.//input[@data-cell="{article.pk}:{annotator.pk}"]')
     # The box is named by its row's and its column's headers.
-    row, column = (form.get_element_by_id(part).text_content() for part in box.get("aria-labelledby").split())
-    assert (row, column.split()[0]) == (article.title, annotator.username)
+    row, column = (form.get_element_by_id(part) for part in box.get("aria-labelledby").split())
+    assert (row.text_content(), column.text) == (article.title, annotator.username)
     box.checked = on
 
 
