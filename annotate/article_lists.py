@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.http import urlencode
 
 from annotate import access, paging
-from annotate.models import ArgumentUnit, Article, Layer, Membership
+from annotate.models import ArgumentUnit, Article, Layer, Membership, Role
 
 PAGE_SIZE = 50
 SEARCHED_CHARS = 200_000
@@ -79,8 +79,15 @@ class ArticleFilter(forms.Form):
         super().__init__(data)
         self.membership = membership
         project = membership.project
-        # The project's annotators, by username (curators choose among them).
-        self.annotators = list(project.annotators()) if membership.can_curate else []
+        # The project's annotators, by username (curators choose among them), each with
+        # `layers_assigned`, the number of their articles (a counter of their membership).
+        self.annotators = []
+        if membership.can_curate:
+            for member in (
+                project.memberships.filter(role=Role.ANNOTATOR).select_related("user").order_by("user__username")
+            ):
+                member.user.layers_assigned = member.layers_assigned
+                self.annotators.append(member.user)
         if membership.can_curate:
             self.fields["annotator"].choices = [("", "Any annotator")] + [
                 (user.pk, user.username) for user in self.annotators
@@ -138,7 +145,7 @@ def articles_matching(membership: Membership, articles_filter: ArticleFilter) ->
             units = units.filter(layer__annotator_id=annotator)
         articles = articles.filter(Exists(units))
     if data.get("annotator") and not data["status"]:
-        articles = articles.filter(Exists(Layer.objects.filter(article=OuterRef("pk"), annotator_id=annotator)))
+        articles = articles.filter(pk__in=Layer.objects.filter(annotator_id=annotator).values("article_id"))
     return articles
 
 
@@ -153,26 +160,24 @@ def _search(words: str) -> Q:
 
 
 def _status(status: str, annotator: int | None) -> Q:
-    """Articles in `status`: the annotator's layer's, or the article's as a whole."""
-    layers = Layer.objects.filter(article=OuterRef("pk"))
+    """Articles in `status`: the annotator's layer's (from that annotator's layers, an
+    index away), or the article's as a whole (from the counters the database keeps on
+    each article)."""
     if status == "curated":
-        return Q(Exists(layers.filter(annotator__isnull=True, status=Layer.Status.FINISHED)))
+        return Q(curated=True)
     if annotator is not None:
-        theirs = layers.filter(annotator_id=annotator)
+        theirs = Layer.objects.filter(annotator_id=annotator)
         if status == "unassigned":
-            return ~Q(Exists(theirs))
+            return ~Q(pk__in=theirs.values("article_id"))
         if status == "unfinished":
-            return Q(Exists(theirs.exclude(status=Layer.Status.FINISHED)))
-        return Q(Exists(theirs.filter(status=status)))
-    annotators = layers.filter(annotator__isnull=False)
-    started = Exists(annotators.exclude(status=Layer.Status.NOT_STARTED))
-    unfinished = Exists(annotators.exclude(status=Layer.Status.FINISHED))
+            return Q(pk__in=theirs.exclude(status=Layer.Status.FINISHED).values("article_id"))
+        return Q(pk__in=theirs.filter(status=status).values("article_id"))
     return {
-        "unassigned": ~Q(Exists(annotators)),
-        Layer.Status.NOT_STARTED: Q(Exists(annotators)) & ~Q(started),
-        Layer.Status.IN_PROGRESS: Q(started) & Q(unfinished),
-        Layer.Status.FINISHED: Q(Exists(annotators)) & ~Q(unfinished),
-        "unfinished": Q(unfinished),
+        "unassigned": Q(layers_assigned=0),
+        Layer.Status.NOT_STARTED: Q(layers_assigned__gt=0, layers_started=0),
+        Layer.Status.IN_PROGRESS: Q(layers_started__gt=0, layers_finished__lt=F("layers_assigned")),
+        Layer.Status.FINISHED: Q(layers_assigned__gt=0, layers_finished=F("layers_assigned")),
+        "unfinished": Q(layers_finished__lt=F("layers_assigned")),
     }[status]
 
 
@@ -182,10 +187,6 @@ class Row:
 
     article: Article
     layers: list[Layer]
-
-    @property
-    def finished(self) -> int:
-        return sum(layer.status == Layer.Status.FINISHED for layer in self.layers)
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ class ArticleList:
 
 
 # The columns a list reads of an article: never its text.
-LISTED = ("id", "project_id", "title", "author", "outlet", "published", "length", "metadata")
+LISTED = ("id", "project_id", "title", "author", "outlet", "published", "length", "metadata", *Article.COUNTERS)
 
 
 def article_list(membership: Membership, data) -> ArticleList:

@@ -200,10 +200,35 @@ class Role(models.TextChoices):
     ANNOTATOR = "annotator", "Annotator"
 
 
-class Membership(models.Model):
+class KeptByTheDatabase(models.Model):
+    """A model with counters the database keeps (triggers of migration 0010, on every
+    insert, delete and status change of a layer, however it is made): Django reads
+    them and never writes them, so that a save of a stale instance cannot undo a count."""
+
+    COUNTERS: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.COUNTERS and not field.generated
+            ]
+        super().save(*args, **kwargs)
+
+
+class Membership(KeptByTheDatabase):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+    # The member's annotator layers in the project, and how many of them are finished.
+    layers_assigned = models.PositiveIntegerField(default=0, editable=False)
+    layers_finished = models.PositiveIntegerField(default=0, editable=False)
+
+    COUNTERS = ("layers_assigned", "layers_finished")
 
     class Meta:
         ordering = ["project", "role", "user__username"]
@@ -349,7 +374,7 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
-class Article(models.Model):
+class Article(KeptByTheDatabase):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="articles")
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
@@ -364,6 +389,14 @@ class Article(models.Model):
     # without reading the text.
     length = models.GeneratedField(expression=Length("text"), output_field=models.IntegerField(), db_persist=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The article's annotator layers: how many, how many started (in progress or
+    # finished), how many finished; and whether its gold layer is finished (curated).
+    layers_assigned = models.PositiveIntegerField(default=0, editable=False)
+    layers_started = models.PositiveIntegerField(default=0, editable=False)
+    layers_finished = models.PositiveIntegerField(default=0, editable=False)
+    curated = models.BooleanField(default=False, editable=False)
+
+    COUNTERS = ("layers_assigned", "layers_started", "layers_finished", "curated")
 
     objects = ArticleQuerySet.as_manager()
 

@@ -451,7 +451,7 @@ def test_assignment_page_runs_a_fixed_number_of_queries(
         make_article(project)
     client.force_login(manager)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(reverse("annotate:assignment", args=[project.slug]))
 
     assert len(response.context["rows"]) == min(n, 50)
@@ -470,7 +470,7 @@ def test_saving_the_assignment_grid_runs_a_fixed_number_of_queries(
         tick(form, article, annotator, on=False)
         tick(form, article, annotator2)
 
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(22):
         response = post_grid(client, form)
 
     assert response.status_code == 200

@@ -1,22 +1,149 @@
+"""Article lists at any size: an article's length as a generated column, the indexes the
+lists page through, the search index (PostgreSQL), and the counters of layers the
+database keeps on each article and membership (triggers on annotate_layer, so that every
+way a layer is made, changed or deleted counts, bulk inserts and cascades included)."""
+
 import django.db.models.functions.text
 from django.db import migrations, models
 
-# The article search's index (annotate.article_lists.SEARCH_DOCUMENT; PostgreSQL only:
-# the SQLite demo searches with a plain match).
 SEARCH_INDEX = (
     "CREATE INDEX article_search ON annotate_article USING gin "
     "(to_tsvector('simple'::regconfig, left(title || ' ' || text, 200000)))"
 )
 
+# What an article's and a membership's counters are, from the layers (both databases).
+ARTICLE_COUNTS = """
+    layers_assigned = (SELECT count(*) FROM annotate_layer l
+                       WHERE l.article_id = annotate_article.id AND l.annotator_id IS NOT NULL),
+    layers_started = (SELECT count(*) FROM annotate_layer l
+                      WHERE l.article_id = annotate_article.id AND l.annotator_id IS NOT NULL
+                      AND l.status <> 'not_started'),
+    layers_finished = (SELECT count(*) FROM annotate_layer l
+                       WHERE l.article_id = annotate_article.id AND l.annotator_id IS NOT NULL
+                       AND l.status = 'finished'),
+    curated = EXISTS (SELECT 1 FROM annotate_layer l
+                      WHERE l.article_id = annotate_article.id AND l.annotator_id IS NULL
+                      AND l.status = 'finished')
+"""
+MEMBERSHIP_COUNTS = """
+    layers_assigned = (SELECT count(*) FROM annotate_layer l JOIN annotate_article a ON a.id = l.article_id
+                       WHERE l.annotator_id = annotate_membership.user_id
+                       AND a.project_id = annotate_membership.project_id),
+    layers_finished = (SELECT count(*) FROM annotate_layer l JOIN annotate_article a ON a.id = l.article_id
+                       WHERE l.annotator_id = annotate_membership.user_id
+                       AND a.project_id = annotate_membership.project_id AND l.status = 'finished')
+"""
 
-def create_search_index(apps, schema_editor):
+# PostgreSQL: once per statement over the rows it touched (a bulk insert of 40,000
+# layers counts each article and member once), and per row only when a status changes.
+POSTGRESQL = [
+    f"""
+    CREATE FUNCTION annotate_count_layers(article_ids bigint[], user_ids integer[]) RETURNS void
+    LANGUAGE sql AS $$
+        UPDATE annotate_article SET {ARTICLE_COUNTS} WHERE id = ANY(article_ids);
+        UPDATE annotate_membership SET {MEMBERSHIP_COUNTS}
+        WHERE user_id = ANY(user_ids)
+        AND project_id IN (SELECT project_id FROM annotate_article WHERE id = ANY(article_ids));
+    $$
+    """,
+    """
+    CREATE FUNCTION annotate_layers_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM annotate_count_layers(
+            ARRAY(SELECT DISTINCT article_id FROM new_layers),
+            ARRAY(SELECT DISTINCT annotator_id FROM new_layers WHERE annotator_id IS NOT NULL));
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE FUNCTION annotate_layers_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM annotate_count_layers(
+            ARRAY(SELECT DISTINCT article_id FROM old_layers),
+            ARRAY(SELECT DISTINCT annotator_id FROM old_layers WHERE annotator_id IS NOT NULL));
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE FUNCTION annotate_layer_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM annotate_count_layers(
+            ARRAY[OLD.article_id, NEW.article_id],
+            ARRAY(SELECT id FROM unnest(ARRAY[OLD.annotator_id, NEW.annotator_id]) AS ids(id) WHERE id IS NOT NULL));
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE FUNCTION annotate_membership_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE annotate_membership SET {counts} WHERE id = NEW.id;
+        RETURN NULL;
+    END $$
+    """.replace("{counts}", MEMBERSHIP_COUNTS),
+    """CREATE TRIGGER layers_inserted AFTER INSERT ON annotate_layer REFERENCING NEW TABLE AS new_layers
+    FOR EACH STATEMENT EXECUTE FUNCTION annotate_layers_inserted()""",
+    """CREATE TRIGGER layers_deleted AFTER DELETE ON annotate_layer REFERENCING OLD TABLE AS old_layers
+    FOR EACH STATEMENT EXECUTE FUNCTION annotate_layers_deleted()""",
+    """CREATE TRIGGER layer_updated AFTER UPDATE ON annotate_layer FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.annotator_id IS DISTINCT FROM NEW.annotator_id
+          OR OLD.article_id IS DISTINCT FROM NEW.article_id)
+    EXECUTE FUNCTION annotate_layer_updated()""",
+    """CREATE TRIGGER membership_inserted AFTER INSERT ON annotate_membership FOR EACH ROW
+    EXECUTE FUNCTION annotate_membership_inserted()""",
+    f"UPDATE annotate_article SET {ARTICLE_COUNTS}",
+    f"UPDATE annotate_membership SET {MEMBERSHIP_COUNTS}",
+]
+POSTGRESQL_DROP = [
+    "DROP INDEX IF EXISTS article_search",
+    "DROP TRIGGER IF EXISTS layers_inserted ON annotate_layer",
+    "DROP TRIGGER IF EXISTS layers_deleted ON annotate_layer",
+    "DROP TRIGGER IF EXISTS layer_updated ON annotate_layer",
+    "DROP TRIGGER IF EXISTS membership_inserted ON annotate_membership",
+    "DROP FUNCTION IF EXISTS annotate_layers_inserted(), annotate_layers_deleted(), annotate_layer_updated(), "
+    "annotate_membership_inserted(), annotate_count_layers(bigint[], integer[])",
+]
+
+
+def sqlite_recount(row: str) -> str:
+    """SQLite (the demo): per row, for the layer `row` (NEW or OLD)."""
+    return f"""
+        UPDATE annotate_article SET {ARTICLE_COUNTS} WHERE id = {row}.article_id;
+        UPDATE annotate_membership SET {MEMBERSHIP_COUNTS}
+        WHERE user_id = {row}.annotator_id
+        AND project_id = (SELECT project_id FROM annotate_article WHERE id = {row}.article_id);
+    """
+
+
+SQLITE = [
+    f"CREATE TRIGGER layers_inserted AFTER INSERT ON annotate_layer BEGIN {sqlite_recount('NEW')} END",
+    f"CREATE TRIGGER layers_deleted AFTER DELETE ON annotate_layer BEGIN {sqlite_recount('OLD')} END",
+    f"""CREATE TRIGGER layer_updated AFTER UPDATE OF status, annotator_id, article_id ON annotate_layer
+    BEGIN {sqlite_recount("OLD")} {sqlite_recount("NEW")} END""",
+    f"""CREATE TRIGGER membership_inserted AFTER INSERT ON annotate_membership
+    BEGIN UPDATE annotate_membership SET {MEMBERSHIP_COUNTS} WHERE id = NEW.id; END""",
+    f"UPDATE annotate_article SET {ARTICLE_COUNTS}",
+    f"UPDATE annotate_membership SET {MEMBERSHIP_COUNTS}",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS layers_inserted",
+    "DROP TRIGGER IF EXISTS layers_deleted",
+    "DROP TRIGGER IF EXISTS layer_updated",
+    "DROP TRIGGER IF EXISTS membership_inserted",
+]
+
+
+def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(SEARCH_INDEX)
+        for statement in [SEARCH_INDEX, *POSTGRESQL]:
+            schema_editor.execute(statement)
+    else:
+        for statement in SQLITE:
+            schema_editor.execute(statement)
 
 
-def drop_search_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS article_search")
+def drop(apps, schema_editor):
+    for statement in POSTGRESQL_DROP if schema_editor.connection.vendor == "postgresql" else SQLITE_DROP:
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -27,12 +154,42 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="article",
+            name="curated",
+            field=models.BooleanField(default=False, editable=False),
+        ),
+        migrations.AddField(
+            model_name="article",
+            name="layers_assigned",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="article",
+            name="layers_finished",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="article",
+            name="layers_started",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="article",
             name="length",
             field=models.GeneratedField(
                 db_persist=True,
                 expression=django.db.models.functions.text.Length("text"),
                 output_field=models.IntegerField(),
             ),
+        ),
+        migrations.AddField(
+            model_name="membership",
+            name="layers_assigned",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="membership",
+            name="layers_finished",
+            field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddIndex(
             model_name="article",
@@ -46,5 +203,5 @@ class Migration(migrations.Migration):
             model_name="article",
             index=models.Index(fields=["project", "length", "id"], name="article_by_length"),
         ),
-        migrations.RunPython(create_search_index, drop_search_index),
+        migrations.RunPython(create, drop),
     ]

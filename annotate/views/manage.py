@@ -4,7 +4,6 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -22,7 +21,7 @@ from annotate.forms import (
     UnassignForm,
     model_values,
 )
-from annotate.models import Layer, Membership
+from annotate.models import Membership
 from annotate.views import render_partial
 
 SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
@@ -109,12 +108,6 @@ def assignment_context(
     project = membership.project
     listing = article_lists.article_list(membership, data)
     annotators = listing.form.annotators
-    load = dict(
-        Layer.objects.filter(article__project=project, annotator__isnull=False)
-        .values_list("annotator_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     attempted = attempted or {}
     rows = []
     for row in listing.rows:
@@ -129,7 +122,7 @@ def assignment_context(
         "membership": membership,
         "project": project,
         "listing": listing,
-        "annotators": [(annotator, load.get(annotator.pk, 0)) for annotator in annotators],
+        "annotators": [(annotator, annotator.layers_assigned) for annotator in annotators],
         "rows": rows,
         "page_query": data.urlencode(),
         "filter_query": filter_query,

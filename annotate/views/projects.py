@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -90,14 +91,20 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "unfinished_count": sum(own_counts.values()) - own_counts.get(Layer.Status.FINISHED, 0),
     }
     if membership.can_curate:
-        status_counts = dict(
-            Layer.objects.filter(article__project=project, annotator__isnull=False)
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .order_by()
+        # From the counters the database keeps on each article: one pass over the
+        # project's articles, never over its layers.
+        totals = project.articles.aggregate(
+            articles=Count("id"),
+            assigned=Coalesce(Sum("layers_assigned"), 0),
+            started=Coalesce(Sum("layers_started"), 0),
+            finished=Coalesce(Sum("layers_finished"), 0),
         )
-        context["article_count"] = project.articles.count()
-        context["status_counts"] = [(label, status_counts.get(value, 0)) for value, label in Layer.Status.choices]
+        context["article_count"] = totals["articles"]
+        context["status_counts"] = [
+            (Layer.Status.NOT_STARTED.label, totals["assigned"] - totals["started"]),
+            (Layer.Status.IN_PROGRESS.label, totals["started"] - totals["finished"]),
+            (Layer.Status.FINISHED.label, totals["finished"]),
+        ]
     return render(request, "annotate/project_detail.html", context)
 
 
