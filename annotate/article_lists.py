@@ -9,8 +9,9 @@ what a page of one of 100 does: a fixed number of queries, none reading a text.
 Search covers the title and the text (its first `SEARCHED_CHARS` characters): on
 PostgreSQL a full-text search (the ``simple`` configuration, so that it works for every
 language: words match as written, without stemming; ``websearch`` syntax, so "quoted
-phrases", ``or`` and ``-word`` work) over the index of migration 0010; on SQLite (the
-demo) every word must appear in the title or the text.
+phrases", ``or`` and ``-word`` work) over a document the database stores with each
+article (migration 0010), indexed; on SQLite (the demo) every word must appear in the
+title or the text.
 
 An article's status is that of the annotator chosen in the filter (their layer), or
 for an annotator, their own layer; otherwise of the article as a whole: unassigned (no
@@ -34,9 +35,11 @@ from annotate.models import ArgumentUnit, Article, Layer, Membership, Role
 
 PAGE_SIZE = 50
 SEARCHED_CHARS = 200_000
-# The expression of the search index (migration 0010): the same text, or PostgreSQL
-# does not use the index.
-SEARCH_DOCUMENT = f"to_tsvector('simple'::regconfig, left(title || ' ' || text, {SEARCHED_CHARS}))"
+# The search's document: a column the database computes (migration 0010), indexed.
+SEARCH_DOCUMENT = "annotate_article.search_document"
+# A count that needs a search or a label's units stops here ("more than 1,000"); the
+# other filters read counters and indexes, and are counted exactly.
+COUNT_LIMIT = 1000
 
 SORTS = {
     "added": ("id",),
@@ -194,7 +197,8 @@ class ArticleList:
     form: ArticleFilter
     rows: list[Row]
     page: paging.Page
-    count: int  # how many articles match
+    count: int  # how many articles match (at most COUNT_LIMIT when `more`)
+    more: bool  # more than `count` match: a search's or a label's count stops at COUNT_LIMIT
     problems: list[str]  # what the request asked that could not be read
 
 
@@ -219,7 +223,11 @@ def article_list(membership: Membership, data) -> ArticleList:
     except paging.BadCursor as error:
         problems.append(str(error))
         page = paging.page_of(matching.only(*LISTED), articles_filter.order, size=PAGE_SIZE)
-    count = matching.order_by().count()
+    dear = articles_filter.is_valid() and bool(
+        articles_filter.cleaned_data["q"] or articles_filter.cleaned_data["label"]
+    )
+    count = matching.order_by()[: COUNT_LIMIT + 1].count() if dear else matching.order_by().count()
+    more = count > COUNT_LIMIT
     visible = access.layers(membership).filter(article_id__in=[article.pk for article in page.rows])
     layers: dict[int, list[Layer]] = {}
     for layer in (
@@ -227,4 +235,4 @@ def article_list(membership: Membership, data) -> ArticleList:
     ):
         layers.setdefault(layer.article_id, []).append(layer)
     rows = [Row(article, layers.get(article.pk, [])) for article in page.rows]
-    return ArticleList(articles_filter, rows, page, count, problems)
+    return ArticleList(articles_filter, rows, page, min(count, COUNT_LIMIT) if more else count, more, problems)
