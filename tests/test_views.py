@@ -148,10 +148,8 @@ def grid(client, project, *, headers=None):
 
 
 def tick(form, article, annotator, *, on=True):
-    (box,) = form.xpath(f'.//input[@data-cell="{article.pk}:{annotator.pk}"]')
-    # The box is named by its row's and its column's headers.
-    row, column = (form.get_element_by_id(part) for part in box.get("aria-labelledby").split())
-    assert (row.text_content(), column.text) == (article.title, annotator.username)
+    (box,) = form.xpath(f'.//input[@aria-label="Assign “{article.title}” to {annotator.username}"]')
+    assert box.get("data-cell") == f"{article.pk}:{annotator.pk}"
     box.checked = on
 
 

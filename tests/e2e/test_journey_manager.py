@@ -157,8 +157,8 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     expect(page.get_by_role("link", name=WEBIS_TITLE)).to_be_visible()
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Assignment").click()
     page.get_by_label("Annotators per article").fill("1")
-    page.get_by_role("button", name="Spread evenly").click()
-    expect(page.get_by_role("status")).to_have_text("1 assignment added.")
+    page.get_by_role("button", name="Assign, least loaded first").click()
+    expect(page.get_by_role("status")).to_have_text("1 assignment added to the articles.")
     expect(page.get_by_label(f"Assign “{WEBIS_TITLE}” to alice")).to_be_checked()
 
     # The main project: a scraped op-ed, a one-line text and a web page, each previewed first.
@@ -174,7 +174,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     page.get_by_role("navigation", name="Project").get_by_role("link", name="Assignment").click()
     page.get_by_label(f"Assign “{SCRAPED_TITLE}” to alice").check()
     page.get_by_label(f"Assign “{ONE_LINE_TITLE}” to bob").check()
-    page.get_by_role("button", name="Save assignment").click()
+    page.get_by_role("button", name="Save this page").click()
     expect(page.get_by_role("status")).to_have_text("Saved: 2 assignments added, 0 removed.")
     page.reload()
     assert_ticks(page, {(SCRAPED_TITLE, "alice"), (ONE_LINE_TITLE, "bob")}, titles)
@@ -216,7 +216,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     # Taking alice off the article she has worked on is refused, and nothing changes.
     page.reload()
     page.get_by_label(f"Assign “{SCRAPED_TITLE}” to alice").uncheck()
-    page.get_by_role("button", name="Save assignment").click()
+    page.get_by_role("button", name="Save this page").click()
     expect(page.get_by_role("status")).to_have_text(
         f"Nothing was saved. alice already started “{SCRAPED_TITLE}”; their work cannot be unassigned."
     )
