@@ -22,11 +22,12 @@ orthogonal: the gold layer is finished (the review's Finish curation).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.http import urlencode
 
@@ -59,10 +60,7 @@ SORT_CHOICES = [
 ]
 STATUS_CHOICES = [
     ("", "Any status"),
-    ("unassigned", "Unassigned"),
-    (Layer.Status.NOT_STARTED, "Not started"),
-    (Layer.Status.IN_PROGRESS, "In progress"),
-    (Layer.Status.FINISHED, "Finished"),
+    *Article.Progress.choices,
     ("unfinished", "Not finished"),
     ("curated", "Curated"),
 ]
@@ -136,17 +134,20 @@ def articles_matching(membership: Membership, articles_filter: ArticleFilter) ->
     if data["q"]:
         articles = articles.filter(_search(data["q"]))
     if data["tag"]:
-        articles = articles.filter(Q(metadata__tag=data["tag"]) | Q(metadata__tags__contains=[data["tag"]]))
+        articles = articles.filter(_tagged(data["tag"]))
     annotator = data.get("annotator") or own
     if data["status"]:
         articles = articles.filter(_status(data["status"], annotator))
     if data["label"]:
         # In the annotator's layer when there is one (an annotator never sees whether
         # others used a label in a blind project), else in any layer, gold included.
-        units = ArgumentUnit.objects.filter(layer__article=OuterRef("pk"), label_id=data["label"])
         if annotator is not None:
-            units = units.filter(layer__annotator_id=annotator)
-        articles = articles.filter(Exists(units))
+            # From that annotator's layers (an index away), not from every article's.
+            theirs = ArgumentUnit.objects.filter(layer__annotator_id=annotator, label_id=data["label"])
+            articles = articles.filter(pk__in=theirs.values("layer__article_id"))
+        else:
+            units = ArgumentUnit.objects.filter(layer__article=OuterRef("pk"), label_id=data["label"])
+            articles = articles.filter(Exists(units))
     if data.get("annotator") and not data["status"]:
         articles = articles.filter(pk__in=Layer.objects.filter(annotator_id=annotator).values("article_id"))
     return articles
@@ -162,10 +163,19 @@ def _search(words: str) -> Q:
     return every_word
 
 
+def _tagged(tag: str) -> Q:
+    """Articles whose metadata has this "tag", or has it among its "tags"; on PostgreSQL
+    through the metadata's index (containment), on SQLite by key (the tag, quoted as
+    JSON, within the list's text)."""
+    if connection.vendor == "postgresql":
+        return Q(metadata__contains={"tag": tag}) | Q(metadata__contains={"tags": [tag]})
+    return Q(metadata__tag=tag) | Q(metadata__tags__icontains=json.dumps(tag))
+
+
 def _status(status: str, annotator: int | None) -> Q:
     """Articles in `status`: the annotator's layer's (from that annotator's layers, an
-    index away), or the article's as a whole (from the counters the database keeps on
-    each article)."""
+    index away), or the article's as a whole (its `progress`, which the database keeps
+    from the counters of its layers, indexed)."""
     if status == "curated":
         return Q(curated=True)
     if annotator is not None:
@@ -175,13 +185,9 @@ def _status(status: str, annotator: int | None) -> Q:
         if status == "unfinished":
             return Q(pk__in=theirs.exclude(status=Layer.Status.FINISHED).values("article_id"))
         return Q(pk__in=theirs.filter(status=status).values("article_id"))
-    return {
-        "unassigned": Q(layers_assigned=0),
-        Layer.Status.NOT_STARTED: Q(layers_assigned__gt=0, layers_started=0),
-        Layer.Status.IN_PROGRESS: Q(layers_started__gt=0, layers_finished__lt=F("layers_assigned")),
-        Layer.Status.FINISHED: Q(layers_assigned__gt=0, layers_finished=F("layers_assigned")),
-        "unfinished": Q(layers_finished__lt=F("layers_assigned")),
-    }[status]
+    if status == "unfinished":
+        return Q(progress__in=[Article.Progress.NOT_STARTED, Article.Progress.IN_PROGRESS])
+    return Q(progress=status)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Case, F, Q, QuerySet, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -395,8 +395,29 @@ class Article(KeptByTheDatabase):
     layers_started = models.PositiveIntegerField(default=0, editable=False)
     layers_finished = models.PositiveIntegerField(default=0, editable=False)
     curated = models.BooleanField(default=False, editable=False)
+    # Where the article's annotation stands, from the counters (`Progress`), so that
+    # lists filter and count by it through an index.
+    progress = models.GeneratedField(
+        expression=Case(
+            When(layers_assigned=0, then=Value("unassigned")),
+            When(layers_started=0, then=Value("not_started")),
+            When(layers_finished__lt=F("layers_assigned"), then=Value("in_progress")),
+            default=Value("finished"),
+        ),
+        output_field=models.CharField(max_length=20),
+        db_persist=True,
+    )
 
     COUNTERS = ("layers_assigned", "layers_started", "layers_finished", "curated")
+
+    class Progress(models.TextChoices):
+        """Where an article's annotation stands: no annotator yet; annotators, none of
+        whom has started; someone started and not everyone finished; everyone finished."""
+
+        UNASSIGNED = "unassigned", "Unassigned"
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        FINISHED = "finished", "Finished"
 
     objects = ArticleQuerySet.as_manager()
 
@@ -411,6 +432,8 @@ class Article(KeptByTheDatabase):
             models.Index(fields=["project", "id"], name="article_by_id"),
             models.Index(fields=["project", "title", "id"], name="article_by_title"),
             models.Index(fields=["project", "length", "id"], name="article_by_length"),
+            models.Index(fields=["project", "progress", "id"], name="article_by_progress"),
+            models.Index(fields=["project", "curated", "id"], name="article_by_curation"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["project", "text_hash"], name="article_unique_text"),

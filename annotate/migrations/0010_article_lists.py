@@ -14,6 +14,8 @@ SEARCH_DOCUMENT = [
     "ALTER TABLE annotate_article ADD COLUMN search_document tsvector GENERATED ALWAYS AS "
     "(to_tsvector('simple'::regconfig, left(title || ' ' || text, 200000))) STORED",
     "CREATE INDEX article_search ON annotate_article USING gin (search_document)",
+    # The tag filter's `metadata @> {"tag": …}` and `{"tags": […]}`.
+    "CREATE INDEX article_metadata ON annotate_article USING gin (metadata jsonb_path_ops)",
 ]
 
 # What an article's and a membership's counters are, from the layers (both databases).
@@ -122,6 +124,7 @@ POSTGRESQL = [
 ]
 POSTGRESQL_DROP = [
     "ALTER TABLE annotate_article DROP COLUMN IF EXISTS search_document",
+    "DROP INDEX IF EXISTS article_metadata",
     "DROP TRIGGER IF EXISTS layers_inserted ON annotate_layer",
     "DROP TRIGGER IF EXISTS layers_deleted ON annotate_layer",
     "DROP TRIGGER IF EXISTS layer_updated ON annotate_layer",
@@ -229,6 +232,28 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="article",
             index=models.Index(fields=["project", "length", "id"], name="article_by_length"),
+        ),
+        migrations.AddField(
+            model_name="article",
+            name="progress",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Case(
+                    models.When(layers_assigned=0, then=models.Value("unassigned")),
+                    models.When(layers_started=0, then=models.Value("not_started")),
+                    models.When(layers_finished__lt=models.F("layers_assigned"), then=models.Value("in_progress")),
+                    default=models.Value("finished"),
+                ),
+                output_field=models.CharField(max_length=20),
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="article",
+            index=models.Index(fields=["project", "progress", "id"], name="article_by_progress"),
+        ),
+        migrations.AddIndex(
+            model_name="article",
+            index=models.Index(fields=["project", "curated", "id"], name="article_by_curation"),
         ),
         migrations.RunPython(create, drop),
     ]

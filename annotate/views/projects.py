@@ -4,15 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotate import access, projects
 from annotate.forms import ProjectCreateForm, ProjectSettingsForm, model_values
-from annotate.models import Layer, Project
+from annotate.models import Article, Layer, Project
 
 
 @require_GET
@@ -91,20 +90,21 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "unfinished_count": sum(own_counts.values()) - own_counts.get(Layer.Status.FINISHED, 0),
     }
     if membership.can_curate:
-        # From the counters the database keeps on each article: one pass over the
-        # project's articles, never over its layers.
-        totals = project.articles.aggregate(
-            articles=Count("id"),
-            assigned=Coalesce(Sum("layers_assigned"), 0),
-            started=Coalesce(Sum("layers_started"), 0),
-            finished=Coalesce(Sum("layers_finished"), 0),
-        )
-        context["article_count"] = totals["articles"]
-        context["status_counts"] = [
-            (Layer.Status.NOT_STARTED.label, totals["assigned"] - totals["started"]),
-            (Layer.Status.IN_PROGRESS.label, totals["started"] - totals["finished"]),
-            (Layer.Status.FINISHED.label, totals["finished"]),
+        # Articles by where they stand (their `progress`, indexed), and how many of them
+        # are curated: one count over the articles, never over their layers.
+        progress, curated = {}, 0
+        for value, count, curated_count in (
+            project.articles.values_list("progress")
+            .annotate(n=Count("id"), curated=Count("id", filter=Q(curated=True)))
+            .order_by()
+        ):
+            progress[value] = count
+            curated += curated_count
+        context["article_count"] = sum(progress.values())
+        context["progress_counts"] = [
+            (value, label, progress.get(value, 0)) for value, label in Article.Progress.choices
         ]
+        context["curated_count"] = curated
     return render(request, "annotate/project_detail.html", context)
 
 
