@@ -127,7 +127,7 @@ PAGES = [
     ("admin: change ?action=", "admin", "/admin/annotate/change/?action__exact=unit.delete"),
     ("admin: change oldest first", "admin", "/admin/annotate/change/?o=1"),
     ("admin: change by action", "admin", "/admin/annotate/change/?o=4"),
-    ("admin: change ?q=", "admin", "/admin/annotate/change/?q=annotator07"),
+    ("admin: change ?q=", "admin", "/admin/annotate/change/?q=annotator01"),
     ("admin: job", "admin", "/admin/annotate/job/"),
     ("admin: task result", "admin", "/admin/django_tasks_database/dbtaskresult/"),
     ("admin: access attempt", "admin", "/admin/axes/accessattempt/"),
