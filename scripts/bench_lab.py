@@ -988,6 +988,7 @@ def measure_main(size_names: list[str], args) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
     by_size: dict[str, list[Row]] = {}
     facts: dict[str, str] = {}
+    load = os.getloadavg()[0]
     for size_name in size_names:
         source = database_name(args.database_prefix, size_name)
         copy = f"{source}_measure_{os.getpid()}"
@@ -1003,7 +1004,7 @@ def measure_main(size_names: list[str], args) -> None:
             connection.close()
             with admin_connection() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-    report = report_lines(by_size, facts, args.requests)
+    report = report_lines(by_size, facts, args.requests, load)
     print("\n".join(report))
     if args.output:
         args.output.write_text("\n".join(report) + "\n")
@@ -1033,7 +1034,7 @@ def lab_facts() -> str:
     return ", ".join(words)
 
 
-def machine() -> str:
+def machine(load: float | None = None) -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -1042,14 +1043,17 @@ def machine() -> str:
         ),
         "unknown CPU",
     )
-    return f"{os.cpu_count()} cores ({cpu}), load average {os.getloadavg()[0]:.1f} at the start"
+    load = os.getloadavg()[0] if load is None else load
+    return f"{os.cpu_count()} cores ({cpu}), load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
 
 
-def report_lines(by_size: dict[str, list[Row]], facts: dict[str, str], requests: int) -> list[str]:
+def report_lines(
+    by_size: dict[str, list[Row]], facts: dict[str, str], requests: int, load: float | None = None
+) -> list[str]:
     from django.db import connection
 
     lines = [
-        f"Code measured: {code_version()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}; "
+        f"Code measured: {code_version()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine(load)}; "
         f"PostgreSQL {connection.pg_version // 10000}; {requests} requests per page after 2 warm-ups "
         "(fewer where a first request took over 5 s: see the notes); times in ms, in this process with "
         "Django's test client, DEBUG off.",
