@@ -1,6 +1,9 @@
-"""What the benchmark scripts share: the words their generated op-ed prose is made of,
-an assertion that `python -O` keeps, and the name of the code measured."""
+"""What the benchmark scripts share: the words their generated op-ed prose is made of
+(and the sentences, texts and clause ranges made of them), an assertion that `python -O`
+keeps, and the name of the code measured."""
 
+import random
+import re
 import subprocess
 from pathlib import Path
 
@@ -50,6 +53,51 @@ CLAUSES = [
     "noise is a health problem and not a nuisance",
     "wider pavements help those who cannot drive",
 ]
+
+
+OPENERS = ["In truth", "For years", "Above all", "Even so", "Put simply", "In practice", "Meanwhile", "Worse still"]
+TAILS = ["", "", ", and the figures bear this out", ", whatever the polls suggest", ", at least in the short run"]
+WORD = re.compile(r"\w+(?:['-]\w+)*")
+SENTENCES = 30
+
+
+def sentence(rng: random.Random) -> str:
+    body = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAUSES)}{rng.choice(TAILS)}"
+    if rng.random() < 0.3:
+        body = f"{rng.choice(OPENERS)}, {body}"
+    return body[0].upper() + body[1:] + "."
+
+
+def make_text(rng: random.Random, count: int = SENTENCES) -> tuple[str, list[tuple[int, int]]]:
+    """`count` sentences in paragraphs of 3 to 6; the text and every sentence's `[start, end)`."""
+    text, spans, left = "", [], count
+    while left:
+        count = min(left, rng.randint(3, 6))
+        if text:
+            text += "\n\n"
+        for index in range(count):
+            item = sentence(rng)
+            if index:
+                text += " "
+            spans.append((len(text), len(text) + len(item)))
+            text += item
+        left -= count
+    require(text.isascii(), "text not ASCII")  # so code points and UTF-16 code units agree
+    return text, spans
+
+
+def clause_ranges(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each sentence's two halves (whole words), in text order: the units a person marks,
+    clause by clause, reading from the top (a sentence of fewer than four words whole)."""
+    ranges = []
+    for start, end in sentences:
+        words = [match.span() for match in WORD.finditer(text, start, end)]
+        if len(words) < 4:
+            ranges.append((words[0][0], words[-1][1]))
+            continue
+        middle = len(words) // 2
+        ranges += [(words[0][0], words[middle - 1][1]), (words[middle][0], words[-1][1])]
+    return ranges
 
 
 # The environment of an app server a benchmark starts on loopback: production settings

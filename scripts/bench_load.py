@@ -85,17 +85,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from _bench import CLAUSES, PLAIN_HTTP_PRODUCTION, SUBJECTS, VERBS, code_version, require  # noqa: E402
+from _bench import (  # noqa: E402  (the prose generators live in _bench, shared with bench_lab.py)
+    PLAIN_HTTP_PRODUCTION,
+    SENTENCES,
+    WORD,
+    clause_ranges,
+    code_version,
+    make_text,
+    require,
+)
 
 PASSWORD = "bench-load-password"
-SENTENCES = 30
 SEED = 20261201
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REVISION = re.compile(r'id="layer-revision" name="revision" value="(\d+)"')
 TOKEN = re.compile(r"hx-headers='\{\"x-csrftoken\": \"([^\"]+)\"\}'")
-OPENERS = ["In truth", "For years", "Above all", "Even so", "Put simply", "In practice", "Meanwhile", "Worse still"]
-TAILS = ["", "", ", and the figures bear this out", ", whatever the polls suggest", ", at least in the short run"]
-WORD = re.compile(r"\w+(?:['-]\w+)*")
 
 
 # --- The cluster ------------------------------------------------------------------------
@@ -187,31 +191,6 @@ def tree_cpu_seconds(root: int) -> float:
 # --- The data ---------------------------------------------------------------------------
 
 
-def sentence(rng: random.Random) -> str:
-    body = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAUSES)}{rng.choice(TAILS)}"
-    if rng.random() < 0.3:
-        body = f"{rng.choice(OPENERS)}, {body}"
-    return body[0].upper() + body[1:] + "."
-
-
-def make_text(rng: random.Random, count: int = SENTENCES) -> tuple[str, list[tuple[int, int]]]:
-    """`count` sentences in paragraphs of 3 to 6; the text and every sentence's `[start, end)`."""
-    text, spans, left = "", [], count
-    while left:
-        count = min(left, rng.randint(3, 6))
-        if text:
-            text += "\n\n"
-        for index in range(count):
-            item = sentence(rng)
-            if index:
-                text += " "
-            spans.append((len(text), len(text) + len(item)))
-            text += item
-        left -= count
-    require(text.isascii(), "text not ASCII")  # so code points and UTF-16 code units agree
-    return text, spans
-
-
 def word_ranges(text: str, sentences: list[tuple[int, int]], rng: random.Random) -> list[tuple[int, int]]:
     """Every range of whole words inside one sentence, shuffled: all distinct, and
     whole words, so snapping keeps them as they are."""
@@ -222,20 +201,6 @@ def word_ranges(text: str, sentences: list[tuple[int, int]], rng: random.Random)
             for last in range(first, len(words)):
                 ranges.append((words[first][0], words[last][1]))
     rng.shuffle(ranges)
-    return ranges
-
-
-def clause_ranges(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Each sentence's two halves (whole words), in text order: the units a person marks,
-    clause by clause, reading from the top (a sentence of fewer than four words whole)."""
-    ranges = []
-    for start, end in sentences:
-        words = [match.span() for match in WORD.finditer(text, start, end)]
-        if len(words) < 4:
-            ranges.append((words[0][0], words[-1][1]))
-            continue
-        middle = len(words) // 2
-        ranges += [(words[0][0], words[middle - 1][1]), (words[middle][0], words[-1][1])]
     return ranges
 
 
