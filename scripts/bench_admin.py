@@ -1,6 +1,6 @@
-"""Server time of the admin's lists and the export page on an existing database, such as
-a copy of the lab built by scripts/bench_lab.py (20,000 articles, 2.4 million units,
-3.6 million change records).
+"""Server time of the admin's lists, the export page and scheme.css on an existing
+database, such as a copy of the lab built by scripts/bench_lab.py (20,000 articles,
+2.4 million units, 3.6 million change records).
 
 Each page is requested through Django's test client in-process (no network: URL
 resolution, middleware, view, SQL, templates) by a superuser that is also a manager of
@@ -76,6 +76,11 @@ def pages(project: Project) -> dict[str, str]:
     unit = reverse("admin:annotate_argumentunit_changelist")
     found["admin argumentunit ?label__project"] = f"{unit}?label__project__id__exact={project.pk}"
     found["export page"] = reverse("annotate:dataset_export", args=[project.slug])
+    # A choice too large to stream, asked for by the page's GET form: the page again, with
+    # its posted form, the units counted for the decision on every request.
+    found["export page, a large download asked for"] = f"{found['export page']}?download=1&format=jsonl&layers=all"
+    # As every page links it (the version is ignored by code that does not read it).
+    found["scheme.css"] = reverse("annotate:scheme_css", args=[project.slug]) + f"?v={project.scheme_version}"
     return found
 
 
