@@ -8,6 +8,8 @@ with the `review` region in the view it was taken from (gold and every layer's l
 or rows change together), or, without HTMX, with the whole page.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -66,7 +68,7 @@ def respond(
     return render_partial(request, PAGE, "review", context, status=status)
 
 
-def adopt_urls(slug: str, article: Article):
+def adopt_urls(slug: str, article: Article) -> Callable[[int], str]:
     """The address that adopts a unit of `article`, by the unit's id: reversed once, as
     the lanes have a button per unit."""
     placeholder = str(2**31 - 1)
