@@ -115,6 +115,25 @@ def test_a_long_list_is_counted_up_to_the_limit_and_then_estimated(admin_client,
     assert f"\n{changes} changes" in page.content.decode()
 
 
+def test_an_estimated_list_offers_no_selection_of_all_its_rows(admin_client, settings):
+    settings.ANNOTATE_ADMIN_EXACT_COUNT = 5
+    manager = make_user()
+    project = make_project(manager=manager)
+    Change.objects.bulk_create(Change(project=project, user=manager, action="unit.create") for _ in range(150))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Change._meta.db_table}")
+
+    page = admin_client.get(reverse("admin:annotate_change_changelist"))
+
+    changelist = page.context["cl"]
+    assert (changelist.paginator.estimated, len(changelist.result_list)) == (True, 100)
+    assert changelist.result_count > 100
+    assert 'class="question' not in page.content.decode()
+    settings.ANNOTATE_ADMIN_EXACT_COUNT = 10_000
+    exact = admin_client.get(reverse("admin:annotate_change_changelist")).content.decode()
+    assert f"Select all {Change.objects.count()} changes" in exact
+
+
 def test_the_change_log_has_its_indexes(db):
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, Change._meta.db_table)
