@@ -1,7 +1,19 @@
-"""The Django admin, for a manager fixing data by hand."""
+"""The Django admin, for a manager fixing data by hand.
 
+At a lab's size (millions of units, spans and change records) every list reads one page
+and a bounded count: the tables that grow with the work count exactly only up to
+ANNOTATE_ADMIN_EXACT_COUNT (`BoundedCountPaginator`), their orderings have indexes, each
+row's related objects come in the page's query, and no filter reads the large tables
+for its choices (docs/benchmarks.md, "The admin and the export page at a lab's size").
+"""
+
+import json
+
+from django.conf import settings
 from django.contrib import admin
-from django.db import models
+from django.core.paginator import Paginator
+from django.db import connections, models
+from django.utils.functional import cached_property
 
 from annotate.models import (
     ArgumentUnit,
@@ -16,6 +28,77 @@ from annotate.models import (
     RelationType,
     Span,
 )
+
+
+def exact_count_limit() -> int:
+    """Up to how many rows a large table's admin list counts exactly."""
+    return getattr(settings, "ANNOTATE_ADMIN_EXACT_COUNT", 10_000)
+
+
+class BoundedCountPaginator(Paginator):
+    """Counts at most `exact_count_limit()` + 1 rows; a list longer than that is counted
+    by PostgreSQL's estimate of the query's rows (one EXPLAIN, which reads no rows),
+    and `estimated` says so, for the page to say "about". Two bounded queries, whatever
+    the table holds, where an exact count of millions of rows takes seconds."""
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        limit = exact_count_limit()
+        rows = self.object_list.values("pk").order_by()
+        counted = rows[: limit + 1].count()
+        if counted <= limit or connections[rows.db].vendor != "postgresql":
+            return counted
+        plan = json.loads(rows.explain(format="json"))
+        self.estimated = True
+        return max(counted, round(plan[0]["Plan"]["Plan Rows"]))
+
+
+class LargeTableAdmin(admin.ModelAdmin):
+    """A list of a table that grows with the work: a bounded count, no second count of
+    the whole table."""
+
+    paginator = BoundedCountPaginator
+    show_full_result_count = False
+
+
+# Every action a change record is written with (annotate/*.py), for the change log's
+# filter: reading them from the records would read millions of rows on every visit.
+CHANGE_ACTIONS = [
+    "article.assign",
+    "article.import",
+    "label.save",
+    "layer.create",
+    "layer.document_stance",
+    "layer.import",
+    "layer.status",
+    "member.remove",
+    "member.set",
+    "project.create",
+    "project.settings",
+    "project.spread_evenly",
+    "redo",
+    "relation.create",
+    "relation.delete",
+    "relationtype.save",
+    "scheme.apply_preset",
+    "undo",
+    "unit.create",
+    "unit.delete",
+    "unit.update",
+]
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(action, action) for action in CHANGE_ACTIONS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
 
 
 class MembershipInline(admin.TabularInline):
@@ -94,7 +177,7 @@ class SpanInline(admin.TabularInline):
 
 
 @admin.register(Layer)
-class LayerAdmin(admin.ModelAdmin):
+class LayerAdmin(LargeTableAdmin):
     list_display = ["article", "annotator", "status", "updated_at"]
     list_filter = ["status", "article__project"]
     search_fields = ["article__title", "annotator__username"]
@@ -103,7 +186,7 @@ class LayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArgumentUnit)
-class ArgumentUnitAdmin(admin.ModelAdmin):
+class ArgumentUnitAdmin(LargeTableAdmin):
     list_display = ["id", "label", "layer", "created_at"]
     list_filter = ["label__project", "label"]
     list_select_related = ["label", "layer__article", "layer__annotator"]
@@ -112,22 +195,24 @@ class ArgumentUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Span)
-class SpanAdmin(admin.ModelAdmin):
+class SpanAdmin(LargeTableAdmin):
     list_display = ["id", "unit", "start", "end"]
+    list_select_related = ["unit__label"]
     raw_id_fields = ["unit"]
 
 
 @admin.register(Relation)
-class RelationAdmin(admin.ModelAdmin):
+class RelationAdmin(LargeTableAdmin):
     list_display = ["id", "type", "source", "target", "layer"]
     list_select_related = ["type", "source__label", "target__label", "layer__article", "layer__annotator"]
     raw_id_fields = ["layer", "source", "target"]
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(LargeTableAdmin):
     list_display = ["created_at", "user", "project", "action", "target"]
-    list_filter = ["action", "project"]
+    list_filter = [ActionFilter, "project"]
+    list_select_related = ["user", "project"]
     search_fields = ["target", "user__username"]
     readonly_fields = [field.name for field in Change._meta.fields]
 
@@ -143,6 +228,7 @@ class ChangeAdmin(admin.ModelAdmin):
 class JobAdmin(admin.ModelAdmin):
     list_display = ["created_at", "project", "kind", "status", "phase", "done", "total", "created_by"]
     list_filter = ["kind", "status", "project"]
+    list_select_related = ["project", "created_by"]
     readonly_fields = [field.name for field in Job._meta.fields]
 
     def has_add_permission(self, request):

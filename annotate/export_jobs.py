@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -44,7 +45,7 @@ from django_tasks import task
 from annotate import datasets, job_limits, jobs
 from annotate.formats import registry
 from annotate.formats.losses import LossReport
-from annotate.models import ArgumentUnit, Article, Cancelled, Job, JobKind, JobStatus, Layer, Project
+from annotate.models import ArgumentUnit, Article, Cancelled, Change, Job, JobKind, JobStatus, Layer, Project
 
 PHASE = "exporting"
 STORING = "storing"
@@ -63,10 +64,42 @@ def keep_seconds() -> int:
     return getattr(settings, "ANNOTATE_EXPORT_KEEP_SECONDS", 24 * 3600)
 
 
-def units_in(project: Project, choice: datasets.LayerChoice) -> int:
-    """How many units an export of the chosen layers holds (one query)."""
+def units_in(project: Project, choice: datasets.LayerChoice, *, up_to: int | None = None) -> int:
+    """How many units an export of the chosen layers holds (one query); with `up_to`,
+    counted no further than `up_to` + 1, which is enough to decide whether it streams
+    and reads a bounded number of rows however large the project."""
     layers = choice.filter(Layer.objects.filter(article__project=project))
-    return ArgumentUnit.objects.filter(layer__in=layers).count()
+    units = ArgumentUnit.objects.filter(layer__in=layers)
+    if up_to is not None:
+        units = units.order_by().values("pk")[: up_to + 1]
+    return units.count()
+
+
+def units_to_decide(project: Project, choice: datasets.LayerChoice) -> int:
+    """The chosen layers' units, counted no further than just past
+    ANNOTATE_EXPORT_INLINE_UNITS: at most that many, the export streams."""
+    return units_in(project, choice, up_to=inline_units())
+
+
+def project_units_to_decide(project: Project) -> int:
+    """`units_to_decide` for the whole project, for the export page before anything is
+    chosen: kept in the cache under the project's newest change record, which every
+    change to a unit, relation or layer and every import writes in its transaction, so
+    a visit after a change counts again and other visits read no unit (two queries
+    become one). A change committed after a newer one was counted (concurrent saves)
+    is seen at the project's next change; the export asked for counts afresh."""
+    newest = Change.objects.filter(project=project).order_by("-created_at", "-id").values_list("pk", flat=True)
+    key = f"export-units:{project.pk}:{inline_units()}:{newest.first()}"
+    units = cache.get(key)
+    if units is None:
+        units = units_to_decide(project, datasets.LayerChoice())
+        cache.set(key, units, UNITS_CACHE_SECONDS)
+    return units
+
+
+# How long a project's unit count stays in the cache unread (a newer change's key never
+# reads an older one's, so this only bounds the memory they take).
+UNITS_CACHE_SECONDS = 3600
 
 
 def export_key(project: Project, *, format_name: str, choice: datasets.LayerChoice, options: dict) -> str:

@@ -33,7 +33,9 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.ANNOTATE_PERMISSIONS_POLICY)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A versioned address that says `immutable` (the project's scheme.css: colours, no
+        # annotation data) keeps its own caching: its address changes with its content.
+        if user is not None and user.is_authenticated and "immutable" not in response.get("Cache-Control", ""):
             patch_cache_control(response, private=True, no_store=True)
         return response
 

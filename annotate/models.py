@@ -604,7 +604,13 @@ class Change(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["layer", "-id"])]
+        indexes = [
+            models.Index(fields=["layer", "-id"]),
+            # The change log's order in the admin, alone and within a project or an action.
+            models.Index(fields=["-created_at", "-id"], name="change_created_idx"),
+            models.Index(fields=["project", "-created_at", "-id"], name="change_project_created_idx"),
+            models.Index(fields=["action", "-created_at", "-id"], name="change_action_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target} by {self.user} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -152,17 +152,28 @@ def overlaps(a: Spans, b: Spans) -> bool:
     return any(start < other_end and other_start < end for start, end in a for other_start, other_end in b)
 
 
-def settling(unit: ReviewUnit, gold_units: list[ReviewUnit]) -> ReviewUnit | None:
-    """The gold unit that settles an annotator's `unit`: its match, else one of the
-    same label that overlaps it, else one on exactly its spans (another label)."""
-    for settles in (
-        lambda g: g.key == unit.key,
-        lambda g: g.label == unit.label and overlaps(g.spans, unit.spans),
-        lambda g: g.spans == unit.spans,
-    ):
-        if found := next((g for g in gold_units if settles(g)), None):
+class GoldIndex:
+    """Gold's units looked up the three ways they settle an annotator's unit, so that
+    finding what settles each unit and relation end does not walk all of gold."""
+
+    def __init__(self, gold_units: list[ReviewUnit]):
+        self.by_key: dict[UnitKey, ReviewUnit] = {}
+        self.by_label: dict[int, list[ReviewUnit]] = {}
+        self.by_spans: dict[Spans, ReviewUnit] = {}
+        for g in gold_units:  # the first of several alike wins, as in gold's order
+            self.by_key.setdefault(g.key, g)
+            self.by_label.setdefault(g.label.pk, []).append(g)
+            self.by_spans.setdefault(g.spans, g)
+
+    def settling(self, unit: ReviewUnit) -> ReviewUnit | None:
+        """The gold unit that settles an annotator's `unit`: its match, else one of the
+        same label that overlaps it, else one on exactly its spans (another label)."""
+        if found := self.by_key.get(unit.key):
             return found
-    return None
+        same_label = self.by_label.get(unit.label.pk, ())
+        if found := next((g for g in same_label if overlaps(g.spans, unit.spans)), None):
+            return found
+        return self.by_spans.get(unit.spans)
 
 
 def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) -> None:
@@ -183,8 +194,13 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
     given = {entry.layer.pk: {unit.key: unit.attributes for unit in entry.units} for entry in annotators}
     in_gold = {unit.key: unit.attributes for unit in gold.units} if gold else {}
     gold_relations = {r.key for r in gold.relations} if gold else set()
-    gold_units = gold.units if gold else []
+    gold_index = GoldIndex(gold.units if gold else [])
     gold_links = {(r.source.id, r.target.id) for r in gold.relations} if gold else set()
+    spans = {entry.layer.pk: {unit.spans for unit in entry.units} for entry in annotators}
+    spans_by_label: dict[int, dict[int, list[Spans]]] = {}
+    for entry in annotators:
+        for unit in entry.units:
+            spans_by_label.setdefault(entry.layer.pk, {}).setdefault(unit.label.pk, []).append(unit.spans)
     for entry in annotators:
         others = [other for other in annotators if other is not entry]
         for unit in entry.units:
@@ -197,16 +213,20 @@ def mark_disagreements(annotators: list[ReviewLayer], gold: ReviewLayer | None) 
                 unit.verdict, unit.badge = AGREED, "agreed by all"
             elif agreed > 1:
                 unit.verdict, unit.badge = SOME, f"agreed by {agreed} of {total}"
-            elif any(u.spans == unit.spans for other in others for u in other.units):
+            elif any(unit.spans in spans[other.layer.pk] for other in others):
                 unit.verdict, unit.badge = LABEL, "label differs"
-            elif any(u.label == unit.label and overlaps(u.spans, unit.spans) for o in others for u in o.units):
+            elif any(
+                overlaps(other_spans, unit.spans)
+                for o in others
+                for other_spans in spans_by_label.get(o.layer.pk, {}).get(unit.label.pk, ())
+            ):
                 unit.verdict, unit.badge = BOUNDARIES, "boundaries differ"
             else:
                 unit.verdict, unit.badge = ONLY, "only here"
-            unit.settled = settling(unit, gold_units) is not None
+            unit.settled = gold_index.settling(unit) is not None
         for relation in entry.relations:
             relation.in_gold = relation.key in gold_relations
-            ends = settling(relation.source, gold_units), settling(relation.target, gold_units)
+            ends = gold_index.settling(relation.source), gold_index.settling(relation.target)
             linked = ends[0] is not None and ends[1] is not None and (ends[0].id, ends[1].id) in gold_links
             relation.settled = relation.in_gold or linked
             ends = (relation.source.key, relation.target.key)

@@ -197,6 +197,9 @@ ANNOTATE_IMPORT_INLINE_BYTES = int(os.environ.get("ANNOTATE_IMPORT_INLINE_BYTES"
 ANNOTATE_EXPORT_INLINE_UNITS = int(os.environ.get("ANNOTATE_EXPORT_INLINE_UNITS", 200_000))
 # How long a worker's export file is kept (and offered) after it is written.
 ANNOTATE_EXPORT_KEEP_SECONDS = int(os.environ.get("ANNOTATE_EXPORT_KEEP_SECONDS", 24 * 3600))
+# Up to how many rows the admin's lists of the tables that grow with the work count
+# exactly; above it they say "about" PostgreSQL's estimate (annotate/admin.py).
+ANNOTATE_ADMIN_EXACT_COUNT = int(os.environ.get("ANNOTATE_ADMIN_EXACT_COUNT", 10_000))
 
 # Uploaded datasets can be large; the import code enforces its own limit per file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

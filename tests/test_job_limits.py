@@ -337,8 +337,9 @@ def test_the_export_page_runs_a_fixed_number_of_queries(
         Job.objects.create(project=project, kind="export", status="done", stored_bytes=1000, file=f"exports/{number}")
     client.force_login(curator)
 
-    # Session, user, membership, the form's annotators, the units, the stored files.
-    with django_assert_num_queries(6):
+    # Session, user, membership, the form's annotators, the project's newest change (the
+    # units' count is kept under it), the units, the stored files.
+    with django_assert_num_queries(7):
         response = client.get(export_url(project))
 
     assert text_of(STORED.search(response.content.decode()).group(1)).startswith(f"Stored files: {size} of 2.0 GB")

@@ -10,7 +10,11 @@ them), so every lane is as many rows high as the line needs and no more. Lines t
 layer has a unit on get no lanes at all.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from annotate.models import Label
 from annotate.offsets import code_point_to_utf16
@@ -38,6 +42,7 @@ class Lane:
     layer: ReviewLayer
     rows: int = 1  # units that overlap within the layer are drawn on rows of their own
     units: list[LaneUnit] = field(default_factory=list)
+    html: str = ""  # its units as the page shows them (`draw`)
 
     @property
     def is_gold(self) -> bool:
@@ -103,6 +108,64 @@ def lines(data: Review) -> list[Line]:
                 lane_unit.row += top
             top += lane.rows
     return result
+
+
+# A lane's units, drawn in Python: a template partial per unit took most of the review's
+# time (docs/benchmarks.md, "The review page"). Where a unit begins, a button that
+# adopts it (in gold and in finished curation, a span), named by words only screen
+# readers read (its verdict, then its attributes unless the verdict lists them); on later
+# lines, its continuation. static/annotate/curation.js draws the bars.
+CONTINUED = (
+    '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-pieces="{}" '
+    'aria-hidden="true"></span>'
+)
+SHOWN = (
+    '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-pieces="{}" data-first>'
+    '<span class="visually-hidden">{} “{}”: {}{}</span></span>'
+)
+ADOPTABLE = (
+    '<button type="button" class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-pieces="{}" '
+    'data-first data-start="{}" data-lane="{}" tabindex="-1" hx-post="{}" hx-target="#review" '
+    'hx-swap="outerHTML"><span class="visually-hidden">Adopt {} “{}” from {}: {}{}{}</span></button>'
+)
+
+
+def draw(lines: list[Line], *, finished: bool, adopt_url: Callable[[int], str]) -> None:
+    """Give every lane of `lines` its units' HTML; `finished`: curation is, so nothing is
+    adopted; `adopt_url(unit id)`: the address that adopts a unit."""
+    for line in lines:
+        for index, lane in enumerate(line.lanes):
+            if lane.units:
+                lane.html = format_html_join(
+                    "", "{}", ((_unit_html(item, lane, index, finished, adopt_url),) for item in lane.units)
+                )
+
+
+def _unit_html(item: LaneUnit, lane: Lane, index: int, finished: bool, adopt_url: Callable[[int], str]) -> str:
+    unit = item.unit
+    where = (unit.label.pk, unit.verdict, " in-gold" if unit.in_gold else "", unit.id, item.row, item.pieces_attribute)
+    if not item.first:
+        return format_html(CONTINUED, *where)
+    quote = Truncator(unit.quote).chars(40)
+    if lane.is_gold or finished:
+        return format_html(SHOWN, *where, unit.tag, quote, unit.badge, ", in gold" if unit.in_gold else "")
+    gold = ", in gold" if unit.in_gold else ", gold differs" if unit.settled else ""
+    attributes = (
+        "" if unit.verdict == "attribute" else "".join(f", {name} {value}" for name, value in unit.attributes.items())
+    )
+    return format_html(
+        ADOPTABLE,
+        *where,
+        unit.start,
+        index,
+        adopt_url(unit.id),
+        unit.label.name,
+        quote,
+        lane.name,
+        unit.badge,
+        gold,
+        attributes,
+    )
 
 
 def _utf16(line: Line, offset: int) -> int:

@@ -24,7 +24,8 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
     """The export form; with `check`, the form again with what the chosen format will
     leave out; with `download`, the export itself, streamed as it is written
     when it holds at most ANNOTATE_EXPORT_INLINE_UNITS units. A larger one is posted
-    (the form says so) and written by a worker, followed on the job's page."""
+    (the form says so) and written by a worker, followed on the job's page. Units are
+    counted only as far as that decision needs (`export_jobs.units_to_decide`)."""
     membership = access.curator_membership(request.user, slug)
     project = membership.project
     asked = "download" in request.GET or "check" in request.GET
@@ -32,7 +33,7 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
     form = ExportForm(data, project=project)
     if form.is_valid():
         choice = datasets.LayerChoice(form.cleaned_data["layers"], finished_only=form.cleaned_data["finished_only"])
-        units = export_jobs.units_in(project, choice)
+        units = export_jobs.units_to_decide(project, choice)
         if "check" in request.GET:
             return _export_page(request, membership, form, units, losses=_losses(project, form, choice, units))
         if units <= export_jobs.inline_units():
@@ -40,7 +41,7 @@ def dataset_export(request: HttpRequest, slug: str) -> HttpResponse:
         if request.method == "POST":
             return _queue_export(request, membership, form, choice, units)
     else:  # the form says whether the project's whole export would stream
-        units = export_jobs.units_in(project, datasets.LayerChoice())
+        units = export_jobs.project_units_to_decide(project)
     return _export_page(request, membership, form, units)
 
 
@@ -67,7 +68,6 @@ def _export_page(
         "project": membership.project,
         "form": form,
         "formats": registry.FORMATS.values(),
-        "units": f"{units:,}",
         "queued": units > export_jobs.inline_units(),
         "inline_units": f"{export_jobs.inline_units():,}",
         "stored": job_limits.stored_use(membership.project),

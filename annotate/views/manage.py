@@ -1,14 +1,18 @@
 """Manager pages: members, label scheme, assignment."""
 
 import copy
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.html import escape
+from django.utils.http import quote_etag
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,7 +27,7 @@ from annotate.forms import (
     UnassignForm,
     model_values,
 )
-from annotate.models import Layer, Membership
+from annotate.models import SCHEME_CACHE_SECONDS, Layer, Membership
 from annotate.views import render_partial
 
 SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
@@ -280,14 +284,39 @@ def form_problems(form, consequence: str) -> str:
 @require_http_methods(["GET"])
 @login_required
 def scheme_css(request: HttpRequest, slug: str) -> HttpResponse:
-    """The project's label and relation colours as CSS classes, so pages need no inline styles."""
-    membership = access.membership_or_404(request.user, slug)
-    project = membership.project
+    """The project's label and relation colours as CSS classes, so pages need no inline
+    styles. Pages link it with the project's scheme version (`?v=`), which every change to
+    a label or relation type counts, so a scheme change gives a new address at once: the
+    browser keeps an address's CSS for a year, and revalidates (ETag) anything else."""
+    project = access.membership_or_404(request.user, slug).project
+    css, etag = scheme_stylesheet(project)
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = etag
+    if request.GET.get("v") == str(project.scheme_version):
+        patch_cache_control(response, private=True, max_age=SCHEME_CSS_SECONDS, immutable=True)
+    else:  # no version, or an earlier one's address: the CSS of now, not to be kept as that
+        patch_cache_control(response, private=True, no_cache=True)
+    return get_conditional_response(request, etag=etag, response=response)
+
+
+# How long a browser keeps one scheme version's CSS (its address changes with the scheme).
+SCHEME_CSS_SECONDS = 365 * 24 * 3600
+
+
+def scheme_stylesheet(project) -> tuple[str, str]:
+    """The project's scheme as CSS, and its ETag: built once per scheme version and kept
+    in the cache (CACHES), as the scheme's labels are (`Project.scheme_entries`)."""
+    key = f"scheme-css:{project.pk}:{project.scheme_version}"
+    if (kept := cache.get(key)) is not None:
+        return kept
     # --on-colour: the text colour on a label's tag, black or white as reads better on it.
-    entries = [("label", label) for label in project.labels.all()]
-    entries += [("relation-type", relation_type) for relation_type in project.relation_types.all()]
+    entries = [("label", label) for label in project.scheme_labels]
+    entries += [("relation-type", relation_type) for relation_type in project.scheme_relation_types]
     rules = [
         f".{prefix}-{entry.pk} {{ --colour: {entry.colour}; --on-colour: {text_colour(entry.colour)}; }}"
         for prefix, entry in entries
     ]
-    return HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
+    css = "\n".join(rules) + "\n"
+    made = (css, quote_etag(hashlib.sha256(css.encode()).hexdigest()[:32]))
+    cache.set(key, made, SCHEME_CACHE_SECONDS)
+    return made

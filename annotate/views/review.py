@@ -8,10 +8,13 @@ with the `review` region in the view it was taken from (gold and every layer's l
 or rows change together), or, without HTMX, with the whole page.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.text import Truncator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -46,6 +49,8 @@ def respond(
     offers the choices of an adoption that overlaps gold."""
     data = review.load(article)
     view = TABLE if request.GET.get("view") == TABLE else LANES
+    lines = curation.lines(data) if view == LANES else []
+    curation.draw(lines, finished=data.finished, adopt_url=adopt_urls(membership.project.slug, article))
     context = {
         "membership": membership,
         "project": membership.project,
@@ -53,7 +58,7 @@ def respond(
         "review": data,
         "view": view,
         "view_query": f"?view={TABLE}" if view == TABLE else "",
-        "lines": curation.lines(data) if view == LANES else [],
+        "lines": lines,
         "labels": curation.labels(data) if view == LANES else [],
         "form": form or MajorityForm(annotators=len(data.annotators)),
         "notice": notice,
@@ -61,6 +66,14 @@ def respond(
         "question": question,
     }
     return render_partial(request, PAGE, "review", context, status=status)
+
+
+def adopt_urls(slug: str, article: Article) -> Callable[[int], str]:
+    """The address that adopts a unit of `article`, by the unit's id: reversed once, as
+    the lanes have a button per unit."""
+    placeholder = str(2**31 - 1)
+    head, tail = reverse("annotate:review_adopt", args=[slug, article.pk, placeholder]).rsplit(placeholder, 1)
+    return lambda unit_id: f"{head}{unit_id}{tail}"
 
 
 @never_cache  # Back from the gold workspace must show gold as it is now, not as first loaded

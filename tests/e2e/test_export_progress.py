@@ -34,7 +34,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
     log_in("cory_curator", "secret-pass-1")
     page.goto("/p/opeds/export/")
     expect(page.locator("form .message")).to_have_text(
-        "This project holds 12 units, more than are written while you wait (10): a worker writes the file, "
+        "This project holds more units than are written while you wait (10): a worker writes the file, "
         "and its page follows it and then offers the download."
     )
     page.get_by_label("Format").select_option(label="CSV, one row per span")
