@@ -78,6 +78,7 @@ CHANGE_ACTIONS = [
     "project.create",
     "project.settings",
     "project.spread_evenly",
+    "project.unassign",
     "redo",
     "relation.create",
     "relation.delete",

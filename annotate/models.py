@@ -225,8 +225,8 @@ class Membership(KeptByTheDatabase):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
     # The member's annotator layers in the project, and how many of them are finished.
-    layers_assigned = models.PositiveIntegerField(default=0, editable=False)
-    layers_finished = models.PositiveIntegerField(default=0, editable=False)
+    layers_assigned = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    layers_finished = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     COUNTERS = ("layers_assigned", "layers_finished")
 
@@ -391,10 +391,10 @@ class Article(KeptByTheDatabase):
     created_at = models.DateTimeField(auto_now_add=True)
     # The article's annotator layers: how many, how many started (in progress or
     # finished), how many finished; and whether its gold layer is finished (curated).
-    layers_assigned = models.PositiveIntegerField(default=0, editable=False)
-    layers_started = models.PositiveIntegerField(default=0, editable=False)
-    layers_finished = models.PositiveIntegerField(default=0, editable=False)
-    curated = models.BooleanField(default=False, editable=False)
+    layers_assigned = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    layers_started = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    layers_finished = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    curated = models.BooleanField(default=False, db_default=False, editable=False)
     # Where the article's annotation stands, from the counters (`Progress`), so that
     # lists filter and count by it through an index.
     progress = models.GeneratedField(
