@@ -87,13 +87,18 @@ PAGES = [
     ("project home", "manager", "/p/{slug}/"),
     ("article list", "manager", "/p/{slug}/articles/"),
     ("article list", "annotator", "/p/{slug}/articles/"),
-    # Once the article list searches and filters (the lab's titles say "bus lanes",
-    # "parking fees"…, its articles' metadata have a "tag": transport, housing, health…):
-    # ("article list ?q=", "manager", "/p/{slug}/articles/?q=bus"),
-    # ("article list ?status=", "manager", "/p/{slug}/articles/?status=in_progress"),
-    # ("article list ?tag=", "manager", "/p/{slug}/articles/?tag=health"),
+    # Searched and filtered (the lab's titles say "bus lanes", "parking fees"…, its
+    # articles' metadata have a "tag": transport, housing, health…).
+    ("article list ?q=", "manager", "/p/{slug}/articles/?q=bus"),
+    ("article list ?q= phrase", "manager", "/p/{slug}/articles/?q=%22parking+fees%22+-cyclists"),
+    ("article list ?status=", "manager", "/p/{slug}/articles/?status=in_progress&sort=-title"),
+    ("article list ?tag=", "manager", "/p/{slug}/articles/?tag=health&sort=length"),
+    ("article list ?label=", "manager", "/p/{slug}/articles/?label={premise}"),
+    ("article list ?annotator=&label=", "manager", "/p/{slug}/articles/?annotator={annotator_id}&label={claim}"),
+    ("article list ?status=", "annotator", "/p/{slug}/articles/?status=unfinished"),
     ("article detail", "curator", "/p/{slug}/articles/{review}/"),
     ("assignment", "manager", "/p/{slug}/assignment/"),
+    ("assignment ?status=", "manager", "/p/{slug}/assignment/?status=unassigned"),
     ("agreement", "curator", "/p/{slug}/agreement/"),
     ("export page", "curator", "/p/{slug}/export/"),
     ("import page", "manager", "/p/{slug}/import/"),
@@ -755,11 +760,15 @@ def find_targets(slug: str = SLUG) -> dict:
     )
     require(review is not None, "no article with a gold layer")
     job = Job.objects.filter(project=project, kind=JobKind.IMPORT).order_by("-id").values_list("id", flat=True)[0]
+    labels = dict(project.labels.values_list("name", "pk"))
     return {
         "slug": slug,
         "project": project.pk,
         "layer": layer.pk,
         "annotator": layer.annotator.username,
+        "annotator_id": layer.annotator_id,
+        "premise": labels["Premise"],
+        "claim": labels["Claim"],
         "review": review,
         "job": job,
     }
