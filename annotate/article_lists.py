@@ -233,7 +233,7 @@ def article_list(membership: Membership, data) -> ArticleList:
         articles_filter.cleaned_data["q"] or articles_filter.cleaned_data["label"]
     )
     count = matching.order_by()[: COUNT_LIMIT + 1].count() if dear else matching.order_by().count()
-    more = count > COUNT_LIMIT
+    more = dear and count > COUNT_LIMIT
     visible = access.layers(membership).filter(article_id__in=[article.pk for article in page.rows])
     layers: dict[int, list[Layer]] = {}
     for layer in (
