@@ -38,8 +38,6 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 
-from django.db.models.functions import Length
-
 from annotate import layer_content
 from annotate.agreement import (
     UnitizingScore,
@@ -196,9 +194,7 @@ def load(
     labels = dict(project.labels.values_list("pk", "name"))
     articles = [
         ArticleData(pk, title, length)
-        for pk, title, length in project.articles.annotate(length=Length("text"))
-        .order_by("pk")
-        .values_list("pk", "title", "length")
+        for pk, title, length in project.articles.order_by("pk").values_list("pk", "title", "length")
     ]
     counted = counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
     layers = {

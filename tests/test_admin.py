@@ -167,7 +167,8 @@ def test_the_change_log_page_is_read_by_its_index(admin_client, long_change_log,
 
     plan = page.context["cl"].result_list.explain()
     assert index in plan
-    assert "Seq Scan" not in plan
+    # The change records are never read from end to end (a project's few rows may be).
+    assert "Seq Scan on annotate_change" not in plan
 
 
 def test_a_projects_change_log_page_is_read_by_its_index(admin_client, long_change_log):
@@ -177,4 +178,4 @@ def test_a_projects_change_log_page_is_read_by_its_index(admin_client, long_chan
     assert len(page.context["cl"].result_list) == 100
     plan = page.context["cl"].result_list.explain()
     assert "change_project_created_idx" in plan
-    assert "Seq Scan" not in plan
+    assert "Seq Scan on annotate_change" not in plan
