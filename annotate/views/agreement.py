@@ -3,16 +3,16 @@
 from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET
 
-from annotate import access, agreement_jobs
+from annotate import access, agreement_jobs, agreement_store
 from annotate.forms import AgreementForm
 from annotate.models import JobStatus
-from annotate.project_agreement import ProjectAgreement
+from annotate.project_agreement import ArticleAgreement, ProjectAgreement
 
 ARTICLES_SHOWN = 50
 ARTICLES_CHARTED = 20
@@ -24,11 +24,17 @@ TENTATIVE, RELIABLE = 0.667, 0.8
 @login_required
 def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     """The stored figures for the layers as they are, or the last ones with how far they are
-    behind while a worker recomputes them (an HTMX poll swaps in the new ones)."""
+    behind while a worker recomputes them (an HTMX poll swaps in the new ones). The table
+    of articles is paged: ``after`` is where a page starts, from the previous page's link."""
     membership = access.curator_membership(request.user, slug)
     project = membership.project
     form = AgreementForm(request.GET)
     options = form.cleaned_data if form.is_valid() else {"include_in_progress": False, "against_gold": False}
+    after = request.GET.get("after", "")
+    try:
+        agreement_store.parse_cursor(after) if after else None
+    except agreement_store.BadCursor:
+        return HttpResponseBadRequest("This page of articles does not exist: follow the page's own links.")
     state = agreement_jobs.agreement_state(project, **options)
     stored = agreement_jobs.stored_agreement(project, state)
     job = None
@@ -39,21 +45,36 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     context = {"membership": membership, "project": project, "form": form, "options": options}
     context |= {"stored": stored, "job": job}
     if stored is not None:
-        context |= figures(stored.report) | {"computed_ago": ago(stored.computed_at)}
+        rows, following = agreement_store.article_page(project, **options, after=after, size=ARTICLES_SHOWN)
+        context |= figures(stored.report, rows, first_page=not after) | {"computed_ago": ago(stored.computed_at)}
+        context |= {"next_url": _page_url(request, following), "first_url": _page_url(request, "") if after else None}
     template = "annotate/agreement.html#agreement-result" if request.htmx else "annotate/agreement.html"
     return render(request, template, context)
 
 
-def figures(report: ProjectAgreement) -> dict:
-    """What the page draws from a report: the figures, the pair grid and the charts."""
+def figures(report: ProjectAgreement, articles: list[ArticleAgreement], *, first_page: bool = True) -> dict:
+    """What the page draws from a report and a page of its articles: the figures, the pair
+    grid and the charts (the articles' on the first page only: the most contested)."""
+    charted = articles[:ARTICLES_CHARTED] if first_page else []
     return {
         "report": report,
         "matrix": pair_matrix(report),
         "label_chart": bar_chart([(row.label, row.alpha_u.alpha) for row in report.labels]),
-        "article_chart": bar_chart([(row.title, row.alpha_u) for row in report.articles[:ARTICLES_CHARTED]]),
-        "articles": report.articles[:ARTICLES_SHOWN],
+        "article_chart": bar_chart([(row.title, row.alpha_u) for row in charted]) if charted else None,
+        "articles": articles,
         "pair_rows": [(pair, attribute_cells(report, pair)) for pair in report.pairs],
     }
+
+
+def _page_url(request: HttpRequest, after: str | None) -> str | None:
+    """This page's address with the table of articles starting ``after`` (None: no such page)."""
+    if after is None:
+        return None
+    query = request.GET.copy()
+    query.pop("after", None)
+    if after:
+        query["after"] = after
+    return f"{request.path}?{query.urlencode()}" if query else request.path
 
 
 def attribute_cells(report: ProjectAgreement, pair) -> list[dict]:
