@@ -175,7 +175,9 @@ def parse_cursor(after: str) -> tuple[float, float, int]:
     return found
 
 
-def stored_rows(project: Project, *, include_in_progress: bool, against_gold: bool) -> Iterator[ArticleAgreement]:
+def stored_rows(
+    project: Project, *, include_in_progress: bool = False, against_gold: bool = False
+) -> Iterator[ArticleAgreement]:
     """Every compared article's row, most contested first (for the command's table)."""
     after = ""
     while True:

@@ -46,6 +46,9 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     context |= {"stored": stored, "job": job}
     if stored is not None:
         rows, following = agreement_store.article_page(project, **options, after=after, size=ARTICLES_SHOWN)
+        if after and not rows:  # past the last article (the figures changed since the link was made)
+            after = ""
+            rows, following = agreement_store.article_page(project, **options, size=ARTICLES_SHOWN)
         context |= figures(stored.report, rows, first_page=not after) | {"computed_ago": ago(stored.computed_at)}
         context |= {"next_url": _page_url(request, following), "first_url": _page_url(request, "") if after else None}
     template = "annotate/agreement.html#agreement-result" if request.htmx else "annotate/agreement.html"
