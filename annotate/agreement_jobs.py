@@ -51,10 +51,13 @@ class AgreementState:
     change: int  # the id of the project's latest change (0 before the first)
     scheme_version: int
 
-    def changed_since(self, project: Project, key: str) -> int:
-        """How many layers were changed since the state ``key`` (one query)."""
-        since = int(key.split(":")[3])
-        changes = Change.objects.filter(project=project, id__gt=since, layer__isnull=False)
+    def changed_since(self, project: Project, key: str) -> int | None:
+        """How many layers were changed since the state ``key`` (one query); None for a key
+        written before states were the latest change (a result stored by an earlier version)."""
+        since = key.split(":")[3:4]
+        if not since or not since[0].isdigit():
+            return None
+        changes = Change.objects.filter(project=project, id__gt=int(since[0]), layer__isnull=False)
         return changes.values("layer").distinct().count()
 
 
@@ -65,7 +68,9 @@ class StoredAgreement:
     report: ProjectAgreement
     computed_at: datetime
     current: bool  # computed from the state asked about
-    layers_changed: int  # layers changed since it was computed (0 when current or the scheme changed)
+    # Layers changed since it was computed (0 when current or only the scheme changed;
+    # None for a result stored by an earlier version, whose state says nothing of layers).
+    layers_changed: int | None
     compared: int  # articles at least two annotators' layers count on
 
 
@@ -210,7 +215,7 @@ def _unchanged(project: Project, state: AgreementState) -> tuple[dict, int] | No
     """The newest stored report with these options, when computed with this scheme
     version: what the figures still are if no article needs recomputing."""
     job = _agreement_jobs(project, state).filter(status=JobStatus.DONE).order_by("-finished_at", "-id").first()
-    if job is None or job.input_key.split(":")[4] != str(state.scheme_version) or "compared" not in job.result:
+    if job is None or "compared" not in job.result or job.input_key.split(":")[4] != str(state.scheme_version):
         return None
     return job.result["report"], job.result["compared"]
 

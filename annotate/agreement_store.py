@@ -162,6 +162,15 @@ def article_page(
     return found[:size], following
 
 
+def is_cursor(after: str) -> bool:
+    """Whether ``after`` is a cursor `article_page` takes."""
+    try:
+        parse_cursor(after)
+    except BadCursor:
+        return False
+    return True
+
+
 def parse_cursor(after: str) -> tuple[float, float, int]:
     """The figures and article id a page's ``after`` starts after; `BadCursor` when it is
     not three such values (two finite numbers and an id) joined by "_"."""

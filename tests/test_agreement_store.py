@@ -353,3 +353,32 @@ def test_the_page_behind_the_layers_runs_a_fixed_number_of_queries(
 
     assert shown(response) == old
     assert state_line(response) == "Computed just now; 1 layer changed since — recomputing…"
+
+
+@pytestmark_worker
+def test_a_result_stored_by_an_earlier_version_is_shown_until_the_worker_replaces_it(
+    worker_mode, client, curator, project, scheme, manager
+):
+    annotated_project(project, scheme, manager)
+    old = project_agreement(project)
+    # As the page stored results before: a digest of the layers as the state, the whole report.
+    Job.objects.create(
+        project=project,
+        kind="agreement",
+        status=JobStatus.DONE,
+        finished_at=timezone.now(),
+        input_key="agreement:in_progress=0:gold=0:" + "0123abcd" * 8,
+        result={"report": old.as_json(), "layers": {}},
+    )
+    client.force_login(curator)
+
+    before = client.get(agreement_url(project))
+    run_worker()
+    after = client.get(agreement_url(project))
+
+    assert before.status_code == 200
+    assert state_line(before) == "Computed just now; the layers changed since — recomputing…"
+    assert before.context["report"] == old
+    assert state_line(after) == "Computed just now."
+    assert shown(after) == project_agreement(project)
+    assert Job.objects.filter(status=JobStatus.DONE).count() == 1

@@ -31,9 +31,7 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     form = AgreementForm(request.GET)
     options = form.cleaned_data if form.is_valid() else {"include_in_progress": False, "against_gold": False}
     after = request.GET.get("after", "")
-    try:
-        agreement_store.parse_cursor(after) if after else None
-    except agreement_store.BadCursor:
+    if after and not agreement_store.is_cursor(after):
         return HttpResponseBadRequest("This page of articles does not exist: follow the page's own links.")
     state = agreement_jobs.agreement_state(project, **options)
     stored = agreement_jobs.stored_agreement(project, state)
