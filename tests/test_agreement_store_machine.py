@@ -29,8 +29,9 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 
 from annotate import agreement_store, lifecycle, projects, units
 from annotate.models import ArgumentUnit, Job, JobStatus, Layer, Project, Role
-from annotate.project_agreement import ProjectAgreement, project_agreement
+from annotate.project_agreement import ProjectAgreement, load, project_agreement
 from tests.factories import make_article, make_user, scheme_of
+from tests.test_agreement_sums import folded
 
 TEXT = "Cars out. Streets in. Shops gain."
 SPANS = [(0, 9), (10, 21), (22, 33), (0, 21)]
@@ -171,7 +172,12 @@ class StoredAgreement(RuleBasedStateMachine):
             if which in ran:
                 report = ProjectAgreement.from_json(stored.get().result["report"])
                 articles = list(agreement_store.stored_rows(self.project, **options))
-                assert dataclasses.replace(report, articles=articles) == project_agreement(self.project, **options)
+                # Incremental (the worker's), from scratch (every article's sums folded
+                # anew) and today's whole-project computation agree.
+                whole = project_agreement(self.project, **options)
+                assert dataclasses.replace(report, articles=articles) == whole
+                articles, layers, labels = load(self.project, **options)
+                assert folded(articles, layers, labels=labels, **options) == whole
 
 
 def _prefix(options: dict) -> str:
