@@ -226,18 +226,13 @@ class Continuum:
             for label in coder["order"]:
                 self.order.setdefault(label, None)
             for label, (before, after, lengths, between) in coder["labels"].items():
-                gaps, units = self.gaps[label], self.units[label]
                 gap = self.length + before - self.last_end.get((label, slot), 0)
                 if gap > 0:
-                    gaps[gap] = gaps.get(gap, 0) + 1
-                # A few values each: a loop costs less than Counter.update's checks.
-                for gap in between:
-                    gaps[gap] = gaps.get(gap, 0) + 1
-                for unit in lengths:
-                    units[unit] = units.get(unit, 0) + 1
+                    self.gaps[label][gap] += 1
+                self.gaps[label].update(between)
+                self.units[label].update(lengths)
                 self.last_end[(label, slot)] = self.length + length - after
-        for label, value in distance.items():
-            self.distance[label] = self.distance.get(label, 0) + value
+        self.distance.update(distance)
         self.length += length
 
     def score(self, coders: int) -> tuple[dict[str, UnitizingScore], UnitizingScore]:
