@@ -85,6 +85,21 @@ def test_renaming_a_label_recomputes_every_article_under_its_new_name(project, s
     assert after == project_agreement(project)
 
 
+def test_reordering_the_labels_folds_again_without_recomputing_an_article(
+    project, scheme, manager, annotator, annotator2
+):
+    lab(project, scheme, manager, [annotator, annotator2], articles=3)
+    refreshed(project)
+    scheme["MajorClaim"].order = 9
+    scheme["MajorClaim"].save()
+
+    after, totals = refreshed(project)
+
+    assert totals == [0]
+    assert [row.label for row in after.labels] == ["Claim", "Premise", "MajorClaim"]
+    assert after == project_agreement(project)
+
+
 @pytest.mark.parametrize("options", [{"include_in_progress": True}, {"against_gold": True}])
 def test_each_combination_of_options_keeps_sums_of_its_own(project, scheme, manager, annotator, annotator2, options):
     articles = lab(project, scheme, manager, [annotator, annotator2], articles=2)
