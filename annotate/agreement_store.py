@@ -146,7 +146,9 @@ def article_page(
     rows = AgreementArticle.objects.filter(project=project, options=code, annotators__gte=2)
     if after:
         alpha, f1, article_id = parse_cursor(after)
-        rows = rows.filter(
+        # The first condition is implied by the others; it lets the index start the scan at
+        # the cursor rather than at the first article.
+        rows = rows.filter(alpha_order__gte=alpha).filter(
             Q(alpha_order__gt=alpha)
             | Q(alpha_order=alpha, f1_order__gt=f1)
             | Q(alpha_order=alpha, f1_order=f1, article_id__gt=article_id)
