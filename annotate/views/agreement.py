@@ -5,7 +5,10 @@ from datetime import datetime, timedelta
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.defaultfilters import floatformat, pluralize
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET
 
@@ -57,14 +60,71 @@ def figures(report: ProjectAgreement, articles: list[ArticleAgreement], *, first
     """What the page draws from a report and a page of its articles: the figures, the pair
     grid and the charts (the articles' on the first page only: the most contested)."""
     charted = articles[:ARTICLES_CHARTED] if first_page else []
+    matrix = pair_matrix(report)
+    pair_rows = [(pair, attribute_cells(report, pair)) for pair in report.pairs]
     return {
         "report": report,
-        "matrix": pair_matrix(report),
+        "matrix": matrix,
+        "matrix_html": matrix_html(matrix),
         "label_chart": bar_chart([(row.label, row.alpha_u.alpha) for row in report.labels]),
         "article_chart": bar_chart([(row.title, row.alpha_u) for row in charted]) if charted else None,
         "articles": articles,
-        "pair_rows": [(pair, attribute_cells(report, pair)) for pair in report.pairs],
+        "pair_rows": pair_rows,
+        "pair_rows_html": pair_rows_html(pair_rows),
     }
+
+
+# The pairs' table and the matrix grow with the square of the annotators (190 pairs and 400
+# cells for 20) and took most of the page's time as template loops at a lab's size
+# (docs/benchmarks.md, "Agreement at a lab's size"): their rows are built here, as
+# agreement.html drew them.
+
+
+def shown(value: float | None) -> str:
+    """A figure as the page shows it: `floatformat:3`, or "—" when undefined."""
+    return floatformat(value, 3) or "—"
+
+
+def matrix_html(matrix: list[dict]) -> SafeString:
+    """The rows of the annotator × annotator grid (`pair_matrix`)."""
+    return format_html_join(
+        "\n",
+        '<tr><th scope="row">{}</th>{}</tr>',
+        ((row["annotator"], SafeString("".join(_matrix_cell(cell) for cell in row["cells"]))) for row in matrix),
+    )
+
+
+def _matrix_cell(cell: dict) -> SafeString:
+    if cell["diagonal"]:
+        return SafeString('<td class="num diagonal"></td>')
+    pair = cell["pair"]
+    title = format_html(' title="{} shared article{}"', pair.articles, pluralize(pair.articles)) if pair else ""
+    return format_html('<td class="num heat {}"{}>{}</td>', cell["class"], title, shown(cell["value"]))
+
+
+def pair_rows_html(pair_rows: list[tuple]) -> SafeString:
+    """The rows of the pairs' table: each pair's figures, then its kappa and matched pairs
+    per attribute."""
+    return format_html_join(
+        "\n",
+        '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
+        '<td class="num">{}</td><td class="num">{}</td>{}</tr>',
+        (
+            (
+                " / ".join(pair.annotators),
+                pair.articles,
+                shown(pair.span_f1_exact),
+                shown(pair.span_f1_overlap),
+                shown(pair.relation_f1_exact),
+                shown(pair.relation_f1_overlap),
+                shown(pair.alpha_u),
+                format_html_join(
+                    "", '<td class="num">{} ({})</td>', ((shown(cell["kappa"]), cell["pairs"]) for cell in cells)
+                ),
+            )
+            for pair, cells in pair_rows
+        ),
+    )
 
 
 def _page_url(request: HttpRequest, after: str | None) -> str | None:
