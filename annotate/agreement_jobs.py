@@ -1,15 +1,18 @@
 """Agreement computed once per state of a project's layers, by a worker, and kept in a Job.
 
-The agreement page never computes: it asks for the project's *agreement state* (two
-queries: the layers that count with their revisions, and the scheme), and shows the
-stored result computed from that state. When the state moved on since the last result,
-the page shows that result with its age and how many layers changed since, and queues
-one `compute_agreement` task (never a second while one is queued, or running on the same
-state), which stores the new figures in a `Job` of kind "agreement":
+The agreement page never computes: it asks for the project's *agreement state* (one
+query, on an index: the project's latest change, with the project's scheme version), and
+shows the stored result computed from that state. When the state moved on since the last
+result, the page shows that result with its age and how many layers changed since, and
+queues one `compute_agreement` task (never a second while one is queued, or running on
+the same state), which brings the stored per-article sums up to date
+(`annotate/agreement_store.py`: only the articles whose counted layers changed are
+recomputed) and stores the project's figures in a `Job` of kind "agreement":
 
-* ``input_key``: the options and a digest of the state the figures were computed from;
-* ``result``: ``{"report": ProjectAgreement.as_json(), "layers": {layer id: revision}}``,
-  the revisions being what "N layers changed since" compares against.
+* ``input_key``: the options and the state the figures were computed from;
+* ``result``: ``{"report": ProjectAgreement.as_json(), "compared": N}``, the report
+  without its per-article rows (they are `AgreementArticle` rows, paged by the page) and
+  the number of compared articles.
 
 Each combination of the page's options (``include_in_progress``, ``against_gold``) has
 its own key, and only the newest result of each is kept. The `agreement` command still
@@ -19,20 +22,18 @@ a missing result itself, in the request, for a site without a worker (and the te
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Q, Subquery, When
 from django.utils import timezone
 from django_tasks import task
 
-from annotate import job_limits, jobs, project_agreement
-from annotate.models import Cancelled, Job, JobKind, JobStatus, Label, Project, RelationType
+from annotate import agreement_store, job_limits, jobs
+from annotate.models import Cancelled, Change, Job, JobKind, JobStatus, Project
 from annotate.project_agreement import ProjectAgreement
 
 logger = logging.getLogger(__name__)
@@ -46,12 +47,18 @@ RETRY_AFTER = timedelta(minutes=10)
 class AgreementState:
     """What the agreement of a project with given options is computed from."""
 
-    key: str  # the options and a digest of everything below: a Job's input_key
-    layers: dict[str, int]  # layer id (as a JSON key) -> revision, for the layers that count
+    key: str  # the options, the latest change and the scheme version: a Job's input_key
+    change: int  # the id of the project's latest change (0 before the first)
+    scheme_version: int
 
-    def changed_since(self, layers: dict[str, int]) -> int:
-        """How many layers counted then or now were changed, added or left out since."""
-        return sum(self.layers.get(pk) != layers.get(pk) for pk in self.layers.keys() | layers.keys())
+    def changed_since(self, project: Project, key: str) -> int | None:
+        """How many layers were changed since the state ``key`` (one query); None for a key
+        written before states were the latest change (a result stored by an earlier version)."""
+        since = key.split(":")[3:4]
+        if not since or not since[0].isdigit():
+            return None
+        changes = Change.objects.filter(project=project, id__gt=int(since[0]), layer__isnull=False)
+        return changes.values("layer").distinct().count()
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,10 @@ class StoredAgreement:
     report: ProjectAgreement
     computed_at: datetime
     current: bool  # computed from the state asked about
-    layers_changed: int  # layers changed since it was computed (0 when current)
+    # Layers changed since it was computed (0 when current or only the scheme changed;
+    # None for a result stored by an earlier version, whose state says nothing of layers).
+    layers_changed: int | None
+    compared: int  # articles at least two annotators' layers count on
 
 
 def options_key(*, include_in_progress: bool, against_gold: bool) -> str:
@@ -72,29 +82,27 @@ def options_key(*, include_in_progress: bool, against_gold: bool) -> str:
 def agreement_state(
     project: Project, *, include_in_progress: bool = False, against_gold: bool = False
 ) -> AgreementState:
-    """The state agreement would be computed from, in two queries.
+    """The state agreement would be computed from, in one query whatever the project's size.
 
-    Every change to a layer (a unit, a relation, finishing, reopening) counts up its
-    revision, so the layers that count with their revisions and annotators, together with
-    the scheme's labels (names and order) and relation types, change whenever the figures
-    can.
+    Every change to a layer (a unit, a relation, finishing, reopening, an import) is
+    recorded in the project's change log, and every change to its labels and relation
+    types counts up its scheme version, so the latest change and the scheme version move
+    whenever the figures can (and also when a layer that does not count changes: the
+    recomputation then finds no article to recompute). Read from the database, not from
+    ``project``, which may be older than the request.
     """
-    layers = list(
-        project_agreement.counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
-        .order_by("pk")
-        .values_list("pk", "revision", "annotator__username")
+    latest = (
+        Project.objects.filter(pk=project.pk)
+        .annotate(change=Subquery(Change.objects.filter(project=project).order_by("-id").values("id")[:1]))
+        .values_list("change", "scheme_version")
+        .get()
     )
-    labels = Label.objects.filter(project=project).annotate(kind=Value("label"))
-    types = RelationType.objects.filter(project=project).annotate(kind=Value("relation"))
-    scheme = sorted(
-        labels.order_by()
-        .values_list("kind", "pk", "name", "order")
-        .union(types.order_by().values_list("kind", "pk", "name", "order"), all=True)
-    )
-    digest = hashlib.sha256(json.dumps([layers, scheme], separators=(",", ":")).encode()).hexdigest()
+    change, scheme_version = latest[0] or 0, latest[1]
     return AgreementState(
-        key=options_key(include_in_progress=include_in_progress, against_gold=against_gold) + digest,
-        layers={str(pk): revision for pk, revision, _ in layers},
+        key=options_key(include_in_progress=include_in_progress, against_gold=against_gold)
+        + f"{change}:{scheme_version}",
+        change=change,
+        scheme_version=scheme_version,
     )
 
 
@@ -108,7 +116,7 @@ def stored_agreement(project: Project, state: AgreementState) -> StoredAgreement
         .only("input_key", "finished_at", "result")
         .first()
     )
-    return None if job is None else _stored(job, state)
+    return None if job is None else _stored(project, job, state)
 
 
 def request_agreement(project: Project, state: AgreementState, *, user=None) -> Job:
@@ -183,11 +191,10 @@ def run(job: Job) -> None:
             if snapshot:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            job.report_progress("loading", 0, 2)
             state = agreement_state(job.project, **options)
-            articles, layers, labels = project_agreement.load(job.project, **options)
-            job.report_progress("computing", 1, 2)
-            report = project_agreement.compute_agreement(articles, layers, labels=labels, **options)
+            report, compared = agreement_store.refresh(
+                job.project, **options, progress=job.report_progress, unchanged=_unchanged(job.project, state)
+            )
     except Cancelled:
         _end(job, JobStatus.CANCELLED, message=jobs.CANCELLED)
         return
@@ -197,11 +204,20 @@ def run(job: Job) -> None:
         return
     finally:
         jobs.close_progress_connection()
-    job.status, job.finished_at, job.phase, job.done = JobStatus.DONE, timezone.now(), "", 2
-    job.input_key, job.result = state.key, {"report": report.as_json(), "layers": state.layers}
+    job.status, job.finished_at, job.phase = JobStatus.DONE, timezone.now(), ""
+    job.input_key, job.result = state.key, {"report": report, "compared": compared}
     with transaction.atomic():
         job.save(update_fields=["status", "finished_at", "phase", "done", "input_key", "result"])
         _agreement_jobs(job.project, state).filter(status=JobStatus.DONE, finished_at__lt=job.finished_at).delete()
+
+
+def _unchanged(project: Project, state: AgreementState) -> tuple[dict, int] | None:
+    """The newest stored report with these options, when computed with this scheme
+    version: what the figures still are if no article needs recomputing."""
+    job = _agreement_jobs(project, state).filter(status=JobStatus.DONE).order_by("-finished_at", "-id").first()
+    if job is None or "compared" not in job.result or job.input_key.split(":")[4] != str(state.scheme_version):
+        return None
+    return job.result["report"], job.result["compared"]
 
 
 def _end(job: Job, status: str, *, message: str) -> None:
@@ -210,20 +226,21 @@ def _end(job: Job, status: str, *, message: str) -> None:
 
 
 def _agreement_jobs(project: Project, state: AgreementState):
-    prefix = state.key[: state.key.rindex(":") + 1]
+    prefix = ":".join(state.key.split(":")[:3]) + ":"
     return Job.objects.filter(project=project, kind=JobKind.AGREEMENT, input_key__startswith=prefix)
 
 
 def _options(input_key: str) -> dict[str, bool]:
-    _, in_progress, gold, _ = input_key.split(":")
+    _, in_progress, gold, *_ = input_key.split(":")
     return {"include_in_progress": in_progress.endswith("=1"), "against_gold": gold.endswith("=1")}
 
 
-def _stored(job: Job, state: AgreementState) -> StoredAgreement:
+def _stored(project: Project, job: Job, state: AgreementState) -> StoredAgreement:
     current = job.input_key == state.key
     return StoredAgreement(
         report=ProjectAgreement.from_json(job.result["report"]),
         computed_at=job.finished_at,
         current=current,
-        layers_changed=0 if current else state.changed_since(job.result["layers"]),
+        layers_changed=0 if current else state.changed_since(project, job.input_key),
+        compared=job.result.get("compared", 0),
     )

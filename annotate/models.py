@@ -610,6 +610,8 @@ class Change(models.Model):
             models.Index(fields=["-created_at", "-id"], name="change_created_idx"),
             models.Index(fields=["project", "-created_at", "-id"], name="change_project_created_idx"),
             models.Index(fields=["action", "-created_at", "-id"], name="change_action_created_idx"),
+            # The project's latest change, read by every visit of the agreement page.
+            models.Index(fields=["project", "-id"], name="change_project_latest"),
         ]
 
     def __str__(self) -> str:
@@ -714,3 +716,40 @@ class Job(models.Model):
             row = cursor.fetchone()
         if row and row[0]:
             raise Cancelled
+
+
+class AgreementArticle(models.Model):
+    """One article's agreement sums (`annotate/agreement_sums.py`) for one combination of
+    the agreement options, kept so that a change to one layer recomputes one article.
+
+    `source` is a digest of what the sums were computed from (the counted layers with
+    their revisions and owners, and the label names); `alpha_order` and `f1_order` are
+    the article's figures with an undefined one as 2.0 (above any value), the order of
+    the agreement page's table of articles, most contested first.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    options = models.PositiveSmallIntegerField(help_text="agreement_store.options_code")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=64)
+    annotators = models.PositiveSmallIntegerField()
+    alpha_u = models.FloatField(null=True)
+    span_f1_overlap = models.FloatField(null=True)
+    alpha_order = models.FloatField()
+    f1_order = models.FloatField()
+    sums = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "options", "article"], name="agreement_article_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["project", "options", "alpha_order", "f1_order", "article"],
+                condition=Q(annotators__gte=2),
+                name="agreement_article_contested",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"agreement sums of article {self.article_id} ({self.options})"

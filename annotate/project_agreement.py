@@ -197,6 +197,12 @@ def load(
         for pk, title, length in project.articles.order_by("pk").values_list("pk", "title", "length")
     ]
     counted = counted_layers(project, include_in_progress=include_in_progress, against_gold=against_gold)
+    return articles, layer_data(counted, labels), list(labels.values())
+
+
+def layer_data(counted, labels: dict[int, str]) -> list[LayerData]:
+    """The layers of the query ``counted`` as plain data, units labelled with ``labels``
+    (label id -> name): three queries."""
     layers = {
         pk: LayerData(article_id, username or GOLD, {})
         for pk, article_id, username in counted.values_list("pk", "article_id", "annotator__username")
@@ -206,7 +212,7 @@ def load(
         data.units.update((row.id, (labels[row.label_id], row.spans)) for row in content.units)
         data.attributes.update((row.id, row.attributes) for row in content.units if row.attributes)
         data.relations.extend((row.source_id, row.target_id, row.type_id) for row in content.relations)
-    return articles, list(layers.values()), list(labels.values())
+    return list(layers.values())
 
 
 def counted_layers(project: Project, *, include_in_progress: bool = False, against_gold: bool = False):
