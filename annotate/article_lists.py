@@ -17,7 +17,8 @@ An article's status is that of the annotator chosen in the filter (their layer),
 for an annotator, their own layer; otherwise of the article as a whole: unassigned (no
 annotator), not started (no annotator has started), in progress (someone has started,
 not everyone has finished), finished (every annotator has finished). "Curated" is
-orthogonal: the gold layer is finished (the review's Finish curation).
+orthogonal: the gold layer is finished (the review's Finish curation); so is "annotators
+disagree" (for curators): the agreement figures last computed differ from 1 for it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from django.db.models.expressions import RawSQL
 from django.utils.http import urlencode
 
 from annotate import access, paging
-from annotate.models import ArgumentUnit, Article, Layer, Membership, Role
+from annotate.agreement_store import options_code
+from annotate.models import AgreementArticle, ArgumentUnit, Article, Layer, Membership, Role
 
 PAGE_SIZE = 50
 SEARCHED_CHARS = 200_000
@@ -63,6 +65,7 @@ STATUS_CHOICES = [
     *Article.Progress.choices,
     ("unfinished", "Not finished"),
     ("curated", "Curated"),
+    ("disagreed", "Annotators disagree"),
 ]
 
 
@@ -95,6 +98,8 @@ class ArticleFilter(forms.Form):
             ]
         else:
             del self.fields["annotator"]
+            # Whether annotators disagree is the others' work: curators' to see.
+            self.fields["status"].choices = [c for c in STATUS_CHOICES if c[0] != "disagreed"]
         self.fields["label"].choices = [("", "Any label")] + [(label.pk, label.name) for label in project.scheme_labels]
 
     @property
@@ -137,7 +142,7 @@ def articles_matching(membership: Membership, articles_filter: ArticleFilter) ->
         articles = articles.filter(_tagged(data["tag"]))
     annotator = data.get("annotator") or own
     if data["status"]:
-        articles = articles.filter(_status(data["status"], annotator))
+        articles = articles.filter(_status(data["status"], annotator, membership.project))
     if data["label"]:
         # In the annotator's layer when there is one (an annotator never sees whether
         # others used a label in a blind project), else in any layer, gold included.
@@ -172,12 +177,23 @@ def _tagged(tag: str) -> Q:
     return Q(metadata__tag=tag) | Q(metadata__tags__icontains=json.dumps(tag))
 
 
-def _status(status: str, annotator: int | None) -> Q:
+def _disagreed(project) -> QuerySet:
+    """The articles whose annotators' units differ (alpha_U or span F1 below 1), as the
+    agreement figures last computed them (`annotate.agreement_store`: the worker keeps a
+    row of sums per article compared by two annotators or more, finished layers only)."""
+    code = options_code(include_in_progress=False, against_gold=False)
+    rows = AgreementArticle.objects.filter(project=project, options=code, annotators__gte=2)
+    return rows.filter(Q(alpha_order__lt=1) | Q(f1_order__lt=1)).values("article_id")
+
+
+def _status(status: str, annotator: int | None, project) -> Q:
     """Articles in `status`: the annotator's layer's (from that annotator's layers, an
     index away), or the article's as a whole (its `progress`, which the database keeps
     from the counters of its layers, indexed)."""
     if status == "curated":
         return Q(curated=True)
+    if status == "disagreed":
+        return Q(pk__in=_disagreed(project))
     if annotator is not None:
         theirs = Layer.objects.filter(annotator_id=annotator)
         if status == "unassigned":

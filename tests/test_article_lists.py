@@ -345,3 +345,30 @@ def test_the_tag_filter_reads_a_tag_or_a_list_of_tags(client, project, manager):
 def test_a_new_user_with_no_project_gets_404(client, project):
     client.force_login(make_user("newcomer"))
     assert client.get(reverse("annotate:article_list", args=[project.slug])).status_code == 404
+
+
+def test_curators_list_the_articles_whose_annotators_disagree_as_the_agreement_figures_last_computed_them(
+    client, project, manager, curator, annotator, annotator2
+):
+    claim, premise = project.labels.get(name="Claim"), project.labels.get(name="Premise")
+    made = {name: make_article(project, title=name) for name in ("alike", "apart", "alone")}
+    projects.assign(article=made["alike"], annotators=[annotator, annotator2], by=manager)
+    projects.assign(article=made["apart"], annotators=[annotator, annotator2], by=manager)
+    projects.assign(article=made["alone"], annotators=[annotator], by=manager)
+    for layer in Layer.objects.select_related("article__project", "annotator").filter(annotator__isnull=False):
+        lifecycle.start_layer(layer=layer, user=layer.annotator)
+        label = premise if (layer.article.title, layer.annotator) == ("apart", annotator2) else claim
+        make_unit(layer, label, "Cities should ban cars")
+        lifecycle.finish_layer(layer=layer, user=layer.annotator, confirmed=True)
+    client.force_login(curator)
+    assert listed(client, project, "status=disagreed") == []  # no figures computed yet
+
+    assert client.get(reverse("annotate:agreement", args=[project.slug])).status_code == 200
+
+    assert listed(client, project, "status=disagreed") == ["apart"]
+    client.force_login(annotator)
+    response, titles, _ = page_of(client, reverse("annotate:article_list", args=[project.slug]) + "?status=disagreed")
+    assert (response.status_code, messages_of(response)) == (
+        400,
+        ["Status: Select a valid choice. disagreed is not one of the available choices."],
+    )
