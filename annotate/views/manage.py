@@ -216,28 +216,18 @@ def _filtered(membership: Membership, form: SpreadForm):
 def assignment_spread(request: HttpRequest, slug: str) -> HttpResponse:
     """Give every article of a filter (every article without one) a number of annotators,
     chosen among those ticked (everyone when none is), the least loaded first."""
-    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    form = SpreadForm(request.POST, annotators=membership.project.annotators())
-    page = request.POST.get("filter", "")[:2000]
-    status = 200
-    if not form.is_valid():
-        messages.error(request, form_problems(form, "Nothing was assigned."))
-        status = 422
-    else:
-        try:
-            articles, matching = _filtered(membership, form)
-            created = projects.spread_evenly(
-                project=membership.project,
-                per_article=form.cleaned_data["per_article"],
-                annotator_ids=form.cleaned_data["annotators"] or None,
-                articles=articles,
-                by=request.user,
-            )
-            messages.success(request, f"{created} assignment{pluralize(created)} added to the articles{matching}.")
-        except projects.AssignmentError as error:
-            messages.error(request, str(error))
-            status = 422
-    return assignment_answer(request, membership, page, status=status)
+
+    def spread(membership: Membership, data: dict, articles, matching: str) -> str:
+        created = projects.spread_evenly(
+            project=membership.project,
+            per_article=data["per_article"],
+            annotator_ids=data["annotators"] or None,
+            articles=articles,
+            by=request.user,
+        )
+        return f"{created} assignment{pluralize(created)} added to the articles{matching}."
+
+    return _bulk_assignment(request, slug, SpreadForm, spread, refused="Nothing was assigned.")
 
 
 @require_POST
@@ -245,31 +235,34 @@ def assignment_spread(request: HttpRequest, slug: str) -> HttpResponse:
 def assignment_unassign(request: HttpRequest, slug: str) -> HttpResponse:
     """Take the ticked annotators off every article of a filter where they have not
     started; started work stays, and the message says how much."""
+
+    def unassign(membership: Membership, data: dict, articles, matching: str) -> str:
+        done = projects.unassign_untouched(
+            project=membership.project, annotator_ids=data["annotators"], articles=articles, by=request.user
+        )
+        kept = f" {done.kept} kept: their annotators had started." if done.kept else ""
+        return f"{done.removed} assignment{pluralize(done.removed)} removed from the articles{matching}.{kept}"
+
+    return _bulk_assignment(request, slug, UnassignForm, unassign, refused="Nothing was unassigned.")
+
+
+def _bulk_assignment(request: HttpRequest, slug: str, form_class, change, *, refused: str) -> HttpResponse:
+    """A bulk form of the assignment page: read, `change` made over the articles of the
+    filter it carries (its answer the message), or refused with a message and 422; then
+    the filtered page again."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    form = UnassignForm(request.POST, annotators=membership.project.annotators())
+    form = form_class(request.POST, annotators=membership.project.annotators())
     page = request.POST.get("filter", "")[:2000]
-    status = 200
     if not form.is_valid():
-        messages.error(request, form_problems(form, "Nothing was unassigned."))
-        status = 422
-    else:
-        try:
-            articles, matching = _filtered(membership, form)
-            done = projects.unassign_untouched(
-                project=membership.project,
-                annotator_ids=form.cleaned_data["annotators"],
-                articles=articles,
-                by=request.user,
-            )
-            kept = f" {done.kept} kept: their annotators had started." if done.kept else ""
-            messages.success(
-                request,
-                f"{done.removed} assignment{pluralize(done.removed)} removed from the articles{matching}.{kept}",
-            )
-        except projects.AssignmentError as error:
-            messages.error(request, str(error))
-            status = 422
-    return assignment_answer(request, membership, page, status=status)
+        messages.error(request, form_problems(form, refused))
+        return assignment_answer(request, membership, page, status=422)
+    try:
+        articles, matching = _filtered(membership, form)
+        messages.success(request, change(membership, form.cleaned_data, articles, matching))
+    except projects.AssignmentError as error:
+        messages.error(request, str(error))
+        return assignment_answer(request, membership, page, status=422)
+    return assignment_answer(request, membership, page)
 
 
 def form_problems(form, consequence: str) -> str:
