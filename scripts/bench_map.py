@@ -20,7 +20,6 @@ workspace benchmark does.
 import argparse
 import os
 import random
-import sys
 from datetime import date
 
 from bench_workspace import (
@@ -29,13 +28,12 @@ from bench_workspace import (
     Endpoint,
     build,
     code_version,
-    connection,
+    in_a_throwaway_database,
     print_table,
     queries_of,
     reference_work,
     require,
     reverse,
-    settings,
     timed_in_rounds,
 )
 from django.test import Client
@@ -70,16 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100, help="timed requests per endpoint (default 100)")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL; DATABASE_URL gives {connection.vendor}.")
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    connection.settings_dict["TEST"]["NAME"] = f"test_annotate_bench_{os.getpid()}"
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=False, serialize=False)
-    try:
-        run(args.requests)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_a_throwaway_database(lambda: run(args.requests), name="test_annotate_bench")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench_workspace import in_a_throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -143,16 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page (default 200)")
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit(f"This benchmark runs on PostgreSQL; DATABASE_URL gives {connection.vendor}.")
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    connection.settings_dict["TEST"]["NAME"] = f"test_annotate_bench_review_{os.getpid()}"
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=False, serialize=False)
-    try:
-        run(args.requests)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_a_throwaway_database(lambda: run(args.requests), name="test_annotate_bench_review")
 
 
 if __name__ == "__main__":

@@ -474,6 +474,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.requests < 1:
         parser.error("--requests must be at least 1")
+    in_a_throwaway_database(lambda: run(args.requests), name="test_annotate_bench")
+
+
+def in_a_throwaway_database(work, *, name: str) -> None:
+    """Run `work()` in a database of its own beside DATABASE_URL's (`<name>_<pid>`,
+    PostgreSQL only), made for it and dropped at the end, with the test client's host."""
     if connection.vendor != "postgresql":
         sys.exit(f"This benchmark runs on PostgreSQL; DATABASE_URL gives {connection.vendor}.")
 
@@ -482,11 +488,11 @@ def main() -> None:
     # copies every template context for the test client and would inflate the figures.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
-    connection.settings_dict["TEST"]["NAME"] = f"test_annotate_bench_{os.getpid()}"
+    connection.settings_dict["TEST"]["NAME"] = f"{name}_{os.getpid()}"
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=False, serialize=False)
     try:
-        run(args.requests)
+        work()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
