@@ -15,7 +15,7 @@ from annotate.views import render_partial
 
 # What each phase is called on the page, and what its counts count.
 PHASES = {
-    "parsing": ("Reading the files", "files read"),
+    "reading": ("Reading the files", "kB read"),
     "checking": ("Checking the articles", "articles checked"),
     "writing": ("Writing the articles", "articles written"),
     "waiting for another import": ("Waiting for another import of this project to finish", ""),
