@@ -159,7 +159,12 @@ def enqueue_import(
         with transaction.atomic():
             priority = job_limits.reserve(project, user=user, kind=JobKind.IMPORT, adding_bytes=size)
             job = Job.objects.create(
-                project=project, kind=JobKind.IMPORT, created_by=user, file=folder, stored_bytes=size
+                project=project,
+                kind=JobKind.IMPORT,
+                created_by=user,
+                file=folder,
+                stored_bytes=size,
+                result=preview_result(unknown=unknown, existing=existing, owner=owner) if dry_run else None,
             )
             task = import_articles.using(priority=priority)
             result = task.enqueue(
@@ -185,8 +190,9 @@ def import_articles(
     or the problems in `problems`, and deletes the job's files.
 
     With `dry_run` (a preview of a file too large to preview in a request) nothing is
-    written: the job is done, with the preview's counts in `result` (and `"preview":
-    true`) and what is wrong in `problems`, the verdict the import page gives.
+    written: the job is done, with the preview's counts in `result` (and in
+    `"preview"` the choices it was made with) and what is wrong in `problems`, the
+    verdict the import page gives.
     Returns the job's status."""
     fail_stale()
     job = claim(job_id)
@@ -214,7 +220,8 @@ def import_articles(
                 existing=existing,
                 progress=job.report_progress,
             )
-            finish(job, JobStatus.DONE, problems=report.problems, result={**_result(report), "preview": True})
+            result = {**_result(report), **preview_result(unknown=unknown, existing=existing, owner=owner)}
+            finish(job, JobStatus.DONE, problems=report.problems, result=result)
             return Job.objects.get(pk=job_id).status
         with transaction.atomic():
             _wait_for_turn(job)
@@ -238,6 +245,12 @@ def import_articles(
         release_files(job)
         close_progress_connection()
     return Job.objects.get(pk=job_id).status
+
+
+def preview_result(*, unknown: str, existing: str, owner: str) -> dict:
+    """What marks a preview job (from when it is queued) and the choices it is made
+    with, for an import to follow."""
+    return {"preview": {"unknown": unknown, "existing": existing, "owner": owner}}
 
 
 def claim(job_id: int) -> Job | None:

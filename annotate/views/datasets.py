@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotate import access, datasets, export_jobs, job_limits, jobs
-from annotate.formats import registry
+from annotate.formats import brat, registry
 from annotate.forms import ExportForm, ImportForm
 from annotate.models import Job, JobKind, JobStatus, Project
 from annotate.views import render_partial
@@ -150,7 +150,7 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
     project = membership.project
     form = ImportForm(request.POST or None, request.FILES or None, project=project)
-    context = {"membership": membership, "project": project, "form": form}
+    context = {"membership": membership, "project": project, "form": form, **_upload_limits()}
     if request.method == "POST" and form.is_valid():
         problems = []
         uploads = form.cleaned_data["files"]
@@ -185,6 +185,16 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
         return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
     status = 422 if form.errors else 200
     return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
+
+
+def _upload_limits() -> dict:
+    """What the page says of the sizes it sends in one request or in chunks."""
+    return {
+        "max_upload_bytes": settings.ANNOTATE_MAX_UPLOAD_BYTES,
+        "max_upload_words": brat.size_in_words(settings.ANNOTATE_MAX_UPLOAD_BYTES),
+        "max_chunked_words": brat.size_in_words(settings.ANNOTATE_MAX_CHUNKED_UPLOAD_BYTES),
+        "chunk_bytes": settings.ANNOTATE_UPLOAD_CHUNK_BYTES,
+    }
 
 
 def _from_start(upload) -> nullcontext:
