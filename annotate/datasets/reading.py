@@ -146,9 +146,9 @@ def survey(
                     _merge_additions(one.additions, check.additions)
         except FormatError as error:
             one = Survey(scheme=scheme, unknown=unknown, problems=[str(error)])
+        read_so_far(source.size)
         total.add(one)
         before += source.size
-        read_so_far(0)
     return total
 
 
