@@ -1,9 +1,12 @@
 """Import: records into a project, all or nothing.
 
-`import_records` checks every record first (`storage_problems`, then `_plan` against
-the project as it is) and writes only when nothing is wrong, in one transaction, with
-one change record per article and per layer. A dry run stops after the checks and
-returns the same report. What the checks find and what the writing needs travel in one
+`import_files` reads an import's files twice (`reading`): once to check every record
+on its own (`survey_files`: what the database cannot store, what the scheme lacks),
+then, when nothing is wrong, again to plan each batch of articles against the project
+as it is and write it (`import_surveyed`), in one transaction that a problem found in
+any batch rolls back, with one change record per article and per layer. A dry run
+plans without writing and returns the same report. `import_records` does the same for
+records already read. What the checks find and what the writing needs travel in one
 `ImportPlan`.
 """
 
