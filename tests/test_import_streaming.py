@@ -20,6 +20,7 @@ import pytest
 from annotate import datasets
 from annotate.datasets.imports import WRITE_BATCH
 from annotate.formats import jsonl
+from annotate.formats.checks import FormatError
 from annotate.models import ArgumentUnit, Article, Change, Job, Layer, Relation
 from tests.factories import make_user
 from tests.test_dataset_round_trip import export_bytes, project_with
@@ -223,3 +224,19 @@ def test_import_files_rows_match_import_records(people, tmp_path):
             (Change, "project"),
         )
     ] == [WRITE_BATCH + 3, WRITE_BATCH + 3, 3 * (WRITE_BATCH + 3), WRITE_BATCH + 3, 2 * (WRITE_BATCH + 3)] * 2
+
+
+def test_a_line_past_the_limit_is_refused_having_read_no_more_than_the_limit(tmp_path):
+    path = tmp_path / "opeds.jsonl"
+    path.write_bytes(article_line(0) + b'{"title": "Long", "text": "' + b"x" * 30_000_000 + b'"}\n')
+    read = []
+    tracemalloc.start()
+    try:
+        with open(path, "rb") as file, pytest.raises(FormatError) as refused:
+            read.extend(jsonl.read(file, file_name="opeds.jsonl", max_line_bytes=1_000_000, limit_words="1 MB"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert (str(refused.value), len(read)) == ("opeds.jsonl line 2: the line is longer than 1 MB", 1)
+    assert peak < 3_000_000  # the line is 30 MB

@@ -53,7 +53,14 @@ def upload_source(
         format = registry.get(format_name) if format_name else registry.for_file(file_name)
         with open_file() as file:
             if format.name == "jsonl":
-                records: Iterable[ArticleRecord] = jsonl.read(file, file_name=file_name, progress=progress)
+                limit = settings.ANNOTATE_MAX_ENTRY_BYTES  # a line is one article, as an entry of a zip
+                records: Iterable[ArticleRecord] = jsonl.read(
+                    file,
+                    file_name=file_name,
+                    progress=progress,
+                    max_line_bytes=limit,
+                    limit_words=f"{brat.size_in_words(limit)} (the limit, ANNOTATE_MAX_ENTRY_BYTES)",
+                )
             elif format.name == "brat":
                 records = format.parse(file, file_name=file_name, owner=owner or None, limits=archive_limits())
             else:

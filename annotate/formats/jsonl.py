@@ -143,17 +143,29 @@ def parse(
         return _articles(text, file_name=file_name, progress=progress)
 
 
-def read(file: BinaryIO, *, file_name: str, progress: Callable[[int], object] | None = None) -> Iterator[ArticleRecord]:
+def read(
+    file: BinaryIO,
+    *,
+    file_name: str,
+    progress: Callable[[int], object] | None = None,
+    max_line_bytes: int | None = None,
+    limit_words: str = "the limit",
+) -> Iterator[ArticleRecord]:
     """Yield the article records of a JSON Lines file as it is read, one line at a
     time, checked as `parse` checks them, so that memory holds one line and one record
     whatever the file's size. Raises `FormatError` at the first problem, after the
     records of the lines before it (a caller that wants all or nothing reads the file
-    through before it uses them). `progress(bytes read)` is called before each line.
+    through before it uses them). `progress(bytes read)` is called before each line. A
+    line longer than `max_line_bytes` is refused having read no more of it than that
+    ("the line is longer than " + `limit_words`).
     """
     number = done = 0
     found = False
     with collector_paused():
-        for number, raw in enumerate(file, start=1):
+        while raw := file.readline(-1 if max_line_bytes is None else max_line_bytes + 1):
+            number += 1
+            if max_line_bytes is not None and len(raw) > max_line_bytes:
+                raise FormatError(f"the line is longer than {limit_words}", file_name=file_name, line=number)
             if progress is not None:
                 progress(done)
             done += len(raw)
