@@ -274,7 +274,7 @@ def finish(job: Job, status: str, *, unless_cancel_requested: bool = False, **fi
 
 def _wait_for_turn(job: Job) -> None:
     """Take the project's import lock, saying meanwhile that the worker is alive (and
-    stopping if the job is cancelled); `import_records` takes it again at once."""
+    stopping if the job is cancelled); `datasets.import_surveyed` takes it again at once."""
     while not try_advisory_lock(datasets.IMPORT_LOCK, job.project_id):
         job.report_progress("waiting for another import", 0, 0)
         time.sleep(1)
