@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -177,6 +178,7 @@ def child(code: Path, file: Path, annotators: int) -> None:
     finally:
         connection.close()
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        shutil.rmtree(os.environ["MEDIA_ROOT"], ignore_errors=True)
 
 
 def main() -> None:
