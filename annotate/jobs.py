@@ -14,6 +14,7 @@ second connection to the same database (`progress_cursor`): the page that polls 
 at once, and a cancel request is not kept waiting behind the work's lock on the row.
 """
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +32,6 @@ from django_tasks import task
 
 from annotate import datasets, job_limits
 from annotate.datasets.fast_paths import try_advisory_lock
-from annotate.formats.checks import FormatError
 from annotate.models import Cancelled, Job, JobKind, JobStatus, Project
 
 NOTHING_IMPORTED = "nothing was imported"
@@ -129,10 +129,19 @@ def release_files(job: Job) -> list[str]:
     return deleted
 
 
-def enqueue_import(*, project: Project, user, uploads: list[File], unknown: str, existing: str, owner: str) -> Job:
+def enqueue_import(
+    *,
+    project: Project,
+    user,
+    uploads: list[File],
+    unknown: str,
+    existing: str,
+    owner: str,
+    dry_run: bool = False,
+) -> Job:
     """Store the files (uploaded, or opened by the command) in the default storage,
     create the import's job and queue its task (one transaction, so a worker never sees
-    the task without its job); the job.
+    the task without its job); the job. With `dry_run`, the job is a preview.
 
     Raises `job_limits.Refused`, having stored nothing, when a limit refuses the job:
     checked before the files are stored, and again under the project's lock once they
@@ -150,10 +159,17 @@ def enqueue_import(*, project: Project, user, uploads: list[File], unknown: str,
         with transaction.atomic():
             priority = job_limits.reserve(project, user=user, kind=JobKind.IMPORT, adding_bytes=size)
             job = Job.objects.create(
-                project=project, kind=JobKind.IMPORT, created_by=user, file=folder, stored_bytes=size
+                project=project,
+                kind=JobKind.IMPORT,
+                created_by=user,
+                file=folder,
+                stored_bytes=size,
+                result=preview_result(unknown=unknown, existing=existing, owner=owner) if dry_run else None,
             )
             task = import_articles.using(priority=priority)
-            result = task.enqueue(job_id=job.pk, files=files, unknown=unknown, existing=existing, owner=owner)
+            result = task.enqueue(
+                job_id=job.pk, files=files, unknown=unknown, existing=existing, owner=owner, dry_run=dry_run
+            )
             job.task_id = str(result.id)
             job.save(update_fields=["task_id"])
     except BaseException:
@@ -163,36 +179,63 @@ def enqueue_import(*, project: Project, user, uploads: list[File], unknown: str,
 
 
 @task()
-def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existing: str, owner: str) -> str:
+def import_articles(
+    *, job_id: int, files: list[list[str]], unknown: str, existing: str, owner: str, dry_run: bool = False
+) -> str:
     """Import the job's stored files (`files`: pairs of storage name and uploaded file
-    name) as the import page would: all or nothing, in one transaction. Reports its
-    progress per phase ("parsing" files, "checking" and "writing" articles), stores the
-    report's counts in `result` or the problems in `problems`, and deletes the files.
+    name) as the import page would: all or nothing, in one transaction. The files are
+    read twice and never held whole (`datasets.reading`): once to check every record
+    ("reading", counted in kB from the first line), then again to plan and write them in
+    batches ("writing", counted in articles). Stores the report's counts in `result`
+    or the problems in `problems`, and deletes the job's files.
+
+    With `dry_run` (a preview of a file too large to preview in a request) nothing is
+    written: the job is done, with the preview's counts in `result` (and in
+    `"preview"` the choices it was made with) and what is wrong in `problems`, the
+    verdict the import page gives.
     Returns the job's status."""
     fail_stale()
     job = claim(job_id)
     if job is None:  # cancelled while queued, or already run
         return Job.objects.get(pk=job_id).status
     try:
-        records, problems = _parse(job, files, owner)
-        with transaction.atomic():
-            _wait_for_turn(job)
-            report = datasets.import_records(
+        sources = [
+            datasets.upload_source(
+                functools.partial(default_storage.open, name, "rb"),
+                file_name=file_name,
+                size=default_storage.size(name),
+                owner=owner,
+            )
+            for name, file_name in files
+        ]
+        found = datasets.survey_files(
+            project=job.project, sources=sources, unknown=unknown, progress=job.report_progress
+        )
+        if dry_run:
+            report = datasets.import_surveyed(
                 project=job.project,
-                records=records,
+                survey=found,
                 user=job.created_by,
-                dry_run=bool(problems),
-                unknown=unknown,
+                dry_run=True,
                 existing=existing,
                 progress=job.report_progress,
             )
-            problems += report.problems
+            result = {**_result(report), **preview_result(unknown=unknown, existing=existing, owner=owner)}
+            finish(job, JobStatus.DONE, problems=report.problems, result=result)
+            return Job.objects.get(pk=job_id).status
+        with transaction.atomic():
+            _wait_for_turn(job)
+            report = datasets.import_surveyed(
+                project=job.project, survey=found, user=job.created_by, existing=existing, progress=job.report_progress
+            )
             # Done in the import's own transaction: a job marked failed or cancelled
             # meanwhile rolls the import back, so "done" and the articles go together.
-            if not problems and not finish(job, JobStatus.DONE, unless_cancel_requested=True, result=_result(report)):
+            if not report.problems and not finish(
+                job, JobStatus.DONE, unless_cancel_requested=True, result=_result(report)
+            ):
                 raise Cancelled
-        if problems:
-            finish(job, JobStatus.FAILED, problems=problems, message=NOTHING_IMPORTED)
+        if report.problems:
+            finish(job, JobStatus.FAILED, problems=report.problems, message=NOTHING_IMPORTED)
     except Cancelled:
         finish(job, JobStatus.CANCELLED, message=f"{CANCELLED}; {NOTHING_IMPORTED}")
     except Exception:
@@ -202,6 +245,12 @@ def import_articles(*, job_id: int, files: list[list[str]], unknown: str, existi
         release_files(job)
         close_progress_connection()
     return Job.objects.get(pk=job_id).status
+
+
+def preview_result(*, unknown: str, existing: str, owner: str) -> dict:
+    """What marks a preview job (from when it is queued) and the choices it is made
+    with, for an import to follow."""
+    return {"preview": {"unknown": unknown, "existing": existing, "owner": owner}}
 
 
 def claim(job_id: int) -> Job | None:
@@ -223,30 +272,9 @@ def finish(job: Job, status: str, *, unless_cancel_requested: bool = False, **fi
     return bool(running.update(status=status, finished_at=now, heartbeat_at=now, **fields))
 
 
-def _parse(job: Job, files: list[list[str]], owner: str) -> tuple[list, list[str]]:
-    """The records of the stored files and the problems of those no format reads."""
-    records, problems = [], []
-    for number, (name, file_name) in enumerate(files):
-        job.report_progress("parsing", number, len(files))
-        with default_storage.open(name) as stored:
-            content = stored.read()
-
-        # A long file's lines keep the job alive (and cancellable) while it is read; the
-        # page counts files.
-        def still_reading(*_lines, number=number) -> None:
-            job.report_progress("parsing", number, len(files))
-
-        try:
-            records += datasets.parse_upload(content, file_name=file_name, owner=owner, progress=still_reading)
-        except FormatError as error:
-            problems.append(str(error))
-    job.report_progress("parsing", len(files), len(files))
-    return records, problems
-
-
 def _wait_for_turn(job: Job) -> None:
     """Take the project's import lock, saying meanwhile that the worker is alive (and
-    stopping if the job is cancelled); `import_records` takes it again at once."""
+    stopping if the job is cancelled); `datasets.import_surveyed` takes it again at once."""
     while not try_advisory_lock(datasets.IMPORT_LOCK, job.project_id):
         job.report_progress("waiting for another import", 0, 0)
         time.sleep(1)

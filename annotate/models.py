@@ -753,3 +753,31 @@ class AgreementArticle(models.Model):
 
     def __str__(self) -> str:
         return f"agreement sums of article {self.article_id} ({self.options})"
+
+
+# Chunked uploads --------------------------------------------------------------------
+
+
+class Upload(models.Model):
+    """A file sent to the import page in chunks (`annotate/uploads.py`), for a file
+    larger than one request may carry: its declared name and size, how many bytes have
+    arrived (the offset of the next chunk), and once they all have, the assembled file
+    in the default storage that a preview or an import job reads."""
+
+    token = models.UUIDField(unique=True, editable=False, help_text="The upload's id, as the browser carries it.")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Declared when the upload starts.")
+    received = models.PositiveBigIntegerField(default=0)
+    crc32 = models.CharField(max_length=8, blank=True, help_text="Of the assembled file, once it is complete.")
+    folder = models.CharField(max_length=100, help_text="Its chunks, then its file, in the default storage.")
+    complete = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    touched_at = models.DateTimeField(auto_now=True, help_text="Expires ANNOTATE_UPLOAD_KEEP_SECONDS after this.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"upload {self.file_name} ({self.received} of {self.size} bytes)"

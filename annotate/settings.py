@@ -239,6 +239,12 @@ ANNOTATE_MAX_UPLOAD_BYTES = int(os.environ.get("ANNOTATE_MAX_UPLOAD_BYTES", 50 *
 ANNOTATE_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("ANNOTATE_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024))
 ANNOTATE_MAX_ENTRY_BYTES = int(os.environ.get("ANNOTATE_MAX_ENTRY_BYTES", 20 * 1024 * 1024))
 ANNOTATE_MAX_ARCHIVE_ENTRIES = int(os.environ.get("ANNOTATE_MAX_ARCHIVE_ENTRIES", 10_000))
+# A file above ANNOTATE_MAX_UPLOAD_BYTES is sent to the import page in chunks of this
+# size (below DATA_UPLOAD_MAX_MEMORY_SIZE), up to ANNOTATE_MAX_CHUNKED_UPLOAD_BYTES; an
+# upload left ANNOTATE_UPLOAD_KEEP_SECONDS without a chunk expires (annotate/uploads.py).
+ANNOTATE_UPLOAD_CHUNK_BYTES = int(os.environ.get("ANNOTATE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024))
+ANNOTATE_MAX_CHUNKED_UPLOAD_BYTES = int(os.environ.get("ANNOTATE_MAX_CHUNKED_UPLOAD_BYTES", 1024**3))
+ANNOTATE_UPLOAD_KEEP_SECONDS = int(os.environ.get("ANNOTATE_UPLOAD_KEEP_SECONDS", 24 * 3600))
 
 # Limits on the jobs people queue (annotate/job_limits.py; docs/formats.md, "Limits"):
 # the imports and exports one project may have queued or running at once, so no one

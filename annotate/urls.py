@@ -2,7 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from annotate.views import agreement, argument_map, articles, datasets, jobs, manage, projects, review, workspace
+from annotate.views import (
+    agreement,
+    argument_map,
+    articles,
+    datasets,
+    jobs,
+    manage,
+    projects,
+    review,
+    uploads,
+    workspace,
+)
 
 app_name = "annotate"
 
@@ -38,6 +49,11 @@ project_urls = [
     path("agreement/", agreement.agreement, name="agreement"),
     path("export/", datasets.dataset_export, name="dataset_export"),
     path("import/", datasets.dataset_import, name="dataset_import"),
+    # Chunked uploads of files larger than one request may carry (annotate/uploads.py).
+    path("import/uploads/", uploads.upload_start, name="upload_start"),
+    path("import/uploads/<uuid:token>/", uploads.upload_chunk, name="upload_chunk"),
+    path("import/uploads/<uuid:token>/finish/", uploads.upload_finish, name="upload_finish"),
+    path("import/uploads/<uuid:token>/import/", uploads.upload_import, name="upload_import"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("jobs/<int:pk>/download/", datasets.export_download, name="export_download"),

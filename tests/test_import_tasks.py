@@ -539,7 +539,8 @@ def test_import_records_reports_the_articles_checked_and_written(project):
     )
 
     assert report.written is True
-    assert seen == [("checking", 0, 2), ("checking", 1, 2), ("checking", 2, 2), ("writing", 0, 2), ("writing", 2, 2)]
+    # Checked and written in batches: the count is of the articles of the batches so far.
+    assert seen == [("writing", 0, 2), ("writing", 1, 2), ("writing", 2, 2)]
 
 
 def test_an_import_checks_its_foreign_keys_as_it_writes_not_all_at_the_commit(project):
@@ -624,3 +625,29 @@ def test_a_stopped_worker_fails_a_job_of_another_kind_and_its_file_goes(project,
     job.refresh_from_db()
     assert (marked, job.status, job.message) == (1, "failed", "the worker stopped while running this job")
     assert stored_files(queued) == []
+
+
+@pytest.mark.parametrize(("name", "content", "options", "message"), QUEUED_CASES, ids=[c[0] for c in QUEUED_CASES])
+def test_a_hostile_file_gets_the_pages_verdict_from_a_preview_job(
+    manager_client, project, article, name, content, options, message
+):
+    """A preview too large for a request is a job: its result is the page's verdict."""
+    before = hostile.counts()
+
+    start_import(manager_client, project, [(content, name)], action="preview", existing="fail", owner="", **options)
+    run_worker()
+
+    job = Job.objects.get()
+    assert (job.status, job.problems, hostile.counts()) == ("done", hostile.problems(message), before)
+
+
+def test_a_preview_job_says_what_an_import_would_write_and_writes_nothing(manager_client, project, queued):
+    job_url = start_import(manager_client, project, GOOD, action="preview")
+    run_worker()
+
+    status, text, next_poll, _ = poll(manager_client, job_url)
+    assert (status, next_poll, Article.objects.count(), stored_files(queued)) == (200, None, 0, [])
+    assert text == (
+        "Ready to import Would import: 2 new articles, 0 already there, 0 layers, 0 units, 0 relations. "
+        "Back to the import page"
+    )

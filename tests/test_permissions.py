@@ -3,6 +3,8 @@
 Adding a URL without an entry in MATRIX fails `test_permission_matrix_covers_every_url`.
 """
 
+import uuid
+
 import lxml.html
 import pytest
 from django.core.files.base import ContentFile
@@ -11,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from annotate import relations, units
-from annotate.models import Job, JobKind, JobStatus, Layer, Membership
+from annotate.models import Job, JobKind, JobStatus, Layer, Membership, Upload
 from tests.factories import make_article
 
 PERSONAS = ["manager", "curator", "annotator", "outsider", "anonymous"]
@@ -92,6 +94,12 @@ MATRIX = {
     # An import's job: followed and cancelled by managers (cancelled, back to its page).
     "job_detail": ("get", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGERS_ONLY),
     "job_cancel": ("post", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGER_POST),
+    # Chunked uploads: managers only, each their own; a step with no data is answered
+    # with its message (422).
+    "upload_start": ("post", lambda s: {"slug": s.slug}, {**MANAGERS_ONLY, "manager": 422}),
+    "upload_chunk": ("get", lambda s: {"slug": s.slug, "token": s.upload.token}, MANAGERS_ONLY),
+    "upload_finish": ("post", lambda s: {"slug": s.slug, "token": s.upload.token}, {**MANAGERS_ONLY, "manager": 422}),
+    "upload_import": ("post", lambda s: {"slug": s.slug, "token": s.upload.token}, {**MANAGERS_ONLY, "manager": 422}),
     # The file a worker wrote for an export: for curators and managers.
     "export_download": ("get", lambda s: {"slug": s.slug, "pk": s.export.pk}, CURATORS_OK),
     "member_list": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
@@ -132,6 +140,9 @@ class Scenario:
         spare = make_article(project).pk  # noqa: F841 - a second article keeps lists non-trivial
         self.spare_membership = Membership.objects.filter(project=project, role="annotator").last()
         self.job = Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=manager)
+        self.upload = Upload.objects.create(
+            token=uuid.uuid4(), project=project, created_by=manager, file_name="a.jsonl", size=10, folder="uploads/a"
+        )
         self.export = Job.objects.create(
             project=project,
             kind=JobKind.EXPORT,

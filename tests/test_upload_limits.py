@@ -98,6 +98,26 @@ def test_a_zip_entry_past_its_limit_is_refused(client, manager, project, bomb, a
 
 
 @pytest.mark.parametrize("action", ["preview", "import"])
+@override_settings(ANNOTATE_MAX_ENTRY_BYTES=1000, ANNOTATE_IMPORT_INLINE_BYTES=10 * MB)
+def test_a_json_lines_line_past_the_entry_limit_is_refused(client, manager, project, action):
+    """A line is one article, as an entry of a zip (the memory this saves:
+    tests/test_import_streaming.py)."""
+    client.force_login(manager)
+    first = b'{"title": "Short", "text": "Cities should ban cars."}\n'
+    long_line = b'{"title": "Long", "text": "' + b"x" * 2000 + b'"}\n'
+
+    status, problems, nothing_written = refusal(
+        client, project, [SimpleUploadedFile("opeds.jsonl", first + long_line)], action
+    )
+
+    assert (status, problems, nothing_written) == (
+        422,
+        ["opeds.jsonl line 2: the line is longer than 1,000 bytes (the limit, ANNOTATE_MAX_ENTRY_BYTES)"],
+        True,
+    )
+
+
+@pytest.mark.parametrize("action", ["preview", "import"])
 @override_settings(ANNOTATE_MAX_ARCHIVE_ENTRIES=3)
 def test_a_zip_with_too_many_entries_is_refused(client, manager, project, action):
     client.force_login(manager)

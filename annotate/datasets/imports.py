@@ -1,14 +1,18 @@
 """Import: records into a project, all or nothing.
 
-`import_records` checks every record first (`storage_problems`, then `_plan` against
-the project as it is) and writes only when nothing is wrong, in one transaction, with
-one change record per article and per layer. A dry run stops after the checks and
-returns the same report. What the checks find and what the writing needs travel in one
+`import_files` reads an import's files twice (`reading`): once to check every record
+on its own (`survey_files`: what the database cannot store, what the scheme lacks),
+then, when nothing is wrong, again to plan each batch of articles against the project
+as it is and write it (`import_surveyed`), in one transaction that a problem found in
+any batch rolls back, with one change record per article and per layer. A dry run
+plans without writing and returns the same report. `import_records` does the same for
+records already read. What the checks find and what the writing needs travel in one
 `ImportPlan`.
 """
 
+import io
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -16,9 +20,10 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from annotate import changes
+from annotate.datasets import reading
 from annotate.datasets.export import GOLD, scheme_record
 from annotate.datasets.fast_paths import advisory_lock, check_foreign_keys_as_written, insert_rows, insert_units
-from annotate.formats import brat, jsonl, registry
+from annotate.formats import brat
 from annotate.formats.checks import FormatError, quote, spans_problem, storable, unstorable_problem
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import (
@@ -67,6 +72,9 @@ class ArticlePlan:
         return sum(len(layer.relations) for layer in self.layers)
 
 
+TALLIED = ("articles", "already there", "layers", "units", "relations")
+
+
 def count_words(count: int, singular: str, plural: str = "") -> str:
     """A count and its noun, in the singular for one: "1 article", "0 layers", "2 units"."""
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
@@ -74,6 +82,8 @@ def count_words(count: int, singular: str, plural: str = "") -> str:
 
 @dataclass
 class ImportReport:
+    # One per article when the caller asked to keep them (a preview's table); an import
+    # read from files keeps only the counts (`tally`), whatever their size.
     plans: list[ArticlePlan] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     written: bool = False
@@ -83,25 +93,21 @@ class ImportReport:
     new_relation_types: list[str] = field(default_factory=list)
     # With existing="skip": the layers the project already has with units, left as they are.
     skipped_layers: list[str] = field(default_factory=list)
+    # What the articles planned hold: "articles" (new), "already there", "layers", "units", "relations".
+    tally: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TALLIED, 0))
 
-    @property
-    def new_articles(self) -> list[ArticlePlan]:
-        return [plan for plan in self.plans if plan.existing is None]
-
-    @property
-    def known_articles(self) -> list[ArticlePlan]:
-        return [plan for plan in self.plans if plan.existing is not None]
+    def add(self, plan: ArticlePlan, *, keep: bool) -> None:
+        """Count in one article's plan (and keep it, if asked)."""
+        self.tally["articles" if plan.existing is None else "already there"] += 1
+        self.tally["layers"] += len(plan.layers)
+        self.tally["units"] += plan.unit_count
+        self.tally["relations"] += plan.relation_count
+        if keep:
+            self.plans.append(plan)
 
     @property
     def counts(self) -> dict[str, int]:
-        return {
-            "articles": len(self.new_articles),
-            "already there": len(self.known_articles),
-            "layers": sum(len(plan.layers) for plan in self.plans),
-            "units": sum(plan.unit_count for plan in self.plans),
-            "relations": sum(plan.relation_count for plan in self.plans),
-            "existing layers skipped": len(self.skipped_layers),
-        }
+        return {**self.tally, "existing layers skipped": len(self.skipped_layers)}
 
     @property
     def in_words(self) -> list[str]:
@@ -154,16 +160,121 @@ def import_records(
     (`unknown="fail"`), are left out (`"skip"`), or are added to the scheme (`"add"`).
     Offsets are carried over exactly when the text is normalised. A layer whose file
     gives no status is "in progress" when it holds units, "not started" otherwise.
+    The report keeps each article's plan (`ImportReport.plans`).
 
-    `progress(phase, done, total)` is called as the articles are checked ("checking")
-    and written ("writing"), as `export.article_records` calls its `progress`; an
-    exception it raises (a cancelled job) rolls the import back.
+    `progress(phase, done, total)` is called as the articles are checked ("checking",
+    in a dry run) or checked and written ("writing", each batch written once it is
+    checked); an exception it raises (a cancelled job) rolls the import back.
     """
+    return import_files(
+        project=project,
+        sources=[reading.records_source(list(records))],
+        user=user,
+        dry_run=dry_run,
+        unknown=unknown,
+        existing=existing,
+        progress=progress,
+        keep_plans=True,
+    )
+
+
+def import_files(
+    *,
+    project: Project,
+    sources: list[reading.Source],
+    user,
+    dry_run: bool = False,
+    unknown: str = "fail",
+    existing: str = "fail",
+    progress: Callable[[str, int, int], object] | None = None,
+    keep_plans: bool = False,
+) -> ImportReport:
+    """`import_records` of the records of `sources`, read twice (`survey_files`, then
+    `import_surveyed`) and never held all at once. A file that no format reads, or
+    with a problem, is a problem of the report, and then nothing is written."""
+    found = survey_files(project=project, sources=sources, unknown=unknown, progress=progress)
+    return import_surveyed(
+        project=project,
+        survey=found,
+        user=user,
+        dry_run=dry_run,
+        existing=existing,
+        progress=progress,
+        keep_plans=keep_plans,
+    )
+
+
+def survey_files(
+    *,
+    project: Project,
+    sources: list[reading.Source],
+    unknown: str = "fail",
+    progress: Callable[[str, int, int], object] | None = None,
+) -> reading.Survey:
+    """The first reading of an import's files (`reading.survey`), against the project's
+    scheme as it is now; `progress("reading", kB read, kB)` as they are read."""
+    if unknown not in ("fail", "skip", "add"):
+        raise ValueError(f"unknown must be fail, skip or add, not {unknown!r}")
+    with collector_paused():
+        return reading.survey(
+            sources,
+            scheme=scheme_record(project),
+            unknown=unknown,
+            storage_problem=_numbered_storage_problem,
+            progress=progress,
+        )
+
+
+def import_surveyed(
+    *,
+    project: Project,
+    survey: reading.Survey,
+    user,
+    dry_run: bool = False,
+    existing: str = "fail",
+    progress: Callable[[str, int, int], object] | None = None,
+    keep_plans: bool = False,
+) -> ImportReport:
+    """Plan and (unless `dry_run` or something is wrong) write the records of the
+    files `survey` read, reading them again in batches of WRITE_BATCH articles, all or
+    nothing in one transaction: a problem found in a later batch rolls back the earlier
+    ones. The report's problems start with the survey's."""
     if existing not in EXISTING_CHOICES:
         raise ValueError(f"existing must be one of {', '.join(EXISTING_CHOICES)}, not {existing!r}")
-    # An import builds a plan and then model values for every unit it holds.
-    with collector_paused():
-        return _import(project, records, user, dry_run, unknown, existing, progress or _no_progress)
+    progress = progress or _no_progress
+    with collector_paused():  # an import builds a plan and model values for every unit
+        if survey.storage_problems:
+            return ImportReport(problems=survey.problems + survey.storage_problems)
+        if dry_run or survey.problems:
+            report = _plan_and_write(project, survey, user, existing, progress, keep_plans, write=False)
+        else:
+            try:
+                with transaction.atomic():
+                    # Imports into one project take turns, and each plans only once it
+                    # has its turn: two at once would both find a layer empty (and both
+                    # fill it) or an article new (and the second fail on the unique text).
+                    advisory_lock(IMPORT_LOCK, project.pk)
+                    check_foreign_keys_as_written()  # while the writing reports its progress
+                    report = _plan_and_write(project, survey, user, existing, progress, keep_plans, write=True)
+                    if report.problems:
+                        raise _RolledBack(report)
+            except _RolledBack as rolled_back:
+                report = rolled_back.report
+            except IntegrityError:
+                # Only a writer that does not take the lock (or a database without advisory
+                # locks, SQLite) can get here, by writing the same article or layer meanwhile.
+                return ImportReport(problems=[CONCURRENT_CHANGE])
+            else:
+                report.written = True
+    report.problems[:0] = survey.problems
+    return report
+
+
+class _RolledBack(Exception):
+    """Leaves the import's transaction, with the report of the problems that undo it."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
 
 
 def _no_progress(phase: str, done: int, total: int) -> None:
@@ -174,10 +285,11 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 class ImportPlan:
     """What importing some records would do, and what writing them needs besides.
 
-    `report` says what would be written (its `plans`, one per article) and what is
-    wrong. The scheme to write with: the project's `labels` and `relation_types` by
-    name, with those the import adds; `additions`, the scheme entries to save first (new
-    ones, and labels with new attribute values); the project's `annotators` by username.
+    `report` says what would be written (its counts, and with `keep` its `plans`, one
+    per article) and what is wrong. The scheme to write with: the project's `labels`
+    and `relation_types` by name, with those the import adds; `additions`, the scheme
+    entries to save first (new ones, and labels with new attribute values); the
+    project's `annotators` by username. `seen`: the text hashes of the articles planned.
     """
 
     labels: dict[str, Label]
@@ -185,44 +297,8 @@ class ImportPlan:
     annotators: dict[str, User]
     additions: list[Label | RelationType] = field(default_factory=list)
     report: ImportReport = field(default_factory=ImportReport)
-
-
-def _import(
-    project: Project,
-    records: Iterable[ArticleRecord],
-    user,
-    dry_run: bool,
-    unknown: str,
-    existing_layers: str,
-    progress: Callable[[str, int, int], object],
-) -> ImportReport:
-    records = list(records)
-    if problems := storage_problems(records):
-        return ImportReport(problems=problems)
-    if dry_run:
-        return _plan(project, records, unknown, existing_layers, progress).report
-    try:
-        with transaction.atomic():
-            # Imports into one project take turns, and each plans only once it has its
-            # turn: two at once would both find a layer empty (and both fill it) or an
-            # article new (and the second fail on the unique text).
-            advisory_lock(IMPORT_LOCK, project.pk)
-            check_foreign_keys_as_written()  # while the writing reports its progress
-            plan = _plan(project, records, unknown, existing_layers, progress)
-            if plan.report.problems:
-                return plan.report
-            _save_additions(project, plan.additions, user)
-            articles = plan.report.plans
-            progress("writing", 0, len(articles))
-            for start in range(0, len(articles), WRITE_BATCH):
-                _write(project, plan, articles[start : start + WRITE_BATCH], user)
-                progress("writing", min(start + WRITE_BATCH, len(articles)), len(articles))
-    except IntegrityError:
-        # Only a writer that does not take the lock (or a database without advisory
-        # locks, SQLite) can get here, by writing the same article or layer meanwhile.
-        return ImportReport(problems=[CONCURRENT_CHANGE])
-    plan.report.written = True
-    return plan.report
+    seen: set[str] = field(default_factory=set)
+    keep: bool = False
 
 
 CONCURRENT_CHANGE = (
@@ -233,27 +309,59 @@ CONCURRENT_CHANGE = (
 IMPORT_LOCK = 1_768_779_890  # "imp" in hex digits, so that no other lock of the app shares it
 
 
-def _plan(
+def _plan_and_write(
     project: Project,
-    records: list[ArticleRecord],
-    unknown: str,
+    survey: reading.Survey,
+    user,
     existing_layers: str,
     progress: Callable[[str, int, int], object],
-) -> ImportPlan:
-    """The plan of importing `records` into the project as it is now: what would be
-    written, what is wrong, and the scheme to write it with."""
+    keep: bool,
+    *,
+    write: bool,
+) -> ImportReport:
+    """Read the survey's records again and plan them against the project as it is now,
+    batch by batch, writing each batch (if `write`) as long as nothing is wrong; the
+    report of what was planned and what is wrong."""
     plan = ImportPlan(
         labels={label.name: label for label in project.labels.all()},
         relation_types={relation_type.name: relation_type for relation_type in project.relation_types.all()},
         annotators={user.username: user for user in project.annotators()},
+        keep=keep,
     )
     report = plan.report
+    unknown = survey.unknown
     if unknown != "fail":
-        check = check_scheme(records, scheme=scheme_record(project), unknown=unknown, file_name="import")
-        records, report.skipped = check.articles, check.skipped
-        _plan_additions(project, check.additions, plan)
+        if scheme_record(project) != survey.scheme:  # the additions were found against another scheme
+            report.problems.append(CONCURRENT_CHANGE)
+            return report
+        report.skipped = list(survey.skipped)
+        _plan_additions(project, survey.additions, plan)
     if report.problems:  # a scheme that cannot take what the files use: their units would only repeat it
-        return plan
+        return report
+    if write:
+        _save_additions(project, plan.additions, user)
+    phase, total, number = ("writing" if write else "checking"), survey.articles, 0
+    for batch in reading.batches(survey.records(), WRITE_BATCH):
+        if unknown != "fail":
+            batch = check_scheme(batch, scheme=survey.scheme, unknown=unknown, file_name="import").articles
+        articles = []
+        for plan_or_none in _plan_batch(project, batch, plan, existing_layers, first=number + 1):
+            progress(phase, number, total)
+            number += 1
+            if plan_or_none is not None:
+                articles.append(plan_or_none)
+        if write and not report.problems:
+            _write(project, plan, articles, user)
+    progress(phase, total, total)
+    return report
+
+
+def _plan_batch(
+    project: Project, records: list[ArticleRecord], plan: ImportPlan, existing_layers: str, *, first: int
+) -> Iterator[ArticlePlan | None]:
+    """Plan each of `records` (article `first` of the import, and those after it) into
+    `plan`: yield its `ArticlePlan`, or None for an article refused as a whole."""
+    report = plan.report
     digests = [text_hash(normalise_text(record.text)) for record in records]
     existing = {article.text_hash: article for article in project.articles.filter(text_hash__in=digests)}
     # (article id, annotator id or None) of each layer of those articles that holds units.
@@ -263,19 +371,18 @@ def _plan(
         .distinct()
     )
     annotators = plan.annotators
-    seen: set[str] = set()
-    for number, record in enumerate(records, start=1):
-        progress("checking", number - 1, len(records))
+    for number, record, digest in zip(range(first, first + len(records)), records, digests, strict=True):
         where = f"Article {number} (“{record.title[:60]}”)"
         text = normalise_text(record.text)
         if not text.strip():
             report.problems.append(f"{where} has no text.")
+            yield None
             continue
-        digest = digests[number - 1]
-        if digest in seen:
+        if digest in plan.seen:
             report.problems.append(f"{where} repeats the text of an earlier article in this file.")
+            yield None
             continue
-        seen.add(digest)
+        plan.seen.add(digest)
         article = ArticlePlan(record, text, existing.get(digest))
         for layer in record.layers:
             owner_id = annotators[layer.owner].pk if layer.owner in annotators else None
@@ -290,9 +397,8 @@ def _plan(
             report.problems += [f"{where}, layer {layer.owner}: {problem}" for problem in problems]
             if not problems:
                 article.layers.append(_with_status(_moved(layer, record.text)))
-        report.plans.append(article)
-    progress("checking", len(records), len(records))
-    return plan
+        report.add(article, keep=plan.keep)
+        yield article
 
 
 def _plan_additions(project: Project, additions: SchemeRecord, plan: ImportPlan) -> None:
@@ -399,14 +505,17 @@ def storage_problems(records: list[ArticleRecord]) -> list[str]:
     models' own), a NUL character, a lone surrogate, a number JSON cannot hold. Each
     message names the file (`ArticleRecord.source`), the line where there is one, and
     the field."""
-    problems = []
-    for number, record in enumerate(records, start=1):
-        if problem := _storage_problem(record):
-            if record.source:
-                problems.append(str(FormatError(problem, file_name=record.source, line=record.line)))
-            else:
-                problems.append(f"Article {number}: {problem}")
-    return problems
+    problems = [_numbered_storage_problem(record, number) for number, record in enumerate(records, start=1)]
+    return [problem for problem in problems if problem]
+
+
+def _numbered_storage_problem(record: ArticleRecord, number: int) -> str | None:
+    """`storage_problems` of the `number`th record alone."""
+    if problem := _storage_problem(record):
+        if record.source:
+            return str(FormatError(problem, file_name=record.source, line=record.line))
+        return f"Article {number}: {problem}"
+    return None
 
 
 def _max_length(model, name: str) -> int:
@@ -657,29 +766,10 @@ def upload_too_large() -> str:
     )
 
 
-def parse_upload(
-    content: bytes, *, file_name: str, owner: str = "", progress: Callable[[int, int], object] | None = None
-) -> list[ArticleRecord]:
-    """The records of one uploaded file, its format chosen by its extension;
-    `FormatError` for a file no format reads or one with a problem. `owner` names the
-    layers of a brat zip (otherwise each folder names its annotator). `progress(done,
-    total)` is called as a JSON Lines file is read, line by line (`jsonl.parse`)."""
-    format = registry.for_file(file_name)
-    if format.name == "brat":
-        records = format.parse(content, file_name=file_name, owner=owner or None, limits=archive_limits())
-    elif format.name == "jsonl" and progress is not None:
-        records = jsonl.parse(content, file_name=file_name, progress=progress)
-    else:
-        records = format.parse(content, file_name=file_name)
-    for record in records:
-        record.source = record.source or file_name
-    return records
-
-
-def archive_limits() -> brat.ArchiveLimits:
-    """What a brat zip or directory may unpack to, as the settings say (docs/formats.md)."""
-    return brat.ArchiveLimits(
-        total_bytes=settings.ANNOTATE_MAX_UNCOMPRESSED_BYTES,
-        entry_bytes=settings.ANNOTATE_MAX_ENTRY_BYTES,
-        entries=settings.ANNOTATE_MAX_ARCHIVE_ENTRIES,
-    )
+def parse_upload(content: bytes, *, file_name: str, owner: str = "") -> list[ArticleRecord]:
+    """The records of one uploaded file, its format chosen by its extension, read as an
+    import reads it (`reading.upload_source`); `FormatError` for a file no format reads
+    or one with a problem. `owner` names the layers of a brat zip (otherwise each folder
+    names its annotator)."""
+    source = reading.upload_source(lambda: io.BytesIO(content), file_name=file_name, size=len(content), owner=owner)
+    return list(source.read(None))

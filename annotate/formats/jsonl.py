@@ -31,6 +31,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
+from typing import BinaryIO
 
 import orjson
 
@@ -142,6 +143,68 @@ def parse(
         return _articles(text, file_name=file_name, progress=progress)
 
 
+def read(
+    file: BinaryIO,
+    *,
+    file_name: str,
+    progress: Callable[[int], object] | None = None,
+    max_line_bytes: int | None = None,
+    limit_words: str = "the limit",
+) -> Iterator[ArticleRecord]:
+    """Yield the article records of a JSON Lines file as it is read, one line at a
+    time, checked as `parse` checks them, so that memory holds one line and one record
+    whatever the file's size. Raises `FormatError` at the first problem, after the
+    records of the lines before it (a caller that wants all or nothing reads the file
+    through before it uses them). `progress(bytes read)` is called before each line. A
+    line longer than `max_line_bytes` is refused having read no more of it than that
+    ("the line is longer than " + `limit_words`).
+    """
+    number = done = 0
+    found = False
+    with collector_paused():
+        while raw := file.readline(-1 if max_line_bytes is None else max_line_bytes + 1):
+            number += 1
+            if max_line_bytes is not None and len(raw) > max_line_bytes:
+                raise FormatError(f"the line is longer than {limit_words}", file_name=file_name, line=number)
+            if progress is not None:
+                progress(done)
+            done += len(raw)
+            raw = raw.removesuffix(b"\n")
+            if number == 1:
+                raw = raw.removeprefix(BYTE_ORDER_MARK)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                byte = raw[error.start : error.start + 1].hex()
+                raise FormatError(f"not valid UTF-8 (byte 0x{byte})", file_name=file_name, line=number) from None
+            article = _line(line, file_name=file_name, number=number)
+            if article is not None:
+                found = True
+                yield article
+    if progress is not None:
+        progress(done)
+    if not found:
+        raise FormatError("the file holds no articles", file_name=file_name)
+
+
+BYTE_ORDER_MARK = "\ufeff".encode()
+
+
+def _line(line: str, *, file_name: str, number: int) -> ArticleRecord | None:
+    """The article of line `number`, or None for a blank line."""
+    if not line.strip():
+        return None
+    try:
+        article = _article(load_json(line))
+    except json.JSONDecodeError as error:
+        problem = f"not valid JSON ({error.msg} at column {error.colno})"
+        raise FormatError(problem, file_name=file_name, line=number) from None
+    except _Invalid as problem:
+        raise FormatError(str(problem), file_name=file_name, line=number) from None
+    article.line = number
+    return article
+
+
 def _articles(text: str, *, file_name: str, progress: Callable[[int, int], object] | None) -> list[ArticleRecord]:
     articles = []
     # Split on "\n" only: str.splitlines would also split at U+2028 and friends, which
@@ -150,17 +213,8 @@ def _articles(text: str, *, file_name: str, progress: Callable[[int, int], objec
     for number, line in enumerate(lines, start=1):
         if progress is not None:
             progress(number - 1, len(lines))
-        if not line.strip():
-            continue
-        try:
-            article = _article(load_json(line))
-        except json.JSONDecodeError as error:
-            problem = f"not valid JSON ({error.msg} at column {error.colno})"
-            raise FormatError(problem, file_name=file_name, line=number) from None
-        except _Invalid as problem:
-            raise FormatError(str(problem), file_name=file_name, line=number) from None
-        article.line = number
-        articles.append(article)
+        if (article := _line(line, file_name=file_name, number=number)) is not None:
+            articles.append(article)
     if not articles:
         raise FormatError("the file holds no articles", file_name=file_name)
     return articles

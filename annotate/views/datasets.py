@@ -1,5 +1,8 @@
 """Export and import pages: the same functions the management commands call."""
 
+from contextlib import nullcontext
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,8 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotate import access, datasets, export_jobs, job_limits, jobs
-from annotate.formats import registry
-from annotate.formats.checks import FormatError
+from annotate.formats import brat, registry
 from annotate.forms import ExportForm, ImportForm
 from annotate.models import Job, JobKind, JobStatus, Project
 from annotate.views import render_partial
@@ -142,36 +144,36 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     """Upload files; "Preview" shows what would be created and what is wrong, "Import"
     writes it (all or nothing): in the request when the files are small
-    (ANNOTATE_IMPORT_INLINE_BYTES), otherwise through a worker, followed on the job's page."""
+    (ANNOTATE_IMPORT_INLINE_BYTES), otherwise through a worker, followed on the job's
+    page (a preview too). Files above the request's limit come in chunks
+    (`views.uploads`)."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
     project = membership.project
     form = ImportForm(request.POST or None, request.FILES or None, project=project)
-    context = {"membership": membership, "project": project, "form": form}
+    context = {"membership": membership, "project": project, "form": form, **_upload_limits()}
     if request.method == "POST" and form.is_valid():
-        records, problems = [], []
+        problems = []
         uploads = form.cleaned_data["files"]
         size = sum(upload.size for upload in uploads)
-        if request.POST.get("action") == "import" and (
-            settings.ANNOTATE_IMPORT_INLINE_BYTES < size <= settings.ANNOTATE_MAX_UPLOAD_BYTES
-        ):
-            return _queue_import(request, context)
+        action = "import" if request.POST.get("action") == "import" else "preview"
+        if settings.ANNOTATE_IMPORT_INLINE_BYTES < size <= settings.ANNOTATE_MAX_UPLOAD_BYTES:
+            return _queue_import(request, context, dry_run=action == "preview")
         if size > settings.ANNOTATE_MAX_UPLOAD_BYTES:
             problems.append(datasets.upload_too_large())
             uploads = []
-        for upload in uploads:
-            try:
-                owner = form.cleaned_data["owner"]
-                records += datasets.parse_upload(upload.read(), file_name=upload.name, owner=owner)
-            except FormatError as error:
-                problems.append(str(error))
-        dry_run = request.POST.get("action") != "import" or bool(problems)
-        report = datasets.import_records(
+        owner = form.cleaned_data["owner"]
+        sources = [
+            datasets.upload_source(partial(_from_start, upload), file_name=upload.name, size=upload.size, owner=owner)
+            for upload in uploads
+        ]
+        report = datasets.import_files(
             project=project,
-            records=records,
+            sources=sources,
             user=request.user,
-            dry_run=dry_run,
+            dry_run=action == "preview" or bool(problems),
             unknown=form.cleaned_data["unknown"],
             existing=form.cleaned_data["existing"],
+            keep_plans=True,
         )
         report.problems[:0] = problems
         if report.written:
@@ -185,9 +187,26 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
     return render_partial(request, "annotate/dataset_import.html", "import-preview", context, status=status)
 
 
-def _queue_import(request: HttpRequest, context: dict) -> HttpResponse:
-    """Store the files, queue their import and send the browser to the job's page; or
-    say which limit refuses it, having stored nothing."""
+def _upload_limits() -> dict:
+    """What the page says of the sizes it sends in one request or in chunks."""
+    return {
+        "max_upload_bytes": settings.ANNOTATE_MAX_UPLOAD_BYTES,
+        "max_upload_words": brat.size_in_words(settings.ANNOTATE_MAX_UPLOAD_BYTES),
+        "max_chunked_words": brat.size_in_words(settings.ANNOTATE_MAX_CHUNKED_UPLOAD_BYTES),
+        "chunk_bytes": settings.ANNOTATE_UPLOAD_CHUNK_BYTES,
+    }
+
+
+def _from_start(upload) -> nullcontext:
+    """An uploaded file, from its first byte, for one more reading (left open: closing
+    it would delete a temporary upload before the import reads it again)."""
+    upload.seek(0)
+    return nullcontext(upload)
+
+
+def _queue_import(request: HttpRequest, context: dict, *, dry_run: bool = False) -> HttpResponse:
+    """Store the files, queue their import (or with `dry_run` their preview) and send
+    the browser to the job's page; or say which limit refuses it, having stored nothing."""
     project, data = context["project"], context["form"].cleaned_data
     try:
         job = jobs.enqueue_import(
@@ -197,6 +216,7 @@ def _queue_import(request: HttpRequest, context: dict) -> HttpResponse:
             unknown=data["unknown"],
             existing=data["existing"],
             owner=data["owner"],
+            dry_run=dry_run,
         )
     except job_limits.Refused as refused:
         context["refused"] = refused

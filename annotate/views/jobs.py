@@ -9,13 +9,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from annotate import access, export_jobs, jobs
+from annotate import access, export_jobs, jobs, uploads
 from annotate.models import Job
 from annotate.views import render_partial
 
 # What each phase is called on the page, and what its counts count.
 PHASES = {
-    "parsing": ("Reading the files", "files read"),
+    "reading": ("Reading the files", "kB read"),
     "checking": ("Checking the articles", "articles checked"),
     "writing": ("Writing the articles", "articles written"),
     "waiting for another import": ("Waiting for another import of this project to finish", ""),
@@ -61,6 +61,7 @@ def _render(request: HttpRequest, membership, job: Job) -> HttpResponse:
         "export": export_jobs.offer(job, membership.project),
         "time_left": _in_words(seconds_left) if seconds_left is not None else "",
         "poll_url": reverse("annotate:job_detail", args=[membership.project.slug, job.pk]) + "?" + urlencode(since),
+        "upload_import": _upload_import(membership.project, job),
     }
     return render_partial(request, "annotate/job_detail.html", "job-progress", context)
 
@@ -95,3 +96,11 @@ def _in_words(seconds: int) -> str:
     else:
         left = f"{seconds // 3600} h {seconds % 3600 // 60} min"
     return f"about {left} left in this phase"
+
+
+def _upload_import(project, job: Job) -> str:
+    """Where to import the upload a finished preview read, if it read one."""
+    token = uploads.token_of(job)
+    if token is None or job.status != "done":
+        return ""
+    return reverse("annotate:upload_import", args=[project.slug, token])

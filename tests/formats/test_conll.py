@@ -200,6 +200,7 @@ def test_the_validity_check_catches_an_i_tag_without_its_b():
 
 # What BIO cannot say, read back by a stranger's reader ------------------------------------
 
+
 def test_a_reader_of_the_file_sees_each_written_unit_as_one_segment_and_every_relation_lands_on_its_target():
     article = shapes_article()
     report = LossReport()

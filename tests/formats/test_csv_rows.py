@@ -78,7 +78,7 @@ def test_export_yields_a_chunk_per_layer_and_reads_articles_one_at_a_time():
 
 
 def test_cells_a_spreadsheet_would_run_are_written_as_text_and_give_the_exact_text_back():
-    text = "=HYPERLINK(\"http://x\") +1 -2 @SUM(A1) 'quoted\tcmd"
+    text = '=HYPERLINK("http://x") +1 -2 @SUM(A1) \'quoted\tcmd'
     starts = [text.index(piece) for piece in ("=HYP", "+1", "-2", "@SUM", "'quoted", "\tcmd")]
     units = [UnitRecord(f"T{n}", "=1+2", [SpanRecord(start, start + 2)]) for n, start in enumerate(starts, 1)]
     article = ArticleRecord(title="=cmd|' /C calc'!A0", text=text, layers=[LayerRecord("@gold", units=units)])

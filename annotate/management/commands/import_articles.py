@@ -1,4 +1,5 @@
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 from django.core.files import File
@@ -56,38 +57,39 @@ class Command(BaseCommand):
             return self.queue(
                 project_obj, paths, dry_run=dry_run, owner=owner, unknown=unknown, existing=existing, **options
             )
-        records, problems = [], []
-        progress = Progress("Files", len(paths))
-        for name in paths:
-            progress.step()
-            path = Path(name)
-            try:
-                if path.is_dir():
-                    records += brat.parse_directory(path, owner=owner or None, limits=datasets.archive_limits())
-                elif path.is_file() and options["format"]:
-                    parse = registry.importer(options["format"])
-                    brat_options = {"owner": owner or None, "limits": datasets.archive_limits()}
-                    extra = brat_options if options["format"] == "brat" else {}
-                    records += parse(path.read_bytes(), file_name=path.name, **extra)
-                elif path.is_file():
-                    records += datasets.parse_upload(path.read_bytes(), file_name=path.name, owner=owner)
-                else:
-                    problems.append(f"{name}: no such file or directory.")
-            except FormatError as error:
-                problems.append(str(error))
-        progress.done()
-        report = datasets.import_records(
+        sources = [self.source(Path(name), owner=owner, format_name=options["format"]) for name in paths]
+        progress = Progress("Reading")
+        report = datasets.import_files(
             project=project_obj,
-            records=records,
+            sources=sources,
             user=None,
-            dry_run=dry_run or bool(problems),
+            dry_run=dry_run,
             unknown=unknown,
             existing=existing,
+            progress=progress.phase,
         )
-        problems += report.problems
-        if problems:
-            raise CommandError("Nothing was imported:\n  " + "\n  ".join(problems))
+        progress.done()
+        if report.problems:
+            raise CommandError("Nothing was imported:\n  " + "\n  ".join(report.problems))
         self.stdout.write(f"{'Would import' if dry_run else 'Imported'}: {report.summary}.")
+
+    def source(self, path: Path, *, owner: str, format_name: str | None) -> datasets.Source:
+        """The file or brat directory at `path`, read afresh for each pass of the import:
+        a JSON Lines file line by line, never whole."""
+        if path.is_dir():
+            limits, folder_owner = datasets.archive_limits(), owner or None
+            return datasets.Source(
+                str(path), 0, lambda _: brat.parse_directory(path, owner=folder_owner, limits=limits)
+            )
+        if not path.is_file():
+
+            def missing(_):
+                raise FormatError("no such file or directory.", file_name=str(path))
+
+            return datasets.Source(str(path), 0, missing)
+        open_file = partial(open, path, "rb")
+        size = path.stat().st_size
+        return datasets.upload_source(open_file, file_name=path.name, size=size, owner=owner, format_name=format_name)
 
     def queue(self, project, paths, *, dry_run, owner, unknown, existing, **options):
         """Queue the files' import as a job, as the import page does with large files."""
