@@ -346,7 +346,11 @@ def test_a_hostile_file_sent_in_chunks_gets_the_pages_verdict_from_its_preview_j
 
     status, upload = page.start(name, len(content))
     if status == 201:
-        page.chunk(upload["url"], 0, content)  # each file of the corpus is one chunk
+        offset = 0
+        while offset < len(content):
+            status, answer = page.chunk(upload["url"], offset, content[offset : offset + CHUNK])
+            assert status == 200, answer
+            offset = answer["offset"]
         page.finish(upload["finish"], crc_of(content), action="preview", existing="fail", owner="", **options)
         run_worker()
         job = Job.objects.get()
