@@ -147,9 +147,11 @@ def articles_matching(membership: Membership, articles_filter: ArticleFilter) ->
         # In the annotator's layer when there is one (an annotator never sees whether
         # others used a label in a blind project), else in any layer, gold included.
         if annotator is not None:
-            # From that annotator's layers (an index away), not from every article's.
-            theirs = ArgumentUnit.objects.filter(layer__annotator_id=annotator, label_id=data["label"])
-            articles = articles.filter(pk__in=theirs.values("layer__article_id"))
+            # From that annotator's layers (an index away), each asked whether it has a
+            # unit of the label (another index), not from every article's units.
+            labelled = ArgumentUnit.objects.filter(layer=OuterRef("pk"), label_id=data["label"])
+            theirs = Layer.objects.filter(annotator_id=annotator).filter(Exists(labelled))
+            articles = articles.filter(pk__in=theirs.values("article_id"))
         else:
             units = ArgumentUnit.objects.filter(layer__article=OuterRef("pk"), label_id=data["label"])
             articles = articles.filter(Exists(units))

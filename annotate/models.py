@@ -538,6 +538,8 @@ class ArgumentUnit(models.Model):
 
     class Meta:
         ordering = ["layer_id", "id"]
+        # The article list's label filter: has this layer a unit of this label?
+        indexes = [models.Index(fields=["layer", "label"], name="unit_by_layer_label")]
 
     def __str__(self) -> str:
         return f"{self.label} #{self.pk}"
