@@ -1,0 +1,78 @@
+"""Every page of a project costs the same number of queries however large the project:
+each page, for the role that sees it, at 2 and at 40 articles (each with two annotators'
+layers, one of them started with units), pinned."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotate import lifecycle, projects
+from annotate.models import Job, JobKind, Layer
+from tests.factories import make_article, make_unit
+
+# page, role, its query count (after one visit: the agreement page computes its figures
+# on the first, as a worker would)
+PAGES = [
+    ("project_list", "annotator", 6),
+    ("project_detail", "annotator", 5),
+    ("project_detail", "manager", 6),
+    ("article_list", "annotator", 7),
+    ("article_list", "manager", 8),
+    ("assignment", "manager", 8),
+    ("agreement", "curator", 6),
+    ("dataset_export", "curator", 7),
+    ("dataset_import", "manager", 4),
+    ("member_list", "manager", 4),
+    ("scheme", "manager", 5),
+    ("scheme_css", "annotator", 5),
+    ("project_settings", "manager", 3),
+    ("job_detail", "manager", 5),
+    ("article_detail", "curator", 5),
+    ("layer_detail", "annotator", 9),
+    ("review", "curator", 9),
+]
+
+
+def project_of(size, project, manager, annotator, annotator2):
+    claim, premise = project.labels.get(name="Claim"), project.labels.get(name="Premise")
+    for _ in range(size):
+        article = make_article(project)
+        projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
+        layer = Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+        lifecycle.start_layer(layer=layer, user=annotator)
+        make_unit(layer, claim, "Cities should ban cars")
+        make_unit(layer, premise, "Traffic kills thousands every year")
+    Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=manager)
+
+
+def url_of(name, project, annotator):
+    layer = Layer.objects.filter(article__project=project, annotator=annotator).order_by("id").first()
+    kwargs = {
+        "project_list": {},
+        "article_detail": {"slug": project.slug, "pk": layer.article_id},
+        "review": {"slug": project.slug, "pk": layer.article_id},
+        "layer_detail": {"slug": project.slug, "pk": layer.pk},
+        "job_detail": {"slug": project.slug, "pk": Job.objects.get(project=project, kind=JobKind.IMPORT).pk},
+    }.get(name, {"slug": project.slug})
+    return reverse(f"annotate:{name}", kwargs=kwargs)
+
+
+@pytest.mark.parametrize("size", [2, 40])
+def test_every_project_page_runs_the_same_number_of_queries_at_two_sizes(
+    client, project, manager, curator, annotator, annotator2, size
+):
+    project_of(size, project, manager, annotator, annotator2)
+    users = {"manager": manager, "curator": curator, "annotator": annotator}
+    counted = []
+    for name, role, _ in PAGES:
+        client.force_login(users[role])
+        url = url_of(name, project, annotator)
+        assert client.get(url).status_code == 200, name
+        cache.clear()  # as a server's first request after a start: nothing cached
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, name
+        counted.append((name, role, len(queries)))
+    assert counted == PAGES
