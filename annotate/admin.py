@@ -11,6 +11,7 @@ import json
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.utils.functional import cached_property
@@ -209,13 +210,36 @@ class RelationAdmin(LargeTableAdmin):
     raw_id_fields = ["layer", "source", "target"]
 
 
+class SortableOnlyAsListed(ChangeList):
+    """A changelist that sorts only by the columns of `sortable_by`: an order asked for
+    another (an old link, an edited address) is left out, not run over millions of rows."""
+
+    def get_ordering_field(self, field_name):
+        return super().get_ordering_field(field_name) if field_name in self.sortable_by else None
+
+
 @admin.register(Change)
 class ChangeAdmin(LargeTableAdmin):
     list_display = ["created_at", "user", "project", "action", "target"]
     list_filter = [ActionFilter, "project"]
     list_select_related = ["user", "project"]
+    # Millions of rows: sorted only by time (its indexes), and searched by an exact
+    # target or username (indexed), never by a pattern that reads every row.
+    sortable_by = ["created_at"]
     search_fields = ["target", "user__username"]
+    search_help_text = "An exact target (e.g. unit:12) or username."
     readonly_fields = [field.name for field in Change._meta.fields]
+
+    def get_changelist(self, request, **kwargs):
+        return SortableOnlyAsListed
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if ":" in term:
+            return queryset.filter(target=term), False
+        return queryset.filter(user__username=term), False
 
     def has_add_permission(self, request):
         return False

@@ -612,6 +612,9 @@ class Change(models.Model):
             models.Index(fields=["-created_at", "-id"], name="change_created_idx"),
             models.Index(fields=["project", "-created_at", "-id"], name="change_project_created_idx"),
             models.Index(fields=["action", "-created_at", "-id"], name="change_action_created_idx"),
+            # The change log's search: an exact target, or a user's records, newest first.
+            models.Index(fields=["target"], name="change_target_idx"),
+            models.Index(fields=["user", "-created_at", "-id"], name="change_user_created_idx"),
             # The project's latest change, read by every visit of the agreement page.
             models.Index(fields=["project", "-id"], name="change_project_latest"),
         ]

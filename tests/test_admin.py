@@ -179,3 +179,29 @@ def test_a_projects_change_log_page_is_read_by_its_index(admin_client, long_chan
     plan = page.context["cl"].result_list.explain()
     assert "change_project_created_idx" in plan
     assert "Seq Scan on annotate_change" not in plan
+
+
+def test_the_change_log_is_searched_by_an_exact_target_or_username_through_their_indexes(
+    admin_client, long_change_log
+):
+    url = reverse("admin:annotate_change_changelist")
+    other = make_user("someone_else")
+    Change.objects.create(project=long_change_log[0], user=other, action="unit.create", target="unit:99999")
+
+    by_target = admin_client.get(url, {"q": "unit:12"}).context["cl"].result_list
+    by_user = admin_client.get(url, {"q": "someone_else"}).context["cl"].result_list
+    # A part of a target matches nothing: the search never reads every record for a pattern.
+    partial = admin_client.get(url, {"q": "nit:12"}).context["cl"].result_list
+
+    assert [change.target for change in by_target] == ["unit:12"]
+    assert [change.target for change in by_user] == ["unit:99999"]
+    assert [change.target for change in partial] == []
+    assert "change_target_idx" in by_target.explain()
+
+
+def test_the_change_log_sorts_only_by_time(admin_client, long_change_log):
+    response = admin_client.get(reverse("admin:annotate_change_changelist"), {"o": "4"})
+
+    assert response.status_code == 200
+    # The order asked for (by action, the fourth column) is left out: newest first, by id.
+    assert response.context["cl"].get_ordering(response.wsgi_request, Change.objects.all()) == ["-pk"]
