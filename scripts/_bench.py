@@ -112,6 +112,25 @@ PLAIN_HTTP_PRODUCTION = {
 }
 
 
+# The environment of a benchmark that times requests in its own process: DEBUG off, no
+# HTTPS redirect, static files as they are in the tree.
+IN_PROCESS = {"DEBUG": "0", "SECURE_SSL_REDIRECT": "0", "STATIC_MANIFEST": "0"}
+
+
+def setup_django(environment: dict[str, str] = IN_PROCESS) -> None:
+    """Set Django up with the app's settings under `environment`."""
+    import os
+    import warnings
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotate.settings")
+    os.environ.update(environment)
+    # WhiteNoise warns that STATIC_ROOT was never collected; static files are not timed.
+    warnings.filterwarnings("ignore", message="No directory at")
+    import django
+
+    django.setup()
+
+
 def require(condition: bool, message: str) -> None:
     """An assertion that `python -O` keeps."""
     if not condition:

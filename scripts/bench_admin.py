@@ -17,25 +17,17 @@ a copy at their migration).
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-os.environ["DEBUG"] = "0"
-os.environ["SECURE_SSL_REDIRECT"] = "0"
-os.environ["STATIC_MANIFEST"] = "0"
-warnings.filterwarnings("ignore", message="No directory at")
+from _bench import setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402

@@ -65,6 +65,7 @@ from _bench import (  # noqa: E402
     make_text,
     require,
 )
+from _bench import setup_django as setup_django_with  # noqa: E402
 
 PASSWORD = "demo"
 SLUG = "lab"
@@ -1173,11 +1174,7 @@ def build_database(size_name: str, prefix: str, rebuild: bool) -> None:
 
 
 def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotate.settings")
-    os.environ.update(PLAIN_HTTP_PRODUCTION)
-    import django
-
-    django.setup()
+    setup_django_with(PLAIN_HTTP_PRODUCTION)
 
 
 def build_into_this_database(size_name: str) -> None:

@@ -21,26 +21,18 @@ database `test_annotate_bench_review_<pid>` and drops it at the end.
 """
 
 import argparse
-import os
 import re
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-os.environ["DEBUG"] = "0"
-os.environ["SECURE_SSL_REDIRECT"] = "0"
-os.environ["STATIC_MANIFEST"] = "0"
-warnings.filterwarnings("ignore", message="No directory at")
+from _bench import setup_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from bench_workspace import in_a_throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402

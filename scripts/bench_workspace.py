@@ -37,7 +37,6 @@ import random
 import re
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -47,19 +46,18 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _bench import CLAUSES, SUBJECTS, VERBS, code_version, require  # noqa: E402
+from _bench import (  # noqa: E402
+    CLAUSES,
+    SUBJECTS,
+    VERBS,
+    code_version,
+    require,
+    setup_django,  # noqa: E402
+)
 
-os.environ["DJANGO_SETTINGS_MODULE"] = "annotate.settings"
-os.environ["DEBUG"] = "0"
-os.environ["SECURE_SSL_REDIRECT"] = "0"
-os.environ["STATIC_MANIFEST"] = "0"
-# WhiteNoise warns that STATIC_ROOT was never collected; static files are not timed.
-warnings.filterwarnings("ignore", message="No directory at")
+setup_django()
 
 import django  # noqa: E402
-
-django.setup()
-
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
