@@ -631,6 +631,7 @@ class JobKind(models.TextChoices):
     IMPORT = "import", "import"
     EXPORT = "export", "export"
     AGREEMENT = "agreement", "agreement"
+    TEAM = "team", "team figures"
 
 
 class JobStatus(models.TextChoices):
@@ -758,6 +759,26 @@ class AgreementArticle(models.Model):
 
     def __str__(self) -> str:
         return f"agreement sums of article {self.article_id} ({self.options})"
+
+
+class Effort(models.Model):
+    """The active time one person spent on one layer on one day, read from the change
+    log by `annotate/effort.py`: the gaps between their consecutive changes in the project
+    shorter than ANNOTATE_IDLE_SECONDS, each counted on the layer of the later change
+    (docs/team.md). Recomputed a few days at a time by the team figures' job."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    layer = models.ForeignKey("Layer", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="In the site's time zone (TIME_ZONE).")
+    active_seconds = models.FloatField()
+    changes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "day", "user", "layer"], name="effort_once")]
+
+    def __str__(self) -> str:
+        return f"{self.active_seconds:.0f} s on layer {self.layer_id} on {self.day}"
 
 
 # Chunked uploads --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from annotate import agreement_jobs, jobs, lifecycle, projects, units
+from annotate import agreement_jobs, jobs, kept_results, lifecycle, projects, units
 from annotate.models import Job, JobStatus, Layer, Role
 from annotate.project_agreement import ProjectAgreement, project_agreement
 from tests.factories import make_article, make_user
@@ -279,7 +279,7 @@ def test_a_failed_computation_is_tried_again_after_a_while(worker_mode, client, 
     annotated_project(project, scheme, manager)
     client.force_login(curator)
     client.get(agreement_url(project))
-    long_ago = timezone.now() - agreement_jobs.RETRY_AFTER - timedelta(seconds=1)
+    long_ago = timezone.now() - kept_results.RETRY_AFTER - timedelta(seconds=1)
     Job.objects.update(status=JobStatus.FAILED, finished_at=long_ago, message=jobs.UNEXPECTED_ERROR)
 
     response = client.get(agreement_url(project))
