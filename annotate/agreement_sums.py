@@ -412,6 +412,20 @@ def fold(
     )
 
 
+def pairs_of(name: str, article_sums: Iterable[dict]) -> dict[str, PairAgreement]:
+    """Participant ``name``'s figures with each other participant it shares an article with,
+    keyed by the other, over the articles of ``article_sums`` only: the rows `fold` gives
+    for those pairs when those are all the articles."""
+    pairs: dict[tuple[str, str], _Pair] = {}
+    for sums in article_sums:
+        for one, other, pair in sums["pairs"]:
+            if name in (one, other):
+                if (one, other) not in pairs:
+                    pairs[(one, other)] = _Pair(one, other)
+                pairs[(one, other)].add(sums, pair)
+    return {(other if one == name else one): found.agreement(one, other) for (one, other), found in pairs.items()}
+
+
 def article_row(article: ArticleData, sums: dict) -> ArticleAgreement:
     """The article's row of the report's table (for an article at least two annotators compared)."""
     layers = sum(name != GOLD for name in sums["names"])

@@ -61,9 +61,7 @@ def refresh(project: Project, *, from_day: date | None) -> int:
         (stored if from_day is None else stored.filter(day__gte=from_day)).delete()
         Effort.objects.bulk_create(
             (
-                Effort(
-                    project=project, user_id=user_id, layer_id=layer_id, day=day, active_seconds=seconds, changes=n
-                )
+                Effort(project=project, user_id=user_id, layer_id=layer_id, day=day, active_seconds=seconds, changes=n)
                 for (user_id, layer_id, day), (seconds, n) in found.items()
             ),
             batch_size=ROWS_AT_ONCE,

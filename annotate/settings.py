@@ -201,6 +201,12 @@ ANNOTATE_EXPORT_KEEP_SECONDS = int(os.environ.get("ANNOTATE_EXPORT_KEEP_SECONDS"
 # exactly; above it they say "about" PostgreSQL's estimate (annotate/admin.py).
 ANNOTATE_ADMIN_EXACT_COUNT = int(os.environ.get("ANNOTATE_ADMIN_EXACT_COUNT", 10_000))
 
+# The team page (annotate/team.py, docs/team.md): a gap between two changes of one person
+# shorter than this counts as active time; the days of active time a refresh recomputes
+# start this long before the last refresh (a transaction still writing then has committed).
+ANNOTATE_IDLE_SECONDS = int(os.environ.get("ANNOTATE_IDLE_SECONDS", 300))
+ANNOTATE_TEAM_SETTLE_SECONDS = int(os.environ.get("ANNOTATE_TEAM_SETTLE_SECONDS", 3600))
+
 # Uploaded datasets can be large; the import code enforces its own limit per file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -11,6 +11,7 @@ from annotate.views import (
     manage,
     projects,
     review,
+    team,
     uploads,
     workspace,
 )
@@ -47,6 +48,8 @@ project_urls = [
     path("layers/<int:pk>/reopen/", workspace.layer_reopen, name="layer_reopen"),
     path("layers/<int:pk>/stance/", workspace.layer_stance, name="layer_stance"),
     path("agreement/", agreement.agreement, name="agreement"),
+    path("team/", team.team_figures, name="team"),
+    path("team/<str:table>.csv", team.team_csv, name="team_csv"),
     path("export/", datasets.dataset_export, name="dataset_export"),
     path("import/", datasets.dataset_import, name="dataset_import"),
     # Chunked uploads of files larger than one request may carry (annotate/uploads.py).

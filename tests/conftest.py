@@ -30,6 +30,7 @@ def pytest_configure(config):
     # No worker runs under the tests: the agreement page computes a missing result itself
     # (tests/test_agreement_store.py turns this off to test the worker's side).
     settings.ANNOTATE_AGREEMENT_INLINE = True
+    settings.ANNOTATE_TEAM_INLINE = True  # the team page's figures likewise
 
 
 @pytest.fixture(autouse=True)
