@@ -22,6 +22,8 @@ PAGES = [
     ("article_list", "manager", 8),
     ("assignment", "manager", 8),
     ("agreement", "curator", 6),
+    ("team", "curator", 5),
+    ("team", "annotator", 5),
     ("dataset_export", "curator", 7),
     ("dataset_import", "manager", 4),
     ("member_list", "manager", 4),

@@ -89,6 +89,10 @@ MATRIX = {
     "layer_reopen": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "layer_stance": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "agreement": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
+    # Every member sees the team page (an annotator their own figures); the project's
+    # pace, of which the throughput table is part, is for curators.
+    "team": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
+    "team_csv": ("get", lambda s: {"slug": s.slug, "table": "throughput"}, CURATORS_OK),
     "dataset_export": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     "dataset_import": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     # An import's job: followed and cancelled by managers (cancelled, back to its page).

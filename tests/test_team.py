@@ -249,10 +249,9 @@ def test_a_curator_chooses_whose_weeks_and_confusion_to_see(team_project, client
     assert team_page_for(client, "nobody").context["chosen"] == "ann_annotator"
 
 
-def test_an_unknown_table_is_404_and_figures_never_computed_are_404(project, client_for, curator):
+def test_an_unknown_table_is_404(project, client_for, curator):
     client = client_for(curator)
     assert client.get(reverse("annotate:team_csv", args=["opeds", "passwords"])).status_code == 404
-    assert client.get(reverse("annotate:team_csv", args=["opeds", "annotators"])).status_code == 404
 
 
 def test_without_any_work_the_forecast_says_so(project, client_for, curator, article):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from annotate import access, team
-from annotate.models import JobStatus, Membership
+from annotate.models import Job, JobStatus, Membership
 from annotate.views.agreement import ago, bar_chart
 
 DAYS_CHARTED = 30
@@ -30,6 +30,17 @@ def team_figures(request: HttpRequest, slug: str) -> HttpResponse:
     ones in. ``annotator`` chooses whose weeks and confusion a curator sees."""
     membership = access.membership_or_404(request.user, slug)
     project = membership.project
+    kept, job = _kept(request, project)
+    idle_minutes = f"{settings.ANNOTATE_IDLE_SECONDS / 60:g}"
+    context = {"membership": membership, "project": project, "kept": kept, "job": job, "idle_minutes": idle_minutes}
+    if kept is not None:
+        context |= _figures(request, membership, kept)
+    template = "annotate/team.html#team-result" if request.htmx else "annotate/team.html"
+    return render(request, template, context)
+
+
+def _kept(request: HttpRequest, project) -> tuple[team.KeptFigures | None, Job | None]:
+    """The newest kept figures, and the job that brings them up to date when they are not."""
     state = team.team_state(project)
     kept = team.kept_figures(project, state)
     job = None
@@ -37,12 +48,7 @@ def team_figures(request: HttpRequest, slug: str) -> HttpResponse:
         job = team.request_figures(project, state, user=request.user)
         if job.status == JobStatus.DONE:  # computed in the request (ANNOTATE_TEAM_INLINE)
             kept = team.kept_figures(project, state)
-    idle_minutes = f"{settings.ANNOTATE_IDLE_SECONDS / 60:g}"
-    context = {"membership": membership, "project": project, "kept": kept, "job": job, "idle_minutes": idle_minutes}
-    if kept is not None:
-        context |= _figures(request, membership, kept)
-    template = "annotate/team.html#team-result" if request.htmx else "annotate/team.html"
-    return render(request, template, context)
+    return kept, job
 
 
 def _figures(request: HttpRequest, membership: Membership, kept: team.KeptFigures) -> dict:
@@ -190,9 +196,9 @@ def team_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
     if table == "throughput" and not membership.can_curate:
         role = membership.get_role_display().lower()
         raise PermissionDenied(f"Your role in this project ({role}) does not allow this page.")
-    kept = team.kept_figures(membership.project, team.team_state(membership.project))
+    kept, _ = _kept(request, membership.project)
     if kept is None:
-        raise Http404("The team figures have not been computed yet: open the team page first.")
+        raise Http404("The team figures are being computed: try again in a moment.")
     result = kept.result
     rows = _visible(membership, result["annotators"])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
