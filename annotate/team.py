@@ -132,11 +132,11 @@ def _team_jobs(project: Project):
     return Job.objects.filter(project=project, kind=JobKind.TEAM)
 
 
-def figures(project: Project, *, previous: dict | None = None, progress=None, today: date | None = None) -> dict:
-    """The team figures of ``project`` now (the result a job keeps), computing again only
-    what changed since ``previous`` (the last result)."""
-    refreshed_at = timezone.now()
-    today = today or timezone.localdate(refreshed_at)
+def figures(project: Project, *, previous: dict | None = None, progress=None, now: datetime | None = None) -> dict:
+    """The team figures of ``project`` at ``now`` (the result a job keeps), computing again
+    only what changed since ``previous`` (the last result)."""
+    refreshed_at = now or timezone.now()
+    today = timezone.localdate(refreshed_at)
     last = datetime.fromisoformat(previous["refreshed_at"]) if previous else None
     if progress:
         progress("reading the change log", 0, 0)
