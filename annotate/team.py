@@ -60,6 +60,9 @@ ANNOTATOR_COLUMNS = (
     "span_f1_with_others",
     "span_f1_against_gold",
 )
+# Units an hour are given from this much active time on: below it, a few seconds between
+# two quick changes would give an hour's rate no one works at.
+RATE_AFTER_SECONDS = 60
 # The confusion's row or column for "no unit there": a gold unit nobody matched (missed),
 # or a unit gold has nothing for (extra).
 NONE = None
@@ -204,7 +207,7 @@ def _annotators(project: Project, report: dict, weeks: dict) -> list[dict]:
                 if count["finished"]
                 else None,
                 "units": units.get(name, 0),
-                "units_per_hour": units.get(name, 0) / (seconds / 3600) if seconds else None,
+                "units_per_hour": units.get(name, 0) / (seconds / 3600) if seconds >= RATE_AFTER_SECONDS else None,
                 "span_f1_with_others": _mean(with_others),
                 "span_f1_against_gold": against_gold[0] if against_gold else None,
                 "confusion": _added(week["confusion"] for week in weeks.get(name, {}).values()),

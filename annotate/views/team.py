@@ -73,7 +73,7 @@ def _figures(request: HttpRequest, membership: Membership, kept: team.KeptFigure
         "week_chart": week_chart(weeks),
         "confusion": confusion_table(result["labels"], row["confusion"] if row else []),
         "gold_chart": bar_chart([(row["annotator"], row["span_f1_against_gold"]) for row in rows])
-        if membership.can_curate
+        if membership.can_curate and any(row["span_f1_against_gold"] is not None for row in rows)
         else None,
         "pace": result["project"] if membership.can_curate else None,
         "throughput": day_chart(result["throughput"], today) if membership.can_curate else None,
@@ -119,7 +119,7 @@ def day_chart(throughput: list, today: date, *, days: int = DAYS_CHARTED) -> dic
         (today - timedelta(days=back), per_day.get(today - timedelta(days=back), 0)) for back in range(days - 1, -1, -1)
     ]
     top = max([n for _, n in shown] + [1])
-    width, height, left, bottom = 16, 120, 36, 20
+    width, height, left, bottom = 16, 120, 36, 20  # a column's, the plot's, the margins
     columns = []
     for index, (day, n) in enumerate(shown):
         bar = round(n / top * height, 1)
@@ -135,7 +135,7 @@ def day_chart(throughput: list, today: date, *, days: int = DAYS_CHARTED) -> dic
         )
     return {
         "columns": columns,
-        "width": left + days * width + 8,
+        "width": left + days * width + 40,
         "height": height + bottom + 8,
         "axis_y": height + 4,
         "top": top,
@@ -151,7 +151,7 @@ def week_chart(weeks: list[dict]) -> dict | None:
     if not weeks:
         return None
     step, left, top, height = 56, 40, 10, 120
-    width = left + max(len(weeks) - 1, 1) * step + 40
+    width = max(left + max(len(weeks) - 1, 1) * step + 40, 320)
 
     def series(key: str) -> dict:
         points, paths, current = [], [], []
