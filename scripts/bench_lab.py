@@ -101,6 +101,8 @@ PAGES = [
     ("assignment", "manager", "/p/{slug}/assignment/"),
     ("assignment ?status=", "manager", "/p/{slug}/assignment/?status=unassigned"),
     ("agreement", "curator", "/p/{slug}/agreement/"),
+    ("team", "curator", "/p/{slug}/team/"),
+    ("team", "annotator", "/p/{slug}/team/"),
     ("export page", "curator", "/p/{slug}/export/"),
     ("import page", "manager", "/p/{slug}/import/"),
     ("members", "manager", "/p/{slug}/members/"),
@@ -927,6 +929,32 @@ def prepare_agreement(say=print) -> None:
         settings.ANNOTATE_AGREEMENT_INLINE = inline
 
 
+def prepare_team(say=print) -> None:
+    """Compute the team figures the page shows, as a worker would: once from nothing
+    (every day of the change log, every week), then again after one more change (the
+    incremental refresh a worker does most of the time), saying how long each took."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+
+    from annotate import team
+    from annotate.models import Change, Project
+
+    project = Project.objects.get(slug=SLUG)
+    curator = User.objects.get(username="curator")
+    inline = getattr(settings, "ANNOTATE_TEAM_INLINE", False)
+    settings.ANNOTATE_TEAM_INLINE = True
+    try:
+        for run in ("from nothing", "after one change"):
+            if run == "after one change":
+                latest = Change.objects.filter(project=project, layer__isnull=False).order_by("-id").first()
+                Change.objects.create(project=project, layer_id=latest.layer_id, user_id=latest.user_id, action="bench")
+            began = time.monotonic()
+            job = team.request_figures(project, team.team_state(project), user=curator)
+            say(f"  team figures {run}: {job.status} in {time.monotonic() - began:.1f} s")
+    finally:
+        settings.ANNOTATE_TEAM_INLINE = inline
+
+
 def table(rows: list[Row], *, goals: bool) -> list[str]:
     lines = [
         "| page | role | status | p50 ms | p95 ms | KB | queries | over the goals |",
@@ -1022,6 +1050,7 @@ def measure_main(size_names: list[str], args) -> None:
             facts[size_name] = lab_facts()
             print(f"  {facts[size_name]}", flush=True)
             prepare_agreement()
+            prepare_team()
             by_size[size_name] = measure_pages(args.requests, only=args.pages)
         finally:
             connection.close()
