@@ -24,6 +24,8 @@ PAGES = {
     "outline": ("alice", "/p/demo/layers/{layer}/outline/"),
     "map": ("alice", "/p/demo/layers/{layer}/map/"),
     "agreement": ("manager", "/p/demo/agreement/"),
+    "team": ("manager", "/p/demo/team/"),
+    "team (annotator)": ("alice", "/p/demo/team/"),
     "review": ("curator", "/p/demo/articles/{article}/review/"),
     "import": ("manager", "/p/demo/import/"),
     "export": ("manager", "/p/demo/export/"),
