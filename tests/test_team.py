@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotate import effort, lifecycle, projects, review, team, units
-from annotate.models import Change, Effort, Layer, Role
+from annotate.models import Change, Effort, Job, JobKind, Layer, Role
 from annotate.project_agreement import project_agreement
 from tests.factories import ARTICLE_TEXT, make_article, make_user, span_of
 
@@ -269,3 +269,16 @@ def test_a_member_never_assigned_still_has_a_row(project, client_for, curator):
     assert [(row["annotator"], row["assigned"], row["active_seconds"], row["units_per_hour"]) for row in rows] == [
         ("lee_late", 0, 0.0, None)
     ]
+
+
+def test_the_team_jobs_page_says_what_it_computed_and_leads_to_the_team_page(team_project, client_for, manager):
+    client = client_for(manager)
+    team_page(client)
+    job = team.kept_figures(team_project["first"].project, team.team_state(team_project["first"].project))
+    (pk,) = Job.objects.filter(kind=JobKind.TEAM).values_list("pk", flat=True)
+    page = client.get(reverse("annotate:job_detail", args=["opeds", pk]))
+    html = lxml.html.fromstring(page.content)
+    assert job.current
+    assert html.xpath("string(//h1)") == "Team figures " + str(pk)
+    assert html.xpath("string(//section[@id='job-progress']/h2)") == "Computed"
+    assert [a.get("href") for a in html.xpath("//section[@id='job-progress']//a")] == ["/p/opeds/team/"]
