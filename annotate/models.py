@@ -769,7 +769,11 @@ class Effort(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    layer = models.ForeignKey("Layer", on_delete=models.CASCADE, related_name="+")
+    # Not cascaded: deleting layers (the assignment grid takes untouched ones away) would
+    # cost one more query for rows that never exist (an untouched layer has no change).
+    # The rows of a layer deleted with its article are read by no figure (each joins its
+    # layer) and go when their day is recomputed.
+    layer = models.ForeignKey("Layer", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     day = models.DateField(help_text="In the site's time zone (TIME_ZONE).")
     active_seconds = models.FloatField()
     changes = models.PositiveIntegerField()
