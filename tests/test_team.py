@@ -244,7 +244,7 @@ def test_a_curator_chooses_whose_weeks_and_confusion_to_see(team_project, client
         ("MajorClaim", [0, 0, 0, 0]),
         ("Claim", [0, 1, 0, 0]),
         ("Premise", [0, 0, 2, 0]),
-        (None, [0, 0, 0, 0]),
+        (None, [0, 0, 0, None]),
     ]
     assert team_page_for(client, "nobody").context["chosen"] == "ann_annotator"
 

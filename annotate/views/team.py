@@ -102,7 +102,11 @@ def confusion_table(labels: list[str], rows: list) -> dict:
             {
                 "gold": gold,
                 "cells": [
-                    {"n": found.get((gold, theirs), 0), "agree": gold == theirs and gold is not None}
+                    {
+                        # Nothing against nothing is never counted: no cell there.
+                        "n": None if gold is None and theirs is None else found.get((gold, theirs), 0),
+                        "agree": gold == theirs and gold is not None,
+                    }
                     for theirs in [*order, None]
                 ],
             }
