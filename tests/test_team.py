@@ -15,6 +15,7 @@ from annotate import effort, lifecycle, projects, review, team, units
 from annotate.models import Change, Effort, Job, JobKind, Layer, Role
 from annotate.project_agreement import project_agreement
 from tests.factories import ARTICLE_TEXT, make_article, make_user, span_of
+from tests.test_import_tasks import run_worker
 
 CLAIM = "Cities should ban cars from their centres"
 TRAFFIC = "Traffic kills thousands every year"
@@ -282,3 +283,35 @@ def test_the_team_jobs_page_says_what_it_computed_and_leads_to_the_team_page(tea
     assert html.xpath("string(//h1)") == "Team figures " + str(pk)
     assert html.xpath("string(//section[@id='job-progress']/h2)") == "Computed"
     assert [a.get("href") for a in html.xpath("//section[@id='job-progress']//a")] == ["/p/opeds/team/"]
+
+
+def state_line(response) -> str:
+    html = lxml.html.fromstring(response.content)
+    return " ".join(html.xpath("string(//p[@role='status'])").split())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_worker_the_page_queues_one_job_shows_kept_figures_meanwhile_and_polls(
+    team_project, client_for, curator, annotator, settings
+):
+    settings.ANNOTATE_TEAM_INLINE = False
+    client = client_for(curator)
+    first, second = team_page(client), team_page(client)
+    assert (state_line(first), state_line(second)) == ("Computing the team figures…", "Computing the team figures…")
+    assert 'hx-trigger="every 2s"' in first.content.decode()
+    assert list(Job.objects.filter(kind=JobKind.TEAM).values_list("status", flat=True)) == ["queued"]
+    run_worker()
+    done = client.get(reverse("annotate:team", args=["opeds"]), headers={"HX-Request": "true"})
+    assert state_line(done) == "Computed just now."
+    assert 'hx-trigger="every 2s"' not in done.content.decode()
+    assert [row["finished"] for row in done.context["rows"]] == [1, 1]
+    # ann reopens her layer: the page shows the kept figures, says they are being
+    # updated and polls, and the worker brings them up to date.
+    lifecycle.reopen_layer(layer=Layer.objects.get(pk=team_project["ann"].pk), user=annotator)
+    stale = team_page(client)
+    assert state_line(stale) == "Computed just now; updating…"
+    assert [row["finished"] for row in stale.context["rows"]] == [1, 1]
+    assert 'hx-trigger="every 2s"' in stale.content.decode()
+    run_worker()
+    assert [row["finished"] for row in team_page(client).context["rows"]] == [0, 1]
+    assert list(Job.objects.filter(kind=JobKind.TEAM).values_list("status", flat=True)) == ["done"]
