@@ -95,7 +95,10 @@ class InviteForm(forms.Form):
         required=False, label="Email to send it to", help_text="Optional: used when this site can send email."
     )
     note = forms.CharField(
-        required=False, max_length=200, label="For", help_text="Optional: a name, to recognise the invite later."
+        required=False,
+        max_length=200,
+        label="Who it is for",
+        help_text="Optional: a name, to recognise the invite later.",
     )
 
 

@@ -80,7 +80,7 @@ def test_an_invitee_sets_a_password_is_logged_in_and_lands_on_the_project(managi
     )
     assert (joined.status_code, joined["Location"]) == (302, project.get_absolute_url())
     assert project_page.status_code == 200
-    assert messages_of(project_page) == [f"Welcome, dana: you are now a annotator of {project.name}."]
+    assert messages_of(project_page) == [f"Welcome, dana: you have joined {project.name} as annotator."]
     dana = User.objects.get(username="dana")
     assert project_page.wsgi_request.user == dana
     assert list(Membership.objects.filter(user=dana).values_list("project", "role", "active")) == [

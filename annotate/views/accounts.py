@@ -59,7 +59,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             project = membership.project
             role = membership.get_role_display().lower()
-            messages.success(request, f"Welcome, {membership.user.username}: you are now a {role} of {project.name}.")
+            messages.success(request, f"Welcome, {membership.user.username}: you have joined {project.name} as {role}.")
             return redirect(project)
     context = {"invite": invite, "form": form}
     return render(request, "registration/invite_accept.html", context, status=422 if form and form.errors else 200)
