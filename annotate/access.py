@@ -25,9 +25,12 @@ CURATORS = frozenset({Role.MANAGER, Role.CURATOR})
 MANAGERS = frozenset({Role.MANAGER})
 
 
+DEACTIVATED = "Your membership of this project is deactivated."
+
+
 def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> Membership:
-    """The user's membership of project `slug`: 404 if they are not a member, 403 if
-    they are one without any of `roles`."""
+    """The user's active membership of project `slug`: 404 if they are not a member, 403
+    if their membership is deactivated or has none of `roles`."""
     if not user.is_authenticated:
         raise Http404("No such project.")
     # One membership at most; without ordering, as Membership's default would join the user.
@@ -36,6 +39,8 @@ def membership_or_404(user, slug: str, *, roles: frozenset[str] = ANY_ROLE) -> M
     if membership is None:
         raise Http404("No such project.")
     membership.user = user  # the same user: spares a query wherever membership.user is read
+    if not membership.active:
+        raise PermissionDenied(DEACTIVATED)
     if membership.role not in roles:
         role = membership.get_role_display().lower()
         raise PermissionDenied(f"Your role in this project ({role}) does not allow this page.")
@@ -122,7 +127,7 @@ def _layer_to_change_sql() -> str:
         f"SELECT {rows.columns(Layer, 'l')}, {rows.columns(Article, 'a')}, "
         f"{rows.columns(Project, 'p', PROJECT_TEXTS)}, m.role "
         f"FROM {layer} l JOIN {article} a ON a.id = l.article_id JOIN {project} p ON p.id = a.project_id "
-        f"JOIN {membership} m ON m.project_id = p.id AND m.user_id = %s "
+        f"JOIN {membership} m ON m.project_id = p.id AND m.user_id = %s AND m.active "
         f"WHERE l.id = %s AND p.slug = %s{lock}"
     )
 
@@ -131,8 +136,8 @@ def layer_to_change(user, slug: str, pk: int) -> Layer:
     """For a change to layer `pk` of project `slug`: the layer (its article and project
     loaded; the project's `scheme_labels` then come from the cache), locked until the
     transaction ends, read with the user's membership in one query (a change is the
-    workspace's most frequent request). 404 as
-    `membership_or_404` gives it to an outsider, and for a layer outside
+    workspace's most frequent request). 404 and 403 as `membership_or_404` gives them
+    (to an outsider, to a deactivated member), and 404 for a layer outside
     `editable_layers`. To be called in a transaction."""
     if not user.is_authenticated:
         raise Http404("No such project.")

@@ -20,6 +20,7 @@ from annotate.models import (
     ArgumentUnit,
     Article,
     Change,
+    Invite,
     Job,
     Label,
     Layer,
@@ -69,12 +70,19 @@ class LargeTableAdmin(admin.ModelAdmin):
 CHANGE_ACTIONS = [
     "article.assign",
     "article.import",
+    "invite.accept",
+    "invite.create",
+    "invite.revoke",
     "label.save",
     "layer.create",
     "layer.document_stance",
     "layer.import",
     "layer.status",
+    "member.create_account",
+    "member.deactivate",
+    "member.reactivate",
     "member.remove",
+    "member.reset_link",
     "member.set",
     "project.create",
     "project.settings",
@@ -138,10 +146,22 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "project", "role"]
-    list_filter = ["role", "project"]
+    list_display = ["user", "project", "role", "active"]
+    list_filter = ["role", "active", "project"]
     search_fields = ["user__username", "project__name"]
     autocomplete_fields = ["user", "project"]
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    """Invites are made and revoked on a project's Members page; here they are only read."""
+
+    list_display = ["project", "role", "note", "created_by", "created_at", "expires_at", "accepted_by", "revoked_at"]
+    list_filter = ["role", "project"]
+    readonly_fields = ["token_hash", "created_at", "accepted_at", "accepted_by", "revoked_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Label)

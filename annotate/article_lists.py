@@ -91,6 +91,7 @@ class ArticleFilter(forms.Form):
                 project.memberships.filter(role=Role.ANNOTATOR).select_related("user").order_by("user__username")
             ):
                 member.user.layers_assigned = member.layers_assigned
+                member.user.membership_active = member.active
                 self.annotators.append(member.user)
         if membership.can_curate:
             self.fields["annotator"].choices = [("", "Any annotator")] + [

@@ -4,7 +4,9 @@ import re
 from collections.abc import Iterable
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import MaxValueValidator
 
 from annotate.formats import registry
@@ -81,6 +83,50 @@ class MemberForm(forms.Form):
         if user is None:
             raise forms.ValidationError(f"There is no active account named “{username}”.")
         return user
+
+
+class InviteForm(forms.Form):
+    """An invite link to make for a project: the role it gives, and optionally whom it is for."""
+
+    prefix = "invite"
+
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR, label="Role for the invite")
+    email = forms.EmailField(
+        required=False, label="Email to send it to", help_text="Optional: used when this site can send email."
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Who it is for",
+        help_text="Optional: a name, to recognise the invite later.",
+    )
+
+
+class AccountCreateForm(forms.Form):
+    """A new account, made a member: it has no password until its owner sets one."""
+
+    prefix = "account"
+
+    username = forms.CharField(max_length=150, validators=[UnicodeUsernameValidator()], label="New username")
+    email = forms.EmailField(
+        required=False,
+        label="Email of the account",
+        help_text="Optional: the set-password link is sent there when this site can send email.",
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR, label="Role of the account")
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(
+                f"The username “{username}” is taken. Choose another, or add that account as a member."
+            )
+        return username
+
+
+class InviteAcceptForm(UserCreationForm):
+    """The account an invitee makes: a username no one has (in any case) and a password
+    that passes the site's password validators, typed twice."""
 
 
 class SchemeEntryForm(forms.ModelForm):

@@ -181,12 +181,17 @@ class Project(models.Model):
         return entries
 
     def annotators(self) -> QuerySet:
-        """The project's annotators (users), by username."""
+        """The project's annotators (users), by username, deactivated ones included: their
+        layers stay, and count in progress, agreement and exports."""
         return (
             get_user_model()
             .objects.filter(memberships__project=self, memberships__role=Role.ANNOTATOR)
             .order_by("username")
         )
+
+    def active_annotators(self) -> QuerySet:
+        """The annotators who may be given new articles: those whose membership is active."""
+        return self.annotators().filter(memberships__active=True)
 
 
 # How long a scheme version's labels stay in the cache unused (a later version never
@@ -227,6 +232,9 @@ class Membership(KeptByTheDatabase):
     # The member's annotator layers in the project, and how many of them are finished.
     layers_assigned = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     layers_finished = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # A deactivated member keeps their work (layers, units, changes) but may no longer
+    # open the project or change anything in it, and is not given new articles.
+    active = models.BooleanField(default=True, db_default=True)
 
     COUNTERS = ("layers_assigned", "layers_finished")
 
@@ -248,6 +256,45 @@ class Membership(KeptByTheDatabase):
     def can_curate(self) -> bool:
         """Managers may do everything curators do."""
         return self.role in (Role.MANAGER, Role.CURATOR)
+
+
+class InviteQuerySet(models.QuerySet):
+    def pending(self) -> "InviteQuerySet":
+        """Invites that can still be accepted: not accepted, not revoked, not expired."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invite(models.Model):
+    """A one-time link that makes whoever opens it first a member of a project with a
+    role. Only the SHA-256 of the link's token is stored: the token itself is shown to
+    the manager once (annotate/accounts.py)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="invites")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ANNOTATOR)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    email = models.EmailField(blank=True, help_text="Where the link is sent, when email is set up.")
+    note = models.CharField(max_length=200, blank=True, help_text="Who the invite is for, to recognise it later.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InviteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="invite_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invite to {self.project} as {self.get_role_display()}"
 
 
 def count_scheme_change(project_ids) -> None:

@@ -89,8 +89,9 @@ def set_member(*, project: Project, user: User, role: str, by) -> Membership:
 def remove_member(*, membership: Membership, by) -> None:
     """Remove a member; their layers stay (work is never deleted by a membership change)."""
     project = membership.project
-    if membership.is_manager and not project.memberships.filter(role=Role.MANAGER).exclude(pk=membership.pk).exists():
-        raise AssignmentError("A project needs at least one manager.")
+    others = project.memberships.filter(role=Role.MANAGER, active=True).exclude(pk=membership.pk)
+    if membership.is_manager and membership.active and not others.exists():
+        raise AssignmentError("A project needs at least one active manager.")
     changes.log_change(
         project=project,
         user=by,
@@ -157,13 +158,15 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
     `AssignmentError` names every problem and nothing changes. A fixed number of
     queries, however many articles and annotators.
     """
-    allowed = set(project.annotators().values_list("pk", flat=True))
+    # Every annotator may keep the articles they have; only active ones get new ones.
+    annotators = project.memberships.filter(role=Role.ANNOTATOR).values_list("user_id", "user__username", "active")
+    allowed = {user_id: (username, active) for user_id, username, active in annotators}
     wanted = {int(article_id): {int(user_id) for user_id in users} for article_id, users in wanted.items()}
     titles = dict(project.articles.filter(pk__in=wanted).values_list("pk", "title"))
     problems = []
     if foreign := sorted(wanted.keys() - titles.keys()):
         problems.append(f"No such article in this project (ids {foreign}).")
-    if strangers := sorted(set().union(*wanted.values()) - allowed):
+    if strangers := sorted(set().union(*wanted.values()) - allowed.keys()):
         problems.append(f"Only annotators of this project can be assigned (user ids {strangers}).")
     current: dict[int, dict[int, Layer]] = {}
     layers = Layer.objects.filter(article_id__in=titles, annotator__isnull=False).select_related("annotator")
@@ -179,6 +182,12 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
             names = ", ".join(layer.annotator.username for layer in busy)
             problems.append(f"{names} already started “{titles[article_id]}”; their work cannot be unassigned.")
         to_remove += taken_off
+    added = set().union(*(wanted[article_id] - current.get(article_id, {}).keys() for article_id in titles))
+    if deactivated := sorted(
+        allowed[user_id][0] for user_id in added if user_id in allowed and not allowed[user_id][1]
+    ):
+        names = ", ".join(deactivated)
+        problems.append(f"The membership of {names} is deactivated: they cannot be given new articles.")
     if problems:
         raise AssignmentError(" ".join(problems))
     Layer.objects.filter(pk__in=[layer.pk for layer in to_remove]).delete()
@@ -233,10 +242,11 @@ def spread_evenly(
     (every annotator when None) with the least work in the project first.
 
     Existing assignments are kept and count towards `per_article`; an article only gets
-    annotators added. Returns how many layers were created. Four queries and one insert
+    annotators added; deactivated annotators are never chosen (their layers stay and
+    count). Returns how many layers were created. Four queries and one insert
     per thousand layers, however many articles.
     """
-    everyone = list(project.annotators().values_list("pk", flat=True))
+    everyone = list(project.active_annotators().values_list("pk", flat=True))
     chosen = everyone if annotator_ids is None else [pk for pk in everyone if pk in set(annotator_ids)]
     if strangers := sorted(set(annotator_ids or ()) - set(everyone)):
         raise AssignmentError(f"Only annotators of this project can be assigned (user ids {strangers}).")

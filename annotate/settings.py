@@ -141,6 +141,21 @@ ANNOTATE_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or int(
 # or "everyone" (every logged-in user).
 ANNOTATE_PROJECT_CREATORS = os.environ.get("ANNOTATE_PROJECT_CREATORS", "staff")
 
+# Accounts made from a project's Members page: how long an invite link can be used
+# (PASSWORD_RESET_TIMEOUT, Django's, bounds a set-password or password-reset link: 3 days).
+ANNOTATE_INVITE_DAYS = int(os.environ.get("ANNOTATE_INVITE_DAYS", 7))
+# Email: off unless EMAIL_BACKEND is set (e.g. django.core.mail.backends.smtp.EmailBackend
+# with EMAIL_HOST and friends). Without it, invite and password links are only shown to
+# the manager, who sends them; with it, they are also emailed to a person with an address.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.dummy.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+
 # Content-Security-Policy (django-csp): everything from this site, nothing inline.
 # Pages carry no inline script or style (htmx's indicator styles are turned off in
 # base.html and live in app.css); the favicon is a data: URL.

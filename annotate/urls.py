@@ -3,12 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from annotate.views import (
+    accounts,
     agreement,
     argument_map,
     articles,
     datasets,
     jobs,
     manage,
+    members,
     projects,
     review,
     team,
@@ -60,8 +62,14 @@ project_urls = [
     path("jobs/<int:pk>/", jobs.job_detail, name="job_detail"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job_cancel"),
     path("jobs/<int:pk>/download/", datasets.export_download, name="export_download"),
-    path("members/", manage.member_list, name="member_list"),
-    path("members/<int:pk>/remove/", manage.member_remove, name="member_remove"),
+    path("members/", members.member_list, name="member_list"),
+    path("members/<int:pk>/remove/", members.member_remove, name="member_remove"),
+    path("members/<int:pk>/deactivate/", members.member_deactivate, name="member_deactivate"),
+    path("members/<int:pk>/reactivate/", members.member_reactivate, name="member_reactivate"),
+    path("members/<int:pk>/password-link/", members.member_reset_link, name="member_reset_link"),
+    path("members/accounts/", members.account_create, name="account_create"),
+    path("members/invites/", members.invite_create, name="invite_create"),
+    path("members/invites/<int:pk>/revoke/", members.invite_revoke, name="invite_revoke"),
     path("scheme/", manage.scheme, name="scheme"),
     path("scheme.css", manage.scheme_css, name="scheme_css"),
     path("scheme/<str:entry_type>/new/", manage.scheme_entry_edit, name="scheme_entry_create"),
@@ -76,6 +84,8 @@ annotate_urls = [
     path("", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_create, name="project_create"),
     path("p/<slug:slug>/", include(project_urls)),
+    # An invite link: open to anyone who has it (annotate/accounts.py).
+    path("accounts/invite/<str:token>/", accounts.invite_accept, name="invite_accept"),
 ]
 
 urlpatterns = [
@@ -84,5 +94,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Set-password and password-reset links that managers give (annotate/accounts.py).
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
 ]

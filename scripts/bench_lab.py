@@ -121,6 +121,7 @@ PAGES = [
     ("admin: group", "admin", "/admin/auth/group/"),
     ("admin: project", "admin", "/admin/annotate/project/"),
     ("admin: membership", "admin", "/admin/annotate/membership/"),
+    ("admin: invite", "admin", "/admin/annotate/invite/"),
     ("admin: label", "admin", "/admin/annotate/label/"),
     ("admin: relation type", "admin", "/admin/annotate/relationtype/"),
     ("admin: article", "admin", "/admin/annotate/article/"),

@@ -1,6 +1,7 @@
 """Every page of a project costs the same number of queries however large the project:
 each page, for the role that sees it, at 2 and at 40 articles (each with two annotators'
-layers, one of them started with units), pinned."""
+layers, one of them started with units), and as many pending invites and further
+members (every other one deactivated), pinned."""
 
 import pytest
 from django.core.cache import cache
@@ -8,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotate import lifecycle, projects
-from annotate.models import Job, JobKind, Layer
-from tests.factories import make_article, make_unit
+from annotate import accounts, lifecycle, projects
+from annotate.models import Job, JobKind, Layer, Role
+from tests.factories import make_article, make_unit, make_user
 
 # page, role, its query count (after one visit: the agreement page computes its figures
 # on the first, as a worker would)
@@ -26,7 +27,7 @@ PAGES = [
     ("team", "annotator", 5),
     ("dataset_export", "curator", 7),
     ("dataset_import", "manager", 4),
-    ("member_list", "manager", 4),
+    ("member_list", "manager", 5),
     ("scheme", "manager", 5),
     ("scheme_css", "annotator", 5),
     ("project_settings", "manager", 3),
@@ -47,6 +48,11 @@ def project_of(size, project, manager, annotator, annotator2):
         make_unit(layer, claim, "Cities should ban cars")
         make_unit(layer, premise, "Traffic kills thousands every year")
     Job.objects.create(project=project, kind=JobKind.IMPORT, created_by=manager)
+    for number in range(size):
+        accounts.create_invite(project=project, role=Role.ANNOTATOR, note=f"Invitee {number}", by=manager)
+        member = projects.set_member(project=project, user=make_user(), role=Role.CURATOR, by=manager)
+        if number % 2:
+            accounts.set_active(membership=member, active=False, by=manager)
 
 
 def url_of(name, project, annotator):

@@ -102,7 +102,7 @@ def test_assign_takes_away_an_untouched_layer_and_records_the_change(project, ar
 def test_the_last_manager_cannot_be_removed(project, manager):
     membership = Membership.objects.get(project=project, user=manager)
 
-    with pytest.raises(projects.AssignmentError, match="at least one manager"):
+    with pytest.raises(projects.AssignmentError, match="at least one active manager"):
         projects.remove_member(membership=membership, by=manager)
     assert Membership.objects.filter(project=project, role=Role.MANAGER).count() == 1
 

@@ -14,7 +14,7 @@ def test_login_page_logs_the_user_in_and_lands_on_the_project_list(client, annot
     response = client.post(reverse("login"), {"username": "ann_annotator", "password": "secret-pass-1"}, follow=True)
 
     assert response.redirect_chain == [(reverse("annotate:project_list"), 302)]
-    assert [project for project, role in response.context["rows"]] == [project]
+    assert [project for project, role, active in response.context["rows"]] == [project]
 
 
 def test_login_with_a_wrong_password_says_so(client, annotator):

@@ -1,15 +1,68 @@
-"""The login front door: whose address a login comes from, and what a locked-out login
-is told."""
+"""The front door: whose address a login comes from, what a locked-out login is told,
+and the invite links managers give (annotate/accounts.py)."""
 
 import ipaddress
 
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from annotate import accounts
+from annotate.forms import InviteAcceptForm
+
+# How a refused invite is answered: no such invite (a forged or cut link), an invite
+# that can no longer be used, and one that cannot be used by this person.
+INVITE_REFUSAL_STATUS = {accounts.InviteUnknown: 404, accounts.InviteGone: 410}
+
+
+def invite_refused(request: HttpRequest, error: accounts.AccountError) -> HttpResponse:
+    status = INVITE_REFUSAL_STATUS.get(type(error), 409)
+    return render(request, "registration/invite_refused.html", {"problem": str(error)}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """An invite link: the project and role it gives, and a form for a new account (a
+    logged-in person joins as themselves). Accepted, the invitee is logged in and lands
+    on the project's page."""
+    try:
+        invite = accounts.usable_invite(token)
+    except accounts.AccountError as error:
+        return invite_refused(request, error)
+    joining = request.user if request.user.is_authenticated else None
+    form = None if joining else InviteAcceptForm(request.POST or None)
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            membership = accounts.accept_invite(
+                token=token,
+                user=joining,
+                username=form.cleaned_data["username"] if form else "",
+                password=form.cleaned_data["password1"] if form else "",
+            )
+        except (accounts.InviteUnknown, accounts.InviteGone) as error:
+            return invite_refused(request, error)
+        except accounts.AccountError as error:
+            if form is None:
+                return invite_refused(request, error)
+            form.add_error("username", str(error))
+        else:
+            if joining is None:
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            project = membership.project
+            role = membership.get_role_display().lower()
+            messages.success(request, f"Welcome, {membership.user.username}: you have joined {project.name} as {role}.")
+            return redirect(project)
+    context = {"invite": invite, "form": form}
+    return render(request, "registration/invite_accept.html", context, status=422 if form and form.errors else 200)
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Manager pages: members, label scheme, assignment."""
+"""Manager pages: label scheme, assignment (members: views/members.py)."""
 
 import copy
 import hashlib
@@ -21,7 +21,6 @@ from annotate.contrast import text_colour
 from annotate.forms import (
     AssignmentChangesForm,
     LabelForm,
-    MemberForm,
     RelationTypeForm,
     SpreadForm,
     UnassignForm,
@@ -31,35 +30,6 @@ from annotate.models import SCHEME_CACHE_SECONDS, Layer, Membership
 from annotate.views import render_partial
 
 SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def member_list(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    project = membership.project
-    form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        projects.set_member(
-            project=project, user=form.cleaned_data["username"], role=form.cleaned_data["role"], by=request.user
-        )
-        form = MemberForm()
-    members = project.memberships.select_related("user").order_by("role", "user__username")
-    context = {"membership": membership, "project": project, "form": form, "members": members}
-    return render_partial(request, "annotate/member_list.html", "members", context, status=422 if form.errors else 200)
-
-
-@require_POST
-@login_required
-def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    member = get_object_or_404(Membership.objects.select_related("user"), project=membership.project, pk=pk)
-    try:
-        projects.remove_member(membership=member, by=request.user)
-        messages.success(request, f"{member.user.username} is no longer a member.")
-    except projects.AssignmentError as error:
-        messages.error(request, str(error))
-    return redirect("annotate:member_list", slug)
 
 
 @require_http_methods(["GET"])
@@ -133,7 +103,8 @@ def assignment_context(
         "page_query": data.urlencode(),
         "filter_query": filter_query,
         "spread_form": SpreadForm(
-            initial={"per_article": project.annotators_per_article, "filter": filter_query}, annotators=annotators
+            initial={"per_article": project.annotators_per_article, "filter": filter_query},
+            annotators=[annotator for annotator in annotators if annotator.membership_active],
         ),
         "unassign_form": UnassignForm(initial={"filter": filter_query}, annotators=annotators),
     }
@@ -146,13 +117,15 @@ def grid_cell(article, annotator, layer, attempted: bool | None) -> str:
     50 × the annotators of them."""
     saved = layer is not None
     checked = saved if attempted is None else attempted
+    # A deactivated annotator keeps the articles they have and is given no new ones.
+    disabled = " disabled" if not saved and not annotator.membership_active else ""
     name = escape(f"Assign “{article.title}” to {annotator.username}")
     status = ""
     if layer is not None and layer.status != Layer.Status.NOT_STARTED:
         status = f'<small class="status {layer.status}">{escape(layer.get_status_display())}</small>'
     return (
         f'<td class="center"><input type="checkbox" data-cell="{article.pk}:{annotator.pk}" '
-        f'data-saved="{int(saved)}" aria-label="{name}"{" checked" if checked else ""}>{status}</td>'
+        f'data-saved="{int(saved)}" aria-label="{name}"{" checked" if checked else ""}{disabled}>{status}</td>'
     )
 
 
@@ -251,7 +224,11 @@ def _bulk_assignment(request: HttpRequest, slug: str, form_class, change, *, ref
     filter it carries (its answer the message), or refused with a message and 422; then
     the filtered page again."""
     membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
-    form = form_class(request.POST, annotators=membership.project.annotators())
+    # Deactivated annotators may be taken off articles, never given new ones.
+    project = membership.project
+    form = form_class(
+        request.POST, annotators=project.annotators() if form_class is UnassignForm else project.active_annotators()
+    )
     page = request.POST.get("filter", "")[:2000]
     if not form.is_valid():
         messages.error(request, form_problems(form, refused))

@@ -24,8 +24,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    roles = dict(request.user.memberships.values_list("project_id", "role"))
-    rows = [(project, roles[project.pk]) for project in mine]
+    # A deactivated membership's project is listed, marked, without a link.
+    roles = {
+        pk: (role, active) for pk, role, active in request.user.memberships.values_list("project_id", "role", "active")
+    }
+    rows = [(project, *roles[project.pk]) for project in mine]
     context = {"rows": rows, "may_create": may_create_projects(request.user)}
     return render(request, "annotate/project_list.html", context)
 

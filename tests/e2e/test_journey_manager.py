@@ -128,8 +128,8 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
 
         page.get_by_role("navigation", name="Project").get_by_role("link", name="Members").click()
         for username, role in (("alice", "Annotator"), ("bob", "Annotator"), ("carol", "Curator")):
-            page.get_by_label("Username").fill(username)
-            page.get_by_label("Role").select_option(label=role)
+            page.get_by_label("Username:", exact=True).fill(username)
+            page.get_by_label("Role:", exact=True).select_option(label=role)
             page.get_by_role("button", name="Save member").click()
             expect(page.locator("#members tbody tr").filter(has_text=username)).to_contain_text(role)
         expect(page.locator("#members tbody tr")).to_have_count(4)

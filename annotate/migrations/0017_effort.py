@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotate', '0015_change_log_search'),
+        ('annotate', '0016_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
