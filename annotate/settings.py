@@ -222,6 +222,10 @@ ANNOTATE_ADMIN_EXACT_COUNT = int(os.environ.get("ANNOTATE_ADMIN_EXACT_COUNT", 10
 ANNOTATE_IDLE_SECONDS = int(os.environ.get("ANNOTATE_IDLE_SECONDS", 300))
 ANNOTATE_TEAM_SETTLE_SECONDS = int(os.environ.get("ANNOTATE_TEAM_SETTLE_SECONDS", 3600))
 
+# A form whose CSRF token no longer holds is told why in plain words (a tab left open
+# across a log-in), with the site's own 403 page.
+CSRF_FAILURE_VIEW = "annotate.views.accounts.csrf_failure"
+
 # Uploaded datasets can be large; the import code enforces its own limit per file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -131,6 +131,28 @@ def test_a_second_tab_sending_the_same_invite_is_told_it_was_used_and_nothing_ch
     assert User.objects.filter(username="dana2").exists() is False
 
 
+def test_a_second_tab_of_one_browser_whose_token_changed_at_the_log_in_is_told_why_and_nothing_changes(
+    managing, project
+):
+    """Two tabs of one browser share their cookies: the first tab's log-in changes the
+    CSRF token the second tab's form still carries."""
+    link = make_invite_link(managing, project)
+    browser = Client(enforce_csrf_checks=True)
+    form = browser.get(link)
+    token = page_of(form).xpath("string(//input[@name='csrfmiddlewaretoken']/@value)")
+    fields = {"username": "erin", "password1": STRONG, "password2": STRONG, "csrfmiddlewaretoken": token}
+    assert browser.post(link, fields).status_code == 302  # the first tab: joined, logged in
+    late = browser.post(link, fields | {"username": "erin2"})  # the second tab's form, its old token
+
+    assert late.status_code == 403
+    assert page_of(late).xpath("string(//section//p[1])") == (
+        "This form was sent from a page opened before you last logged in or out (perhaps in another tab), "
+        "so nothing was changed. Reload the page and try again."
+    )
+    assert User.objects.filter(username="erin2").exists() is False
+    assert project.memberships.filter(user__username__startswith="erin").count() == 1
+
+
 def test_an_expired_invite_is_refused(managing, project):
     link = make_invite_link(managing, project)
     Invite.objects.update(expires_at=timezone.now() - timedelta(seconds=1))  # a week has passed

@@ -97,3 +97,14 @@ def client_address(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(forwarded[-hops].strip()))
     except ValueError:
         return reached_from
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's answer to a form whose CSRF token no longer holds (CSRF_FAILURE_VIEW), in
+    words a person can act on: most often a page left open in another tab while they
+    logged in or out (which changes the token), and nothing was changed."""
+    message = (
+        "This form was sent from a page opened before you last logged in or out (perhaps in another tab), "
+        "so nothing was changed. Reload the page and try again."
+    )
+    return render(request, "403.html", {"exception": message}, status=403)
