@@ -72,5 +72,6 @@ def test_a_curator_reads_the_team_figures_and_an_annotator_their_own(page, log_i
     expect(alice_page.get_by_role("rowheader", name="alice")).to_be_visible()
     expect(alice_page.get_by_text("bob")).to_have_count(0)
     alice_page.screenshot(path="/tmp/team-alice.png", full_page=True)
-    assert errors == [] and alice_errors == []
+    assert errors == []
+    assert alice_errors == []
 
