@@ -74,4 +74,3 @@ def test_a_curator_reads_the_team_figures_and_an_annotator_their_own(page, log_i
     alice_page.screenshot(path="/tmp/team-alice.png", full_page=True)
     assert errors == []
     assert alice_errors == []
-
