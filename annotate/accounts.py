@@ -17,10 +17,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -111,6 +112,54 @@ def username_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username).exists()
 
 
+def account_named(username: str) -> User | None:
+    """The account `username` names, in any case ("DANA" is dana), or None. Usernames are
+    unique in any case (`username_taken`, and the database's index of migration 0018);
+    of accounts made before that which differ only in case, the one spelled exactly so,
+    or none when neither is: the name is ambiguous, and guessing could give the wrong one."""
+    found = list(User.objects.filter(username__iexact=username))
+    if len(found) == 1:
+        return found[0]
+    return next((user for user in found if user.username == username), None)
+
+
+def new_user(*, username: str, password: str | None, email: str = "", advice: str = "Choose another.") -> User:
+    """A new account `username`, refused with `AccountError` (ending in `advice`) when an
+    account has it in any case: checked first, for the message, and by the database's
+    unique index on the username in upper case, for two requests that pass the check at once."""
+    taken = AccountError(f"The username “{username}” is taken. {advice}")
+    if username_taken(username):
+        raise taken
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction goes on after a refusal
+            return User.objects.create_user(username=username, password=password, email=email)
+    except IntegrityError:
+        raise taken from None
+
+
+class AnyCaseModelBackend(ModelBackend):
+    """Django's ModelBackend, finding the account by its username in any case: "Dana",
+    "dana" and "DANA" log in to one account (`account_named`). django-axes comes before
+    it in AUTHENTICATION_BACKENDS and counts failures under the username in one case
+    (`annotate.views.accounts.axes_username`), so typing it in other cases gives no
+    more tries."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        user = account_named(username)
+        if user is None:
+            # Hash the password anyway, as ModelBackend does, so an unknown username
+            # takes as long to refuse as a wrong password (no timing tells who exists).
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
 @transaction.atomic
 def accept_invite(*, token: str, user: User | None = None, username: str = "", password: str = "") -> Membership:
     """Make the person holding invite `token` a member of its project with its role: a
@@ -120,9 +169,7 @@ def accept_invite(*, token: str, user: User | None = None, username: str = "", p
     nothing."""
     invite = usable_invite(token, lock=True)
     if user is None:
-        if username_taken(username):
-            raise AccountError(f"The username “{username}” is taken. Choose another.")
-        user = User.objects.create_user(username=username, password=password, email=invite.email)
+        user = new_user(username=username, password=password, email=invite.email)
     elif Membership.objects.filter(project=invite.project, user=user).exists():
         raise AccountError(
             f"You ({user.username}) are already a member of {invite.project.name}; the invite was left unused."
@@ -166,9 +213,9 @@ def revoke_invite(*, invite: Invite, by) -> Invite:
 def create_account(*, project: Project, username: str, role: str, by, email: str = "") -> Membership:
     """A new account `username` with no password yet (it cannot log in until its owner
     sets one through `password_link`), made a member of `project` with `role`."""
-    if username_taken(username):
-        raise AccountError(f"The username “{username}” is taken. Choose another, or add that account as a member.")
-    user = User.objects.create_user(username=username, email=email, password=None)
+    user = new_user(
+        username=username, email=email, password=None, advice="Choose another, or add that account as a member."
+    )
     membership = Membership.objects.create(project=project, user=user, role=role)
     changes.log_change(
         project=project,

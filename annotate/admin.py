@@ -12,6 +12,10 @@ import json
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.utils.functional import cached_property
@@ -279,3 +283,23 @@ class JobAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # A job is made with its task (annotate/jobs.py); a row alone would never run.
         return False
+
+
+class AnyCaseUserChangeForm(UserChangeForm):
+    """The admin's account form, refusing a username another account has in any case (as
+    new accounts are: Django's own creation form checks so, the database's index refuses
+    it, migration 0018) with a message rather than the database's error."""
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another account has this username in another case.", code="unique")
+        return username
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    form = AnyCaseUserChangeForm

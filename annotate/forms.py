@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import MaxValueValidator
 
+from annotate import accounts
 from annotate.formats import registry
 from annotate.models import (
     ATTRIBUTE_VALUES_MAX,
@@ -79,8 +80,8 @@ class MemberForm(forms.Form):
         # gets one message, whether it is unknown or the account is inactive, so a manager
         # learns only what adding that person would tell them anyway.
         username = self.cleaned_data["username"].strip()
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
+        user = accounts.account_named(username)  # in any case, as at login
+        if user is None or not user.is_active:
             raise forms.ValidationError(f"There is no active account named “{username}”.")
         return user
 
@@ -117,7 +118,7 @@ class AccountCreateForm(forms.Form):
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"].strip()
-        if User.objects.filter(username__iexact=username).exists():
+        if accounts.username_taken(username):
             raise forms.ValidationError(
                 f"The username “{username}” is taken. Choose another, or add that account as a member."
             )

@@ -440,6 +440,7 @@ class MajorityResult:
     relations: int  # relations added to gold
     left_out: int = 0  # units agreed on but left out: they overlap a gold unit of the same label
     split: int = 0  # units agreed on but left out: no majority of their annotators agrees on an attribute
+    wordless: int = 0  # units agreed on but left out: no letter or digit, so never a unit (units.has_word)
 
 
 @transaction.atomic
@@ -472,9 +473,13 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
         for row in content.units:
             attributes.setdefault(keys[row.id], []).append(row.attributes)
         link_votes.update({(keys[r.source_id], keys[r.target_id], r.type_id) for r in content.relations})
-    added = left_out = split = 0
+    added = left_out = split = wordless = 0
+    text = article.text
     for key, count in sorted(votes.items(), key=lambda item: (-item[1], item[0][1])):
         if count < minimum or key in in_gold:
+            continue
+        if not units.has_word(text, key[1]):  # imported, or made before units needed a word
+            wordless += 1
             continue
         if _same_label_overlaps(in_gold, key):
             left_out += 1
@@ -492,7 +497,7 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     for (source, target, type_id), count in link_votes.items():
         if count >= minimum and source in in_gold and target in in_gold:
             linked += bool(_link(gold, relation_types[type_id], in_gold[source], in_gold[target], user))
-    return MajorityResult(added, linked, left_out, split)
+    return MajorityResult(added, linked, left_out, split, wordless)
 
 
 def majority_attributes(given: list[dict]) -> dict | None:

@@ -114,7 +114,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out login is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, finding the account by its username in any case.
+    "annotate.accounts.AnyCaseModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotate:project_list"
@@ -129,6 +130,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "annotate.views.accounts.locked_out"
+# Failures are counted under the username in one case, as logins take it in any case:
+# "Ada", "ADA" and "ada" share their five tries.
+AXES_USERNAME_CALLABLE = "annotate.views.accounts.axes_username"
 # The client's address, not the proxy's: see annotate.views.accounts.client_address.
 AXES_CLIENT_IP_CALLABLE = "annotate.views.accounts.client_address"
 # How many proxies in front of the app each append the address they were reached from to

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from annotate import changes, rows
 from annotate.changes import Changed
-from annotate.formats.checks import BEFORE_TEXT, BLANK, EMPTY, NO_SPAN, PAST_TEXT, span_fault
+from annotate.formats.checks import BEFORE_TEXT, BLANK, EMPTY, NO_SPAN, PAST_TEXT, quote, span_fault
 from annotate.models import ArgumentUnit, Label, Layer, Relation, Span
 
 
@@ -41,12 +41,23 @@ def ensure_open(layer: Layer) -> None:
         raise LayerFinishedError("This layer is marked finished, so it is read-only. Reopen it to change it.")
 
 
+def has_word(text: str, spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether the spans of `text` hold a letter or a digit, in any script: an argument
+    unit states something, so one of nothing but punctuation, symbols and white space
+    (“?” and a space, “—”) is a stray selection, not a unit."""
+    return any(character.isalnum() for start, end in spans for character in text[start:end])
+
+
 def validate_spans(text: str, spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     """Check `[start, end)` ranges against `text` by the span rule (`span_fault`), in
-    an annotator's words; return them sorted."""
+    an annotator's words, and that together they hold a letter or digit (`has_word`);
+    return them sorted."""
     ordered = sorted((int(start), int(end)) for start, end in spans)
     fault = span_fault(text, ordered)
     if fault is None:
+        if not has_word(text, ordered):
+            covered = quote(" … ".join(text[start:end] for start, end in ordered))
+            raise AnnotationError(f"A unit needs at least one letter or digit: {covered} holds none.")
         return ordered
     if fault.rule == NO_SPAN:
         raise AnnotationError("Select some text first.")

@@ -342,6 +342,31 @@ def test_creating_an_account_with_a_taken_username_is_refused(managing, project,
     assert User.objects.filter(username__iexact="ann_annotator").count() == 1
 
 
+def test_two_requests_for_one_username_in_two_cases_at_once_make_one_account(managing, project, annotator, monkeypatch):
+    """The second of two requests that both passed the check (as at once: the check is
+    made to see nothing) is refused by the database's index, with the same message, and
+    nothing is written."""
+    monkeypatch.setattr(accounts, "username_taken", lambda username: False)
+    invite, token = accounts.create_invite(project=project, role="annotator", by=None)
+    records = Change.objects.count()
+
+    response = managing.post(
+        reverse("annotate:account_create", args=[project.slug]),
+        {"account-username": "ANN_annotator", "account-role": "annotator"},
+    )
+    with pytest.raises(accounts.AccountError, match="^The username “Ann_Annotator” is taken. Choose another.$"):
+        accounts.accept_invite(token=token, username="Ann_Annotator", password=STRONG)
+
+    assert response.status_code == 422
+    assert messages_of(response) == [
+        "The username “ANN_annotator” is taken. Choose another, or add that account as a member."
+    ]
+    assert User.objects.filter(username__iexact="ann_annotator").count() == 1
+    assert project.memberships.count() == 2  # the manager and the annotator
+    invite.refresh_from_db()
+    assert (invite.accepted_at, Change.objects.count()) == (None, records)
+
+
 def test_a_password_link_sets_a_new_password_and_works_only_once(managing, project, annotator):
     page = managing.get(members_url(project))
 

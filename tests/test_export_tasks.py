@@ -230,7 +230,7 @@ def test_the_job_page_follows_the_export_from_queued_to_its_download(curator_cli
     )
     assert ready[1] == (
         f"Ready to download Written: 2 units, {size} bytes. Download opeds-jsonl.jsonl "
-        f"The file is kept until {expires} UTC."
+        f"The file is kept until {expires} UTC ."  # the time is a <time>, then the full stop
     )
     assert ready[4] == reverse("annotate:export_download", args=["opeds", job.pk])
 

@@ -6,7 +6,9 @@ from datetime import timedelta
 import lxml.html
 import pytest
 from axes.models import AccessAttempt
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
+from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from annotate.models import Project
@@ -53,6 +55,26 @@ def test_after_five_wrong_passwords_the_right_one_is_refused_with_the_time_to_tr
         f"Try again after {until:%H:%M} UTC (in 14\xa0minutes)."
     )
     assert client.get(reverse("annotate:project_list")).status_code == 302
+
+
+def test_the_lockout_page_names_the_instant_for_the_browser_to_show_in_its_own_zone(client, db):
+    """The time is written in UTC, the zone named, inside a <time> naming the instant,
+    which static/annotate/local-time.js (loaded from a file: the CSP allows no inline
+    script) rewrites in the viewer's zone; tests/e2e/test_first_sight.py sees it do so."""
+    make_user("ada")
+    fail_five_times(client, "ada")
+
+    page = lxml.html.fromstring(log_in(client, "ada", PASSWORD).content.decode())
+
+    until = AccessAttempt.objects.get(username="ada").attempt_time + timedelta(minutes=15)
+    [shown] = page.xpath("//main//*[@role='alert']/time")
+    assert (shown.get("datetime"), shown.get("data-local"), shown.text) == (
+        f"{until:%Y-%m-%dT%H:%M:%S}Z",
+        "time",
+        f"{until:%H:%M} UTC",
+    )
+    assert page.xpath("//head/script/@src")[-1].endswith("/annotate/local-time.js")
+    assert not page.xpath("//script[not(@src)]")
 
 
 def test_the_lockout_page_does_not_tell_whether_the_username_exists(client, db):
@@ -113,6 +135,90 @@ def test_a_login_before_the_limit_clears_the_failures(client, db):
     log_in(client, "ada", PASSWORD)
 
     assert AccessAttempt.objects.filter(username="ada").count() == 0
+
+
+# Usernames in any case
+
+
+def logged_in_as(client) -> str:
+    """The username the session of `client` is logged in as ("" when it is not)."""
+    response = client.get(reverse("annotate:project_list"))
+    return "" if response.status_code == 302 else response.context["user"].get_username()
+
+
+@pytest.mark.parametrize("typed", ["ada", "Ada", "ADA", "aDa"])
+def test_a_username_logs_in_in_any_case_as_the_one_account(client, db, typed):
+    make_user("ada")
+
+    response = log_in(client, typed, PASSWORD)
+
+    assert (response.status_code, response["Location"]) == (302, reverse("annotate:project_list"))
+    assert logged_in_as(client) == "ada"
+
+
+def test_a_username_in_another_case_with_a_wrong_password_is_refused(client, db):
+    make_user("ada")
+
+    response = log_in(client, "ADA", "wrong-password")
+
+    assert (response.status_code, alert(response)[:45]) == (200, "Please enter a correct username and password.")
+    assert logged_in_as(client) == ""
+
+
+def test_failures_in_every_case_of_a_username_count_together_and_lock_it_in_every_case(client, db):
+    """Five tries in all, not five for each way of writing the name."""
+    make_user("ada")
+    for typed in ("ada", "Ada", "ADA", "aDa", "adA"):
+        log_in(client, typed, "wrong-password")
+
+    responses = [log_in(client, typed, PASSWORD) for typed in ("ada", "AdA")]
+
+    assert [response.status_code for response in responses] == [429, 429]
+    assert logged_in_as(client) == ""
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [("ada", 7)]
+
+
+def test_an_account_made_before_with_a_name_differing_only_in_case_logs_in_spelled_exactly(client, db):
+    """Accounts from before usernames were unique in any case (migration 0018 leaves its
+    index out then): each logs in spelled exactly; a spelling of neither matches none."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # as a database migrated over such accounts is
+        cursor.execute("DROP INDEX auth_user_username_upper_uniq")
+    make_user("dana")
+    make_user("Dana", password="other-pass-2")
+
+    exact = [log_in(Client(), "Dana", "other-pass-2").status_code, log_in(Client(), "dana", PASSWORD).status_code]
+    neither = log_in(client, "DANA", PASSWORD)
+
+    assert exact == [302, 302]
+    assert (neither.status_code, logged_in_as(client)) == (200, "")
+
+
+def test_usernames_are_unique_in_any_case_in_the_database(db):
+    make_user("ada")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("ADA")
+    assert list(User.objects.values_list("username", flat=True)) == ["ada"]
+
+
+def test_the_admin_refuses_to_rename_an_account_to_another_ones_name_in_another_case(admin_client, db):
+    ada, bea = make_user("ada"), make_user("bea")
+    url = reverse("admin:auth_user_change", args=[bea.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+
+    response = admin_client.post(
+        url, {**data, "username": "ADA", "date_joined_0": "2025-01-01", "date_joined_1": "00:00"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["username"] == [
+        "Another account has this username in another case."
+    ]
+    assert sorted(User.objects.values_list("username", flat=True)) == ["ada", "admin", "bea"]
+    del ada
 
 
 # Changing one's password
@@ -252,6 +358,20 @@ def test_an_unknown_and_an_inactive_account_get_the_same_answer(client, project,
     assert response.status_code == 422
     assert response.context["form"].errors == {"username": [f"There is no active account named “{username}”."]}
     assert project.memberships.count() == 1
+
+
+def test_the_member_form_finds_an_account_by_its_username_in_any_case(client, project, manager):
+    newcomer = make_user("newcomer")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("annotate:member_list", args=[project.slug]),
+        {"username": "NewComer", "role": "annotator"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert project.memberships.filter(user=newcomer, role="annotator").exists()
 
 
 def test_the_member_form_lists_no_accounts(client, project, manager):

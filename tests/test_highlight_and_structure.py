@@ -55,8 +55,69 @@ def test_overlapping_units_nest_and_a_discontinuous_unit_is_one_unit():
     assert discontinuous == (
         '<span class="line" id="line-0">'
         '<mark class="u label-7 lane-0" data-unit="3" id="u-3" data-tag="Premise">ab</mark>cde'
-        '<mark class="u label-7 lane-0" data-unit="3">fg</mark>hij</span>'
+        '<mark class="u label-7 lane-0 later" data-unit="3">fg</mark>hij</span>'
     )
+
+
+def test_only_a_units_later_spans_are_marked_later_not_a_span_cut_by_another_unit_or_a_line_break():
+    """`later` (drawn dashed) marks the second and later spans of a discontinuous unit;
+    the pieces of one span, cut where a nested unit starts or ends or at a line break,
+    are that span and stay unmarked (solid)."""
+    text = "one two three\nfour five six seven"
+    claim = Highlight(1, 7, "Claim", ((0, 18),))  # "one two three\nfour": one span over a line break
+    premise = Highlight(2, 8, "Premise", ((4, 7),))  # "two", nested in the claim
+    discontinuous = Highlight(3, 9, "Premise", ((19, 23), (24, 34)))  # "five", then "six seven"
+    inside = Highlight(4, 7, "Claim", ((28, 31),))  # "sev", nested in the later span
+
+    html = render(text, [claim, premise, discontinuous, inside])
+
+    assert marked(html) == [
+        (1, "one ", False), (1, "two", False), (2, "two", False), (1, " three\n", False),
+        (1, "four", False), (3, "five", False),
+        (3, "six ", True), (3, "sev", True), (4, "sev", False), (3, "en", True),
+    ]  # fmt: skip
+    # A line drawn alone (as a change's answer draws it) marks the same pieces.
+    assert marked(render(text, [claim, premise, discontinuous, inside], within=(14, 34))) == marked(html)[4:]
+
+
+def marked(html: str) -> list[tuple[int, str, bool]]:
+    """Each piece of text each unit's marks hold: (unit, text, whether it is marked later)."""
+    pieces, open_marks = [], []
+    for tag, chunk in re.findall(r"(<[^>]+>)|([^<]+)", html):
+        if tag.startswith("<mark"):
+            unit = int(re.search(r'data-unit="(\d+)"', tag)[1])
+            open_marks.append((unit, "later" in re.search(r'class="([^"]*)"', tag)[1].split()))
+        elif tag == "</mark>":
+            open_marks.pop()
+        elif chunk:
+            pieces += [(unit, unescape(chunk), later) for unit, later in open_marks]
+    return pieces
+
+
+@given(
+    st.text(alphabet="ab \n", min_size=1, max_size=40),
+    st.lists(st.lists(st.integers(0, 40), min_size=2, max_size=6, unique=True), max_size=5),
+    st.data(),
+)
+def test_a_piece_is_marked_later_exactly_when_it_lies_past_its_units_first_span(text, raw_units, data):
+    items = []
+    for number, raw in enumerate(raw_units, start=1):
+        cuts = sorted(offset for offset in raw if offset <= len(text))
+        spans = tuple((start, end) for start, end in zip(cuts[::2], cuts[1::2], strict=False) if start < end)
+        if spans:
+            items.append(Highlight(number, 7, f"L{number}", spans))
+    first_end = {item.unit_id: item.spans[0][1] for item in items}
+    whole = render(text, items)
+    line = data.draw(st.sampled_from(line_starts(text)))
+
+    assert render(text, items, within=(line, line + 1)) in whole
+    offset = 0
+    for tag, chunk in re.findall(r"(<[^>]+>)|([^<]+)", whole):
+        if tag.startswith("<mark"):
+            unit = int(re.search(r'data-unit="(\d+)"', tag)[1])
+            assert ("later" in re.search(r'class="([^"]*)"', tag)[1].split()) == (offset >= first_end[unit])
+        offset += len(unescape(chunk))
+    assert text_of(whole) == text
 
 
 def test_each_line_is_drawn_on_its_own_with_lanes_of_its_own():

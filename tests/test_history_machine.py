@@ -27,13 +27,15 @@ from hypothesis.stateful import (
 )
 
 from annotate import history, lifecycle, projects, relations, units
+from annotate.formats.checks import quote
 from annotate.formats.plaintext import normalise_text
 from annotate.models import ArgumentUnit, Change, Layer, Relation, Role, Span
 from tests.factories import make_article, make_user
 
 # Astral characters (one code point each in Python, two UTF-16 units in the browser), an
 # emoji with a skin-tone modifier, an "e" + combining acute that NFC composes, and an
-# "x" + combining acute that stays two code points; blank runs that no span may cover alone.
+# "x" + combining acute that stays two code points; blank runs that no span may cover alone,
+# and runs of punctuation and emoji that no unit may be made of alone.
 TEXT = normalise_text(
     "🙂 Cars out! Cafe\u0301 owners wince 👍🏽, yet x\u0301 footfall rises.\n\nStreets calm down 🙂 and   people stay."
 )
@@ -45,14 +47,19 @@ def _touches_special(span: tuple[int, int]) -> bool:
     return bool({start - 1, start, end - 1, end} & SPECIAL)
 
 
-# Every valid span of a few lengths; those whose ends fall next to an astral character or
-# a combining mark come first, so shrunk examples still cut around them.
+def _has_word(start: int, end: int) -> bool:
+    return any(char.isalnum() for char in TEXT[start:end])
+
+
+# Every valid span of a few lengths (holding a letter or digit: a unit needs one); those
+# whose ends fall next to an astral character or a combining mark come first, so shrunk
+# examples still cut around them.
 SPANS = sorted(
     (
         (start, start + length)
         for start in range(len(TEXT))
         for length in (1, 2, 3, 5, 8, 13, 21)
-        if start + length <= len(TEXT) and TEXT[start : start + length].strip()
+        if start + length <= len(TEXT) and _has_word(start, start + length)
     ),
     key=lambda span: (not _touches_special(span), span),
 )
@@ -61,6 +68,13 @@ BLANK_SPANS = [
     for start in range(len(TEXT))
     for end in range(start + 1, min(start + 4, len(TEXT)) + 1)
     if not TEXT[start:end].strip()
+]
+# Punctuation, emoji and white space, but not white space alone: "! ", "🙂", ", ".
+WORDLESS_SPANS = [
+    (start, end)
+    for start in range(len(TEXT))
+    for end in range(start + 1, min(start + 4, len(TEXT)) + 1)
+    if TEXT[start:end].strip() and not _has_word(start, end)
 ]
 
 
@@ -72,9 +86,10 @@ def _overlap(spans) -> bool:
 span = st.sampled_from(SPANS)
 # One span, sometimes two (a discontinuous unit), as the annotator selects them.
 unit_spans = st.lists(span, min_size=1, max_size=2, unique=True).filter(lambda spans: not _overlap(spans)).map(sorted)
-# Spans no unit may have: white space alone, or two spans that overlap each other.
+# Spans no unit may have: white space alone, no letter or digit, or two spans that overlap each other.
 bad_unit_spans = st.one_of(
     st.sampled_from(BLANK_SPANS).map(lambda blank: [blank]),
+    st.sampled_from(WORDLESS_SPANS).map(lambda wordless: [wordless]),
     span.flatmap(
         lambda first: st.sampled_from(
             [[first, other] for other in SPANS if other != first and _overlap([first, other])]
@@ -222,12 +237,13 @@ class LayerHistory(RuleBasedStateMachine):
 
     @rule(label=label_name, spans=unit_spans, stance=claim_stance, slip=bad_unit_spans)
     def create_unit(self, label, spans, stance, slip):
-        # A slip first: a selection of white space alone, or spans that overlap.
-        message = (
-            "The spans of one unit may not overlap each other."
-            if _overlap(slip)
-            else "The selection holds only white space."
-        )
+        # A slip first: a selection of white space alone, of no letter or digit, or spans that overlap.
+        if _overlap(slip):
+            message = "The spans of one unit may not overlap each other."
+        elif not TEXT[slip[0][0] : slip[0][1]].strip():
+            message = "The selection holds only white space."
+        else:
+            message = f"A unit needs at least one letter or digit: {quote(TEXT[slip[0][0] : slip[0][1]])} holds none."
         self.refused(
             message, units.create_unit, layer=self.layer(), label=self.labels[label], spans=slip, user=self.annotator
         )
@@ -265,7 +281,17 @@ class LayerHistory(RuleBasedStateMachine):
         self.changed(self.with_unit(pk, spans=spans))
 
     @precondition(lambda self: self.model["units"])
-    @rule(which=pick, span=span)
+    @rule(which=pick, wordless=st.sampled_from(WORDLESS_SPANS))
+    def set_boundaries_to_no_word(self, which, wordless):
+        start, end = wordless
+        message = f"A unit needs at least one letter or digit: {quote(TEXT[start:end])} holds none."
+        self.refused(
+            message, units.update_unit, unit=self.unit(self.pick_unit(which)), spans=[wordless], user=self.annotator
+        )
+
+    # A later span may hold no letter or digit, as long as the unit has one in another.
+    @precondition(lambda self: self.model["units"])
+    @rule(which=pick, span=st.one_of(span, st.sampled_from(WORDLESS_SPANS)))
     def add_span(self, which, span):
         pk = self.pick_unit(which)
         spans = sorted([*self.model["units"][pk]["spans"], span])

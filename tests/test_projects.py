@@ -1,6 +1,7 @@
 """Projects: presets, members, assignment, and the seeded demo."""
 
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import User
@@ -152,3 +153,32 @@ def test_the_demo_manager_may_create_projects_and_the_annotators_may_not(db, cli
         statuses[username] = client.get(reverse("annotate:project_create")).status_code
 
     assert statuses == {"manager": 200, "alice": 403}
+
+
+@pytest.mark.parametrize(
+    ("guidelines", "shown"),
+    [
+        (
+            "Mark the major claim first.\nThen its claims.",
+            "<p>Mark the major claim first.<br>Then its claims.</p>",
+        ),
+        # White space a paste or an import leaves: before, between and after paragraphs.
+        (
+            "\r\n  \nMark the major claim first.  \r\n \t\nThen its claims & premises.\n\n\n   ",
+            "<p>Mark the major claim first.</p>\n\n<p>Then its claims &amp; premises.</p>",
+        ),
+        ("\n", None),
+        ("   \n\t ", None),
+    ],
+)
+def test_the_guidelines_box_starts_with_the_first_line_and_holds_no_blank_paragraph(
+    client, project, annotator, guidelines, shown
+):
+    Project.objects.filter(pk=project.pk).update(guidelines=guidelines)  # past the form, which trims
+    client.force_login(annotator)
+
+    page = client.get(project.get_absolute_url()).content.decode()
+
+    boxes = re.findall(r'<div class="guidelines">(.*?)</div>', page, re.S)
+    assert boxes == ([shown] if shown else [])
+    assert ("<h2>Guidelines</h2>" in page) is bool(shown)

@@ -6,8 +6,9 @@ import lxml.html
 import pytest
 from django.urls import reverse
 
-from annotate import history, projects, review, units
-from annotate.models import ArgumentUnit, Change, Layer, Relation
+from annotate import datasets, history, projects, review, units
+from annotate.formats.records import ArticleRecord, LayerRecord, SpanRecord, UnitRecord
+from annotate.models import ArgumentUnit, Article, Change, Layer, Relation
 from annotate.units import AnnotationError, LayerFinishedError
 from annotate.views import curation
 from tests.factories import make_article, make_relation, make_unit, make_user
@@ -507,6 +508,40 @@ def test_the_majority_notice_says_how_many_units_it_left_out(client, article, an
         "Adopted 1 unit and 0 relations that at least 1 annotator agreed on. "
         "Left out: 1 unit overlapping a gold unit of the same label (adopt one on its own)."
     )
+
+
+def test_units_of_no_letter_or_digit_are_imported_as_they_are_but_gold_never_takes_them(
+    client, project, annotator, annotator2, manager, curator
+):
+    """An import keeps the units its files hold, a stray "? " included (the file is the
+    record of the work); gold takes only units with a letter or digit: adopting one
+    alone is refused with the reason, and Adopt majority leaves it out and says so."""
+    text = "Should cities ban cars? Yes."
+    question = text.index("? ")
+    layers = [
+        LayerRecord(
+            owner,
+            units=[
+                UnitRecord("T1", "Claim", [SpanRecord(0, question)]),
+                UnitRecord("T2", "Premise", [SpanRecord(question, question + 2)]),
+            ],
+        )
+        for owner in ("ann_annotator", "ben_annotator")
+    ]
+    report = datasets.import_records(project=project, records=[ArticleRecord("Q", text, layers=layers)], user=manager)
+    article = Article.objects.get(title="Q")
+    wordless = ArgumentUnit.objects.get(layer__annotator=annotator, label__name="Premise")
+
+    assert (report.problems, report.written, units.spans_of(wordless)) == ([], True, [(question, question + 2)])
+    with pytest.raises(AnnotationError, match="^A unit needs at least one letter or digit: “\\? ” holds none.$"):
+        review.adopt_unit(unit=wordless, user=curator)
+    client.force_login(curator)
+    response = adopt_majority(client, article, minimum=2)
+    assert status_text(html(response)) == (
+        "Adopted 1 unit and 0 relations that at least 2 annotators agreed on. "
+        "Left out: 1 unit with no letter or digit, which gold does not take."
+    )
+    assert gold_state(article) == ([("Claim", "Should cities ban cars", {})], [])
 
 
 # The review page -------------------------------------------------------------------

@@ -42,6 +42,75 @@ def test_create_unit_refuses_bad_spans_and_writes_nothing(layer, scheme, annotat
     assert (ArgumentUnit.objects.count(), Span.objects.count(), Change.objects.filter(layer=layer).count()) == (0, 0, 0)
 
 
+QUESTION = "Ban cars? Yes — 42 % of trips are short … «Ciudades» σε όλη την Ευρώπη!"
+
+
+@pytest.fixture
+def question_layer(project, annotator, manager):
+    """The annotator's layer of an article with punctuation and symbols beside words and numbers."""
+    article = make_article(project, text=QUESTION)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+
+
+def at(quote: str, occurrence: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = QUESTION.index(quote, start + 1)
+    return start, start + len(quote)
+
+
+@pytest.mark.parametrize(
+    ("spans", "shown"),
+    [
+        ([at("? ")], "“? ”"),
+        ([at("?")], "“?”"),
+        ([at(" — ")], "“ — ”"),
+        ([at("%")], "“%”"),
+        ([at(" … «")], "“ … «”"),
+        ([at("? "), at("!")], "“?  … !”"),  # two spans, neither with a letter or digit
+    ],
+)
+def test_a_unit_of_no_letter_or_digit_is_refused_and_nothing_is_written(
+    question_layer, scheme, annotator, spans, shown
+):
+    with pytest.raises(units.AnnotationError) as refused:
+        units.create_unit(layer=question_layer, label=scheme["Claim"], spans=spans, user=annotator)
+
+    assert str(refused.value) == f"A unit needs at least one letter or digit: {shown} holds none."
+    written = (ArgumentUnit.objects.count(), Span.objects.count(), Change.objects.filter(layer=question_layer).count())
+    assert written == (0, 0, 0)
+
+
+@pytest.mark.parametrize("quote", ["Yes", "42", "«Ciudades»", "σε", "? Yes"])
+def test_a_unit_with_a_letter_or_digit_in_any_script_is_made(question_layer, scheme, annotator, quote):
+    unit = units.create_unit(layer=question_layer, label=scheme["Claim"], spans=[at(quote)], user=annotator).unit
+
+    assert units.spans_of(unit) == [at(quote)]
+
+
+def test_new_boundaries_of_no_letter_or_digit_are_refused_and_the_unit_is_left_as_it_was(
+    question_layer, scheme, annotator
+):
+    unit = units.create_unit(layer=question_layer, label=scheme["Claim"], spans=[at("Ban cars")], user=annotator).unit
+    records = Change.objects.count()
+
+    with pytest.raises(units.AnnotationError, match="^A unit needs at least one letter or digit: “\\? ” holds none.$"):
+        units.update_unit(unit=unit, spans=[at("? ")], user=annotator)
+
+    assert (units.spans_of(unit), Change.objects.count()) == ([at("Ban cars")], records)
+
+
+def test_a_later_span_without_a_letter_joins_a_unit_that_has_words(question_layer, scheme, annotator):
+    """The rule is the unit's: its spans together hold a word (a discontinuous unit may
+    take in the closing "!" apart)."""
+    unit = units.create_unit(layer=question_layer, label=scheme["Claim"], spans=[at("Ban cars")], user=annotator).unit
+
+    units.add_span(unit=unit, span=at("!"), user=annotator)
+
+    assert units.spans_of(unit) == [at("Ban cars"), at("!")]
+
+
 def test_create_unit_refuses_a_span_past_the_end_of_the_text(layer, scheme, annotator):
     end = len(layer.article.text)
 

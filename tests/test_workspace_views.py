@@ -185,6 +185,49 @@ def test_bad_selections_are_refused_with_a_message_and_change_nothing(ann, layer
     assert layer_state(layer) == before
 
 
+@pytest.mark.parametrize(
+    ("route", "data"),
+    [("unit_create", {}), ("unit_create", {"start": "", "end": ""}), ("unit_spans", {"mode": "replace"})],
+)
+def test_a_label_key_with_nothing_selected_says_select_some_text_once(ann, layer, scheme, route, data):
+    """A label key (or Set boundaries) with no selection sends neither end: both fields
+    are missing, and their one message is shown once, not once for each."""
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 5)], user=layer.annotator).unit
+    args = [unit.pk] if route == "unit_spans" else []
+
+    response = post(ann, route, layer, *args, **{"label": scheme["Claim"].pk, **data})
+
+    assert response.status_code == 422
+    shown = re.search(r'<p class="message error">(.*?)\n', response.content.decode()).group(1)
+    assert shown == "Select some text first."
+
+
+@pytest.mark.parametrize("snapping", [True, False])
+def test_a_selection_of_a_question_mark_and_a_space_is_refused_with_a_message_and_nothing_written(
+    client, project, annotator, manager, scheme, snapping
+):
+    project.snapping = snapping
+    project.save()
+    article = make_article(project, text="Should cities ban cars? Yes, they should.")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+    client.force_login(annotator)
+    unit = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
+    start = article.text.index("? ")
+    open_page(client, layer)
+    before = layer_state(layer)
+
+    made = post(client, "unit_create", layer, label=scheme["Claim"].pk, start=start, end=start + 2)
+    moved = post(client, "unit_spans", layer, unit.pk, mode="replace", start=start, end=start + 2)
+
+    for response in (made, moved):
+        assert response.status_code == 422
+        assert response["HX-Retarget"] == "#workspace-message"
+        assert "A unit needs at least one letter or digit: “? ” holds none." in response.content.decode()
+    assert layer_state(layer) == before
+    assert units.spans_of(unit) == [(0, 6)]
+
+
 def test_a_selection_inside_a_surrogate_pair_is_refused(client, project, annotator, manager, scheme):
     article = make_article(project, text=EMOJI_TEXT)
     projects.assign(article=article, annotators=[annotator], by=manager)
@@ -565,13 +608,14 @@ def test_a_layer_is_changed_only_by_its_annotator_and_gold_only_by_curators(
 
 def fill(layer, n, scheme, user):
     """`n` units in `layer`, linked in a chain, as its annotator would have made them
-    (their first change started the layer)."""
+    (their first change started the layer), each starting at a letter (a unit needs one)."""
     lifecycle.start_layer(layer=layer, user=user)
     text = layer.article.text
     step = len(text) // n
+    starts = [next(at for at in range(i * step, len(text)) if text[at].isalnum()) for i in range(n)]
     created = [
-        units.create_unit(layer=layer, label=scheme["Premise"], spans=[(i * step, i * step + 2)], user=user).unit
-        for i in range(n)
+        units.create_unit(layer=layer, label=scheme["Premise"], spans=[(start, start + 2)], user=user).unit
+        for start in starts
     ]
     for source, target in zip(created[1:], created, strict=False):
         relations.create_relation(layer=layer, type=scheme["supports"], source=source, target=target, user=user)

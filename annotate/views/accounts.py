@@ -56,7 +56,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error("username", str(error))
         else:
             if joining is None:
-                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, membership.user, backend="annotate.accounts.AnyCaseModelBackend")
             project = membership.project
             role = membership.get_role_display().lower()
             messages.success(request, f"Welcome, {membership.user.username}: you have joined {project.name} as {role}.")
@@ -75,6 +75,18 @@ def locked_out(request: HttpRequest, original_response=None, credentials: dict |
     ).aggregate(last=Max("attempt_time"))["last"]
     until = (last_failure or timezone.now()) + get_cool_off(request)
     return render(request, "registration/locked_out.html", {"until": until}, status=429)
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes counts a login's failures under (AXES_USERNAME_CALLABLE):
+    the one typed, case-folded. Logins find the account in any case
+    (annotate.accounts.AnyCaseModelBackend), so counting "Ada" apart from "ADA" would give
+    a guesser five tries for each way of writing the name."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username")
+    return username.casefold() if isinstance(username, str) else username
 
 
 def client_address(request: HttpRequest) -> str | None:

@@ -7,7 +7,9 @@ redraw only the lines the change touches. Within a line, the text is cut at ever
 span boundary into segments; each segment is wrapped in one `<mark>` per unit
 covering it, outermost first, so overlapping units show at once (nested marks, each
 with its own underline lane) and a discontinuous unit, or one that runs over a line
-break, is the same `data-unit` in several places. Lanes are given per line, from the
+break, is the same `data-unit` in several places. The marks of a unit's later spans
+(the second and after of a discontinuous unit) carry the class `later`, drawn dashed:
+a span cut by another unit's boundary or a line break stays solid, as it is one span. Lanes are given per line, from the
 units on that line alone: a line's HTML depends on nothing outside it. Nothing but
 the article's own characters reaches the text nodes (label names are drawn by CSS
 from `data-tag`), so the browser's offsets into the element are offsets into the
@@ -100,6 +102,8 @@ def render(
     pieces = line_pieces(starts, ends, highlights)
     by_id = {item.unit_id: item for item in highlights}
     first_start = {item.unit_id: item.spans[0][0] for item in highlights}
+    # Where the first span of each discontinuous unit ends: past it, the unit is in a later span.
+    first_end = {item.unit_id: item.spans[0][1] for item in highlights if len(item.spans) > 1}
     swap = ' hx-swap-oob="true"' if oob else ""
     # The lines to draw: all, or those starting in `within` (found by halving, not by
     # walking every line of a long text).
@@ -114,15 +118,25 @@ def render(
             for unit_id, spans in pieces.get(line, {}).items()
         ]
         parts.append(f'<span class="line" id="line-{start}"{swap}>' if line_ids else '<span class="line">')
-        parts.append(_stretch(text, start, end, items, first_start))
+        parts.append(_stretch(text, start, end, items, first_start, first_end))
         parts.append("</span>")
     return "".join(parts)
 
 
-def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[Highlight], first_start: dict) -> str:
+def _stretch(
+    text: str,
+    stretch_start: int,
+    stretch_end: int,
+    highlights: list[Highlight],
+    first_start: dict,
+    first_end: dict,
+) -> str:
     """The HTML of `text[stretch_start:stretch_end]`, whose highlights (cut to it) are
     given: the text cut at every span boundary, each segment in one `<mark>` per unit
-    covering it, by lane (outermost first), then by unit id."""
+    covering it, by lane (outermost first), then by unit id. `first_start`: where each
+    unit's first span starts; `first_end`: where the first span of each discontinuous
+    unit ends (whole spans, not cut to the stretch): a segment starting at or past it is
+    in one of that unit's later spans."""
     # Most stretches of prose hold nothing to escape: then no piece of them is looked at.
     stretch = text[stretch_start:stretch_end]
     plain = "&" not in stretch and "<" not in stretch and ">" not in stretch
@@ -130,26 +144,31 @@ def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[H
     # The units by rank, the order they nest in: the units covering a segment are kept
     # as a sorted list of ranks as the boundaries pass, never sorted segment by segment.
     in_rank = sorted(highlights, key=lambda item: (lane_of[item.unit_id], item.unit_id))
-    # Each unit's opening tag as it is continued after a boundary, and as it is first met
-    # (with its id, and its tag for the label drawn by CSS): built once per unit.
-    openings, first_openings, first_starts = [], [], []
+    # Each unit's opening tag as it is continued after a boundary within its first span,
+    # as it is first met (with its id, and its tag for the label drawn by CSS), and in its
+    # later spans (marked `later`): built once per unit.
+    openings, first_openings, later_openings, first_starts, first_ends = [], [], [], [], []
     escaped_tags: dict[str, str] = {}  # a few tags ("Claim", "Claim · For" …) for many units
     starts: dict[int, list[int]] = {}
     ends: dict[int, list[int]] = {}
     for rank, item in enumerate(in_rank):
         unit_id = item.unit_id
-        opening = f'<mark class="u label-{item.label_id} lane-{min(lane_of[unit_id], 3)}" data-unit="{unit_id}"'
+        classes = f"u label-{item.label_id} lane-{min(lane_of[unit_id], 3)}"
+        opening = f'<mark class="{classes}" data-unit="{unit_id}"'
         tag = escaped_tags.get(item.tag)
         if tag is None:
             tag = escaped_tags[item.tag] = escape(item.tag)
         openings.append(f"{opening}>")
         first_openings.append(f'{opening} id="u-{unit_id}" data-tag="{tag}">')
+        later_openings.append(f'<mark class="{classes} later" data-unit="{unit_id}">' if unit_id in first_end else "")
         first_starts.append(first_start[unit_id])
+        first_ends.append(first_end.get(unit_id, stretch_end))  # the stretch's end: never later in it
         for start, end in item.spans:
             starts.setdefault(start, []).append(rank)
             ends.setdefault(end, []).append(rank)
     boundaries = sorted({stretch_start, stretch_end, *starts, *ends})
     firsts = set(first_starts)  # where some unit is first met: its opening carries its id and tag
+    later_from = min(first_ends, default=stretch_end)  # before it, no unit here is in a later span
     active: list[int] = []
     parts = []
     append = parts.append
@@ -166,7 +185,20 @@ def _stretch(text: str, stretch_start: int, stretch_end: int, highlights: list[H
         if not active:
             append(chunk)
             continue
-        if start in firsts:
+        if start >= later_from:
+            append(
+                "".join(
+                    [
+                        later_openings[r]
+                        if start >= first_ends[r]
+                        else first_openings[r]
+                        if first_starts[r] == start
+                        else openings[r]
+                        for r in active
+                    ]
+                )
+            )
+        elif start in firsts:
             append("".join([first_openings[r] if first_starts[r] == start else openings[r] for r in active]))
         else:
             append("".join(map(openings.__getitem__, active)))

@@ -160,6 +160,9 @@ def review_majority(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             f" Left out: {n} unit{pluralize(n)} whose stance or other attributes no majority agreed on"
             " (adopt the one you choose on its own)."
         )
+    if result.wordless:
+        n = result.wordless
+        notice += f" Left out: {n} unit{pluralize(n)} with no letter or digit, which gold does not take."
     return respond(request, membership, article, notice=notice)
 
 

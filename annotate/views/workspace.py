@@ -204,7 +204,9 @@ def refusal(request: HttpRequest, error: Exception, layer: Layer | None) -> Http
 
 
 def form_errors(form) -> str:
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+    """The form's messages, each once: a selection missing both its ends is one
+    "Select some text first.", not two."""
+    return " ".join(dict.fromkeys(str(error) for errors in form.errors.values() for error in errors))
 
 
 def layer_action(action: Callable[..., Done]) -> Callable[..., HttpResponse]:
