@@ -131,12 +131,16 @@ function move(step) {
 }
 
 function replace(unit) {
-  window.htmx.ajax("POST", unit.getAttribute("hx-post"), {
-    source: unit,
-    target: "#review",
-    swap: "outerHTML",
-    values: { overlap: "replace" },
-  });
+  // A request that gets no answer rejects the promise; htmx reports the failure
+  // itself (htmx:sendError), so the rejection is no uncaught error of the page's.
+  window.htmx
+    .ajax("POST", unit.getAttribute("hx-post"), {
+      source: unit,
+      target: "#review",
+      swap: "outerHTML",
+      values: { overlap: "replace" },
+    })
+    .catch(() => {});
 }
 
 // The control that acts on a unit after the region was redrawn: its button in the

@@ -73,12 +73,18 @@ function start(root) {
 
   // --- Talking to the server -----------------------------------------------------
 
+  // One htmx request. A change that gets no answer is handled at htmx:afterRequest
+  // (below), so the promise htmx.ajax rejects then is no uncaught error of the page's.
+  function send(verb, path, options) {
+    htmx.ajax(verb, path, options).catch(() => {});
+  }
+
   // A change made by a key or a label button: one htmx request from the workspace,
   // which (like its buttons) sends it with the revision #layer-revision shows when it
   // goes out, after the changes before it have been answered (hx-include, hx-sync),
   // and swaps in the new revision and the lines it redrew by their ids.
   function change(url, values = {}) {
-    htmx.ajax("POST", url, { source: root, values });
+    send("POST", url, { source: root, values });
   }
 
   const unitUrl = (id, action) => `${root.dataset.unitsUrl}${id}/${action}/`;
@@ -333,7 +339,7 @@ function start(root) {
     setTimeout(() => {
       retry.attempt += 1;
       const { verb, path, target, swap, values, attempt } = retry;
-      htmx.ajax(verb, path, { source: document.body, target, swap, values, headers: { [RETRY_HEADER]: String(attempt) } });
+      send(verb, path, { source: document.body, target, swap, values, headers: { [RETRY_HEADER]: String(attempt) } });
     }, RETRY_PAUSES[retry.attempt]);
   }
 
@@ -354,7 +360,7 @@ function start(root) {
     const values = { ...fields, ...JSON.parse(elt.getAttribute("hx-vals") || "{}") };
     const target = elt.closest("[hx-target]")?.getAttribute("hx-target") || root;
     const swap = elt.closest("[hx-swap]")?.getAttribute("hx-swap");
-    htmx.ajax("POST", path, { source: root, target, swap, values });
+    send("POST", path, { source: root, target, swap, values });
   });
   document.body.addEventListener("htmx:confirm", (event) => {
     if (retry && isChange(event.detail) && !isRetry(event.detail.etc?.headers)) {

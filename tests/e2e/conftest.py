@@ -3,6 +3,9 @@
 import os
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.e2e.console import ConsoleWatch
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -44,16 +47,64 @@ def browser_context_args(browser_context_args, live_server):
     return {**browser_context_args, "base_url": live_server.url, "viewport": {"width": 1280, "height": 900}}
 
 
-@pytest.fixture
-def new_context(new_context):
-    """pytest-playwright's, with every context (a test's own and any second one) waiting 10 s at most."""
+@pytest.fixture(autouse=True)
+def console_watch(request):
+    """Fails the test (at teardown) if any page it opened logged a console error it did
+    not declare with `expect_console_errors`, threw an uncaught error or broke the
+    Content-Security-Policy (tests/e2e/console.py). Screenshots keep the caret
+    (`caret="initial"`): to hide it, Playwright would write a style onto every input."""
+    watch = ConsoleWatch()
+    yield watch
+    failures = watch.failures()
+    if failures:
+        pytest.fail(f"The browser reported problems during {request.node.nodeid}:\n{failures}", pytrace=False)
 
-    def new_context_waiting_10_s(**kwargs):
+
+@pytest.fixture
+def expect_console_errors(console_watch):
+    """Declares console errors this test provokes on purpose: each a regular expression
+    that must match a whole message and come at least once (see tests/e2e/console.py
+    for the messages: `refused(status)`, `CONNECTION_FAILED`, htmx's)."""
+    return console_watch.expect
+
+
+def _flush(context):
+    """Lets the browser deliver what its pages have said: a violation's event is
+    dispatched in a task after the violation, and console messages come asynchronously."""
+    for page in context.pages:
+        if page.is_closed():
+            continue
+        try:
+            page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+        except PlaywrightError:  # a page navigating or gone: what it said has arrived
+            pass
+
+
+@pytest.fixture
+def new_context(new_context, console_watch):
+    """pytest-playwright's, with every context (a test's own and any second one) waiting
+    10 s at most and watched by `console_watch`, up to when it closes."""
+    contexts = []
+
+    def new_watched_context(**kwargs):
         context = new_context(**kwargs)
         context.set_default_timeout(10_000)
+        console_watch.watch_context(context)
+        close = context.close
+
+        def flush_and_close(*args, **kwargs):
+            if context in contexts:
+                contexts.remove(context)
+                _flush(context)
+            close(*args, **kwargs)
+
+        context.close = flush_and_close
+        contexts.append(context)
         return context
 
-    return new_context_waiting_10_s
+    yield new_watched_context
+    for context in contexts:
+        _flush(context)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from annotate.models import Article, Project
 from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.console import refused
 from tests.e2e.test_accessibility import serious_violations
 from tests.e2e.test_journey_curator import (
     ALICE_MAJOR,
@@ -99,7 +100,7 @@ def test_lanes_show_each_annotators_units_under_the_words_they_cover_with_their_
     expect(lane_units(page, "alice")).to_have_text([adopt_name(*unit[:2], "alice", unit[2]) for unit in alice])
     expect(lane_units(page, "bob")).to_have_text([adopt_name(*unit[:2], "bob", unit[2]) for unit in bob])
     expect(lane_units(page, "gold")).to_have_count(0)
-    page.screenshot(path="/tmp/curation-lanes.png", full_page=True)
+    page.screenshot(path="/tmp/curation-lanes.png", full_page=True, caret="initial")
     # Every unit's bars lie under exactly its words (each of these units is on one line).
     assert lane_units(page, "alice").evaluate_all(WORDS_ABOVE_BARS) == [quote for _, quote, _ in alice]
     assert lane_units(page, "bob").evaluate_all(WORDS_ABOVE_BARS) == [quote for _, quote, _ in bob]
@@ -125,7 +126,8 @@ def test_lanes_show_each_annotators_units_under_the_words_they_cover_with_their_
     assert (drawn, len(set(drawn.values()))) == (key, 4)
 
 
-def test_a_click_and_the_keys_adopt_units_and_the_next_unit_is_chosen(page, log_in, op_ed):
+def test_a_click_and_the_keys_adopt_units_and_the_next_unit_is_chosen(page, log_in, op_ed, expect_console_errors):
+    expect_console_errors(refused(422))  # bob's major claim overlaps gold's: the page asks first
     status = page.get_by_role("status")
     chosen = page.locator("#curation button.lane-unit:focus")
     gold = lane_units(page, "gold")
@@ -176,7 +178,7 @@ def test_a_click_and_the_keys_adopt_units_and_the_next_unit_is_chosen(page, log_
         ]
     )
     expect(chosen).to_have_text(adopt_name("Claim", SECOND_CLAIM, "alice", "agreed by all"))
-    page.screenshot(path="/tmp/curation-keys.png", full_page=True)
+    page.screenshot(path="/tmp/curation-keys.png", full_page=True, caret="initial")
 
     # `r` on a unit that overlaps nothing in gold adopts it.
     page.keyboard.press("r")
@@ -210,7 +212,10 @@ def test_for_two_annotators_the_review_is_at_most_1_6_times_as_tall_as_the_text(
 
 
 @pytest.mark.parametrize("view", ["", "?view=table"])
-def test_both_views_with_gold_and_a_question_have_no_serious_accessibility_violations(page, log_in, op_ed, view):
+def test_both_views_with_gold_and_a_question_have_no_serious_accessibility_violations(
+    page, log_in, op_ed, view, expect_console_errors
+):
+    expect_console_errors(refused(422))  # the question: bob's major claim overlaps gold's
     log_in("curator", DEMO_PASSWORD)
     page.goto(f"/p/demo/articles/{op_ed.pk}/review/{view}")
     # bob's major claim overlaps alice's, adopted first: the page asks what to do.

@@ -45,7 +45,7 @@ def test_the_curator_sees_what_conll_leaves_out_before_downloading(page, log_in,
     # The choice is kept, so Download gives the file the list was made for.
     expect(page.get_by_label("Format")).to_have_value("conll")
     expect(page.get_by_label("CoNLL: relation as distance to its target (B-Premise:-1:Support)")).to_be_checked()
-    page.screenshot(path="/tmp/export-losses.png", full_page=True)
+    page.screenshot(path="/tmp/export-losses.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
 
     with page.expect_download() as download:

@@ -38,7 +38,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
         "and its page follows it and then offers the download."
     )
     page.get_by_label("Format").select_option(label="CSV, one row per span")
-    page.screenshot(path="/tmp/export-large.png", full_page=True)
+    page.screenshot(path="/tmp/export-large.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
 
     page.get_by_role("button", name="Prepare the export").click()
@@ -51,7 +51,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
         "it is offered for download once it is complete."
     )
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
-    page.screenshot(path="/tmp/export-queued.png", full_page=True)
+    page.screenshot(path="/tmp/export-queued.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
 
     run_worker()
@@ -59,7 +59,7 @@ def test_a_large_export_is_followed_to_its_download_without_a_reload(
     expect(page.get_by_role("heading", name="Ready to download")).to_be_visible()
     assert page.evaluate("window.sameDocument") is True
     expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", re.compile("."))
-    page.screenshot(path="/tmp/export-ready.png", full_page=True)
+    page.screenshot(path="/tmp/export-ready.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
     with page.expect_download() as download:
         page.get_by_role("link", name="Download opeds-csv.csv").click()

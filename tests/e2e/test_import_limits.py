@@ -1,7 +1,8 @@
 """A file larger than one request may carry, in a real browser: the import page's script
 (static/annotate/upload.js) sends it in chunks, goes on after a dropped connection from
 the offset the server gives, and follows the job a worker runs on the assembled file.
-The console stays free of errors and Content-Security-Policy reports."""
+The console stays free of errors and Content-Security-Policy reports (tests/e2e/console.py),
+but for the browser's word about the request a test drops."""
 
 import json
 import re
@@ -10,6 +11,7 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from annotate.models import Article, Job, Upload
+from tests.e2e.console import CONNECTION_FAILED
 from tests.factories import make_project, make_user
 from tests.test_import_tasks import run_worker
 
@@ -21,17 +23,9 @@ def jsonl(count: int) -> bytes:
     return "".join(json.dumps(line) + "\n" for line in lines).encode()
 
 
-def console_errors(page) -> list[str]:
-    """Every error the page logs or throws (a CSP violation is logged as one), from now on."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
 @override_settings(ANNOTATE_MAX_UPLOAD_BYTES=1000, ANNOTATE_UPLOAD_CHUNK_BYTES=CHUNK)
 def test_a_file_above_the_request_limit_goes_in_chunks_and_survives_a_dropped_one(
-    page, log_in, transactional_db, settings, tmp_path
+    page, log_in, transactional_db, settings, tmp_path, console_watch
 ):
     settings.MEDIA_ROOT = tmp_path
     manager = make_user("mia_manager")
@@ -39,7 +33,7 @@ def test_a_file_above_the_request_limit_goes_in_chunks_and_survives_a_dropped_on
     content = jsonl(100)
     assert len(content) > 4 * CHUNK
     log_in("mia_manager", "secret-pass-1")
-    errors = console_errors(page)
+    console_watch.expect(CONNECTION_FAILED)
     dropped: list[str] = []
 
     def drop_the_third_chunk_once(route):
@@ -68,7 +62,7 @@ def test_a_file_above_the_request_limit_goes_in_chunks_and_survives_a_dropped_on
     )
     assert Article.objects.count() == 100
     # The one error: Chromium's word about the request the test dropped.
-    assert errors == ["Failed to load resource: net::ERR_FAILED"]
+    assert console_watch.messages() == ["Failed to load resource: net::ERR_FAILED"]
 
 
 @override_settings(ANNOTATE_MAX_UPLOAD_BYTES=1000, ANNOTATE_UPLOAD_CHUNK_BYTES=CHUNK)
@@ -76,7 +70,6 @@ def test_a_large_preview_is_a_job_whose_page_offers_the_import(page, log_in, tra
     settings.MEDIA_ROOT = tmp_path
     make_project(manager=make_user("mia_manager"), slug="opeds")
     log_in("mia_manager", "secret-pass-1")
-    errors = console_errors(page)
     page.goto("/p/opeds/import/")
     page.get_by_label(re.compile(r"^Files")).set_input_files(
         files=[{"name": "opeds.jsonl", "mimeType": "application/jsonl", "buffer": jsonl(30)}]
@@ -91,4 +84,4 @@ def test_a_large_preview_is_a_job_whose_page_offers_the_import(page, log_in, tra
     run_worker()
 
     expect(page.get_by_role("heading", name="Imported")).to_be_visible()
-    assert (Article.objects.count(), Upload.objects.count(), errors) == (30, 0, [])
+    assert (Article.objects.count(), Upload.objects.count()) == (30, 0)

@@ -42,7 +42,7 @@ def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, t
     job = Job.objects.get()
     assert page.url.endswith(f"/p/opeds/jobs/{job.pk}/")
     page.evaluate("window.sameDocument = true")  # gone if the page reloads
-    page.screenshot(path="/tmp/import-queued.png", full_page=True)
+    page.screenshot(path="/tmp/import-queued.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
 
     run_worker()
@@ -54,7 +54,7 @@ def test_a_queued_import_is_followed_to_the_end_without_a_reload(page, log_in, t
     assert page.evaluate("window.sameDocument") is True
     # Finished, the region stops polling.
     expect(page.locator("#job-progress")).not_to_have_attribute("hx-trigger", re.compile("."))
-    page.screenshot(path="/tmp/import-done.png", full_page=True)
+    page.screenshot(path="/tmp/import-done.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
     page.get_by_role("link", name="Open the articles").click()
     expect(page.get_by_role("link", name="Op-ed 0", exact=True)).to_be_visible()
@@ -72,7 +72,7 @@ def test_a_failed_queued_import_lists_its_problems(page, log_in, transactional_d
     expect(page.locator("#job-progress li")).to_have_text(
         ["bad.jsonl line 1: not valid JSON (Expecting ',' delimiter at column 14)"]
     )
-    page.screenshot(path="/tmp/import-failed.png", full_page=True)
+    page.screenshot(path="/tmp/import-failed.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
     assert Article.objects.count() == 0
 

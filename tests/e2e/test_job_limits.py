@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from annotate import projects
 from annotate.models import Job, Layer, Role
+from tests.e2e.console import refused
 from tests.e2e.test_accessibility import serious_violations
 from tests.factories import make_article, make_project, make_unit, make_user, scheme_of
 from tests.test_import_tasks import run_worker
@@ -38,15 +39,6 @@ def opeds(transactional_db, settings, tmp_path):
 REFUSED_422 = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
 
 
-@pytest.fixture
-def console_errors(page):
-    """The console's errors and the page's uncaught exceptions, as they come."""
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
 def import_a_file(page, name: str):
     page.goto("/p/opeds/import/")
     page.get_by_label(re.compile(r"^Files")).set_input_files(
@@ -55,7 +47,8 @@ def import_a_file(page, name: str):
     page.get_by_role("button", name="Import", exact=True).click()
 
 
-def test_the_import_page_says_the_project_has_no_room_for_another_job(page, log_in, opeds, console_errors):
+def test_the_import_page_says_the_project_has_no_room_for_another_job(page, log_in, opeds, console_watch):
+    console_watch.expect(refused(422))
     log_in("mia_manager", "secret-pass-1")
     import_a_file(page, "one.txt")
     expect(page.get_by_role("heading", name="Waiting for a worker")).to_be_visible()
@@ -67,12 +60,13 @@ def test_the_import_page_says_the_project_has_no_room_for_another_job(page, log_
         f"This project has 1 job queued or running, as many as it may have at once (ANNOTATE_MAX_PROJECT_JOBS): "
         f"import {queued.pk} (queued). Try again once one of them has ended, or cancel one."
     )
-    page.screenshot(path="/tmp/import-refused.png", full_page=True)
+    page.screenshot(path="/tmp/import-refused.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
-    assert (Job.objects.count(), console_errors) == (1, [REFUSED_422])
+    assert (Job.objects.count(), console_watch.messages()) == (1, [REFUSED_422])
 
 
-def test_the_export_page_shows_the_stored_files_and_refuses_an_export_with_no_room(page, log_in, opeds, console_errors):
+def test_the_export_page_shows_the_stored_files_and_refuses_an_export_with_no_room(page, log_in, opeds, console_watch):
+    console_watch.expect(refused(422))
     log_in("cory_curator", "secret-pass-1")
     page.goto("/p/opeds/export/")
     expect(page.locator("#stored-files")).to_have_text(
@@ -90,12 +84,12 @@ def test_the_export_page_shows_the_stored_files_and_refuses_an_export_with_no_ro
         f"This project has 1 job queued or running, as many as it may have at once (ANNOTATE_MAX_PROJECT_JOBS): "
         f"export {queued.pk} (queued). Try again once one of them has ended, or cancel one."
     )
-    page.screenshot(path="/tmp/export-refused.png", full_page=True)
+    page.screenshot(path="/tmp/export-refused.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
-    assert (Job.objects.count(), console_errors) == (1, [REFUSED_422])
+    assert (Job.objects.count(), console_watch.messages()) == (1, [REFUSED_422])
 
 
-def test_an_exports_page_says_its_file_is_gone_instead_of_offering_it(page, log_in, opeds, console_errors, tmp_path):
+def test_an_exports_page_says_its_file_is_gone_instead_of_offering_it(page, log_in, opeds, tmp_path):
     log_in("cory_curator", "secret-pass-1")
     page.goto("/p/opeds/export/")
     page.get_by_role("button", name="Prepare the export").click()
@@ -114,6 +108,5 @@ def test_an_exports_page_says_its_file_is_gone_instead_of_offering_it(page, log_
     expect(page.get_by_role("heading", name="The file is gone")).to_be_visible()
     expect(page.locator("#job-progress .message")).to_have_text("The file of this export is gone; export again.")
     expect(page.get_by_role("link", name=re.compile("^Download"))).to_have_count(0)
-    page.screenshot(path="/tmp/export-gone.png", full_page=True)
+    page.screenshot(path="/tmp/export-gone.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
-    assert console_errors == []

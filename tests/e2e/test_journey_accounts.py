@@ -1,26 +1,19 @@
 """The manager's accounts, in real browsers: an invite link made and copied, opened by
 the invitee in a browser of their own, who sets a password and lands on the project;
 the member deactivated (and told so), reactivated, and given a password link they use.
-Neither browser's console reports an error or a Content-Security-Policy violation."""
+Neither browser's console reports an error or a Content-Security-Policy violation but the
+two refusals' statuses (tests/e2e/console.py)."""
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.console import refused
 from tests.factories import make_article, make_project, make_user
 
 PASSWORD = "secret-pass-1"
 DANAS_PASSWORD = "violet-harbour-42"
 DANAS_NEW_PASSWORD = "new-harbour-77"
 REFUSED = "Failed to load resource: the server responded with a status of %s"
-# Screenshots keep the caret: hiding it, Playwright would add a style the page's
-# Content-Security-Policy refuses (and reports as a console error).
-
-
-def listening(page, errors: list[str]):
-    """Collect the page's console errors (CSP violations among them) and uncaught exceptions."""
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return page
 
 
 @pytest.fixture
@@ -31,10 +24,10 @@ def opeds(transactional_db):
     return project
 
 
-def test_a_manager_invites_deactivates_reactivates_and_resets_a_member(opeds, new_context):
-    errors: list[str] = []
+def test_a_manager_invites_deactivates_reactivates_and_resets_a_member(opeds, new_context, console_watch):
+    console_watch.expect(refused(410), refused(403))
     manager_context = new_context(permissions=["clipboard-read", "clipboard-write"])
-    desk = listening(manager_context.new_page(), errors)
+    desk = manager_context.new_page()
     desk.goto("/accounts/login/")
     desk.get_by_label("Username").fill("morgan")
     desk.get_by_label("Password").fill(PASSWORD)
@@ -61,7 +54,7 @@ def test_a_manager_invites_deactivates_reactivates_and_resets_a_member(opeds, ne
 
     # Dana opens the link in her own browser, sets a password and is on the project.
     dana_context = new_context()
-    dana = listening(dana_context.new_page(), errors)
+    dana = dana_context.new_page()
     dana.goto(link)
     expect(dana.get_by_role("heading", name=f"Join {opeds.name}")).to_be_visible()
     dana.screenshot(path="/tmp/accounts-invite.png", full_page=True, caret="initial")
@@ -120,4 +113,4 @@ def test_a_manager_invites_deactivates_reactivates_and_resets_a_member(opeds, ne
     )
 
     # The browser's own reports of the two refusals' statuses are the only errors.
-    assert errors == [REFUSED % "410 (Gone)", REFUSED % "403 (Forbidden)"]
+    assert console_watch.messages() == [REFUSED % "410 (Gone)", REFUSED % "403 (Forbidden)"]

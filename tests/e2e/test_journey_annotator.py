@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from annotate.models import Label, Layer, Project
 from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.console import refused
 from tests.e2e.test_workspace import drag_select
 
 # Each unit the text shows, in text order: its tag (label and stance, as drawn before
@@ -117,8 +118,9 @@ def message(page):
     return page.locator("#workspace-message")
 
 
-def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, demo):
+def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, demo, expect_console_errors):
     page, (layer, text) = alice, demo
+    expect_console_errors(refused(422))  # Ctrl+Z with nothing left to undo
 
     # A major claim (m); undo takes it away, redo brings it back.
     select(page, text, MAJOR)
@@ -147,7 +149,7 @@ def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, d
     expect_layer(page, [("MajorClaim", MAJOR), ("Claim · Against", CUBA)])
     page.keyboard.press("Control+z")
     expect_layer(page, [("MajorClaim", MAJOR), ("Claim · For", CUBA)])
-    page.screenshot(path="/tmp/journey-1.png")
+    page.screenshot(path="/tmp/journey-1.png", caret="initial")
 
     # A premise (p), relabelled to a claim with the key alone (it is chosen); undo.
     select(page, text, DEPLETED)
@@ -194,7 +196,7 @@ def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, d
     two_spans = [("Premise", f"{DEPLETED_MORE} … {KNEES}"), ("MajorClaim", MAJOR), ("Claim · For", CUBA)]
     expect_layer(page, two_spans)
     expect(page.locator(".unit-row", has_text="Premise").locator(".pill")).to_have_text("2 spans")
-    page.screenshot(path="/tmp/journey-2.png")
+    page.screenshot(path="/tmp/journey-2.png", caret="initial")
     page.keyboard.press("Control+z")
     expect_layer(page, extended)
     page.keyboard.press("Control+Shift+z")
@@ -223,7 +225,7 @@ def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, d
     expect(page.locator("#mode-hint")).to_contain_text("press s supports, a attacks")
     page.keyboard.press("a")
     expect_layer(page, two_spans, ["supports", "attacks"])
-    page.screenshot(path="/tmp/journey-3.png")
+    page.screenshot(path="/tmp/journey-3.png", caret="initial")
 
     # Delete a relation (its button in the panel), then undo.
     page.locator(".relation-row", has_text="attacks").get_by_role("button", name="Delete relation").click()
@@ -257,7 +259,7 @@ def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, d
     expect(message(page)).to_have_text(
         "Snapped to whole words: the unit covers “Ayatollahs believe that it is their mission”. Dismiss"
     )
-    page.screenshot(path="/tmp/journey-4.png")
+    page.screenshot(path="/tmp/journey-4.png", caret="initial")
     page.keyboard.press("Escape")
     expect(message(page)).to_have_text("")
 
@@ -270,15 +272,16 @@ def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, d
     expect_layer(page, [])
     page.keyboard.press("Control+z")
     expect(message(page).locator(".message")).to_have_text("Nothing to undo. Dismiss")
-    page.screenshot(path="/tmp/journey-5.png")
+    page.screenshot(path="/tmp/journey-5.png", caret="initial")
     page.keyboard.press("]")
     expect(message(page)).to_have_text("")
     assert layer.units.count() == 0
     assert layer.relations.count() == 0
 
 
-def test_annotator_sets_the_op_ed_stance_finishes_reopens_and_goes_on(alice, demo):
+def test_annotator_sets_the_op_ed_stance_finishes_reopens_and_goes_on(alice, demo, expect_console_errors):
     page, (layer, text) = alice, demo
+    expect_console_errors(refused(409))  # a key on the finished layer
     select(page, text, DEPLETED)
     page.keyboard.press("p")
     expect_layer(page, [("Premise", DEPLETED)])
@@ -301,26 +304,26 @@ def test_annotator_sets_the_op_ed_stance_finishes_reopens_and_goes_on(alice, dem
     page.keyboard.press("Control+Shift+z")
     expect(stance).to_have_value("Against")
     expect_layer(page, [("Premise", DEPLETED)])
-    page.screenshot(path="/tmp/journey-6.png")
+    page.screenshot(path="/tmp/journey-6.png", caret="initial")
 
     # Mark finished: the checks find an unlinked premise and no major claim; finish anyway.
     page.get_by_role("button", name="Mark finished").click()
     findings = page.get_by_role("status")
     expect(findings.locator("li")).to_have_count(2)
-    page.screenshot(path="/tmp/journey-7.png")
+    page.screenshot(path="/tmp/journey-7.png", caret="initial")
     findings.get_by_role("button", name="Mark finished anyway").click()
     expect(findings).to_have_text("Marked finished with 2 structure findings overridden.")
     expect(page.locator("#layer-bar .status")).to_have_text("Finished")
     expect(page.locator("#mode-hint")).to_have_text("Finished: read-only until reopened.")
     expect(undo_button(page)).to_be_disabled()
     expect(redo_button(page)).to_be_disabled()
-    page.screenshot(path="/tmp/journey-8.png")
+    page.screenshot(path="/tmp/journey-8.png", caret="initial")
 
     # A finished layer refuses a key, with a Reopen button; reopened, the key works.
     select(page, text, MAJOR)
     page.keyboard.press("m")
     expect(message(page).locator(".message")).to_have_text(f"{READ_ONLY} Reopen Dismiss")
-    page.screenshot(path="/tmp/journey-9.png")
+    page.screenshot(path="/tmp/journey-9.png", caret="initial")
     message(page).get_by_role("button", name="Reopen").click()
     expect(page.locator("#layer-bar .status")).to_have_text("In progress")
     expect(message(page)).to_have_text("")
@@ -332,8 +335,9 @@ def test_annotator_sets_the_op_ed_stance_finishes_reopens_and_goes_on(alice, dem
     assert (layer.status, layer.document_stance) == ("in_progress", "Against")
 
 
-def test_annotator_goes_back_and_works_in_a_second_tab(alice, demo):
+def test_annotator_goes_back_and_works_in_a_second_tab(alice, demo, expect_console_errors):
     page, (layer, text) = alice, demo
+    expect_console_errors(refused(409))  # a key in the stale second tab
     select(page, text, DEPLETED)
     page.keyboard.press("p")
     expect_layer(page, [("Premise", DEPLETED)])
@@ -360,7 +364,7 @@ def test_annotator_goes_back_and_works_in_a_second_tab(alice, demo):
     select(second, text, KNEES)
     second.keyboard.press("p")
     expect(message(second).locator(".message")).to_have_text(f"{STALE} Reload Dismiss")
-    second.screenshot(path="/tmp/journey-10.png")
+    second.screenshot(path="/tmp/journey-10.png", caret="initial")
     second.get_by_role("link", name="Reload").click()
     expect_layer(second, [("Premise", DEPLETED), ("MajorClaim", MAJOR), ("Claim", CUBA)])
     select(second, text, KNEES)

@@ -27,6 +27,7 @@ from annotate.lifecycle import finish_layer
 from annotate.models import Article, Layer, Project
 from annotate.project_agreement import project_agreement
 from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.console import refused
 from tests.e2e.test_workspace import drag_select
 from tests.factories import make_relation, make_unit, scheme_of
 
@@ -80,8 +81,11 @@ def cut(quote: str, length: int) -> str:
 
 
 def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_exports(
-    page, log_in, transactional_db, tmp_path
+    page, log_in, transactional_db, tmp_path, expect_console_errors
 ):
+    # Adopting bob's major claim over the one gold has (the page asks first), and a key
+    # on the gold layer once curation is finished.
+    expect_console_errors(refused(422), refused(409))
     load_seeds()
     project = Project.objects.get(slug="demo")
     article = Article.objects.get(project=project)
@@ -113,7 +117,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     # Stance over the claims both marked alike: CLAIM (For, For) and SECOND_CLAIM (Against, Against).
     stance = page.get_by_role("row").filter(has=page.get_by_role("cell", name="stance", exact=True))
     expect(stance.get_by_role("cell")).to_have_text(["stance", "2", "1.000", "2", "1.000"])
-    page.screenshot(path="/tmp/curator-1.png", full_page=True)
+    page.screenshot(path="/tmp/curator-1.png", full_page=True, caret="initial")
 
     # --- The review, from the ranked list ------------------------------------------------
     row.get_by_role("link", name=article.title).click()
@@ -158,7 +162,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     adopt("MajorClaim", BOB_MAJOR, "bob")
     expect(status).to_contain_text(f"Gold already has a MajorClaim that overlaps this one: “{ALICE_MAJOR}”.")
     expect(gold_units.filter(has_text="MajorClaim")).to_have_count(1)
-    page.screenshot(path="/tmp/curator-2.png", full_page=True)
+    page.screenshot(path="/tmp/curator-2.png", full_page=True, caret="initial")
     page.get_by_role("button", name="Replace it with bob’s").click()
     expect(status).to_have_text(f"MajorClaim “{BOB_MAJOR}” replaced “{cut(ALICE_MAJOR, 60)}” in gold.")
     majors = gold_units.filter(has_text="MajorClaim")
@@ -202,7 +206,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     page.keyboard.press("Control+Shift+Z")
     expect(edited_row.locator(".unit-label")).to_have_text("Claim")
     expect(undo).to_have_text(f"Undo: Premise “{EDITED}” → Claim")
-    page.screenshot(path="/tmp/curator-3.png", full_page=True)
+    page.screenshot(path="/tmp/curator-3.png", full_page=True, caret="initial")
     page.get_by_role("link", name="Review", exact=True).click()
     expect(gold_units).to_have_count(5)
     expect(gold_units.filter(has_text=EDITED)).to_have_text(re.compile(f"^Claim “{EDITED}”"))
@@ -213,7 +217,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     expect(page.get_by_role("button", name=re.compile("^Adopt"))).to_have_count(0)
     expect(page.locator("#review")).to_contain_text("Curation is finished, so gold is read-only.")
     expect(alice_head).to_contain_text(f"{alice_left} left unsettled")
-    page.screenshot(path="/tmp/curator-4.png", full_page=True)
+    page.screenshot(path="/tmp/curator-4.png", full_page=True, caret="initial")
 
     page.get_by_role("link", name="Edit gold in the workspace").click()
     expect(page.locator("#layer-bar")).to_contain_text("Gold layer · read-only")
@@ -227,7 +231,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     )
     expect(message.get_by_role("button", name="Reopen")).to_be_visible()
     expect(page.locator("#unit-panel .unit-row")).to_have_count(5)
-    page.screenshot(path="/tmp/curator-5.png", full_page=True)
+    page.screenshot(path="/tmp/curator-5.png", full_page=True, caret="initial")
 
     # --- Back to the review (finished, as it is now), reopened, adoption works again ----
     page.go_back()
@@ -240,7 +244,7 @@ def test_curator_measures_agreement_settles_gold_edits_it_finishes_reopens_and_e
     expect(alice_head).to_contain_text("0 to settle")
     expect(bob_head).to_contain_text("0 to settle")
     expect(gold_units).to_have_count(6)
-    page.screenshot(path="/tmp/curator-6.png", full_page=True)
+    page.screenshot(path="/tmp/curator-6.png", full_page=True, caret="initial")
 
     # --- Gold exported holds exactly gold's units ---------------------------------------
     page.get_by_role("link", name="Export").click()

@@ -12,6 +12,7 @@ import zipfile
 from playwright.sync_api import expect
 
 from annotate.models import Layer
+from tests.e2e.console import refused
 from tests.e2e.test_workspace import drag_select
 from tests.factories import make_user
 
@@ -65,7 +66,7 @@ SHOTS = iter(range(1, 100))
 
 
 def shot(page):
-    page.screenshot(path=f"/tmp/manager-{next(SHOTS)}.png", full_page=True)
+    page.screenshot(path=f"/tmp/manager-{next(SHOTS)}.png", full_page=True, caret="initial")
 
 
 def upload(page, file_name, content, *, preview_counts=None, choices=()):
@@ -102,8 +103,9 @@ def download(page, format_label):
 
 
 def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
-    page, log_in, new_context, transactional_db
+    page, log_in, new_context, transactional_db, expect_console_errors
 ):
+    expect_console_errors(refused(422))  # taking alice off the article she has started
     morgan = make_user("morgan", password=PASSWORD)
     morgan.is_staff = True  # who may create projects: staff, by default
     morgan.save()
@@ -200,7 +202,7 @@ def test_manager_sets_up_three_schemes_imports_assigns_and_exports_everything(
     desk.get_by_role("button", name="Mark finished").click()
     expect(desk.locator(".findings")).to_have_text("Marked finished: the structure checks found nothing.")
     expect(desk.locator("#layer-bar .status")).to_have_text("Finished")
-    desk.screenshot(path="/tmp/manager-webis-workspace.png", full_page=True)
+    desk.screenshot(path="/tmp/manager-webis-workspace.png", full_page=True, caret="initial")
 
     desk.goto("/p/opeds-2026/next/")
     expect(desk.get_by_role("heading", name=SCRAPED_TITLE)).to_be_visible()

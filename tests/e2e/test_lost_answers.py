@@ -1,6 +1,9 @@
 """Changes that get no answer, or an error, in a real browser: the annotator is told what
 happened and what to do, and a change sent again is applied once.
 
+Each test declares the console errors its failure brings (tests/e2e/console.py): the
+browser's word about the refused connection or the error status, and htmx's.
+
 The server here is a process of its own (pytest-django's live_server cannot be stopped):
 `runserver` on a free loopback port, against the test database.
 """
@@ -19,6 +22,7 @@ from playwright.sync_api import expect
 
 from annotate.models import ArgumentUnit, Change, Layer
 from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.console import CONNECTION_FAILED, HTMX_NO_ANSWER, htmx_response_error, refused
 from tests.e2e.test_workspace import drag_select
 
 CLAIM = "Israel is now the undisputed regional power"
@@ -148,8 +152,9 @@ def message(page):
     return page.locator("#workspace-message .message")
 
 
-def test_a_key_pressed_while_the_server_is_down_is_sent_again_and_saved_once(page, server, demo):
+def test_a_key_pressed_while_the_server_is_down_is_sent_again_and_saved_once(page, server, demo, expect_console_errors):
     layer, text = demo
+    expect_console_errors(CONNECTION_FAILED, *HTMX_NO_ANSWER)
     open_workspace(page)
 
     server.stop()
@@ -165,7 +170,8 @@ def test_a_key_pressed_while_the_server_is_down_is_sent_again_and_saved_once(pag
     assert Change.objects.filter(layer=layer, action="unit.create").count() == 1
 
 
-def test_a_button_pressed_while_the_server_is_down_is_sent_again(page, server, demo):
+def test_a_button_pressed_while_the_server_is_down_is_sent_again(page, server, demo, expect_console_errors):
+    expect_console_errors(CONNECTION_FAILED, *HTMX_NO_ANSWER)
     open_workspace(page)
 
     server.stop()
@@ -179,8 +185,10 @@ def test_a_button_pressed_while_the_server_is_down_is_sent_again(page, server, d
     expect(message(page)).to_have_count(0)
 
 
-def test_a_change_whose_answer_was_lost_is_not_applied_twice(page, demo):
+def test_a_change_whose_answer_was_lost_is_not_applied_twice(page, demo, expect_console_errors):
     layer, text = demo
+    # The lost answer, then the refusal of the change sent again as stale.
+    expect_console_errors(CONNECTION_FAILED, *HTMX_NO_ANSWER, refused(409))
     open_workspace(page)
     lost = []
 
@@ -203,8 +211,14 @@ def test_a_change_whose_answer_was_lost_is_not_applied_twice(page, demo):
 
 
 @pytest.mark.parametrize("elsewhere", ["logged out", "logged out and in again"])
-def test_a_key_pressed_after_logging_out_in_another_tab_asks_to_log_in_again(page, demo, elsewhere):
+def test_a_key_pressed_after_logging_out_in_another_tab_asks_to_log_in_again(
+    page, demo, elsewhere, expect_console_errors
+):
     layer, text = demo
+    if elsewhere == "logged out":  # the log-in page answers, which the page takes as an error
+        expect_console_errors(htmx_response_error(200))
+    else:  # the new session's CSRF token is not the page's
+        expect_console_errors(refused(403), htmx_response_error(403))
     open_workspace(page)
     other = page.context.new_page()
     other.goto("/p/demo/")
@@ -240,8 +254,11 @@ def answer_first_from_a_proxy(status):
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
-def test_a_key_answered_by_a_proxy_instead_of_the_app_is_sent_again_and_saved_once(page, demo, status):
+def test_a_key_answered_by_a_proxy_instead_of_the_app_is_sent_again_and_saved_once(
+    page, demo, status, expect_console_errors
+):
     layer, text = demo
+    expect_console_errors(refused(status), htmx_response_error(status))
     open_workspace(page)
     handle, answered = answer_first_from_a_proxy(status)
     page.route("**/units/", handle)
@@ -257,7 +274,8 @@ def test_a_key_answered_by_a_proxy_instead_of_the_app_is_sent_again_and_saved_on
     assert Change.objects.filter(layer=layer, action="unit.create").count() == 1
 
 
-def test_a_button_answered_by_a_proxy_instead_of_the_app_is_sent_again(page, demo):
+def test_a_button_answered_by_a_proxy_instead_of_the_app_is_sent_again(page, demo, expect_console_errors):
+    expect_console_errors(refused(503), htmx_response_error(503))
     open_workspace(page)
     handle, answered = answer_first_from_a_proxy(503)
     page.route("**/finish/", handle)

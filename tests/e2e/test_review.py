@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from annotate import projects
 from annotate.models import Layer
+from tests.e2e.console import refused
 from tests.e2e.test_journey_curator import lane_units
 from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of
 
@@ -94,7 +95,10 @@ MAJOR = "Cities should ban cars from their centres."
 MAJOR_PART = "ban cars from their centres"
 
 
-def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_curation(page, log_in, calm_streets):
+def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_curation(
+    page, log_in, calm_streets, expect_console_errors
+):
+    expect_console_errors(refused(422))  # the overlapping major claim: the page asks first
     project, article, scheme, ann_layer, ben_layer = calm_streets
     major, premise = make_unit(ann_layer, scheme["MajorClaim"], MAJOR), make_unit(ann_layer, scheme["Premise"], PREMISE)
     make_relation(ann_layer, scheme["supports"], premise, major)
@@ -118,7 +122,7 @@ def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_c
     expect(page.get_by_role("status")).to_contain_text(
         f"Gold already has a MajorClaim that overlaps this one: “{MAJOR}”."
     )
-    page.screenshot(path="/tmp/review-question.png", full_page=True)
+    page.screenshot(path="/tmp/review-question.png", full_page=True, caret="initial")
     gold_units = page.get_by_role("list", name="Gold units").get_by_role("listitem")
     expect(gold_units).to_have_count(2)
     page.get_by_role("button", name="Replace it with ben_annotator’s").click()
@@ -132,7 +136,7 @@ def test_curator_replaces_an_overlapping_major_claim_then_finishes_and_reopens_c
     page.get_by_role("button", name="Curation finished").click()
     expect(page.locator("button.adopt")).to_have_count(0)
     expect(page.get_by_role("button", name="Adopt majority")).to_have_count(0)
-    page.screenshot(path="/tmp/review-finished.png", full_page=True)
+    page.screenshot(path="/tmp/review-finished.png", full_page=True, caret="initial")
     page.get_by_role("button", name="Reopen curation").click()
     expect(page.get_by_role("status")).to_have_text("Curation reopened: gold can be changed again.")
     expect(page.get_by_role("button", name=f"Adopt MajorClaim “{MAJOR[:39]}…” from ann_annotator")).to_be_visible()
@@ -173,12 +177,12 @@ def test_curator_sees_a_stance_the_annotators_split_on_and_adopts_the_one_she_ch
     expect(lane_units(page, "gold")).to_have_text([f"Claim · Against “{CLAIM}”: 1 of 2 annotators"])
     expect(ben_units).to_have_text([f"Adopt Claim “{CLAIM}” from ben_annotator: {differs}, in gold"])
     expect(ann_units).to_have_text([f"Adopt Claim “{CLAIM}” from ann_annotator: {differs}, gold differs"])
-    page.screenshot(path="/tmp/review-stance-differs.png", full_page=True)
+    page.screenshot(path="/tmp/review-stance-differs.png", full_page=True, caret="initial")
 
     page.get_by_role("link", name="Table of units").click()
     rows = page.get_by_role("list", name="Units of ann_annotator").get_by_role("listitem")
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".chip")).to_have_text("For")
     expect(page.get_by_role("list", name="Units of ben_annotator").locator(".chip")).to_have_text("Against")
-    page.screenshot(path="/tmp/review-stance-table.png", full_page=True)
+    page.screenshot(path="/tmp/review-stance-table.png", full_page=True, caret="initial")
     assert errors == []

@@ -40,7 +40,7 @@ def test_a_curator_reads_the_team_figures_and_an_annotator_their_own(page, log_i
         expect(cells.nth(2)).to_have_text(str(expected[name]["finished"]))
         expect(cells.nth(5)).to_have_text(str(expected[name]["units"]))
         expect(cells.nth(7)).to_have_text(floatformat(expected[name]["span_f1_with_others"], 3))
-    page.screenshot(path="/tmp/team-curator.png", full_page=True)
+    page.screenshot(path="/tmp/team-curator.png", full_page=True, caret="initial")
 
     page.get_by_label("Annotator", exact=True).select_option("bob")
     page.get_by_role("button", name="Show").click()
@@ -57,7 +57,7 @@ def test_a_curator_reads_the_team_figures_and_an_annotator_their_own(page, log_i
     page.reload()
     # The page never scrolls sideways (a wide table scrolls within its own box).
     assert page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
-    page.screenshot(path="/tmp/team-390.png", full_page=True)
+    page.screenshot(path="/tmp/team-390.png", full_page=True, caret="initial")
 
     other = new_context()
     alice_page = other.new_page()
@@ -71,6 +71,6 @@ def test_a_curator_reads_the_team_figures_and_an_annotator_their_own(page, log_i
     expect(alice_page.locator("table.team-table tbody tr")).to_have_count(1)
     expect(alice_page.get_by_role("rowheader", name="alice")).to_be_visible()
     expect(alice_page.get_by_text("bob")).to_have_count(0)
-    alice_page.screenshot(path="/tmp/team-alice.png", full_page=True)
+    alice_page.screenshot(path="/tmp/team-alice.png", full_page=True, caret="initial")
     assert errors == []
     assert alice_errors == []
