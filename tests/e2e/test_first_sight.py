@@ -12,12 +12,16 @@ from playwright.sync_api import expect
 from annotate import units
 from annotate.models import Invite, Job, JobKind, JobStatus, Layer
 from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.console import refused
 from tests.factories import make_project, make_user
 
 NEW_YORK = "America/New_York"
 
 
-def test_a_label_key_with_nothing_selected_shows_its_message_once(page, log_in, transactional_db):
+def test_a_label_key_with_nothing_selected_shows_its_message_once(
+    page, log_in, transactional_db, expect_console_errors
+):
+    expect_console_errors(refused(422))  # the key with nothing selected is refused with its message
     load_seeds()
     layer = Layer.objects.get(annotator__username="alice")
     log_in("alice", DEMO_PASSWORD)
@@ -111,7 +115,10 @@ def log_in_on(page, username, password):
     page.get_by_role("button", name="Log in").click()
 
 
-def test_the_lockout_page_says_until_when_in_the_viewers_time_zone(new_context, transactional_db):
+def test_the_lockout_page_says_until_when_in_the_viewers_time_zone(
+    new_context, transactional_db, expect_console_errors
+):
+    expect_console_errors(refused(429))  # the locked-out login's answer
     make_user("ada")
     page = new_york_page(new_context)
     for _ in range(5):
