@@ -81,6 +81,10 @@ function start(root, text) {
   // Where the caret goes when the text gets focus without one: after the chosen unit,
   // else where it was last, else at the start of the text.
   let last = null; // the last point the selection's focus had in the text
+  // The annotator's moves of the caret (keys and clicks in the text), counted, and the
+  // count when a key last let go of the selection (leaving the caret where it ended).
+  let moves = 0;
+  let movesWhenLetGo = -1;
   function defaultCaret() {
     const chosen = text.querySelector("mark.is-selected[data-unit]");
     const after = chosen ? afterUnit(chosen.dataset.unit) : null;
@@ -136,6 +140,7 @@ function start(root, text) {
     } else if (!selection.rangeCount && document.activeElement === text && last?.node.isConnected) {
       // A selection let go of (Esc, or a label key) leaves the caret where it ended.
       selection.collapse(last.node, last.offset);
+      movesWhenLetGo = moves;
       return;
     }
     drawCaret();
@@ -148,6 +153,7 @@ function start(root, text) {
 
   let pointing = false; // a click places the caret itself
   text.addEventListener("pointerdown", () => {
+    moves += 1;
     pointing = true;
     upstream = false;
   });
@@ -235,6 +241,7 @@ function start(root, text) {
   );
 
   function move({ alter, direction, granularity }) {
+    moves += 1;
     const selection = window.getSelection();
     if (!selectionOffsets()) select(defaultCaret());
     if (granularity === "text") {
@@ -256,6 +263,11 @@ function start(root, text) {
       selection.modify(alter, direction, granularity);
     }
     keepInText();
+    // Where the caret is, at once (selectionchange comes later: a label key pressed
+    // meanwhile lets go of the selection, leaving the caret here).
+    if (selection.rangeCount && inText(selection.focusNode)) {
+      last = { node: selection.focusNode, offset: selection.focusOffset };
+    }
     // Up and Down keep the column the caret was in, or the line's start or end after Home or End.
     if (granularity === "lineboundary") goalX = direction === "forward" ? Infinity : -Infinity;
     else if (granularity !== "line") goalX = null;
@@ -387,7 +399,12 @@ function start(root, text) {
     if (!before || !lost) before = where();
     const { requestConfig, xhr } = event.detail;
     const made = requestConfig?.verb === "post" && requestConfig.path === root.dataset.unitsUrl && xhr.status < 300;
-    if (made && named !== null) before.made = String(named);
+    // The new unit, and the ends of the selection it was made from: where letting go of
+    // the selection left the caret.
+    if (made && named !== null) {
+      const { start, end } = requestConfig.parameters;
+      before.made = { id: String(named), ends: [Number(start), Number(end)] };
+    }
   });
 
   document.body.addEventListener("htmx:oobBeforeSwap", (event) => {
@@ -436,8 +453,14 @@ function start(root, text) {
   function putFocusBack(was) {
     const active = document.activeElement;
     const lost = !active || active === document.body || !active.isConnected;
-    if (was.made && (lost || active === text || active.closest(".legend"))) {
-      const after = afterUnit(was.made);
+    // After a new unit, the caret goes on after it; unless the annotator has moved it
+    // since its key let go of the selection (keys typed ahead of the answers): the caret
+    // is elsewhere, or has moved since the last let-go.
+    const here = was.offsets;
+    const moved =
+      here && (moves !== movesWhenLetGo || here.anchor !== here.focus || !was.made?.ends.includes(here.focus));
+    if (was.made && !moved && (lost || active === text || active.closest(".legend"))) {
+      const after = afterUnit(was.made.id);
       return focusText(after === null ? was.offsets : { anchor: after, focus: after });
     }
     if (active === text && was.redrawn) return focusText(was.offsets);

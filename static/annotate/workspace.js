@@ -31,7 +31,10 @@ function start(root) {
   const arcs =
     new URLSearchParams(window.location.search).get("arcs") === "off"
       ? null
-      : startArcs({ frame: textElement().parentElement, onChoose: (id) => state.mode === "normal" && chooseRelation(id) });
+      : startArcs({
+          frame: textElement().parentElement,
+          onChoose: (id) => act(() => state.mode === "normal" && chooseRelation(id)),
+        });
 
   // --- Selection → offsets -------------------------------------------------------
 
@@ -71,38 +74,102 @@ function start(root) {
     selection.modify("extend", direction, "word");
   }
 
+  // --- Turns ----------------------------------------------------------------------
+
+  // A key or click acts on the layer as the annotator would see it had they waited for
+  // every change before it to be answered and drawn, the panel too: as if typed
+  // slowly. So while a change is on its way, or the panel is being redrawn after one,
+  // the keys and clicks that follow wait their turn, in order. What a key needs from
+  // the moment it was pressed it keeps (the selection); the rest it finds when its turn
+  // comes, such as the chosen unit, which is by then the unit the change before it made.
+  // A change refused or failed lets go of those waiting: they counted on it.
+  let sending = 0; // changes sent from the workspace and not yet answered (or given up)
+  let redrawing = 0; // panel refreshes on their way
+  const waiting = [];
+
+  const busy = () => sending > 0 || redrawing > 0 || waiting.length > 0;
+
+  // Run `step` now, or when its turn comes: `step(later)` knows which.
+  function act(step) {
+    if (busy()) waiting.push(() => step(true));
+    else step(false);
+  }
+
+  function nextTurns() {
+    if (sending || redrawing || !waiting.length) return;
+    paint(); // as the answers left the page (it is painted again when they settle)
+    while (!sending && !redrawing && waiting.length) {
+      const step = waiting.shift();
+      try {
+        step();
+      } catch (error) {
+        reportError(error); // the keys after it still take their turns
+      }
+    }
+  }
+
+  // A change has its answer, or has been given up.
+  function settle(xhr) {
+    sending -= 1;
+    if (waiting.length && (!xhr || xhr.status >= 400 || toLogIn(xhr))) {
+      const count = waiting.splice(0).length;
+      const note = document.createElement("p");
+      note.className = "message warning";
+      note.textContent =
+        count === 1
+          ? "The key or click after it waited for it, and was not applied."
+          : `The ${count} keys or clicks after it waited for it, and were not applied.`;
+      document.getElementById("workspace-message").append(note);
+    }
+    nextTurns();
+  }
+
+  const refreshesPanel = (detail) =>
+    detail.requestConfig?.verb === "get" && detail.target === document.getElementById("unit-panel");
+  document.body.addEventListener("htmx:beforeRequest", (event) => {
+    if (refreshesPanel(event.detail)) redrawing += 1;
+  });
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    if (!refreshesPanel(event.detail)) return;
+    redrawing -= 1;
+    nextTurns();
+  });
+
   // --- Talking to the server -----------------------------------------------------
 
-  // One htmx request. A change that gets no answer is handled at htmx:afterRequest
-  // (below), so the promise htmx.ajax rejects then is no uncaught error of the page's.
-  function send(verb, path, options) {
-    htmx.ajax(verb, path, options).catch(() => {});
+  // Every change (a key's, a button's): one htmx request from the workspace, which
+  // sends it with the revision #layer-revision shows when it goes out, after the
+  // changes before it have been answered (hx-include, hx-sync), and swaps in the new
+  // revision and the lines it redrew by their ids (or what the button's hx-target and
+  // hx-swap say).
+  function send(url, { values = {}, target, swap } = {}) {
+    sending += 1;
+    // A change that gets no answer is handled at htmx:afterRequest, so the promise
+    // htmx.ajax rejects then is no uncaught error of the page's.
+    htmx.ajax("POST", url, { source: root, target, swap, values }).catch(() => {});
   }
 
-  // A change made by a key or a label button: one htmx request from the workspace,
-  // which (like its buttons) sends it with the revision #layer-revision shows when it
-  // goes out, after the changes before it have been answered (hx-include, hx-sync),
-  // and swaps in the new revision and the lines it redrew by their ids.
-  function change(url, values = {}) {
-    send("POST", url, { source: root, values });
-  }
-
+  const change = (url, values = {}) => send(url, { values });
   const unitUrl = (id, action) => `${root.dataset.unitsUrl}${id}/${action}/`;
 
-  // A label's key or button: make the selection a unit of that label, or relabel the
-  // chosen unit.
-  function applyLabel(labelId) {
-    const offsets = selectedOffsets();
+  // A key or click that uses the selection lets go of it; one that waited its turn
+  // let go of it when it was pressed (the selection now may be a newer one).
+  function letGoOfSelection(later) {
+    if (!later) window.getSelection().removeAllRanges();
+  }
+
+  // A label's key or button: make the selection (`offsets`, as it was when the key was
+  // pressed) a unit of that label, or relabel the chosen unit.
+  function applyLabel(labelId, offsets, later) {
     if (offsets || !state.unit) {
-      window.getSelection().removeAllRanges();
+      letGoOfSelection(later);
       change(root.dataset.unitsUrl, { label: labelId, ...offsets });
     } else change(unitUrl(state.unit, "label"), { label: labelId });
   }
 
-  function changeSpans(mode) {
-    const offsets = selectedOffsets();
+  function changeSpans(mode, offsets, later) {
     if (!state.unit) return say("Choose a unit first (click it, or step with ] and [).");
-    window.getSelection().removeAllRanges();
+    letGoOfSelection(later);
     change(unitUrl(state.unit, "spans"), { mode, ...offsets });
   }
 
@@ -330,16 +397,22 @@ function start(root) {
       swap: etc?.swapOverride ?? config.elt.closest("[hx-swap]")?.getAttribute("hx-swap"),
       values: Object.fromEntries(config.formData),
       attempt: 0,
+      fromWorkspace: config.elt === root,
     };
     if (retry.attempt === RETRY_PAUSES.length) {
       tell(GAVE_UP, reloadLink());
-      return answered();
+      const { fromWorkspace } = retry;
+      answered();
+      if (fromWorkspace) settle(null);
+      return;
     }
     tell(NO_ANSWER, null, "warning");
     setTimeout(() => {
       retry.attempt += 1;
       const { verb, path, target, swap, values, attempt } = retry;
-      send(verb, path, { source: document.body, target, swap, values, headers: { [RETRY_HEADER]: String(attempt) } });
+      htmx
+        .ajax(verb, path, { source: document.body, target, swap, values, headers: { [RETRY_HEADER]: String(attempt) } })
+        .catch(() => {}); // as `send`'s
     }, RETRY_PAUSES[retry.attempt]);
   }
 
@@ -349,8 +422,9 @@ function start(root) {
   }
 
   // A button's change (Undo, a panel button, finish, the op-ed stance) is sent from the
-  // workspace like a key's, so that it keeps its place in the queue: htmx drops a
-  // queued request whose element an earlier answer has redrawn meanwhile.
+  // workspace like a key's, so that it keeps its place in the queue (htmx drops a
+  // queued request whose element an earlier answer has redrawn meanwhile), and its turn
+  // among the keys.
   document.body.addEventListener("htmx:confirm", (event) => {
     const { elt, path } = event.detail;
     if (!isChange(event.detail) || elt === root || !root.contains(elt)) return;
@@ -360,9 +434,10 @@ function start(root) {
     const values = { ...fields, ...JSON.parse(elt.getAttribute("hx-vals") || "{}") };
     const target = elt.closest("[hx-target]")?.getAttribute("hx-target") || root;
     const swap = elt.closest("[hx-swap]")?.getAttribute("hx-swap");
-    send("POST", path, { source: root, target, swap, values });
+    act(() => send(path, { values, target, swap }));
   });
   document.body.addEventListener("htmx:confirm", (event) => {
+    if (event.defaultPrevented) return; // a button's, sent from the workspace instead
     if (retry && isChange(event.detail) && !isRetry(event.detail.etc?.headers)) {
       event.preventDefault();
       held.push(event.detail.issueRequest);
@@ -371,12 +446,17 @@ function start(root) {
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const { detail } = event;
     if (!isChange(detail)) return;
-    if (unanswered(detail.xhr)) sendAgain(detail);
-    else if (retry && isRetry(detail.requestConfig.headers)) answered();
+    if (unanswered(detail.xhr)) return sendAgain(detail); // still on its way
+    const again = isRetry(detail.requestConfig.headers);
+    const fromWorkspace = again ? retry?.fromWorkspace : detail.elt === root;
+    if (retry && again) answered();
+    if (fromWorkspace) settle(detail.xhr);
   });
-  // A change that hangs counts as unanswered (and is sent again) after a while.
+  // A change that hangs counts as unanswered (and is sent again) after a while; a panel
+  // refresh that hangs is given up, so that the keys waiting for it take their turns.
   document.body.addEventListener("htmx:configRequest", (event) => {
-    if (event.detail.verb !== "get") event.detail.timeout = 20000;
+    const { detail } = event;
+    if (detail.verb !== "get" || detail.target === document.getElementById("unit-panel")) detail.timeout = 20000;
   });
 
   // A refusal (409, 404, 422) is a message for #workspace-message (HX-Retarget), swapped
@@ -401,30 +481,24 @@ function start(root) {
 
   // --- Events ------------------------------------------------------------------------
 
-  document.addEventListener("keydown", (event) => {
-    if (event.target.closest("input, select, textarea") || event.altKey || event.metaKey) return;
-    const key = event.key;
-    if (!["Shift", "Control", "Alt", "Meta"].includes(key)) clearMessage(); // a message lasts until the next key
-    if (event.ctrlKey) {
-      if (!editable) return;
-      if (key.toLowerCase() === "z" && !event.shiftKey) change(root.dataset.undoUrl);
-      else if (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && event.shiftKey)) change(root.dataset.redoUrl);
-      else return;
-      event.preventDefault();
-      return;
+  // What a key does, when its turn comes: `press` is the key (key, ctrl, shift), the
+  // selection when it was pressed (offsets) and whether it waited (later). False for a
+  // key left to the browser.
+  function keyDown({ key, ctrl, shift, offsets, later }) {
+    if (ctrl) {
+      if (!editable) return false;
+      if (key.toLowerCase() === "z" && !shift) change(root.dataset.undoUrl);
+      else if (key.toLowerCase() === "y" || (key.toLowerCase() === "z" && shift)) change(root.dataset.redoUrl);
+      else return false;
+      return true;
     }
     if (key === "Escape") {
       if (state.mode !== "normal") cancel();
       else {
-        window.getSelection().removeAllRanges();
+        letGoOfSelection(later);
         choose(null);
       }
-      return;
-    }
-    if (event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft")) {
-      extendSelection(key === "ArrowRight" ? "forward" : "backward");
-      event.preventDefault();
-      return;
+      return false;
     }
     if (state.mode === "target") {
       if (key === "]" || key === "[") {
@@ -433,33 +507,75 @@ function start(root) {
         bringIntoView(state.target);
         paint();
       } else if (key === "Enter" && state.target) pickTarget(state.target);
-      else return;
-      event.preventDefault();
-      return;
+      else return false;
+      return true;
     }
     if (state.mode === "type") {
       const type = relationKeys().find((k) => k.dataset.key === key.toLowerCase());
       if (type) link(type.dataset.relationType);
-      event.preventDefault();
-      return;
+      return true;
     }
     if (key === "]" || key === "[") {
       choose(step(key === "]" ? 1 : -1, state.unit), { scroll: true });
-      event.preventDefault();
-      return;
+      return true;
     }
-    if (!editable) return;
+    if (!editable) return false;
     const label = labelButtons().find((b) => b.dataset.key === key.toLowerCase());
-    if (label && !event.shiftKey) applyLabel(label.dataset.label);
+    if (label && !shift) applyLabel(label.dataset.label, offsets, later);
     else if (/^[1-9]$/.test(key)) setAttribute(Number(key));
     else if ((key === "Delete" || key === "Backspace") && state.relation) {
       change(`${root.dataset.relationsUrl}${state.relation}/delete/`);
     } else if ((key === "Delete" || key === "Backspace") && state.unit) change(unitUrl(state.unit, "delete"));
     else if (key === "l") startLink();
-    else if (key === "e") changeSpans("replace");
-    else if (key === "+") changeSpans("add");
-    else return;
-    event.preventDefault();
+    else if (key === "e") changeSpans("replace", offsets, later);
+    else if (key === "+") changeSpans("add", offsets, later);
+    else return false;
+    return true;
+  }
+
+  // Whether a key pressed while others wait is one to wait with them: any key that
+  // does something in some mode (Enter only where it presses no button).
+  function waitsItsTurn({ key, ctrl, shift }, target) {
+    const lower = key.toLowerCase();
+    if (ctrl) return editable && (lower === "z" || lower === "y");
+    if (["Escape", "]", "["].includes(key)) return true;
+    if (key === "Enter") return !target.closest("button, a, summary");
+    if (relationKeys().some((k) => k.dataset.key === lower)) return true;
+    if (!editable) return false;
+    return (
+      (!shift && labelButtons().some((b) => b.dataset.key === lower)) ||
+      /^[1-9]$/.test(key) ||
+      ["Delete", "Backspace", "l", "e", "+"].includes(key)
+    );
+  }
+
+  // Keys that use the selection: it goes when they are pressed.
+  const usesSelection = ({ key, ctrl, shift }) =>
+    !ctrl &&
+    (key === "Escape" ||
+      key === "e" ||
+      key === "+" ||
+      (!shift && labelButtons().some((b) => b.dataset.key === key.toLowerCase())));
+
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, textarea") || event.altKey || event.metaKey) return;
+    const key = event.key;
+    if (!["Shift", "Control", "Alt", "Meta"].includes(key)) clearMessage(); // a message lasts until the next key
+    // The selection moves at once: the keys that use it take it as it is when pressed.
+    if (event.shiftKey && !event.ctrlKey && (key === "ArrowRight" || key === "ArrowLeft")) {
+      extendSelection(key === "ArrowRight" ? "forward" : "backward");
+      event.preventDefault();
+      return;
+    }
+    const press = { key, ctrl: event.ctrlKey, shift: event.shiftKey, offsets: selectedOffsets(), later: false };
+    if (!busy()) {
+      if (keyDown(press)) event.preventDefault();
+      return;
+    }
+    if (!waitsItsTurn(press, event.target)) return;
+    if (key !== "Escape") event.preventDefault();
+    if ((press.offsets || key === "Escape") && usesSelection(press)) window.getSelection().removeAllRanges();
+    waiting.push(() => keyDown({ ...press, later: true }));
   });
 
   // A label button keeps the text selection (no focus change on mousedown).
@@ -468,7 +584,8 @@ function start(root) {
   });
 
   // The buttons that change the layer are hx-post elements; a click here chooses a
-  // unit, gives a label (which needs the selection) or dismisses a message.
+  // unit, gives a label (which needs the selection) or dismisses a message. Choosing
+  // and labelling wait their turn, as keys do.
   root.addEventListener("click", (event) => {
     const target = event.target;
     const labelButton = target.closest(".legend [data-label]");
@@ -477,17 +594,20 @@ function start(root) {
     if (target.closest("[data-dismiss]")) {
       clearMessage();
     } else if (labelButton) {
-      applyLabel(labelButton.dataset.label);
+      const offsets = selectedOffsets();
+      if (offsets && busy()) window.getSelection().removeAllRanges();
+      act((later) => applyLabel(labelButton.dataset.label, offsets, later));
     } else if (pick || mark) {
       if (mark && !window.getSelection().isCollapsed) return; // the end of a drag, not a click
       event.preventDefault();
-      let id = (pick || mark).dataset.unit || pick.dataset.unitLink;
-      // Clicking the chosen unit again chooses the unit around it (overlapping units).
-      if (mark && id === state.unit && mark.parentElement.closest("mark[data-unit]")) {
-        id = mark.parentElement.closest("mark[data-unit]").dataset.unit;
-      }
-      if (state.mode === "target") pickTarget(id);
-      else choose(id, { scroll: !mark });
+      const id = (pick || mark).dataset.unit || pick.dataset.unitLink;
+      const around = mark?.parentElement.closest("mark[data-unit]")?.dataset.unit;
+      act(() => {
+        // Clicking the chosen unit again chooses the unit around it (overlapping units).
+        const chosen = around && id === state.unit ? around : id;
+        if (state.mode === "target") pickTarget(chosen);
+        else choose(chosen, { scroll: !mark });
+      });
     }
   });
 
