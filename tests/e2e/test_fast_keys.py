@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from annotate import layer_content, projects
 from annotate.models import Change, Layer
+from tests.e2e.console import refused
 from tests.factories import make_article, make_project, make_unit, make_user, scheme_of
 
 TEXT = "Ban cars.\nCars pollute.\nBikes help.\nShops fear losses."
@@ -223,8 +224,9 @@ def test_keys_typed_at_any_speed_leave_the_layer_slow_typing_leaves(page, log_in
 
 
 def test_keys_waiting_for_a_change_that_is_refused_are_not_applied_and_the_annotator_is_told(
-    page, log_in, transactional_db
+    page, log_in, transactional_db, expect_console_errors
 ):
+    expect_console_errors(refused(422))  # the refused change
     layer = fays_layer()
     make_unit(layer, scheme_of(layer.article.project)["MajorClaim"], "Ban cars")
     log_in("fay", "secret-pass-1")
