@@ -5,8 +5,8 @@ nothing from Django.
 The ranks are ours: a main conclusion, and a unit that points to nothing, is on the top
 rank, and every other linked unit one rank below the lowest unit it points to (a cycle
 is cut where it closes). The order within each rank, which keeps arrows from crossing,
-and the bends of arrows that pass a rank come from igraph's Sugiyama layout
-(docs/argument-map.md says why igraph). Units that no relation touches are drawn apart,
+and the bends of arrows that pass a rank come from a layered (Sugiyama-style) layout,
+`annotate.layered` (docs/argument-map.md measures it). Units that no relation touches are drawn apart,
 below the map, as loose units. `annotate.map_svg` draws the layout.
 
 Like the outline, the map goes by a label's role, never its name; a relation type is
@@ -17,8 +17,7 @@ stance but no relation of its own hangs under the main conclusion by its stance.
 import textwrap
 from dataclasses import dataclass, field
 
-import igraph
-
+from annotate import layered
 from annotate.structure import MAIN, SUPPORT_NAMES, Scheme
 
 # Relation type names (in lower case) that mean "the source argues against the target".
@@ -31,7 +30,6 @@ SUPPORT, ATTACK, OTHER, STANCE = "support", "attack", "other", "stance"
 WIDTH = 220
 H_GAP = 30
 BEND_GAP = 14  # beside an arrow's bend
-COLUMN = 130  # igraph's columns are this far apart before boxes push each other aside
 V_GAP = 64
 MARGIN = 24
 HEADER = 20
@@ -209,21 +207,19 @@ def layout(units: list[MapUnit], links: list[MapLink], *, scheme: Scheme) -> Map
 
 def _place_ranked(ranked: list[MapUnit], links: list[MapLink], rank: dict[int, int]) -> tuple[list[Box], list[Arrow]]:
     """The boxes of the linked units, rank under rank, and the arrows between them."""
-    index = {unit.id: i for i, unit in enumerate(ranked)}
-    graph = igraph.Graph(n=len(ranked), edges=[(index[ln.target], index[ln.source]) for ln in links], directed=True)
-    sugiyama = graph.layout_sugiyama(layers=[rank[unit.id] for unit in ranked]) if ranked else None
-    columns = [x for x, _ in sugiyama.coords] if sugiyama else []
-    bends = list(sugiyama.edge_routing) if sugiyama else []
-    # igraph gives each box and each bend a column of its own; where they really go is
-    # worked out from there with boxes WIDTH wide and bends as thin as a line.
-    rows: dict[int, list[tuple[float, float, tuple]]] = {}
-    for unit in ranked:
-        rows.setdefault(rank[unit.id], []).append((columns[index[unit.id]], WIDTH, ("unit", unit.id)))
-    for number, bend in enumerate(bends):
-        for point, (x, row) in enumerate(bend):
-            rows.setdefault(int(row), []).append((x, 0, ("bend", number, point)))
-    centre = _centres(rows)
-    left = min((centre[key] - width / 2 for row in rows.values() for _, width, key in row), default=0)
+    graph = layered.order(
+        [("unit", unit.id) for unit in ranked],
+        {("unit", unit.id): rank[unit.id] for unit in ranked},
+        [(("unit", link.target), ("unit", link.source)) for link in links],
+    )
+    # Boxes WIDTH wide, H_GAP apart; a bend as thin as a line, BEND_GAP from its neighbours.
+    centre = layered.place(
+        graph,
+        width=lambda item: WIDTH if item[0] == "unit" else 0,
+        gap=lambda left, right: H_GAP if left[0] == right[0] == "unit" else BEND_GAP,
+    )
+    left = min((centre[item] - (WIDTH / 2 if item[0] == "unit" else 0) for item in centre), default=0)
+    row_of = {item: r for r, row in enumerate(graph.rows) for item in row}
 
     def x_of(key: tuple) -> float:
         return MARGIN + centre[key] - left
@@ -245,8 +241,8 @@ def _place_ranked(ranked: list[MapUnit], links: list[MapLink], rank: dict[int, i
         for unit in ranked
     }
     arrows = [
-        Arrow(link, [(x_of(("bend", n, i)), row_top[int(r)] + row_height[int(r)] / 2) for i, (_, r) in enumerate(bend)])
-        for n, (link, bend) in enumerate(zip(links, bends, strict=True))
+        Arrow(link, [(x_of(bend), row_top[row_of[bend]] + row_height[row_of[bend]] / 2) for bend in bends])
+        for link, bends in zip(links, graph.bends, strict=True)
     ]
     for arrow in arrows:
         _attach(arrow, boxes[arrow.link.source], boxes[arrow.link.target])
@@ -263,34 +259,6 @@ def _place_loose(loose: list[MapUnit], *, top: float, per_row: int) -> list[Box]
             boxes.append(Box(unit, MARGIN + column * (WIDTH + H_GAP), top, box_height(lines), lines, None))
         top += max(box_height(lines) for _, lines in row) + H_GAP
     return boxes
-
-
-def _centres(rows: dict[int, list[tuple[float, float, tuple]]]) -> dict[tuple, float]:
-    """The centre of each item (column, width, key) of each row: in the order of their
-    columns, each item as close to its column (scaled to px) as it can be without
-    overlapping its neighbours. Sibling boxes that igraph put side by side spread
-    evenly about where it put them; a bend takes no more room than a gap."""
-    centre = {}
-    for items in rows.values():
-        items = sorted(items, key=lambda item: item[0])
-        # With o the least distance of each item from the first, the centres c minimise
-        # the squared distance to the columns with c - o never falling: pool adjacent
-        # violators (isotonic regression), one block of items at a time.
-        offsets = [0.0]
-        for (_, width, _), (_, next_width, _) in zip(items, items[1:], strict=False):
-            gap = H_GAP if width and next_width else BEND_GAP
-            offsets.append(offsets[-1] + (width + next_width) / 2 + gap)
-        blocks: list[list[float]] = []  # [sum, count]
-        for (column, _, _), offset in zip(items, offsets, strict=True):
-            blocks.append([column * COLUMN - offset, 1])
-            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-                total, count = blocks.pop()
-                blocks[-1][0] += total
-                blocks[-1][1] += count
-        levels = [total / count for total, count in blocks for _ in range(int(count))]
-        for (_, _, key), level, offset in zip(items, levels, offsets, strict=True):
-            centre[key] = level + offset
-    return centre
 
 
 def _attach(arrow: Arrow, source: Box, target: Box) -> None:
