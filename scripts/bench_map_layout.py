@@ -1,9 +1,9 @@
 """The argument map's layout against an earlier revision's, on the same graphs.
 
-Lays out a demo-sized layer (1 major claim, 4 claims, 10 premises, 15 relations) and 50
+Lays out a demo-sized layer (1 major claim, 4 claims, 10 premises, 15 relations), 50
 generated argument graphs (8 to 60 units: claims for and against the major claim,
 premises under claims and under premises, and one link in ten to any unit, which makes
-arrows pass ranks and cross), with `annotate.argument_map.layout` as it is now and as it
+arrows pass ranks and cross) and one such graph of 300 units, with `annotate.argument_map.layout` as it is now and as it
 was at REV (loaded from git, with whatever that revision imported: before the layered
 module, igraph). For each it counts the crossings of arrows (pairs of arrow polylines
 that intersect, as drawn), the map's width, and the median time of 5 layouts; it prints
@@ -149,6 +149,7 @@ def main() -> None:
     old = old_module(args.old)
     rng = random.Random(20261207)
     graphs = [demo(rng)] + [generated(rng, rng.randint(8, 60)) for _ in range(50)]
+    graphs.append(generated(random.Random(5), 300))
     rows, failed = [], []
     for number, (units, links) in enumerate(graphs):
         before, after = measure_apart(old, units, links), measure(argument_map, units, links)
@@ -164,7 +165,11 @@ def main() -> None:
     print(f"\ndemo-sized layer ({n} units, {m} relations)")
     print(f"  {args.old}: {oc} crossings, {ow:.0f} px wide, {ot:.2f} ms")
     print(f"  now:     {nc} crossings, {nw:.0f} px wide, {nt:.2f} ms")
-    rest = rows[1:]
+    (oc, ow, ot), (nc, nw, nt), n, m = rows[-1]
+    print(f"\na generated graph of {n} units, {m} relations")
+    print(f"  {args.old}: {oc} crossings, {ow:.0f} px wide, {ot:.2f} ms")
+    print(f"  now:     {nc} crossings, {nw:.0f} px wide, {nt:.2f} ms")
+    rest = rows[1:-1]
     print(f"\n{len(rest)} generated graphs ({sum(r[2] for r in rest)} units, {sum(r[3] for r in rest)} relations)")
     for name, at in ((args.old, 0), ("now", 1)):
         crossing = [r[at][0] for r in rest]
