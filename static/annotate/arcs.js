@@ -65,7 +65,9 @@ export function startArcs({ frame, onChoose }) {
     const boxes = new Map();
     for (const id of ids) {
       const mark = document.getElementById(`u-${id}`);
-      const rect = mark?.getClientRects()[0];
+      // Its first box with any width: a mark that begins at the end of a row, its tag
+      // wrapped to the next, leaves an empty box behind on that row.
+      const rect = mark && [...mark.getClientRects()].find((box) => box.width > 0);
       if (!rect) continue;
       const line = mark.closest(".line");
       const rtl = getComputedStyle(line).direction === "rtl"; // an Arabic or Hebrew paragraph

@@ -171,7 +171,7 @@ def test_each_paragraph_runs_in_its_own_direction_and_marks_never_move_a_word(pa
             """(id) => {
               const mark = document.getElementById(`u-${id}`);
               const tag = getComputedStyle(mark, "::before");
-              const box = mark.getClientRects()[0];
+              const box = [...mark.getClientRects()].find((rect) => rect.width > 0);
               const range = document.createRange();
               range.selectNodeContents(mark);
               const words = range.getClientRects()[0];
