@@ -4,16 +4,25 @@ A token is a word (letters, digits and their combining marks, with inner apostro
 hyphens or dots: "don’t", "face-saving", "U.S") or any other single grapheme that is
 not white space (punctuation, an emoji such as 👍🏽 with its skin-tone modifier).
 Tokens are whole extended grapheme clusters, so neither 👍🏽 nor "e\\u0301" is ever
-split. Offsets are code points. Django-free.
+split. So are words of right-to-left scripts: Arabic harakat and Hebrew niqqud are
+combining marks of their letter, the tatweel (U+0640) is a letter, and the zero-width
+joiner and non-joiner (U+200D, U+200C: Persian "می‌خواهم") extend the grapheme before
+them; Hebrew's maqaf, geresh and gershayim join a word as a hyphen or apostrophe does.
+Offsets are code points. Django-free.
 """
 
 import regex
 
 _WORD = r"(?:(?=\w)\X)+"
-TOKEN = regex.compile(rf"{_WORD}(?:['’\-.]{_WORD})*|(?:(?!\s)\X)")
+# What joins two words into one token: an apostrophe, hyphen or dot, the Hebrew maqaf
+# (U+05BE, its hyphen) and geresh and gershayim (U+05F3, U+05F4: "צה״ל"), or a straight
+# quotation mark between Hebrew letters, as Hebrew typed on a Latin keyboard writes
+# gershayim ('צה"ל'). A geresh also ends a word ("ג׳").
+_JOINER = r"""(?:['’\-.\u05BE\u05F3\u05F4]|(?<=\p{Script=Hebrew})"(?=\p{Script=Hebrew}))"""
+TOKEN = regex.compile(rf"{_WORD}(?:{_JOINER}{_WORD})*\u05F3?|(?:(?!\s)\X)")
 # Characters trimmed from the edges of a snapped selection: white space and punctuation,
-# but not a per cent sign, which belongs to its number.
-OUTER_PUNCTUATION = regex.compile(r"^[\s\p{P}--[%‰]]+|[\s\p{P}--[%‰]]+$", regex.V1)
+# but not a per cent or per mille sign (Latin or Arabic), which belongs to its number.
+OUTER_PUNCTUATION = regex.compile(r"^[\s\p{P}--[%‰٪؉]]+|[\s\p{P}--[%‰٪؉]]+$", regex.V1)
 
 
 # With `keep_punctuation`: what a unit keeps of the punctuation around its words.
@@ -21,11 +30,13 @@ OUTER_PUNCTUATION = regex.compile(r"^[\s\p{P}--[%‰]]+|[\s\p{P}--[%‰]]+$", re
 # began at them) ...
 OPENERS = frozenset("([{“‘«‹„‚¿¡\"'")
 # ... marks that end a sentence, when nothing else comes between them and the words ...
-SENTENCE_END = frozenset(".!?…‼⁇⁈⁉")
+SENTENCE_END = frozenset(".!?…‼⁇⁈⁉؟۔׃")  # with the Arabic question mark, the Urdu full stop, Hebrew sof pasuq
 # ... and closing quotation marks and brackets that close one opened inside the unit.
 CLOSER_OF = {")": "(", "]": "[", "}": "{", "”": "“", "’": "‘", "»": "«", "›": "‹", '"': '"', "'": "'"}
 GRAPHEME = regex.compile(r"\X")
-INNER = regex.compile(r"(?<=\w)['’](?=\w)")  # an apostrophe inside a word ("don’t"), not a quote
+# An apostrophe inside a word ("don’t"), or gershayim typed as a straight quotation mark
+# ('צה"ל'): not a quotation mark.
+INNER = regex.compile(r"""(?<=\w)['’](?=\w)|(?<=\p{Script=Hebrew})"(?=\p{Script=Hebrew})""")
 
 
 def tokenize(text: str) -> list[tuple[int, int]]:

@@ -45,7 +45,7 @@ def test_overlapping_units_nest_and_a_discontinuous_unit_is_one_unit():
     html = render(text, [Highlight(1, 7, "Claim", ((0, 6),)), Highlight(2, 8, "Premise", ((4, 8),))])
 
     assert html == (
-        '<span class="line" id="line-0">'
+        '<span class="line" dir="auto" id="line-0">'
         '<mark class="u label-7 lane-0" data-unit="1" id="u-1" data-tag="Claim">abcd</mark>'
         '<mark class="u label-7 lane-0" data-unit="1"><mark class="u label-8 lane-1" data-unit="2" id="u-2" '
         'data-tag="Premise">ef</mark></mark>'
@@ -53,7 +53,7 @@ def test_overlapping_units_nest_and_a_discontinuous_unit_is_one_unit():
     )
     discontinuous = render(text, [Highlight(3, 7, "Premise", ((0, 2), (5, 7)))])
     assert discontinuous == (
-        '<span class="line" id="line-0">'
+        '<span class="line" dir="auto" id="line-0">'
         '<mark class="u label-7 lane-0" data-unit="3" id="u-3" data-tag="Premise">ab</mark>cde'
         '<mark class="u label-7 lane-0 later" data-unit="3">fg</mark>hij</span>'
     )
@@ -126,17 +126,19 @@ def test_each_line_is_drawn_on_its_own_with_lanes_of_its_own():
 
     assert line_starts(text) == (0, 6, 12, 13)
     assert render(text, items) == (
-        '<span class="line" id="line-0">a<mark class="u label-7 lane-0" data-unit="1" id="u-1" data-tag="Claim">b '
+        '<span class="line" dir="auto" id="line-0">'
+        'a<mark class="u label-7 lane-0" data-unit="1" id="u-1" data-tag="Claim">b '
         '</mark><mark class="u label-7 lane-0" data-unit="1"><mark class="u label-8 lane-1" data-unit="2" id="u-2" '
         'data-tag="Premise">cd</mark></mark><mark class="u label-7 lane-0" data-unit="1">\n</mark></span>'
-        '<span class="line" id="line-6"><mark class="u label-7 lane-0" data-unit="1">ef</mark> gh\n</span>'
-        '<span class="line" id="line-12">\n</span>'
-        '<span class="line" id="line-13">ij</span>'
+        '<span class="line" dir="auto" id="line-6"><mark class="u label-7 lane-0" data-unit="1">ef</mark> gh\n</span>'
+        '<span class="line" dir="auto" id="line-12">\n</span>'
+        '<span class="line" dir="auto" id="line-13">ij</span>'
     )
     # The second line alone, as the answer to a change sends it: the unit's id and tag
     # stay where it starts, on the first line.
     assert render(text, items, within=(6, 12), oob=True) == (
-        '<span class="line" id="line-6" hx-swap-oob="true"><mark class="u label-7 lane-0" data-unit="1">ef</mark>'
+        '<span class="line" dir="auto" id="line-6" hx-swap-oob="true">'
+        '<mark class="u label-7 lane-0" data-unit="1">ef</mark>'
         " gh\n</span>"
     )
 
@@ -158,7 +160,7 @@ def test_a_line_drawn_alone_is_that_line_of_the_whole_text(text, raw_spans, data
     alone = render(text, items, within=(line, line + 1))
 
     assert alone in whole
-    assert alone.startswith(f'<span class="line" id="line-{line}">')
+    assert alone.startswith(f'<span class="line" dir="auto" id="line-{line}">')
     assert text_of(whole) == text
 
 
@@ -363,8 +365,8 @@ def test_text_and_tags_are_escaped_on_the_lines_that_need_it_and_left_as_they_ar
     text = "Tom & <Jerry> argue.\nPlain words here.\n"
     items = [Highlight(1, 7, 'Claim · "A&B"', ((0, 3),)), Highlight(2, 7, 'Claim · "A&B"', ((21, 26),))]
     assert render(text, items) == (
-        '<span class="line" id="line-0"><mark class="u label-7 lane-0" data-unit="1" id="u-1" '
+        '<span class="line" dir="auto" id="line-0"><mark class="u label-7 lane-0" data-unit="1" id="u-1" '
         'data-tag="Claim · &quot;A&amp;B&quot;">Tom</mark> &amp; &lt;Jerry&gt; argue.\n</span>'
-        '<span class="line" id="line-21"><mark class="u label-7 lane-0" data-unit="2" id="u-2" '
+        '<span class="line" dir="auto" id="line-21"><mark class="u label-7 lane-0" data-unit="2" id="u-2" '
         'data-tag="Claim · &quot;A&amp;B&quot;">Plain</mark> words here.\n</span>'
     )

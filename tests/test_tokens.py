@@ -147,3 +147,66 @@ def test_snapping_with_punctuation_kept_is_idempotent_and_keeps_graphemes_whole(
 
     assert snap(text, *once, keep_punctuation=True) == once
     assert (once[0] in boundaries, once[1] in boundaries) == (True, True)
+
+
+# Right-to-left scripts: a word with its diacritics, joiners and inner marks is one token.
+
+ARABIC = "كَتَبَ الطَّالِبُ الدَّرْسَ بِسْمِ اللّٰهِ"  # harakat (U+064B–U+065F) and a superscript alef
+HEBREW = "בְּרֵאשִׁית בָּרָא אֱלֹהִים"  # niqqud (U+05B0–U+05C7)
+
+
+def test_arabic_words_with_harakat_and_tatweel_are_one_token_each():
+    assert words(ARABIC) == ["كَتَبَ", "الطَّالِبُ", "الدَّرْسَ", "بِسْمِ", "اللّٰهِ"]
+    assert words("كـــتاب جميـل") == ["كـــتاب", "جميـل"]  # the tatweel (U+0640) stretches a word
+
+
+def test_hebrew_words_with_niqqud_maqaf_geresh_and_gershayim_are_one_token_each():
+    assert words(HEBREW) == ["בְּרֵאשִׁית", "בָּרָא", "אֱלֹהִים"]
+    assert words("בית־ספר של צה״ל וצה\"ל, ג׳ וזהו.") == [
+        "בית־ספר", "של", "צה״ל", "וצה\"ל", ",", "ג׳", "וזהו", ".",
+    ]  # fmt: skip
+
+
+def test_zero_width_joiner_and_non_joiner_stay_inside_their_word():
+    assert words("من می\u200cخواهم بروم") == ["من", "می\u200cخواهم", "بروم"]
+    assert words("क्\u200dष ok") == ["क्\u200dष", "ok"]
+
+
+def test_a_straight_quotation_mark_around_hebrew_words_is_still_a_quotation_mark():
+    assert words('he said "שלום" then') == ["he", "said", '"', "שלום", '"', "then"]
+
+
+@pytest.mark.parametrize("text", [ARABIC, HEBREW])
+def test_snap_never_splits_a_word_from_its_diacritics(text):
+    # Every selection that starts or ends inside a word, even between a letter and its
+    # marks, widens to the whole word.
+    tokens = tokenize(text)
+    for token_start, token_end in tokens:
+        for inside in range(token_start + 1, token_end):
+            assert snap(text, token_start, inside) == (token_start, token_end)
+            assert snap(text, inside, token_end) == (token_start, token_end)
+
+
+def test_arabic_and_hebrew_sentence_marks_and_the_arabic_per_cent_sign_are_kept():
+    arabic = "هل ترتفع الأسعار؟ ارتفعت ٣٠٪ فقط."
+    hebrew = "המחירים עלו׃ זה הכל"
+
+    assert snapped(arabic, "هل ترتفع الأسع") == "هل ترتفع الأسعار؟"
+    assert snapped(arabic, "ارتفعت ٣٠٪", keep_punctuation=False) == "ارتفعت ٣٠٪"
+    assert snapped(hebrew, "המחירים על") == "המחירים עלו׃"
+
+
+RTL_GRAPHEMES = [" ", "،", "؟", ".", '"', "«", "»", "\u200c", "ـ", "كَ", "تَ", "بُ", "שׁ", "בְּ", "׳", "־", "״", "٣", "a"]
+
+
+@given(st.lists(st.sampled_from(RTL_GRAPHEMES), min_size=1), st.data())
+def test_snapping_right_to_left_text_is_idempotent(graphemes, data):
+    text = "".join(graphemes)
+    boundaries = [0, *itertools.accumulate(len(grapheme) for grapheme in graphemes)]
+    start = data.draw(st.sampled_from(boundaries))
+    end = data.draw(st.sampled_from([boundary for boundary in boundaries if boundary >= start]))
+
+    once = snap(text, start, end, keep_punctuation=True)
+
+    assert snap(text, *once, keep_punctuation=True) == once
+    assert snap(text, *snap(text, start, end)) == snap(text, start, end)

@@ -323,7 +323,7 @@ def test_link_delete_and_undo_through_the_workspace(ann, layer, scheme, annotato
     assert Relation.objects.count() == 0
 
 
-LINE = re.compile(r'<span class="line" id="line-(\d+)" hx-swap-oob="true">')
+LINE = re.compile(r'<span class="line" dir="auto" id="line-(\d+)" hx-swap-oob="true">')
 
 
 def test_the_answer_to_a_change_redraws_only_the_lines_it_touched(ann, layer, scheme, annotator):
@@ -343,12 +343,14 @@ def test_the_answer_to_a_change_redraws_only_the_lines_it_touched(ann, layer, sc
         f'<input type="hidden" id="layer-revision" name="revision" value="{revision}" data-revision="{revision}" '
         'data-status="in_progress" hx-swap-oob="true">'
     )
-    assert '<span class="line" id="line-0" hx-swap-oob="true"><mark class="u label-' in answer
+    assert '<span class="line" dir="auto" id="line-0" hx-swap-oob="true"><mark class="u label-' in answer
     assert 'data-tag="MajorClaim">Cities</mark>' in relabelled.content.decode()
 
 
 def drawn_line(html: str, start: int) -> str:
-    match = re.search(rf'<span class="line" id="line-{start}"(?: hx-swap-oob="true")?>(.*?)</span>', html, re.S)
+    match = re.search(
+        rf'<span class="line" dir="auto" id="line-{start}"(?: hx-swap-oob="true")?>(.*?)</span>', html, re.S
+    )
     assert match, f"line {start} not drawn"
     return match.group(1)
 

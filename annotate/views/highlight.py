@@ -2,8 +2,10 @@
 for what the annotator sees.
 
 The text is drawn line by line: each line (its characters up to and with its "\n")
-is one `<span class="line" id="line-START">`, so that the answer to a change can
-redraw only the lines the change touches. Within a line, the text is cut at every
+is one `<span class="line" dir="auto" id="line-START">`, so that the answer to a change can
+redraw only the lines the change touches. A line is a paragraph of the text, drawn as
+a block: `dir="auto"` gives it the direction of its first strong character, so an
+Arabic or Hebrew paragraph runs right to left whatever the page's direction. Within a line, the text is cut at every
 span boundary into segments; each segment is wrapped in one `<mark>` per unit
 covering it, outermost first, so overlapping units show at once (nested marks, each
 with its own underline lane) and a discontinuous unit, or one that runs over a line
@@ -117,7 +119,9 @@ def render(
             Highlight(unit_id, by_id[unit_id].label_id, by_id[unit_id].tag, tuple(spans))
             for unit_id, spans in pieces.get(line, {}).items()
         ]
-        parts.append(f'<span class="line" id="line-{start}"{swap}>' if line_ids else '<span class="line">')
+        parts.append(
+            f'<span class="line" dir="auto" id="line-{start}"{swap}>' if line_ids else '<span class="line" dir="auto">'
+        )
         parts.append(_stretch(text, start, end, items, first_start, first_end))
         parts.append("</span>")
     return "".join(parts)

@@ -3,7 +3,8 @@
 // above the text and down to its target, with an arrowhead, in its relation type's
 // colour (the project's scheme.css: .relation-type-N { --colour }), labelled with the
 // type's name. An arc between units on different rows leaves its first row at the
-// edge the text runs on to, and comes back in at the other edge of the target's row.
+// edge the text runs on to, and comes back in at the other edge of the target's row
+// (in a right-to-left paragraph, the text runs on to the left edge).
 // Shorter arcs take lower lanes; a line of the text carrying arcs is spaced out to
 // fit them (data-arc-lanes on the line), the others keep their spacing.
 //
@@ -64,8 +65,13 @@ export function startArcs({ frame, onChoose }) {
     const boxes = new Map();
     for (const id of ids) {
       const mark = document.getElementById(`u-${id}`);
-      const rect = mark?.getClientRects()[0];
-      if (rect) boxes.set(id, { mark, line: mark.closest(".line"), left: rect.left, right: rect.right, top: rect.top });
+      // Its first box with any width: a mark that begins at the end of a row, its tag
+      // wrapped to the next, leaves an empty box behind on that row.
+      const rect = mark && [...mark.getClientRects()].find((box) => box.width > 0);
+      if (!rect) continue;
+      const line = mark.closest(".line");
+      const rtl = getComputedStyle(line).direction === "rtl"; // an Arabic or Hebrew paragraph
+      boxes.set(id, { mark, line, rtl, left: rect.left, right: rect.right, top: rect.top });
     }
     return boxes;
   }
@@ -79,7 +85,7 @@ export function startArcs({ frame, onChoose }) {
     const rows = new Map();
     const rowOf = (box) => {
       const key = Math.round(box.top);
-      if (!rows.has(key)) rows.set(key, { top: box.top, line: box.line, segments: [], lanes: 0 });
+      if (!rows.has(key)) rows.set(key, { top: box.top, line: box.line, rtl: box.rtl, segments: [], lanes: 0 });
       return rows.get(key);
     };
     const order = [...new Set([...boxes.values()].map((box) => Math.round(box.top)))].sort((a, b) => a - b);
@@ -118,7 +124,10 @@ export function startArcs({ frame, onChoose }) {
       } else {
         const forward = sourceRow.top < targetRow.top;
         const apart = Math.abs(rowIndex.get(Math.round(sourceRow.top)) - rowIndex.get(Math.round(targetRow.top)));
-        const [out, back] = forward ? [edges.right, edges.left] : [edges.left, edges.right];
+        // A row's text runs on to its right edge, or its left in a right-to-left paragraph.
+        const runsOn = (row) => (row.rtl ? edges.left : edges.right);
+        const comesIn = (row) => (row.rtl ? edges.right : edges.left);
+        const [out, back] = forward ? [runsOn(sourceRow), comesIn(targetRow)] : [comesIn(sourceRow), runsOn(targetRow)];
         arc.rank = [apart, Math.abs(out - sx) + Math.abs(tx - back)];
         arc.segments = [
           { row: sourceRow, from: sx, to: out, start: true, end: false },

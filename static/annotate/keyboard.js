@@ -95,9 +95,11 @@ function start(root, text) {
 
   // --- The caret -----------------------------------------------------------------
 
-  // The caret's box at an offset: at the left edge of the character after it, or (at
+  // The caret's box at an offset: at the leading edge of the character after it, or (at
   // the end of the text, or after End, where a wrapped line's end and the next line's
-  // start are the same offset) at the right edge of the character before it.
+  // start are the same offset) at the trailing edge of the character before it. A
+  // character's leading edge is its left in a left-to-right run, its right in a
+  // right-to-left one (an Arabic or Hebrew word).
   let upstream = false;
   function charBox(offset, edge) {
     const [node, at] = pointAt(offset);
@@ -107,9 +109,50 @@ function start(root, text) {
     range.setStart(node, at);
     range.setEnd(node, Math.min(node.length, at + (code >= 0xd800 && code <= 0xdbff ? 2 : 1)));
     const boxes = [...range.getClientRects()].filter((box) => box.height > 0);
-    const box = edge === "left" ? boxes[0] : boxes[boxes.length - 1];
-    return box ? { left: edge === "left" ? box.left : box.right, top: box.top, height: box.height } : null;
+    const box = edge === "leading" ? boxes[0] : boxes[boxes.length - 1];
+    if (!box) return null;
+    const left = (edge === "leading") === (runDirection(node, at) === "rtl") ? box.right : box.left;
+    return { left, top: box.top, height: box.height };
   }
+
+  // --- Direction -------------------------------------------------------------------
+
+  // Each line of the text is a paragraph with the direction of its first strong
+  // character (dir="auto"). Within it, a character runs right to left when it is a
+  // letter of a right-to-left script, left to right when it is any other letter or a
+  // digit (Arabic-Indic digits too: numbers read left to right); white space and
+  // punctuation take the direction of the strong characters on both sides of them when
+  // those agree, else the paragraph's (the Unicode bidirectional algorithm's rule N1).
+  const RTL = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}\p{Script=Adlam}\p{Script=Hanifi_Rohingya}\p{Script=Yezidi}]/u;
+  const strong = (character) => {
+    if (/\p{Nd}/u.test(character)) return "ltr";
+    if (RTL.test(character)) return "rtl";
+    return /\p{L}/u.test(character) ? "ltr" : null;
+  };
+  const lineOf = (node) => (node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement)?.closest(".line");
+  const paragraphDirection = (node) => {
+    const line = lineOf(node);
+    return line ? getComputedStyle(line).direction : "ltr";
+  };
+  function runDirection(node, at) {
+    const own = strong(node.data[at]);
+    if (own) return own;
+    const line = lineOf(node);
+    const content = line ? line.textContent : node.data;
+    let index = at;
+    if (line) {
+      const range = document.createRange();
+      range.setStart(line, 0);
+      range.setEnd(node, at);
+      index = range.toString().length;
+    }
+    let before = null;
+    for (let i = index - 1; i >= 0 && !before; i -= 1) before = strong(content[i]);
+    let after = null;
+    for (let i = index + 1; i < content.length && !after; i += 1) after = strong(content[i]);
+    return before && before === after ? before : paragraphDirection(node);
+  }
+
   function boxAt(offset) {
     const before = () => {
       if (offset === 0) return null;
@@ -117,9 +160,9 @@ function start(root, text) {
       if (node.nodeType === Node.TEXT_NODE && node.data[at] === "\n") return null;
       // The character before may be the second half of a surrogate pair.
       const low = node.nodeType === Node.TEXT_NODE && at > 0 && /[\udc00-\udfff]/.test(node.data[at]);
-      return charBox(offset - (low ? 2 : 1), "right");
+      return charBox(offset - (low ? 2 : 1), "trailing");
     };
-    return (upstream && before()) || charBox(offset, "left") || before();
+    return (upstream && before()) || charBox(offset, "leading") || before();
   }
 
   function drawCaret() {
@@ -210,12 +253,19 @@ function start(root, text) {
   const ARROWS = { ArrowLeft: "backward", ArrowRight: "forward", ArrowUp: "backward", ArrowDown: "forward" };
 
   // What a key does to the selection, or null for a key left to workspace.js.
+  // Left and Right go by the direction of the paragraph the caret is in, as in the
+  // browser's own text fields: in a right-to-left paragraph Left goes on through the
+  // text and Right goes back. Within a run in the other direction (English words in an
+  // Arabic paragraph) they keep going on or back through the text, the paragraph's way.
   function commandFor(event) {
     if (event.altKey || event.metaKey) return null;
     const alter = event.shiftKey ? "extend" : "move";
     const { key, ctrlKey } = event;
     if (key === "ArrowLeft" || key === "ArrowRight") {
-      return { alter, direction: ARROWS[key], granularity: ctrlKey ? "word" : "character" };
+      const selection = window.getSelection();
+      const rtl = inText(selection.focusNode) && paragraphDirection(selection.focusNode) === "rtl";
+      const forward = (key === "ArrowRight") !== rtl;
+      return { alter, direction: forward ? "forward" : "backward", granularity: ctrlKey ? "word" : "character" };
     }
     if ((key === "ArrowUp" || key === "ArrowDown") && !ctrlKey) {
       return { alter, direction: ARROWS[key], granularity: "line" };
@@ -276,7 +326,7 @@ function start(root, text) {
     if (!caret.hidden) caret.scrollIntoView({ block: "nearest" });
   }
 
-  // Ctrl+→ goes to the start of the next word, where a unit would begin (Chromium on
+  // Ctrl+→ (Ctrl+← in a right-to-left paragraph) goes to the start of the next word, where a unit would begin (Chromium on
   // Linux goes to the end of the word, and Ctrl+Shift+→ still extends to word ends,
   // where a unit would end).
   function nextWordStart() {

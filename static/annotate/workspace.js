@@ -563,7 +563,7 @@ function start(root) {
     if (!["Shift", "Control", "Alt", "Meta"].includes(key)) clearMessage(); // a message lasts until the next key
     // The selection moves at once: the keys that use it take it as it is when pressed.
     if (event.shiftKey && !event.ctrlKey && (key === "ArrowRight" || key === "ArrowLeft")) {
-      extendSelection(key === "ArrowRight" ? "forward" : "backward");
+      extendSelection(key === "ArrowRight" ? "right" : "left"); // by the paragraph's direction, as the browser goes
       event.preventDefault();
       return;
     }

@@ -20,7 +20,7 @@ DRAWN_ARCS = """() => {
   const unitAt = ({x, y}) => {
     let found = null;
     for (const mark of document.querySelectorAll("#article-text mark[id]")) {
-      const box = mark.getClientRects()[0];
+      const box = [...mark.getClientRects()].find((rect) => rect.width > 0);
       if (box && x >= box.left && x <= box.right && y <= box.top && y >= box.top - 4
           && (!found || box.width < found.width)) found = {unit: mark.dataset.unit, width: box.width};
     }
