@@ -9,7 +9,8 @@ module, igraph). For each it counts the crossings of arrows (pairs of arrow poly
 that intersect, as drawn), the map's width, and the median time of 5 layouts; it prints
 the demo's figures and the sums and medians over the 50.
 
-Usage, from the repository root (no database needed):
+Usage, from the repository root (no database needed; a revision that used igraph needs
+it installed beside, as it is no longer a dependency: `.venv/bin/pip install igraph==1.0.0`):
 
     .venv/bin/python scripts/bench_map_layout.py [--old REV]
 """
