@@ -98,6 +98,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # again and again (from the fifth time): PostgreSQL then plans it once, not per
     # request. A save's statements took longer to plan than to run (docs/benchmarks.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite file is written by the server and the worker at once. SQLite allows
+    # one writer at a time: a transaction that begins by reading and then writes fails at
+    # once with "database is locked" when another wrote meanwhile, whatever the timeout.
+    # So every transaction takes the write lock when it begins (IMMEDIATE) and waits up to
+    # `timeout` seconds for it, and the journal is a write-ahead log (WAL), so reading
+    # never waits for a writer (tests/test_demo_database.py runs the two at once).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        timeout=int(os.environ.get("SQLITE_TIMEOUT", "20")),
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Each process's own memory: it keeps what every request would otherwise read again and
