@@ -62,9 +62,10 @@ function place(line) {
         rows.forEach((box, index) => {
           // A little room at a piece's end, so that two units side by side read as two.
           const width = Math.max(box.right - box.left - (index === rows.length - 1 ? 2 : 0), 3);
-          const top = box.bottom + GAP + row * pitch;
-          const reach = Math.max(width, target);
-          const left = Math.min(Math.max(box.left - (reach - width) / 2, 0), Math.max(right - reach, 0));
+          // On whole pixels, so that two lanes meet without a sliver where neither is hit.
+          const top = Math.round(box.bottom + GAP + row * pitch);
+          const reach = Math.ceil(Math.max(width, target));
+          const left = Math.round(Math.min(Math.max(box.left - (reach - width) / 2, 0), Math.max(right - reach, 0)));
           const hit = document.createElement("span");
           hit.className = "hit";
           hit.style.left = `${left}px`;
@@ -118,6 +119,17 @@ function rowsOf(range, origin, right) {
 
 function placeAll() {
   document.querySelectorAll("#curation .c-line.has-lanes").forEach(place);
+}
+
+// The margin beside the lanes is as wide as the longest of their names needs.
+function fitNames() {
+  const text = document.querySelector("#curation .curation-text");
+  const tags = text ? [...text.querySelectorAll(".lane-tag")] : [];
+  if (!tags.length) return;
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = getComputedStyle(tags[0]).font;
+  const widest = Math.max(...tags.map((tag) => context.measureText(tag.textContent).width));
+  text.style.setProperty("--names-fit", `calc(${Math.ceil(widest)}px + .6rem)`);
 }
 
 // --- Choosing a unit ----------------------------------------------------------------
@@ -210,6 +222,7 @@ function restore(adopted) {
 }
 
 function start() {
+  fitNames();
   placeAll();
   const units = choosable();
   if (units.length) units[0].tabIndex = 0;
