@@ -750,7 +750,7 @@ def covered(line, pieces):
 
 def lanes_of(article):
     """Every line that has lanes: its text, and each lane's units as
-    (label, the words under which it is drawn, verdict, row, does it begin here)."""
+    (label, the words under which it is drawn, verdict, lane, depth in the lane, does it begin here)."""
     return [
         (
             line.text,
@@ -758,7 +758,14 @@ def lanes_of(article):
                 (
                     lane.name,
                     [
-                        (item.unit.label.name, covered(line, item.pieces), item.unit.verdict, item.row, item.first)
+                        (
+                            item.unit.label.name,
+                            covered(line, item.pieces),
+                            item.unit.verdict,
+                            item.row,
+                            item.depth,
+                            item.first,
+                        )
                         for item in lane.units
                     ],
                 )
@@ -787,22 +794,25 @@ def test_lanes_put_each_layers_units_under_the_words_they_cover_gold_on_top(
         (
             MAJOR,
             [
-                ("Gold", [("MajorClaim", MAJOR, "gold", 0, True)]),
-                ("ann_annotator", [("MajorClaim", MAJOR, "agreed", 1, True)]),
-                ("ben_annotator", [("MajorClaim", MAJOR, "agreed", 2, True)]),
+                ("Gold", [("MajorClaim", MAJOR, "gold", 0, 0, True)]),
+                ("ann_annotator", [("MajorClaim", MAJOR, "agreed", 1, 0, True)]),
+                ("ben_annotator", [("MajorClaim", MAJOR, "agreed", 2, 0, True)]),
             ],
         ),
         (
             third_line,
             [
                 ("Gold", []),
-                ("ann_annotator", [("Premise", TRAFFIC, "label", 1, True), ("Claim", SHOPS, "boundaries", 1, True)]),
+                (
+                    "ann_annotator",
+                    [("Premise", TRAFFIC, "label", 1, 0, True), ("Claim", SHOPS, "boundaries", 1, 0, True)],
+                ),
                 (
                     "ben_annotator",
                     [
-                        ("Claim", TRAFFIC, "label", 2, True),
-                        ("Claim", "shops will suffer", "boundaries", 2, True),
-                        ("Premise", FOOTFALL, "only", 2, True),
+                        ("Claim", TRAFFIC, "label", 2, 0, True),
+                        ("Claim", "shops will suffer", "boundaries", 2, 0, True),
+                        ("Premise", FOOTFALL, "only", 2, 0, True),
                     ],
                 ),
             ],
@@ -810,7 +820,7 @@ def test_lanes_put_each_layers_units_under_the_words_they_cover_gold_on_top(
     ]
 
 
-def test_a_lane_gives_overlapping_units_rows_of_their_own_and_continues_a_unit_over_a_line_break(
+def test_a_lane_nests_overlapping_units_at_depths_of_their_own_and_continues_a_unit_over_a_line_break(
     project, manager, annotator, annotator2, scheme
 ):
     text = "Ban 🙂 cars now.\nShops 👍🏽 will suffer, critics say.\n"
@@ -828,8 +838,8 @@ def test_a_lane_gives_overlapping_units_rows_of_their_own_and_continues_a_unit_o
         (
             "Ban 🙂 cars now.",
             [
-                ("ann_annotator", [("Claim", "cars now.", "boundaries", 0, True)]),
-                ("ben_annotator", [("Claim", "🙂 cars", "boundaries", 1, True)]),
+                ("ann_annotator", [("Claim", "cars now.", "boundaries", 0, 0, True)]),
+                ("ben_annotator", [("Claim", "🙂 cars", "boundaries", 1, 0, True)]),
             ],
         ),
         (
@@ -838,11 +848,11 @@ def test_a_lane_gives_overlapping_units_rows_of_their_own_and_continues_a_unit_o
                 (
                     "ann_annotator",
                     [
-                        ("Claim", "Shops 👍🏽 will suffer", "boundaries", 0, False),
-                        ("Premise", "👍🏽 will", "agreed", 1, True),
+                        ("Claim", "Shops 👍🏽 will suffer", "boundaries", 0, 0, False),
+                        ("Premise", "👍🏽 will", "agreed", 0, 1, True),
                     ],
                 ),
-                ("ben_annotator", [("Premise", "👍🏽 will", "agreed", 2, True)]),
+                ("ben_annotator", [("Premise", "👍🏽 will", "agreed", 1, 0, True)]),
             ],
         ),
     ]
@@ -851,7 +861,8 @@ def test_a_lane_gives_overlapping_units_rows_of_their_own_and_continues_a_unit_o
         [[(7, 16)], [(4, 11)]],
         [[(0, 22)], [(6, 15)], [(6, 15)]],
     ]
-    assert [line.rows for line in lines] == [2, 3]
+    # A lane per layer under every line, whatever the depth of ann's nested premise.
+    assert [line.rows for line in lines] == [2, 2]
 
 
 def test_the_lanes_adopt_a_unit_with_a_click_on_it_and_name_it_with_its_verdict(
@@ -894,7 +905,8 @@ def test_the_lanes_adopt_a_unit_with_a_click_on_it_and_name_it_with_its_verdict(
         f"Adopt Premise “{FOOTFALL}” from ann_annotator: only here",
         f"Adopt Claim “{SHOPS}” from ben_annotator: agreed by all, in gold",
     ]
-    assert answer.xpath('//div[@aria-label="Gold units"]/span//text()') == [f"Claim “{SHOPS}”: 2 of 2 annotators"]
+    gold_lane = answer.xpath('//div[@aria-label="Gold units"]')[0]
+    assert [span.text_content() for span in gold_lane.xpath("span")] == ["Gold", f"Claim “{SHOPS}”: 2 of 2 annotators"]
 
 
 def test_the_lanes_of_finished_curation_have_nothing_to_click(client, article, ann_layer, scheme, curator):
@@ -905,7 +917,11 @@ def test_the_lanes_of_finished_curation_have_nothing_to_click(client, article, a
     finished = html(client.post(form_action(page, "Curation finished"), headers=HTMX))
 
     assert [b.text for b in finished.xpath("//button")] == ["Reopen curation"]
-    assert finished.xpath('//div[@role="group"]/span//text()') == [f"Claim “{SHOPS}”: only here"]
+    # The lane's name, then its unit: a span, with nothing to adopt.
+    assert [span.text_content() for span in finished.xpath('//div[@role="group"]/span')] == [
+        "ann_annotator",
+        f"Claim “{SHOPS}”: only here",
+    ]
 
 
 def test_the_review_offers_the_lanes_and_the_table_and_answers_in_the_view_it_was_asked_from(

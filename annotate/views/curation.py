@@ -4,10 +4,11 @@ the annotators, holding that layer's units on the line.
 
 A lane says which characters of the line each unit covers, in UTF-16 code units from
 the start of the line (what the browser counts), so the page can draw each unit under
-the words it covers. A unit that overlaps another unit of the same layer on a line
-gets a row of its own within the lane (`highlight.lanes`, as the workspace nests
-them), so every lane is as many rows high as the line needs and no more. Lines that no
-layer has a unit on get no lanes at all.
+the words it covers. Every lane of a line has the same height, whatever it holds: a
+unit that overlaps another unit of the same layer on a line gets a depth of its own
+within its lane (`highlight.lanes`, as the workspace nests them) and is drawn inside
+the lane beside it, so a layer's nested units never move the lanes under it. Lines
+that no layer has a unit on get no lanes at all.
 """
 
 from collections.abc import Callable
@@ -29,7 +30,8 @@ class LaneUnit:
     unit: ReviewUnit
     pieces: list[tuple[int, int]]  # (start, end) in UTF-16 code units from the line's start
     first: bool  # the unit begins on this line: the line where it is chosen and adopted
-    row: int  # its row among all the line's lane rows, 0 just under the text
+    row: int  # its lane's place among the line's lanes, 0 just under the text
+    depth: int = 0  # within its lane: 0, or 1, 2, … for units nested in (overlapping) others
 
     @property
     def pieces_attribute(self) -> str:
@@ -40,7 +42,7 @@ class LaneUnit:
 @dataclass
 class Lane:
     layer: ReviewLayer
-    rows: int = 1  # units that overlap within the layer are drawn on rows of their own
+    depths: int = 1  # units that overlap within the layer are drawn at depths of their own
     units: list[LaneUnit] = field(default_factory=list)
     html: str = ""  # its units as the page shows them (`draw`)
 
@@ -65,7 +67,8 @@ class Line:
 
     @property
     def rows(self) -> int:
-        return sum(lane.rows for lane in self.lanes)
+        """The lanes under each row of the line's words: one per layer, however deep."""
+        return len(self.lanes)
 
 
 def lines(data: Review) -> list[Line]:
@@ -96,17 +99,11 @@ def lines(data: Review) -> list[Line]:
             rows = highlight.lanes(
                 [highlight.Highlight(unit_id, 0, "", tuple(pieces)) for unit_id, pieces in cut.items()]
             )
-            lane.rows = max(rows.values()) + 1
+            lane.depths = max(rows.values()) + 1
             for unit_id, pieces in sorted(cut.items(), key=lambda item: (item[1][0], item[0])):
                 utf16 = [(_utf16(line, start), _utf16(line, end)) for start, end in pieces]
-                lane.units.append(LaneUnit(by_id[unit_id], utf16, unit_id not in seen, rows[unit_id]))
+                lane.units.append(LaneUnit(by_id[unit_id], utf16, unit_id not in seen, lane_index, rows[unit_id]))
                 seen.add(unit_id)
-    for line in result:
-        top = 0
-        for lane in line.lanes:
-            for lane_unit in lane.units:
-                lane_unit.row += top
-            top += lane.rows
     return result
 
 
@@ -116,16 +113,17 @@ def lines(data: Review) -> list[Line]:
 # readers read (its verdict, then its attributes unless the verdict lists them); on later
 # lines, its continuation. static/annotate/curation.js draws the bars.
 CONTINUED = (
-    '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-pieces="{}" '
+    '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-depth="{}" data-pieces="{}" '
     'aria-hidden="true"></span>'
 )
 SHOWN = (
-    '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-pieces="{}" data-first>'
+    '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-depth="{}" '
+    'data-pieces="{}" data-first>'
     '<span class="visually-hidden">{} “{}”: {}{}</span></span>'
 )
 ADOPTABLE = (
-    '<button type="button" class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-pieces="{}" '
-    'data-first data-start="{}" data-lane="{}" tabindex="-1" hx-post="{}" hx-target="#review" '
+    '<button type="button" class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-depth="{}" '
+    'data-pieces="{}" data-first data-start="{}" data-lane="{}" tabindex="-1" hx-post="{}" hx-target="#review" '
     'hx-swap="outerHTML"><span class="visually-hidden">Adopt {} “{}” from {}: {}{}{}</span></button>'
 )
 
@@ -143,7 +141,8 @@ def draw(lines: list[Line], *, finished: bool, adopt_url: Callable[[int], str]) 
 
 def _unit_html(item: LaneUnit, lane: Lane, index: int, finished: bool, adopt_url: Callable[[int], str]) -> str:
     unit = item.unit
-    where = (unit.label.pk, unit.verdict, " in-gold" if unit.in_gold else "", unit.id, item.row, item.pieces_attribute)
+    in_gold = " in-gold" if unit.in_gold else ""
+    where = (unit.label.pk, unit.verdict, in_gold, unit.id, item.row, item.depth, item.pieces_attribute)
     if not item.first:
         return format_html(CONTINUED, *where)
     quote = Truncator(unit.quote).chars(40)

@@ -7,7 +7,8 @@
 // order, Enter adopts the chosen one, `r` adopts it in place of the gold units of its
 // label it overlaps. After an adoption the next unit is chosen.
 
-const GAP = 2; // px between a row's words and its first lane row
+const GAP = 2; // px between a row's words and its first lane
+const SPACE = 1; // px between the bars of units nested in one lane
 
 const readout = () => document.getElementById("curation-readout");
 const curation = () => document.getElementById("curation");
@@ -23,36 +24,80 @@ const places = () => [...document.querySelectorAll("#curation button.lane-unit, 
 let chosen = null; // the id of the chosen unit
 let pending = null; // { unit, adopting } while an answer to an action on a unit is awaited
 
+// Each lane is `--pitch` high under every row of words. A unit's bar is drawn in its
+// lane at its depth (nested units below the unit they sit in, thinner when many are
+// nested, so the lane keeps its height) inside a hit area the whole lane high and at
+// least `--target` wide (WCAG 2.5.8), so a unit of one letter is as easy to hit as a
+// long one. Beside each lane, in the margin, its layer's name on every row it has bars.
 function place(line) {
   const words = line.querySelector(".c-words");
   const node = words.firstChild;
   const units = line.querySelectorAll(".lane-unit");
   for (const unit of units) unit.replaceChildren(...unit.querySelectorAll(".visually-hidden"));
+  line.querySelectorAll(".lane-tag.copy").forEach((tag) => tag.remove());
+  line.querySelectorAll(".lane-tag").forEach((tag) => tag.classList.remove("placed"));
   if (!node || !units.length) return;
   const origin = line.getBoundingClientRect();
   const right = words.parentElement.getBoundingClientRect().right - origin.left;
-  const pitch = parseFloat(getComputedStyle(line.closest(".curation-text")).getPropertyValue("--pitch")) || 5;
+  const style = getComputedStyle(line.closest(".curation-text"));
+  const pitch = parseFloat(style.getPropertyValue("--pitch")) || 24;
+  const target = parseFloat(style.getPropertyValue("--target")) || 24;
+  const thick = parseFloat(style.getPropertyValue("--bar")) || 6;
   const range = document.createRange();
-  for (const unit of units) {
-    const row = Number(unit.dataset.row);
-    const pieces = unit.dataset.pieces.split(" ").map((piece) => piece.split("-").map(Number));
-    let first = unit.hasAttribute("data-first");
-    for (const [start, end] of pieces) {
-      range.setStart(node, start);
-      range.setEnd(node, end);
-      const rows = rowsOf(range, origin, right);
-      rows.forEach((box, index) => {
-        const frag = document.createElement("span");
-        frag.className = first ? "frag first" : "frag";
-        first = false;
-        // A little room at a piece's end, so that two units side by side read as two.
-        const width = box.right - box.left - (index === rows.length - 1 ? 2 : 0);
-        frag.style.left = `${box.left}px`;
-        frag.style.width = `${Math.max(width, 3)}px`;
-        frag.style.top = `${box.bottom + GAP + row * pitch}px`;
-        unit.append(frag);
-      });
+  const tagged = new Map(); // lane → the tops of the lane rows it has bars on
+  for (const lane of line.querySelectorAll(".lane")) {
+    const depths = Math.max(...[...lane.querySelectorAll(".lane-unit")].map((unit) => Number(unit.dataset.depth))) + 1;
+    const bar = Math.min(thick, (pitch - 2 * GAP - (depths - 1) * SPACE) / depths);
+    const offset = (pitch - depths * bar - (depths - 1) * SPACE) / 2;
+    tagged.set(lane, new Set());
+    for (const unit of lane.querySelectorAll(".lane-unit")) {
+      const row = Number(unit.dataset.row);
+      const depth = Number(unit.dataset.depth);
+      const pieces = unit.dataset.pieces.split(" ").map((piece) => piece.split("-").map(Number));
+      let first = unit.hasAttribute("data-first");
+      for (const [start, end] of pieces) {
+        range.setStart(node, start);
+        range.setEnd(node, end);
+        const rows = rowsOf(range, origin, right);
+        rows.forEach((box, index) => {
+          // A little room at a piece's end, so that two units side by side read as two.
+          const width = Math.max(box.right - box.left - (index === rows.length - 1 ? 2 : 0), 3);
+          // On whole pixels, so that two lanes meet without a sliver where neither is hit.
+          const top = Math.round(box.bottom + GAP + row * pitch);
+          const reach = Math.ceil(Math.max(width, target));
+          const left = Math.round(Math.min(Math.max(box.left - (reach - width) / 2, 0), Math.max(right - reach, 0)));
+          const hit = document.createElement("span");
+          hit.className = "hit";
+          hit.style.left = `${left}px`;
+          hit.style.top = `${top}px`;
+          hit.style.width = `${reach}px`;
+          hit.style.height = `${pitch}px`;
+          hit.style.zIndex = String(depth + 1); // a nested unit over the one it sits in
+          const frag = document.createElement("span");
+          frag.className = first ? "frag first" : "frag";
+          first = false;
+          frag.style.left = `${box.left - left}px`;
+          frag.style.width = `${width}px`;
+          frag.style.top = `${offset + depth * (bar + SPACE)}px`;
+          frag.style.height = `${bar}px`;
+          hit.append(frag);
+          unit.append(hit);
+          tagged.get(lane).add(top);
+        });
+      }
     }
+  }
+  for (const [lane, tops] of tagged) {
+    const tag = lane.querySelector(".lane-tag");
+    if (!tag) continue;
+    [...tops].forEach((top, index) => {
+      const copy = index ? tag.cloneNode(true) : tag;
+      copy.classList.add("placed");
+      if (index) copy.classList.add("copy");
+      copy.style.top = `${top}px`;
+      copy.style.height = `${pitch}px`;
+      if (index) lane.append(copy);
+    });
   }
 }
 
@@ -74,6 +119,17 @@ function rowsOf(range, origin, right) {
 
 function placeAll() {
   document.querySelectorAll("#curation .c-line.has-lanes").forEach(place);
+}
+
+// The margin beside the lanes is as wide as the longest of their names needs.
+function fitNames() {
+  const text = document.querySelector("#curation .curation-text");
+  const tags = text ? [...text.querySelectorAll(".lane-tag")] : [];
+  if (!tags.length) return;
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = getComputedStyle(tags[0]).font;
+  const widest = Math.max(...tags.map((tag) => context.measureText(tag.textContent).width));
+  text.style.setProperty("--names-fit", `calc(${Math.ceil(widest)}px + .6rem)`);
 }
 
 // --- Choosing a unit ----------------------------------------------------------------
@@ -166,6 +222,7 @@ function restore(adopted) {
 }
 
 function start() {
+  fitNames();
   placeAll();
   const units = choosable();
   if (units.length) units[0].tabIndex = 0;

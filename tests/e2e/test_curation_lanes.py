@@ -59,21 +59,27 @@ VERDICT_CLASS = {
 }
 
 # For each lane unit: the words of its line above its bars, found where the browser drew
-# them (the caret at each bar's two ends, on the row of words just above it).
+# them (the caret at each bar's two ends, on the row of words just above its lanes).
 WORDS_ABOVE_BARS = """units => units.map(unit => {
   const line = unit.closest('.c-line');
   const node = line.querySelector('.c-words').firstChild;
   const pitch = parseFloat(getComputedStyle(line.closest('.curation-text')).getPropertyValue('--pitch'));
   const row = Number(unit.dataset.row);
-  return [...unit.querySelectorAll('.frag')].map(frag => {
+  const ends = [...unit.querySelectorAll('.frag')].map(frag => {
     frag.scrollIntoView({ block: 'center' });
     const box = frag.getBoundingClientRect();
-    const y = box.top - row * pitch - 10;
+    const y = frag.parentElement.getBoundingClientRect().top - row * pitch - 10;
     const at = x => {
       const caret = document.caretRangeFromPoint(x, y);
       return caret.startContainer === node ? caret.startOffset : -1;
     };
-    return node.data.slice(at(box.left + 1), at(box.right + 1));
+    return [at(box.left + 1), at(box.right + 1)];
+  });
+  // A bar that ends where its row wraps runs on to where the next row's bar begins
+  // (the space the row wraps at is drawn on neither).
+  return ends.map(([start, end], index) => {
+    const until = index + 1 < ends.length ? ends[index + 1][0] : end;
+    return node.data.slice(start, until);
   }).join('');
 })"""
 
@@ -188,7 +194,10 @@ def test_a_click_and_the_keys_adopt_units_and_the_next_unit_is_chosen(page, log_
 
 
 @pytest.mark.parametrize("width", [1400, 1000])
-def test_for_two_annotators_the_review_is_at_most_1_6_times_as_tall_as_the_text(page, log_in, op_ed, width):
+def test_for_two_annotators_the_review_is_at_most_1_7_times_as_tall_as_the_text(page, log_in, op_ed, width):
+    # Every lane is 24 px high under each row of a line that has lanes, so that each
+    # unit is a 24 × 24 px target (WCAG 2.5.8): 1.64 and 1.65 times the text at these
+    # widths, where bars of 4 px on a 5 px pitch took 1.25 and 1.23.
     page.set_viewport_size({"width": width, "height": 1000})
     log_in("curator", DEMO_PASSWORD)
     page.goto(f"/p/demo/articles/{op_ed.pk}/review/")
@@ -208,7 +217,7 @@ def test_for_two_annotators_the_review_is_at_most_1_6_times_as_tall_as_the_text(
         }"""
     )
 
-    assert curation / text_alone <= 1.6, (curation, text_alone)
+    assert curation / text_alone <= 1.7, (curation, text_alone)
 
 
 @pytest.mark.parametrize("view", ["", "?view=table"])
