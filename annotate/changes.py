@@ -11,6 +11,18 @@ from annotate import rows
 from annotate.models import ArgumentUnit, Change, Layer, Project, Relation
 
 
+def relation_state(relation: Relation) -> dict:
+    """What the change record keeps of a relation: enough to recreate it exactly. (A
+    unit's is `units.snapshot`, which holds the relations a deletion takes with it.)"""
+    return {
+        "id": relation.pk,
+        "type": relation.type_id,
+        "source": relation.source_id,
+        "target": relation.target_id,
+        "created_at": relation.created_at.isoformat(),
+    }
+
+
 def new_record(
     *,
     project: Project,

@@ -42,7 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from annotate import datasets, job_limits, jobs
+from annotate import datasets, job_limits, jobs, long_work
 from annotate.formats import registry
 from annotate.formats.losses import LossReport
 from annotate.models import ArgumentUnit, Article, Cancelled, Change, Job, JobKind, JobStatus, Layer, Project
@@ -215,7 +215,7 @@ def export_dataset(*, job_id: int) -> str:
         jobs.finish(job, JobStatus.FAILED, message=f"{jobs.UNEXPECTED_ERROR}; {NOTHING_EXPORTED}")
         raise
     finally:
-        jobs.close_progress_connection()
+        long_work.close_progress_connection()
     return Job.objects.get(pk=job_id).status
 
 

@@ -10,15 +10,13 @@ starts a job. Nothing is retried: an import is one transaction, so a dead worker
 nothing, and the manager decides whether to import again.
 
 Progress is written while the work's own transaction is still open, so it goes through a
-second connection to the same database (`progress_cursor`): the page that polls sees it
-at once, and a cancel request is not kept waiting behind the work's lock on the row.
+second connection to the same database (`annotate.long_work.progress_cursor`): the page
+that polls sees it at once, and a cancel request is not kept waiting behind the work's
+lock on the row.
 """
 
 import functools
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -26,11 +24,11 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from annotate import datasets, job_limits
+from annotate import datasets, job_limits, long_work
 from annotate.datasets.fast_paths import try_advisory_lock
 from annotate.models import Cancelled, Job, JobKind, JobStatus, Project
 
@@ -38,38 +36,6 @@ NOTHING_IMPORTED = "nothing was imported"
 WORKER_STOPPED = "the worker stopped while running this job"
 CANCELLED = "cancelled"
 UNEXPECTED_ERROR = "an unexpected error stopped the job"
-
-_local = threading.local()
-
-
-@contextmanager
-def progress_cursor() -> Iterator:
-    """A cursor that writes outside the transaction the work runs in, or None.
-
-    Outside a transaction that is the ordinary connection. Inside one, a connection of
-    this thread's own, in autocommit; SQLite allows one writer at a time, so there the
-    progress of work inside a transaction is not written (None).
-    """
-    if not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    if connection.vendor == "sqlite":
-        yield None
-        return
-    side = getattr(_local, "connection", None)
-    if side is None:
-        side = _local.connection = connections.create_connection("default")
-    with side.cursor() as cursor:
-        yield cursor
-
-
-def close_progress_connection() -> None:
-    """Close this thread's progress connection, if it has one (when its work ends)."""
-    side = getattr(_local, "connection", None)
-    if side is not None:
-        side.close()
-        del _local.connection
 
 
 def fail_stale(**filters) -> int:
@@ -243,7 +209,7 @@ def import_articles(
         raise
     finally:
         release_files(job)
-        close_progress_connection()
+        long_work.close_progress_connection()
     return Job.objects.get(pk=job_id).status
 
 

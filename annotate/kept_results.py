@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet, Subquery
 from django.utils import timezone
 
-from annotate import job_limits, jobs
+from annotate import job_limits, jobs, long_work
 from annotate.models import Cancelled, Change, Job, JobStatus, Project
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def run(job: Job, *, kept: QuerySet[Job], compute: Callable[[Job], tuple[str, di
         _end(job, JobStatus.FAILED, message=jobs.UNEXPECTED_ERROR)
         return
     finally:
-        jobs.close_progress_connection()
+        long_work.close_progress_connection()
     job.status, job.finished_at, job.phase = JobStatus.DONE, timezone.now(), ""
     job.input_key, job.result = key, result
     with transaction.atomic():

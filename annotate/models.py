@@ -22,7 +22,7 @@ from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 
-from annotate import rows, structure
+from annotate import long_work, rows, structure
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1f77b4.")
 single_key = RegexValidator(r"^[a-z0-9]$", "Use one lower-case letter or digit.")
@@ -746,11 +746,9 @@ class Job(models.Model):
         request set meanwhile), at most every PROGRESS_INTERVAL within a phase, and
         raises `Cancelled` once a cancel was requested, which the task turns into a
         rollback. Called inside the transaction that does the work, it writes through a
-        connection of its own (`annotate.jobs.progress_cursor`), so the progress is seen
+        connection of its own (`annotate.long_work.progress_cursor`), so the progress is seen
         at once and the row is not locked until the work commits.
         """
-        from annotate.jobs import progress_cursor  # jobs imports the models
-
         last = getattr(self, "_reported", None)
         moment = time.monotonic()
         if last and last[0] == phase and done != total and moment - last[1] < self.PROGRESS_INTERVAL:
@@ -758,7 +756,7 @@ class Job(models.Model):
         self._reported = (phase, moment)
         now = timezone.now()
         self.phase, self.done, self.total, self.heartbeat_at = phase, done, total, now
-        with progress_cursor() as cursor:
+        with long_work.progress_cursor() as cursor:
             if cursor is None:
                 return
             cursor.execute(

@@ -10,16 +10,6 @@ from annotate.models import ArgumentUnit, Layer, Relation, RelationType
 from annotate.units import AnnotationError, ensure_open
 
 
-def snapshot(relation: Relation) -> dict:
-    return {
-        "id": relation.pk,
-        "type": relation.type_id,
-        "source": relation.source_id,
-        "target": relation.target_id,
-        "created_at": relation.created_at.isoformat(),
-    }
-
-
 def _log(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> Changed:
     changed = changes.log_layer_change(
         relation.layer, target=f"relation:{relation.pk}", action=action, user=user, before=before, after=after
@@ -45,12 +35,12 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
     # inside the caller's transaction, as in units.create_unit.
     with transaction.atomic(savepoint=False):
         relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
-        return _log(relation, action="relation.create", user=user, before=None, after=snapshot(relation))
+        return _log(relation, action="relation.create", user=user, before=None, after=changes.relation_state(relation))
 
 
 @transaction.atomic
 def delete_relation(*, relation: Relation, user) -> Changed:
     ensure_open(relation.layer)
-    changed = _log(relation, action="relation.delete", user=user, before=snapshot(relation), after=None)
+    changed = _log(relation, action="relation.delete", user=user, before=changes.relation_state(relation), after=None)
     relation.delete()
     return replace(changed, relation=None)

@@ -136,9 +136,7 @@ def snapshot(unit: ArgumentUnit, spans: list[tuple[int, int]], *, relations: Ite
         "created_at": unit.created_at.isoformat(),
     }
     if relations:
-        from annotate.relations import snapshot as relation_snapshot
-
-        state["relations"] = [relation_snapshot(relation) for relation in relations]
+        state["relations"] = [changes.relation_state(relation) for relation in relations]
     return state
 
 

@@ -17,7 +17,7 @@ from django.db import InterfaceError, OperationalError, connection, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from annotate import jobs
+from annotate import long_work
 from annotate.logs import describe
 
 log = logging.getLogger("annotate.worker")
@@ -105,7 +105,7 @@ def wait_for_database(error: Exception) -> None:
         # Every connection the worker holds, its job's progress connection too (which a
         # job whose end could not be written may have left open).
         connections.close_all()
-        jobs.close_progress_connection()
+        long_work.close_progress_connection()
         log.warning("The database does not answer (%s); the worker tries again in %g s", describe(error), wait)
         time.sleep(wait)
         try:
