@@ -32,9 +32,7 @@ def calm_streets(transactional_db):
     return article, layer
 
 
-def test_a_note_is_written_from_the_keyboard_undone_redone_and_adopted_into_gold(
-    page, log_in, calm_streets, tmp_path
-):
+def test_a_note_is_written_from_the_keyboard_undone_redone_and_adopted_into_gold(page, log_in, calm_streets, tmp_path):
     article, layer = calm_streets
     log_in("ann_annotator", "secret-pass-1")
     page.goto(f"/p/opeds/layers/{layer.pk}/")
