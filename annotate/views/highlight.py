@@ -12,8 +12,9 @@ break, is the same `data-unit` in several places. The marks of a unit's later sp
 a span cut by another unit's boundary or a line break stays solid, as it is one span. Lanes are given per line, from the
 units on that line alone: a line's HTML depends on nothing outside it. Nothing but
 the article's own characters reaches the text nodes (label names are drawn by CSS
-from `data-tag`), so the browser's offsets into the element are offsets into the
-article. Django-free.
+from `data-tag`, and a unit with a note gets the class `has-note`, which CSS marks
+after the tag, and its note as the title of its first mark), so the browser's offsets
+into the element are offsets into the article. Django-free.
 """
 
 from bisect import bisect_left, bisect_right, insort
