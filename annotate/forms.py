@@ -301,6 +301,13 @@ class UnitAttributeForm(LayerChangeForm):
     value = forms.CharField(max_length=60, required=False, help_text="Empty removes the attribute.")
 
 
+class UnitNoteForm(LayerChangeForm):
+    """A unit's note; empty clears it. Its length is checked once its line ends are
+    stored ones (`units.validate_note`), as a browser sends each as two characters."""
+
+    note = forms.CharField(required=False, strip=False, widget=forms.Textarea)
+
+
 class RelationCreateForm(LayerChangeForm):
     """Two units and a relation type of the project, chosen from `relation_types` (the
     project's, as cached for its scheme version)."""

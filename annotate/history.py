@@ -192,6 +192,10 @@ def describe(change: Change, layer: Layer) -> str:
             parts.append(f"+ {_quote(text, added)}")
         else:
             parts.append(f"boundaries {_quote(text, after['spans'])}")
+    if after.get("note", "") != before.get("note", ""):
+        parts.append(
+            f"note {_quote(after['note'], [(0, len(after['note']))], 30)}" if after.get("note") else "note removed"
+        )
     return f"{unit} → {', '.join(parts)}"
 
 

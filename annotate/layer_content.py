@@ -162,6 +162,7 @@ class UnitEntry:
     attributes: dict
     spans: Spans
     quote: str  # the unit's text; the fragments of a discontinuous unit joined by " … "
+    note: str = ""  # the annotator's or curator's note on the unit ("" for none)
 
     @property
     def short_quote(self) -> str:
@@ -218,7 +219,9 @@ def entries(
 ) -> tuple[list[UnitEntry], list[RelationEntry]]:
     """The layer's units in text order, numbered from 1, and its relations between them."""
     units = [
-        unit_class(row.id, row.layer_id, number, labels[row.label_id], row.attributes, row.spans, row.quote(text))
+        unit_class(
+            row.id, row.layer_id, number, labels[row.label_id], row.attributes, row.spans, row.quote(text), row.note
+        )
         for number, row in enumerate(content.units, start=1)
     ]
     by_id = {unit.id: unit for unit in units}

@@ -23,7 +23,7 @@ Adopting never puts two overlapping units of one label into gold without asking:
 `adopt_unit` refuses with `OverlapError` unless told to replace the overlapping gold
 units (their gold relations carried over to the new unit) or to add it anyway, and
 `adopt_majority` leaves such units out and says how many. Adopting a unit takes its
-attributes with it, over those of the gold unit it matches; `adopt_majority` gives
+attributes (and its note, if it has one) with it, over those of the gold unit it matches; `adopt_majority` gives
 each unit the value a strict majority of the annotators who marked it gave each
 attribute, and leaves out (and counts) a unit no majority agrees on an attribute of,
 for the curator to adopt the one they choose. Finished gold is read-only
@@ -383,9 +383,10 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
 
 @transaction.atomic
 def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
-    """Copy an annotator's unit (label, spans, attributes) into the gold layer, reusing
-    a gold unit of the same label and spans if there is one (given this unit's
-    attributes, if its own differ), and with it the unit's relations (incoming
+    """Copy an annotator's unit (label, spans, attributes, note) into the gold layer,
+    reusing a gold unit of the same label and spans if there is one (given this unit's
+    attributes, if its own differ, and its note, if it has one: a unit without a note
+    leaves gold's note as it is), and with it the unit's relations (incoming
     and outgoing, in the annotator's layer) whose other unit gold already has. So a
     relation follows as soon as both its units are in gold, whichever came first.
 
@@ -411,6 +412,9 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
         cleared = {name: "" for name in gold_unit.attributes}
         units.update_unit(unit=gold_unit, user=user, attributes={**cleared, **unit.attributes})
         restated = True
+    if not created and unit.note and gold_unit.note != unit.note:
+        gold_unit.layer = gold
+        units.update_unit(unit=gold_unit, user=user, note=unit.note)
     if created:
         rivals = _same_label_overlaps(in_gold, key)
         if rivals and overlap == ASK:
@@ -419,7 +423,7 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
             some = f"a {name} that overlaps" if len(rivals) == 1 else f"{len(rivals)} {name} units that overlap"
             raise OverlapError(f"Gold already has {some} this one: {', '.join(f'“{q}”' for q in quotes)}.", quotes)
         gold_unit = units.create_unit(
-            layer=gold, label=unit.label, spans=list(key[1]), user=user, attributes=unit.attributes
+            layer=gold, label=unit.label, spans=list(key[1]), user=user, attributes=unit.attributes, note=unit.note
         ).unit
         if rivals and overlap == REPLACE:
             replaced = [_quote(text, rival[1]) for rival in rivals]

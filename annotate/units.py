@@ -15,7 +15,7 @@ from django.utils import timezone
 from annotate import changes, rows
 from annotate.changes import Changed
 from annotate.formats.checks import BEFORE_TEXT, BLANK, EMPTY, NO_SPAN, PAST_TEXT, quote, span_fault
-from annotate.models import ArgumentUnit, Label, Layer, Relation, Span
+from annotate.models import NOTE_MAX_CHARS, ArgumentUnit, Label, Layer, Relation, Span
 
 
 class AnnotationError(ValueError):
@@ -80,6 +80,18 @@ def validate_attributes(label: Label, attributes: dict) -> dict:
         if value not in allowed:
             raise AnnotationError(f"{label.name} {name} must be one of {', '.join(allowed)}, not “{value}”.")
     return dict(attributes)
+
+
+def validate_note(note: str) -> str:
+    """A unit's note as stored: line ends as `\n` (a browser's form sends `\r\n`),
+    without white space around it, at most `NOTE_MAX_CHARS` characters."""
+    note = note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(note) > NOTE_MAX_CHARS:
+        raise AnnotationError(
+            f"A note may be at most {NOTE_MAX_CHARS:,} characters; this one has {len(note):,}. "
+            "Shorten it and save again."
+        )
+    return note
 
 
 # The spans of every unit of one label in one layer that has a span exactly here: the
@@ -154,6 +166,7 @@ def create_unit(
     spans: Iterable[tuple[int, int]],
     user,
     attributes: dict | None = None,
+    note: str = "",
     among: Iterable | None = None,
 ) -> Changed:
     """Create an argument unit with one or more spans in `layer` (`.unit` of the result).
@@ -164,6 +177,7 @@ def create_unit(
         raise AnnotationError("That label belongs to another project.")
     ordered = validate_spans(article.text, spans)
     attributes = validate_attributes(label, attributes or {})
+    note = validate_note(note)
     refuse_duplicate(layer, label, ordered, among=among)
     # Checked before the transaction, so the writes need no savepoint of their own
     # inside the caller's transaction (two round trips fewer for every unit made).
@@ -171,7 +185,7 @@ def create_unit(
         # The unit, its spans and its change record in one statement: the record names
         # the unit by the id the statement gives it ("unit:" and the snapshot's "id" are
         # completed with it), and quotes the time it is made, given here.
-        unit = ArgumentUnit(layer=layer, label=label, attributes=attributes, created_at=timezone.now())
+        unit = ArgumentUnit(layer=layer, label=label, attributes=attributes, note=note, created_at=timezone.now())
         change, count = changes.new_record(
             project=article.project,
             layer=layer,
@@ -193,8 +207,10 @@ def update_unit(
     label: Label | None = None,
     attributes: dict | None = None,
     spans: Iterable[tuple[int, int]] | None = None,
+    note: str | None = None,
 ) -> Changed:
-    """Change a unit's label, attributes or spans (whichever are given).
+    """Change a unit's label, attributes, spans or note (whichever are given; an empty
+    note clears it).
 
     A new label keeps only the attributes it defines too (a Claim's stance is dropped
     when it becomes a Premise).
@@ -210,13 +226,15 @@ def update_unit(
     if attributes is not None:
         merged = {**unit.attributes, **attributes}
         unit.attributes = validate_attributes(unit.label, {k: v for k, v in merged.items() if v})
+    if note is not None:
+        unit.note = validate_note(note)
     new_spans = old_spans if spans is None else validate_spans(unit.layer.article.text, spans)
     after = snapshot(unit, new_spans)
     if after == before:
         return Changed(revision=unit.layer.revision, unit=unit)
     if (after["label"], after["spans"]) != (before["label"], before["spans"]):
         refuse_duplicate(unit.layer, unit.label, new_spans, other_than=unit.pk)
-    unit.save(update_fields=["label", "attributes"])
+    unit.save(update_fields=["label", "attributes", "note"])
     if new_spans != old_spans:
         unit.spans.all().delete()
         Span.objects.bulk_create([Span(unit=unit, start=start, end=end) for start, end in new_spans])

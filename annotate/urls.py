@@ -41,6 +41,7 @@ project_urls = [
     path("layers/<int:pk>/units/<int:unit_pk>/label/", workspace.unit_label, name="unit_label"),
     path("layers/<int:pk>/units/<int:unit_pk>/attribute/", workspace.unit_attribute, name="unit_attribute"),
     path("layers/<int:pk>/units/<int:unit_pk>/spans/", workspace.unit_spans, name="unit_spans"),
+    path("layers/<int:pk>/units/<int:unit_pk>/note/", workspace.unit_note, name="unit_note"),
     path("layers/<int:pk>/units/<int:unit_pk>/delete/", workspace.unit_delete, name="unit_delete"),
     path("layers/<int:pk>/relations/", workspace.relation_create, name="relation_create"),
     path("layers/<int:pk>/relations/<int:relation_pk>/delete/", workspace.relation_delete, name="relation_delete"),

@@ -55,11 +55,19 @@ def span_of(text: str, quote: str, *, inner: str | None = None) -> tuple[int, in
 
 
 def make_unit(
-    layer: Layer, label: Label, quote: str, *, inner: str | None = None, attributes: dict | None = None
+    layer: Layer,
+    label: Label,
+    quote: str,
+    *,
+    inner: str | None = None,
+    attributes: dict | None = None,
+    note: str = "",
 ) -> ArgumentUnit:
     """The layer's annotator marks `quote` (or `inner`, within it) in the article as a unit of `label`."""
     spans = [span_of(layer.article.text, quote, inner=inner)]
-    return units.create_unit(layer=layer, label=label, spans=spans, user=layer.annotator, attributes=attributes).unit
+    return units.create_unit(
+        layer=layer, label=label, spans=spans, user=layer.annotator, attributes=attributes, note=note
+    ).unit
 
 
 def make_relation(layer: Layer, kind: RelationType, source: ArgumentUnit, target: ArgumentUnit) -> Relation:

@@ -29,7 +29,7 @@ from hypothesis.stateful import (
 from annotate import history, lifecycle, projects, relations, units
 from annotate.formats.checks import quote
 from annotate.formats.plaintext import normalise_text
-from annotate.models import ArgumentUnit, Change, Layer, Relation, Role, Span
+from annotate.models import NOTE_MAX_CHARS, ArgumentUnit, Change, Layer, Relation, Role, Span
 from tests.factories import make_article, make_user
 
 # Astral characters (one code point each in Python, two UTF-16 units in the browser), an
@@ -113,10 +113,16 @@ def read_layer(layer_id: int) -> tuple[dict, int]:
         spans.setdefault(unit_id, []).append((start, end))
     found = {
         "units": {
-            pk: {"label": label_id, "spans": spans.get(pk, []), "attributes": attributes, "created_at": created_at}
-            for pk, label_id, attributes, created_at in ArgumentUnit.objects.filter(layer_id=layer_id).values_list(
-                "pk", "label_id", "attributes", "created_at"
-            )
+            pk: {
+                "label": label_id,
+                "spans": spans.get(pk, []),
+                "attributes": attributes,
+                "note": note,
+                "created_at": created_at,
+            }
+            for pk, label_id, attributes, note, created_at in ArgumentUnit.objects.filter(
+                layer_id=layer_id
+            ).values_list("pk", "label_id", "attributes", "note", "created_at")
         },
         "relations": {
             pk: (type_id, source_id, target_id, created_at)
@@ -225,6 +231,7 @@ class LayerHistory(RuleBasedStateMachine):
             "label": label_id,
             "spans": spans,
             "attributes": attributes or {},
+            "note": "",
             "created_at": unit.created_at,
         }
         self.changed(new)
@@ -270,6 +277,26 @@ class LayerHistory(RuleBasedStateMachine):
         pk = self.pick_unit(which, label="Claim")
         units.update_unit(unit=self.unit(pk), attributes={"stance": stance}, user=self.annotator)
         self.changed(self.with_unit(pk, attributes={"stance": stance} if stance else {}))
+
+    # A note as the side panel sends it (line ends as \r\n, white space around it),
+    # stored as written; an empty one removes the note.
+    @precondition(lambda self: self.model["units"])
+    @rule(which=pick, note=st.sampled_from(["Unsure.", "  unsure\r\nask ", "", " ", "Curator: kept as a claim."]))
+    def write_note(self, which, note):
+        pk = self.pick_unit(which)
+        units.update_unit(unit=self.unit(pk), note=note, user=self.annotator)
+        self.changed(self.with_unit(pk, note=note.replace("\r\n", "\n").strip()))
+
+    @precondition(lambda self: self.model["units"])
+    @rule(which=pick)
+    def note_refuses_a_note_too_long(self, which):
+        pk = self.pick_unit(which)
+        message = (
+            f"A note may be at most 2,000 characters; this one has {NOTE_MAX_CHARS + 1:,}. Shorten it and save again."
+        )
+        self.refused(
+            message, units.update_unit, unit=self.unit(pk), note="n" * (NOTE_MAX_CHARS + 1), user=self.annotator
+        )
 
     @precondition(lambda self: self.model["units"])
     @rule(which=pick, spans=unit_spans)

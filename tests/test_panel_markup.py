@@ -73,7 +73,9 @@ def drawn(client, annotator, layer, scheme):
     Project.objects.filter(pk=layer.article.project.pk).update(document_stance=True)
     layer.article.text = TEXT
     layer.article.save()
-    claim = make_unit(layer, scheme["Claim"], "Cities should ban cars", attributes={"stance": "For"})
+    claim = make_unit(
+        layer, scheme["Claim"], "Cities should ban cars", attributes={"stance": "For"}, note="Unsure of the stance."
+    )
     premise = make_unit(layer, scheme["Premise"], "Streets are for people")
     make_relation(layer, scheme["supports"], premise, claim)
     noise = make_unit(layer, scheme["Premise"], "Noise harms sleep")  # unlinked: Mark finished names it

@@ -118,14 +118,15 @@ CONTINUED = (
 )
 SHOWN = (
     '<span class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-depth="{}" '
-    'data-pieces="{}" data-first>'
-    '<span class="visually-hidden">{} “{}”: {}{}</span></span>'
+    'data-pieces="{}" data-first{}>'
+    '<span class="visually-hidden">{} “{}”: {}{}{}</span></span>'
 )
 ADOPTABLE = (
     '<button type="button" class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-depth="{}" '
     'data-pieces="{}" data-first data-start="{}" data-lane="{}" tabindex="-1" hx-post="{}" hx-target="#review" '
-    'hx-swap="outerHTML"><span class="visually-hidden">Adopt {} “{}” from {}: {}{}{}</span></button>'
+    'hx-swap="outerHTML"{}><span class="visually-hidden">Adopt {} “{}” from {}: {}{}{}{}</span></button>'
 )
+NOTED = ' title="Note: {}"'  # a unit with a note: the note shows as its title (and is read out)
 
 
 def draw(lines: list[Line], *, finished: bool, adopt_url: Callable[[int], str]) -> None:
@@ -141,13 +142,15 @@ def draw(lines: list[Line], *, finished: bool, adopt_url: Callable[[int], str]) 
 
 def _unit_html(item: LaneUnit, lane: Lane, index: int, finished: bool, adopt_url: Callable[[int], str]) -> str:
     unit = item.unit
-    in_gold = " in-gold" if unit.in_gold else ""
-    where = (unit.label.pk, unit.verdict, in_gold, unit.id, item.row, item.depth, item.pieces_attribute)
+    marks = (" in-gold" if unit.in_gold else "") + (" has-note" if unit.note else "")
+    where = (unit.label.pk, unit.verdict, marks, unit.id, item.row, item.depth, item.pieces_attribute)
     if not item.first:
         return format_html(CONTINUED, *where)
     quote = Truncator(unit.quote).chars(40)
+    title = format_html(NOTED, unit.note) if unit.note else ""
+    note = f", note: {unit.note}" if unit.note else ""
     if lane.is_gold or finished:
-        return format_html(SHOWN, *where, unit.tag, quote, unit.badge, ", in gold" if unit.in_gold else "")
+        return format_html(SHOWN, *where, title, unit.tag, quote, unit.badge, ", in gold" if unit.in_gold else "", note)
     gold = ", in gold" if unit.in_gold else ", gold differs" if unit.settled else ""
     attributes = (
         "" if unit.verdict == "attribute" else "".join(f", {name} {value}" for name, value in unit.attributes.items())
@@ -158,12 +161,14 @@ def _unit_html(item: LaneUnit, lane: Lane, index: int, finished: bool, adopt_url
         unit.start,
         index,
         adopt_url(unit.id),
+        title,
         unit.label.name,
         quote,
         lane.name,
         unit.badge,
         gold,
         attributes,
+        note,
     )
 
 

@@ -14,8 +14,9 @@ break, is the same `data-unit` in several places. The marks of a unit's later sp
 a span cut by another unit's boundary or a line break stays solid, as it is one span. Lanes are given per line, from the
 units on that line alone: a line's HTML depends on nothing outside it. Nothing but
 the article's own characters reaches the text nodes (label names are drawn by CSS
-from `data-tag`), so the browser's offsets into the element are offsets into the
-article. Django-free.
+from `data-tag`, and a unit with a note gets the class `has-note`, which CSS marks
+after the tag, and its note as the title of its first mark), so the browser's offsets
+into the element are offsets into the article. Django-free.
 """
 
 from bisect import bisect_left, bisect_right, insort
@@ -30,11 +31,12 @@ class Highlight(NamedTuple):  # a tuple: made for every unit on every line drawn
     label_id: int
     tag: str  # shown before the unit's first character, e.g. "Claim · For"
     spans: tuple[tuple[int, int], ...]  # code points, sorted, non-overlapping
+    note: str = ""  # the unit's note: its first mark says it has one, and shows it as its title
 
 
 def of(units) -> list[Highlight]:
     """What the text shows of units (anything with `id`, `label`, `tag` and `spans`)."""
-    return [Highlight(u.id, u.label.pk, u.tag, tuple(u.spans)) for u in units]
+    return [Highlight(u.id, u.label.pk, u.tag, tuple(u.spans), u.note) for u in units]
 
 
 def lanes(highlights: list[Highlight]) -> dict[int, int]:
@@ -115,10 +117,7 @@ def render(
     parts = []
     for line in range(first, last):
         start, end = starts[line], ends[line]
-        items = [
-            Highlight(unit_id, by_id[unit_id].label_id, by_id[unit_id].tag, tuple(spans))
-            for unit_id, spans in pieces.get(line, {}).items()
-        ]
+        items = [by_id[unit_id]._replace(spans=tuple(spans)) for unit_id, spans in pieces.get(line, {}).items()]
         parts.append(
             f'<span class="line" dir="auto" id="line-{start}"{swap}>' if line_ids else '<span class="line" dir="auto">'
         )
@@ -163,7 +162,13 @@ def _stretch(
         if tag is None:
             tag = escaped_tags[item.tag] = escape(item.tag)
         openings.append(f"{opening}>")
-        first_openings.append(f'{opening} id="u-{unit_id}" data-tag="{tag}">')
+        if item.note:  # the tag says so (CSS), and the note is the mark's title
+            first_openings.append(
+                f'<mark class="{classes} has-note" data-unit="{unit_id}" id="u-{unit_id}" data-tag="{tag}" '
+                f'title="Note: {escape(item.note)}">'
+            )
+        else:
+            first_openings.append(f'{opening} id="u-{unit_id}" data-tag="{tag}">')
         later_openings.append(f'<mark class="{classes} later" data-unit="{unit_id}">' if unit_id in first_end else "")
         first_starts.append(first_start[unit_id])
         first_ends.append(first_end.get(unit_id, stretch_end))  # the stretch's end: never later in it

@@ -4,7 +4,8 @@ Built in Python like the highlighted text: at 300 units a template loop costs se
 times the rest of the request (see docs/benchmarks.md). The markup is the panel's
 contract with static/annotate/workspace.js (pinned by tests/test_panel_markup.py): rows
 carry `data-unit` / `data-label`, relation rows `data-relation` / `data-source` /
-`data-target`, and a unit's name is a `.unit-pick` button. The buttons that change the
+`data-target`, a unit's name is a `.unit-pick` button and its note (if any) the
+`.note-text` of its `.unit-note`. The buttons that change the
 layer are hx-post elements; their URLs are relative to the workspace page (the layer's
 URL, under which the unit and relation URLs lie), and the workspace gives them the
 revision and their turn.
@@ -45,8 +46,15 @@ def unit_rows(units, *, editable: bool) -> str:
             actions = "".join(
                 f'<span class="chip on">{escape(str(value))}</span>' for value in unit.attributes.values()
             )
+        note = (
+            '<p class="unit-note"><span class="note-name">Note:</span> '
+            f'<span class="note-text">{escape(unit.note)}</span></p>'
+            if unit.note
+            else ""
+        )
         rows.append(
-            f'<li class="unit-row label-{label.pk}" data-unit="{unit.id}" data-label="{label.pk}">{pick}{actions}</li>'
+            f'<li class="unit-row label-{label.pk}" data-unit="{unit.id}" data-label="{label.pk}">'
+            f"{pick}{actions}{note}</li>"
         )
     return "".join(rows)
 

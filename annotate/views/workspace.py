@@ -32,8 +32,9 @@ from annotate.forms import (
     UnitAttributeForm,
     UnitCreateForm,
     UnitLabelForm,
+    UnitNoteForm,
 )
-from annotate.models import Layer, Membership
+from annotate.models import NOTE_MAX_CHARS, Layer, Membership
 from annotate.views import highlight, panel, status_line
 
 PAGE = "annotate/layer_detail.html"
@@ -83,7 +84,9 @@ def lines_html(layer: Layer, stretch: tuple[int, int], rows: list[layer_content.
     # quotes: the text does not show them).
     labels = {label.pk: label for label in layer.article.project.scheme_labels}
     highlights = [
-        highlight.Highlight(row.id, row.label_id, layer_content.tag(labels[row.label_id], row.attributes), row.spans)
+        highlight.Highlight(
+            row.id, row.label_id, layer_content.tag(labels[row.label_id], row.attributes), row.spans, row.note
+        )
         for row in rows
     ]
     # render() escapes the text
@@ -137,6 +140,7 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         "article": layer.article,
         "editable": editable,
         "changeable": changeable,
+        "note_max": NOTE_MAX_CHARS,
         "ws": ws,
         # The HTML parts are drawn only if the template shows them (Django calls a
         # callable in a context): the panel's refresh after every change shows neither
@@ -329,6 +333,12 @@ def unit_spans(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
     else:
         changed = units.update_unit(unit=unit, spans=[data["span"]], user=request.user)
     return Done(changed, unit.pk, snapped_notice(article.text, data))
+
+
+@layer_action
+def unit_note(request: HttpRequest, layer: Layer, unit_pk: int) -> Done:
+    data = valid(UnitNoteForm(request.POST))
+    return Done(units.update_unit(unit=own_unit(layer, unit_pk), note=data["note"], user=request.user), unit_pk)
 
 
 @layer_action

@@ -184,6 +184,64 @@ function start(root) {
     change(unitUrl(state.unit, "attribute"), { name: button.dataset.attributeName, value: current === value ? "" : value });
   }
 
+  // --- The chosen unit's note --------------------------------------------------------
+
+  // The note box shows the chosen unit's note, from its panel row (or its mark's title
+  // while the panel catches up); what the annotator has typed and not saved is kept,
+  // unless they choose another unit. Saving is a change like any key's, in its turn.
+  const noteForm = document.getElementById("note-form");
+  const noteText = document.getElementById("note-text");
+  let noteShown = { unit: null, note: "" }; // what the box was last filled with
+
+  function noteOf(id) {
+    const row = rowOf(id);
+    if (row) return row.querySelector(".unit-note .note-text")?.textContent ?? "";
+    const title = document.getElementById(`u-${id}`)?.title ?? "";
+    return title.replace(/^Note: /, "");
+  }
+
+  function paintNote() {
+    if (!noteForm) return;
+    const id = state.mode === "normal" ? state.unit : null;
+    const open = Boolean(id) && !finished();
+    noteForm.querySelector("button").disabled = !open;
+    noteText.disabled = !open;
+    document.getElementById("note-unit").textContent = id
+      ? `On ${unitName(id)}`
+      : finished()
+        ? "Finished: read-only until reopened."
+        : "Choose a unit to write a note on it.";
+    const note = id ? noteOf(id) : "";
+    const typed = noteText.value.trim();
+    if (id !== noteShown.unit || typed === noteShown.note || typed === note) {
+      noteText.value = note;
+      noteShown = { unit: id, note };
+    }
+  }
+
+  function writeNote() {
+    if (!state.unit) return say("Choose a unit first (click it, or step with ] and [), then Shift+N writes its note.");
+    if (finished()) return;
+    noteText.focus();
+  }
+
+  noteForm?.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = noteShown.unit;
+    if (!id) return;
+    const note = noteText.value;
+    act(() => change(unitUrl(id, "note"), { note }));
+  });
+  noteText?.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      textElement().focus();
+    } else if (event.key === "Enter" && event.ctrlKey) {
+      event.preventDefault();
+      noteForm.requestSubmit();
+    }
+  });
+
   // --- Choosing units and linking them ---------------------------------------------
 
   function choose(id, { scroll = false } = {}) {
@@ -270,6 +328,7 @@ function start(root) {
       rowOf(state.target)?.classList.add("is-candidate");
     }
     hint.textContent = hintText();
+    paintNote();
     arcs?.show(
       state.mode === "normal"
         ? { unit: state.unit, relation: state.relation }
@@ -277,15 +336,18 @@ function start(root) {
     );
   }
 
-  function hintText() {
+  // A unit's label and quote: from the panel row, or from the unit's first mark while
+  // the panel catches up.
+  function unitName(id) {
     const short = (quote) => (quote.length > 48 ? `${quote.slice(0, 47)}…` : quote);
-    // From the panel row, or from the unit's first mark while the panel catches up.
-    const name = (id) => {
-      const row = rowOf(id);
-      if (row) return `${row.querySelector(".unit-label").textContent} “${short(row.querySelector(".quote").textContent)}”`;
-      const mark = document.getElementById(`u-${id}`);
-      return mark ? `${mark.dataset.tag.split(" · ")[0]} “${short(mark.textContent)}”` : "";
-    };
+    const row = rowOf(id);
+    if (row) return `${row.querySelector(".unit-label").textContent} “${short(row.querySelector(".quote").textContent)}”`;
+    const mark = document.getElementById(`u-${id}`);
+    return mark ? `${mark.dataset.tag.split(" · ")[0]} “${short(mark.textContent)}”` : "";
+  }
+
+  function hintText() {
+    const name = unitName;
     if (state.mode === "target") {
       return `Linking from ${name(state.source)}: click the target unit, or step with ] and [ and press Enter. Esc cancels.`;
     }
@@ -313,7 +375,7 @@ function start(root) {
       parts.push(`${values.map((value, index) => `${index + 1} ${value}`).join(", ")} (${button.dataset.attributeName})`);
     }
     if (relationKeys().length) parts.push("l links");
-    parts.push("e / + set or add a span", "Delete deletes", "Esc lets go.");
+    parts.push("e / + set or add a span", "Shift+N writes a note", "Delete deletes", "Esc lets go.");
     return parts.join(", ");
   }
 
@@ -520,6 +582,10 @@ function start(root) {
       return true;
     }
     if (!editable) return false;
+    if (key === "N" && shift) {
+      writeNote();
+      return true;
+    }
     const label = labelButtons().find((b) => b.dataset.key === key.toLowerCase());
     if (label && !shift) applyLabel(label.dataset.label, offsets, later);
     else if (/^[1-9]$/.test(key)) setAttribute(Number(key));
@@ -544,6 +610,7 @@ function start(root) {
     if (!editable) return false;
     return (
       (!shift && labelButtons().some((b) => b.dataset.key === lower)) ||
+      (shift && key === "N") ||
       /^[1-9]$/.test(key) ||
       ["Delete", "Backspace", "l", "e", "+"].includes(key)
     );
