@@ -1,10 +1,10 @@
 """Export: the project's articles with the chosen layers, as records, read in batches.
 
 Each batch costs the same four queries (articles, layers, units with their spans,
-relations; pinned in tests/test_datasets.py) however large the project. Identifiers are stable, so that export → import → export
-gives the same bytes: an article is known by the first 12 hex digits of its text hash,
-a unit by its place in its layer's text order ("T1", "T2", …), a relation by its place
-in creation order.
+relations; pinned in tests/test_datasets.py) however large the project. Identifiers are
+stable, so that export → import → export gives the same bytes: an article is known by
+the first 12 hex digits of its text hash, a unit by its place in its layer's text order
+("T1", "T2", …), a relation by its place in creation order.
 """
 
 from collections.abc import Callable, Iterator
