@@ -137,16 +137,25 @@ function start(root) {
 
   // --- Talking to the server -----------------------------------------------------
 
-  // Every change (a key's, a button's): one htmx request from the workspace, which
-  // sends it with the revision #layer-revision shows when it goes out, after the
-  // changes before it have been answered (hx-include, hx-sync), and swaps in the new
-  // revision and the lines it redrew by their ids (or what the button's hx-target and
-  // hx-swap say).
-  function send(url, { values = {}, target, swap } = {}) {
-    sending += 1;
+  // Every change the workspace makes goes out here, and only here: a key's, a button's
+  // (intercepted at htmx:confirm below) and a change sent again after it got no answer.
+  // It is one htmx request from the workspace element, so it carries the revision
+  // #layer-revision shows when it goes out (hx-include) and waits for the one before it
+  // (hx-sync), and its answer swaps in the new revision and the lines it redrew by their
+  // ids (or what the button's hx-target and hx-swap say). `values` are the change's own
+  // fields. A retry (`attempt` 1, 2, …) carries the values the first copy went out with,
+  // the revision among them (they override the one hx-include reads now), and the
+  // X-Annotate-Retry header; it is the same change, so it is not counted again.
+  // Why not hx-post on the buttons alone: htmx drops a queued request whose element an
+  // earlier answer has redrawn, keys have no element, and htmx has no way to send a
+  // request again with the values of the first copy; see "How a change travels" in
+  // docs/architecture.md.
+  function send(url, { values = {}, target, swap, attempt = 0 } = {}) {
+    if (!attempt) sending += 1;
+    const headers = attempt ? { [RETRY_HEADER]: String(attempt) } : {};
     // A change that gets no answer is handled at htmx:afterRequest, so the promise
     // htmx.ajax rejects then is no uncaught error of the page's.
-    htmx.ajax("POST", url, { source: root, target, swap, values }).catch(() => {});
+    htmx.ajax("POST", url, { source: root, target, swap, values, headers }).catch(() => {});
   }
 
   const change = (url, values = {}) => send(url, { values });
@@ -435,15 +444,14 @@ function start(root) {
   const MAYBE_SAVED = "This change may have been saved; reload to see.";
 
   // A change that gets no answer (or a proxy's 502, 503 or 504 instead of the app's)
-  // goes again, with the values it carried (the same revision), after a growing pause:
-  // if an earlier copy was applied after all, the server refuses this one as stale
-  // instead of applying it twice. It goes outside the workspace's queue, and the
-  // changes behind it wait for its answer (held at htmx:confirm), then go in order.
+  // goes again through `send`, with the values it carried (the same revision), after a
+  // growing pause: if an earlier copy was applied after all, the server refuses this one
+  // as stale instead of applying it twice. Until it is answered (or given up) it still
+  // counts as sending, so the keys and clicks behind it wait their turn in the queue.
   const RETRY_HEADER = "X-Annotate-Retry";
   const RETRY_PAUSES = [1000, 2000, 4000, 8000, 15000];
   const GATEWAY_FAILURES = [502, 503, 504];
   let retry = null;
-  const held = [];
 
   const isChange = (detail) => (detail.verb ?? detail.requestConfig?.verb) !== "get";
   const isRetry = (headers) => Boolean(headers?.[RETRY_HEADER]);
@@ -453,34 +461,24 @@ function start(root) {
 
   function sendAgain({ requestConfig: config, etc }) {
     retry ??= {
-      verb: config.verb,
-      path: config.path,
+      url: config.path,
       target: config.target,
       swap: etc?.swapOverride ?? config.elt.closest("[hx-swap]")?.getAttribute("hx-swap"),
       values: Object.fromEntries(config.formData),
       attempt: 0,
-      fromWorkspace: config.elt === root,
     };
     if (retry.attempt === RETRY_PAUSES.length) {
       tell(GAVE_UP, reloadLink());
-      const { fromWorkspace } = retry;
-      answered();
-      if (fromWorkspace) settle(null);
+      retry = null;
+      settle(null);
       return;
     }
     tell(NO_ANSWER, null, "warning");
     setTimeout(() => {
       retry.attempt += 1;
-      const { verb, path, target, swap, values, attempt } = retry;
-      htmx
-        .ajax(verb, path, { source: document.body, target, swap, values, headers: { [RETRY_HEADER]: String(attempt) } })
-        .catch(() => {}); // as `send`'s
+      const { url, target, swap, values, attempt } = retry;
+      send(url, { values, target, swap, attempt });
     }, RETRY_PAUSES[retry.attempt]);
-  }
-
-  function answered() {
-    retry = null;
-    for (const send of held.splice(0)) send(true);
   }
 
   // A button's change (Undo, a panel button, finish, the op-ed stance) is sent from the
@@ -498,21 +496,12 @@ function start(root) {
     const swap = elt.closest("[hx-swap]")?.getAttribute("hx-swap");
     act(() => send(path, { values, target, swap }));
   });
-  document.body.addEventListener("htmx:confirm", (event) => {
-    if (event.defaultPrevented) return; // a button's, sent from the workspace instead
-    if (retry && isChange(event.detail) && !isRetry(event.detail.etc?.headers)) {
-      event.preventDefault();
-      held.push(event.detail.issueRequest);
-    }
-  });
   document.body.addEventListener("htmx:afterRequest", (event) => {
     const { detail } = event;
-    if (!isChange(detail)) return;
+    if (!isChange(detail) || detail.elt !== root) return;
     if (unanswered(detail.xhr)) return sendAgain(detail); // still on its way
-    const again = isRetry(detail.requestConfig.headers);
-    const fromWorkspace = again ? retry?.fromWorkspace : detail.elt === root;
-    if (retry && again) answered();
-    if (fromWorkspace) settle(detail.xhr);
+    retry = null;
+    settle(detail.xhr);
   });
   // A change that hangs counts as unanswered (and is sent again) after a while; a panel
   // refresh that hangs is given up, so that the keys waiting for it take their turns.
