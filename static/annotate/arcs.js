@@ -1,12 +1,13 @@
 // Relation arcs over the article text, drawn in SVG from the boxes the browser gives
 // the units' marks (brat's way): each relation an arc from its source unit up to a lane
 // above the text and down to its target, with an arrowhead, in its relation type's
-// colour (the project's scheme.css: .relation-type-N { --colour }), labelled with the
-// type's name. An arc between units on different rows leaves its first row at the
-// edge the text runs on to, and comes back in at the other edge of the target's row
-// (in a right-to-left paragraph, the text runs on to the left edge).
-// Shorter arcs take lower lanes; a line of the text carrying arcs is spaced out to
-// fit them (data-arc-lanes on the line), the others keep their spacing.
+// colour (the project's scheme.css: .relation-type-N { --colour }), labelled once with
+// the type's name. An arc between units on different rows runs above its source's row
+// out to the nearer edge of the text, along the margin, and in above its target's row.
+// Each row of the text packs the arcs above it into lanes (narrower lower; arcs that do
+// not overlap, labels included, share a lane) and gets exactly the room its lanes need
+// (data-arc-lanes on its arcs' units' marks); the other rows keep their spacing. Arc
+// ends into one unit are spread along its box.
 //
 // The relations are the side panel's rows (data-relation, data-source, data-target,
 // class relation-type-N, .relation-name): the arcs follow the panel and the text
@@ -14,8 +15,12 @@
 // box first and writes after; it reads twice only when a line's spacing changed.
 
 const LANE = 15; // px between lanes
-const MAX_LANES = 12; // the most arcs.css spaces a line for
+const MAX_LANES = 24; // the most arcs.css spaces a row for
 const FIRST_LANE = 11; // px from the top of a unit's box to the lowest lane
+const LANE_GAP = 3; // px kept free between two pieces in one lane
+const END_INSET = 5; // px from a box's sides to its outermost arc ends
+const MARGIN_GAP = 7; // px from the text's edge to an arc running down the margin
+const MARGIN_STEP = 5; // px between arcs side by side in the margin
 const CORNER = 5;
 const HEAD = 7; // the arrowhead's length
 const LABEL_FONT = "600 10.5px system-ui, sans-serif"; // as .arc-label in arcs.css
@@ -26,7 +31,7 @@ export function startArcs({ frame, onChoose }) {
   const svg = frame.querySelector("svg.arcs");
   const text = frame.querySelector(".article-text");
   const shown = { unit: null, relation: null, source: null, target: null, pointer: null };
-  const lanesOf = new Map(); // a line's id → its lanes, as last written
+  const lanesOf = new Map(); // a unit's id → the lanes of the row its arcs leave from, as last written
   let onPage = new Map(); // a relation's id → its arc's shape and element
   const pendingPath = document.createElementNS(SVG, "path");
   pendingPath.setAttribute("class", "arc-pending");
@@ -59,103 +64,123 @@ export function startArcs({ frame, onChoose }) {
     return width;
   }
 
-  // Where each unit's arcs attach: the first box of its first mark (the one that
-  // carries its tag), on its row of the text. Reads layout; writes nothing.
+  // Where each unit's arcs attach: the first box with any width of its first mark (the
+  // one that carries its tag), on its row of the text: a mark that begins at the end of
+  // a row, its tag wrapped to the next, leaves an empty box behind on that row. Reads
+  // layout; writes nothing.
   function unitBoxes(ids) {
     const boxes = new Map();
     for (const id of ids) {
       const mark = document.getElementById(`u-${id}`);
-      // Its first box with any width: a mark that begins at the end of a row, its tag
-      // wrapped to the next, leaves an empty box behind on that row.
       const rect = mark && [...mark.getClientRects()].find((box) => box.width > 0);
-      if (!rect) continue;
-      const line = mark.closest(".line");
-      const rtl = getComputedStyle(line).direction === "rtl"; // an Arabic or Hebrew paragraph
-      boxes.set(id, { mark, line, rtl, left: rect.left, right: rect.right, top: rect.top });
+      if (rect) boxes.set(id, { mark, left: rect.left, right: rect.right, top: rect.top });
     }
     return boxes;
   }
 
   // --- Laying out ------------------------------------------------------------------
 
-  // The rows of the text the arcs touch (by their top), each with its segments; every
-  // arc end gets its own place on its unit's box, ordered by where its other end lies,
-  // so arcs leaving one unit do not start on top of each other.
+  // The rows of the text the arcs touch (by their top), each with the pieces of arcs
+  // that run above it, packed into lanes. Every arc end gets its own place along its
+  // unit's box, ordered by where its other end lies, so arcs into one unit do not meet
+  // in one point and do not cross one another there. An arc between two rows runs
+  // above its source's row out to the text's nearer edge, along the margin, and in
+  // above its target's row: one line, one label (on its longer piece).
   function layout(drawn, boxes, edges) {
     const rows = new Map();
     const rowOf = (box) => {
       const key = Math.round(box.top);
-      if (!rows.has(key)) rows.set(key, { top: box.top, line: box.line, rtl: box.rtl, segments: [], lanes: 0 });
+      if (!rows.has(key)) rows.set(key, { top: box.top, pieces: [], lanes: 0, units: new Set() });
       return rows.get(key);
     };
     const order = [...new Set([...boxes.values()].map((box) => Math.round(box.top)))].sort((a, b) => a - b);
     const rowIndex = new Map(order.map((top, index) => [top, index]));
+    const indexOf = (row) => rowIndex.get(Math.round(row.top));
     const flow = (box) => rowIndex.get(Math.round(box.top)) * 1e5 + (box.left + box.right) / 2;
 
-    const ends = new Map(); // unit → [{ relation, other flow position, set(x) }]
+    const ends = new Map(); // box → [{ other end's place in the text's flow, arc, end }]
     const arcs = [];
     for (const relation of drawn) {
       const source = boxes.get(relation.source);
       const target = boxes.get(relation.target);
-      const arc = { relation, source, target, sourceRow: rowOf(source), targetRow: rowOf(target), x: {} };
+      const arc = { relation, sourceRow: rowOf(source), targetRow: rowOf(target), x: {} };
+      arc.sourceRow.units.add(relation.source);
+      arc.targetRow.units.add(relation.target);
       for (const [end, box, other] of [["source", source, target], ["target", target, source]]) {
         if (!ends.has(box)) ends.set(box, []);
         ends.get(box).push({ other: flow(other), arc, end });
       }
       arcs.push(arc);
     }
+    // Spread evenly along the box (its first row), the first end nearest the text before it.
     for (const [box, list] of ends) {
       list.sort((a, b) => a.other - b.other);
-      const width = Math.min(box.right - box.left - 8, (list.length - 1) * 9);
-      const centre = (box.left + box.right) / 2;
+      const inset = Math.min(END_INSET, (box.right - box.left) / 4);
+      const step = (box.right - box.left - 2 * inset) / list.length;
       list.forEach((item, index) => {
-        item.arc.x[item.end] = list.length > 1 ? centre - width / 2 + (index * width) / (list.length - 1) : centre;
+        item.arc.x[item.end] = box.left + inset + step * (index + 0.5);
       });
+    }
+
+    // Arcs between rows: the margin nearer to both ends, and a place in it (shorter
+    // runs nearer the text; runs that share rows side by side).
+    const across = arcs.filter((arc) => arc.sourceRow !== arc.targetRow);
+    for (const arc of across) {
+      const { source: sx, target: tx } = arc.x;
+      arc.side = edges.right - sx + (edges.right - tx) <= sx - edges.left + (tx - edges.left) ? 1 : -1;
+      const [a, b] = [indexOf(arc.sourceRow), indexOf(arc.targetRow)].sort((p, q) => p - q);
+      arc.rows = [a, b];
+    }
+    for (const side of [1, -1]) {
+      const taken = [];
+      const mine = across.filter((arc) => arc.side === side);
+      mine.sort((p, q) => p.rows[1] - p.rows[0] - (q.rows[1] - q.rows[0]));
+      for (const arc of mine) {
+        let slot = 0;
+        while (taken[slot]?.some(([a, b]) => a <= arc.rows[1] && arc.rows[0] <= b)) slot += 1;
+        (taken[slot] ??= []).push(arc.rows);
+        arc.margin = (side > 0 ? edges.right : edges.left) + side * (MARGIN_GAP + slot * MARGIN_STEP);
+      }
     }
 
     for (const arc of arcs) {
       const { sourceRow, targetRow, relation } = arc;
       const sx = arc.x.source;
       const tx = arc.x.target;
-      const width = labelWidth(relation.name);
       if (sourceRow === targetRow) {
-        arc.rank = [0, Math.abs(tx - sx)];
-        arc.segments = [{ row: sourceRow, from: sx, to: tx, start: true, end: true }];
+        arc.pieces = [{ row: sourceRow, from: sx, to: tx }];
       } else {
-        const forward = sourceRow.top < targetRow.top;
-        const apart = Math.abs(rowIndex.get(Math.round(sourceRow.top)) - rowIndex.get(Math.round(targetRow.top)));
-        // A row's text runs on to its right edge, or its left in a right-to-left paragraph.
-        const runsOn = (row) => (row.rtl ? edges.left : edges.right);
-        const comesIn = (row) => (row.rtl ? edges.right : edges.left);
-        const [out, back] = forward ? [runsOn(sourceRow), comesIn(targetRow)] : [comesIn(sourceRow), runsOn(targetRow)];
-        arc.rank = [apart, Math.abs(out - sx) + Math.abs(tx - back)];
-        arc.segments = [
-          { row: sourceRow, from: sx, to: out, start: true, end: false },
-          { row: targetRow, from: back, to: tx, start: false, end: true },
+        arc.pieces = [
+          { row: sourceRow, from: sx, to: arc.margin },
+          { row: targetRow, from: arc.margin, to: tx },
         ];
       }
-      for (const segment of arc.segments) {
-        const middle = (segment.from + segment.to) / 2;
-        segment.arc = arc;
-        segment.label = { middle, width };
-        segment.span = [
-          Math.min(segment.from, segment.to, middle - width / 2) - 3,
-          Math.max(segment.from, segment.to, middle + width / 2) + 3,
-        ];
-        segment.row.segments.push(segment);
+      const labelled = arc.pieces.reduce((a, b) => (Math.abs(b.to - b.from) > Math.abs(a.to - a.from) ? b : a));
+      const width = labelWidth(relation.name);
+      for (const piece of arc.pieces) {
+        let [left, right] = [Math.min(piece.from, piece.to), Math.max(piece.from, piece.to)];
+        if (piece === labelled) {
+          const middle = (piece.from + piece.to) / 2;
+          piece.label = { middle, width };
+          [left, right] = [Math.min(left, middle - width / 2), Math.max(right, middle + width / 2)];
+        }
+        piece.arc = arc;
+        piece.span = [left - LANE_GAP, right + LANE_GAP];
+        piece.row.pieces.push(piece);
       }
     }
 
-    // brat's rule: shorter arcs lower; each segment takes the lowest lane where it
-    // overlaps no segment already there.
+    // Each row's lanes, packed: narrower pieces lower (so an arc never goes under one
+    // it spans), each in the lowest lane where it overlaps no piece already there,
+    // label included. Pieces that do not overlap share a lane.
     for (const row of rows.values()) {
       const taken = [];
-      row.segments.sort((a, b) => a.arc.rank[0] - b.arc.rank[0] || a.arc.rank[1] - b.arc.rank[1]);
-      for (const segment of row.segments) {
+      row.pieces.sort((a, b) => a.span[1] - a.span[0] - (b.span[1] - b.span[0]) || a.span[0] - b.span[0]);
+      for (const piece of row.pieces) {
         let lane = 0;
-        while (taken[lane]?.some(([a, b]) => a < segment.span[1] && segment.span[0] < b)) lane += 1;
-        (taken[lane] ??= []).push(segment.span);
-        segment.lane = lane;
+        while (taken[lane]?.some(([a, b]) => a < piece.span[1] && piece.span[0] < b)) lane += 1;
+        (taken[lane] ??= []).push(piece.span);
+        piece.lane = lane;
       }
       row.lanes = taken.length;
     }
@@ -164,24 +189,41 @@ export function startArcs({ frame, onChoose }) {
 
   // --- Drawing ---------------------------------------------------------------------
 
-  // The spacing a line of the text had: given back at once to a line swapped in by an
-  // answer (before the frame that would show it unspaced), so that reading the boxes
-  // does not see the text shifted.
+  // The spacing a row of the text had: given back at once to a unit's mark swapped in
+  // by an answer (before the frame that would show it unspaced), so that reading the
+  // boxes does not see the text shifted.
   function respaceSwapped(records) {
     for (const record of records) {
       for (const line of record.addedNodes) {
-        const lanes = lanesOf.get(line.id);
-        if (lanes) setLanes(line, lanes);
+        if (!line.querySelectorAll) continue;
+        for (const mark of line.querySelectorAll("mark[id^='u-']")) {
+          const lanes = lanesOf.get(mark.id.slice(2));
+          if (lanes) setLanes(mark, lanes);
+        }
       }
     }
     schedule();
   }
 
-  // In a data attribute, not a class or a style: htmx gives a line swapped in the old
-  // line's class and style until it settles, then takes them away.
-  function setLanes(line, lanes) {
-    if (lanes) line.dataset.arcLanes = Math.min(lanes, MAX_LANES);
-    else delete line.dataset.arcLanes;
+  // A row is spaced out by the marks of the units its arcs leave from or come into:
+  // each such mark begins with an empty inline box (no text, so the text's offsets
+  // and its wrapping stay as they are) that stands as high above the row as the row's
+  // lanes need (arcs.css), so that row gets the room and the line's other rows keep
+  // their spacing. The lanes are in a data attribute, not a class or a style: htmx
+  // gives an element swapped in the old element's class and style until it settles,
+  // then takes them away.
+  function setLanes(mark, lanes) {
+    if (lanes) {
+      mark.dataset.arcLanes = Math.min(lanes, MAX_LANES);
+      if (!mark.firstChild?.classList?.contains("arc-room")) {
+        const room = document.createElement("span");
+        room.className = "arc-room";
+        mark.prepend(room);
+      }
+    } else {
+      delete mark.dataset.arcLanes;
+      if (mark.firstChild?.classList?.contains("arc-room")) mark.firstChild.remove();
+    }
   }
 
   function draw() {
@@ -196,17 +238,17 @@ export function startArcs({ frame, onChoose }) {
     const edges = { left: textBox.left, right: textBox.right };
     let { rows, arcs } = layout(drawn, boxes, edges);
 
-    // Writes: the spacing of the lines that carry arcs (the deepest row of a line sets it).
+    // Writes: the spacing of the rows that carry arcs, on their arcs' units' marks.
     const wanted = new Map();
-    for (const row of rows.values()) wanted.set(row.line.id, Math.max(wanted.get(row.line.id) ?? 0, row.lanes));
+    for (const row of rows.values()) for (const unit of row.units) wanted.set(unit, row.lanes);
     let respaced = false;
     for (const id of new Set([...lanesOf.keys(), ...wanted.keys()])) {
       const lanes = wanted.get(id) ?? 0;
-      const line = document.getElementById(id);
+      const mark = document.getElementById(`u-${id}`);
       if (lanes) lanesOf.set(id, lanes);
       else lanesOf.delete(id);
-      if (!line || Number(line.dataset.arcLanes ?? 0) === Math.min(lanes, MAX_LANES)) continue;
-      setLanes(line, lanes);
+      if (!mark || Number(mark.dataset.arcLanes ?? 0) === Math.min(lanes, MAX_LANES)) continue;
+      setLanes(mark, lanes);
       respaced = true;
     }
     // Spacing moves rows down, never sideways: read the boxes once more and lay out
@@ -288,34 +330,49 @@ export function startArcs({ frame, onChoose }) {
 
   const escape = (value) => String(value).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-  // One arc: its lines (with the arrowhead, where the path ends) as one path, a wider
-  // invisible copy that takes the pointer, and a label on each row it crosses.
+  // One arc: its line (up from its source, along its lanes, and down into its target,
+  // with rounded corners and the arrowhead where it ends) as one path, a wider
+  // invisible copy that takes the pointer, and its label.
   function arcShape(arc, origin) {
-    const { relation } = arc;
-    const first = arc.segments[0].row.top;
-    let d = "";
-    const labels = [];
-    for (const segment of arc.segments) {
-      const base = Math.round(segment.row.top - first) - 2; // just above the unit's box
-      const y = base + 2 - FIRST_LANE - segment.lane * LANE;
-      const from = Math.round(segment.from - origin.left);
-      const to = Math.round(segment.to - origin.left);
-      const direction = Math.sign(to - from) || 1;
-      const corner = Math.min(CORNER, Math.floor(Math.abs(to - from) / 2));
-      d += segment.start ? `M${from} ${base}V${y + corner}Q${from} ${y} ${from + direction * corner} ${y}` : `M${from} ${y}`;
-      d += segment.end
-        ? `H${to - direction * corner}Q${to} ${y} ${to} ${y + corner}V${base}` +
-          `M${to - 4} ${base - HEAD}L${to} ${base}M${to + 4} ${base - HEAD}L${to} ${base}`
-        : `H${to}`;
-      labels.push({ x: Math.round(segment.label.middle - origin.left), y, width: segment.label.width });
-    }
+    const { relation, pieces } = arc;
+    const first = pieces[0].row.top;
+    const base = (piece) => Math.round(piece.row.top - first) - 2; // just above the unit's box
+    const laneY = (piece) => base(piece) + 2 - FIRST_LANE - piece.lane * LANE;
+    const x = (value) => Math.round(value - origin.left);
+    const points = [[x(pieces[0].from), base(pieces[0])]];
+    for (const piece of pieces) points.push([x(piece.from), laneY(piece)], [x(piece.to), laneY(piece)]);
+    const last = pieces[pieces.length - 1];
+    points.push([x(last.to), base(last)]);
+    const labelled = pieces.find((piece) => piece.label);
     return {
       relation,
-      d,
-      labels,
+      d: roundedPath(points),
+      labels: [{ x: x(labelled.label.middle), y: laneY(labelled), width: labelled.label.width }],
       offset: `translate(0 ${Math.round(first - origin.top)})`,
-      kind: `${arc.segments.length} ${relation.type} ${relation.name}`,
+      kind: `${relation.type} ${relation.name}`,
     };
+  }
+
+  // A line through the points (each turn a right angle), its turns rounded, and an
+  // arrowhead at its end.
+  function roundedPath(points) {
+    const [[x0, y0]] = points;
+    let d = `M${x0} ${y0}`;
+    for (let i = 1; i < points.length - 1; i++) {
+      const [px, py] = points[i - 1];
+      const [cx, cy] = points[i];
+      const [nx, ny] = points[i + 1];
+      const before = Math.abs(cx - px) + Math.abs(cy - py);
+      const after = Math.abs(nx - cx) + Math.abs(ny - cy);
+      const r = Math.min(CORNER, Math.floor(before / 2), Math.floor(after / 2));
+      const inX = cx - Math.sign(cx - px) * r;
+      const inY = cy - Math.sign(cy - py) * r;
+      const outX = cx + Math.sign(nx - cx) * r;
+      const outY = cy + Math.sign(ny - cy) * r;
+      d += `L${inX} ${inY}Q${cx} ${cy} ${outX} ${outY}`;
+    }
+    const [ex, ey] = points[points.length - 1];
+    return `${d}L${ex} ${ey}M${ex - 4} ${ey - HEAD}L${ex} ${ey}M${ex + 4} ${ey - HEAD}L${ex} ${ey}`;
   }
 
   function arcMarkup({ relation, d, labels, offset }) {

@@ -219,3 +219,128 @@ def test_hovering_an_arc_highlights_its_relation_and_both_its_units(page, log_in
     expect(page.locator(".relation-row.is-hovered")).to_have_attribute("data-relation", str(hovered.pk))
     ends = page.locator("#article-text mark.is-arc-end").evaluate_all("marks => marks.map((mark) => mark.dataset.unit)")
     assert sorted(set(ends)) == sorted([str(premise.pk), str(claim.pk)])
+
+
+# The arcs' layout: what each arc and each row of the text takes, read from the page.
+LABEL_BOXES = """() => [...document.querySelectorAll("svg.arcs .arc .arc-tag")].map((tag) => {
+  const box = tag.getBoundingClientRect();
+  return [tag.closest(".arc").dataset.relation, box.left, box.top, box.right, box.bottom];
+})"""
+ARC_PARTS = """(relation) => {
+  const arc = document.querySelector(`svg.arcs .arc[data-relation="${relation}"]`);
+  return [arc.querySelectorAll(".arc-line").length, [...arc.querySelectorAll(".arc-label")].map((l) => l.textContent)];
+}"""
+TIP_X = """(relation) => {
+  const line = document.querySelector(`svg.arcs .arc[data-relation="${relation}"] .arc-line`);
+  return Math.round(line.getPointAtLength(line.getTotalLength()).matrixTransform(line.getScreenCTM()).x);
+}"""
+FIRST_ROW_TOP = "(unit) => Math.round(document.getElementById(`u-${unit}`).getClientRects()[0].top)"
+TEXT_HEIGHT = "() => document.getElementById('article-text').getBoundingClientRect().height"
+
+
+def forty_relations():
+    """bob's layer of the seed op-ed: a unit on each of 30 sentences and 40 relations
+    between them (claims into the major claim, the rest mostly between neighbours)."""
+    load_seeds()
+    layer = Layer.objects.select_related("article__project").get(annotator__username="bob")
+    text, project = layer.article.text, layer.article.project
+    sentences = list(re.finditer(r"[A-Z][^.!?\n]{40,220}[.!?]", text))[:30]
+    assert len(sentences) == 30
+    names = ["MajorClaim"] + ["Claim"] * 9 + ["Premise"] * 20
+    made = [
+        units.create_unit(
+            layer=layer, label=project.labels.get(name=name), spans=[(m.start(), m.end())], user=layer.annotator
+        ).unit
+        for name, m in zip(names[3:4] + names[:3] + names[4:], sentences, strict=True)
+    ]
+    major = made[1]
+    pairs = [(made[i], major) for i in (0, 2, 3, 5, 9, 14, 20, 25, 29)]
+    for offset in (1, -2, 3, -1, 2, -3, 4):
+        for i, j in ((i, i + offset) for i in range(30)):
+            candidate = (made[i], made[j % 30])
+            if len(pairs) < 40 and made[i] is not major and j != i and candidate[::-1] not in pairs:
+                if candidate not in pairs and 0 <= j < 30:
+                    pairs.append(candidate)
+    assert len(pairs) == 40
+    linked = [link(layer, "attacks" if n % 5 == 4 else "supports", s, t) for n, (s, t) in enumerate(pairs)]
+    return layer, linked
+
+
+def test_no_two_arc_labels_overlap_on_an_article_with_40_relations(page, log_in, transactional_db):
+    layer, linked = forty_relations()
+    log_in("bob", DEMO_PASSWORD)
+    for width in (1400, 1000):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/p/demo/layers/{layer.pk}/")
+        arcs_become(page, [(r.pk, r.source_id, r.target_id) for r in linked])
+        boxes = page.evaluate(LABEL_BOXES)
+        assert len(boxes) == 40  # one label per arc
+        overlapping = [
+            (a[0], b[0])
+            for n, a in enumerate(boxes)
+            for b in boxes[n + 1 :]
+            if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+        ]
+        assert overlapping == []
+
+
+def test_an_arc_across_rows_is_one_line_with_one_label(page, log_in, transactional_db):
+    layer, (major, premise) = annotated([("MajorClaim", MAJOR), ("Premise", PREMISE)])
+    relation = link(layer, "supports", premise, major)
+    log_in("alice", DEMO_PASSWORD)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    arcs_become(page, [(relation.pk, premise.pk, major.pk)])
+    assert page.evaluate(FIRST_ROW_TOP, premise.pk) < page.evaluate(FIRST_ROW_TOP, major.pk) - 100
+    assert page.evaluate(ARC_PARTS, str(relation.pk)) == [1, ["supports"]]
+
+
+def test_arcs_into_one_unit_end_at_different_places_along_its_box(page, log_in, transactional_db):
+    layer, (major, claim, premise, weaker) = annotated(
+        [("MajorClaim", MAJOR), ("Claim", CLAIM), ("Premise", PREMISE), ("Premise", WEAKER)]
+    )
+    linked = [link(layer, "supports", unit, major) for unit in (claim, premise, weaker)]
+    log_in("alice", DEMO_PASSWORD)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    arcs_become(page, [(r.pk, r.source_id, major.pk) for r in linked])
+    tips = sorted(page.evaluate(TIP_X, str(r.pk)) for r in linked)
+    box = page.locator(f"#u-{major.pk}").evaluate("mark => mark.getClientRects()[0].width")
+    # Spread evenly along the box: a third of its width apart, not bunched in its middle.
+    assert [round((b - a) / (box / 3)) for a, b in zip(tips, tips[1:], strict=False)] == [1, 1]
+
+
+FIRST_ROW = [
+    ("Premise", "sudden"),
+    ("Claim", "announcement"),
+    ("Premise", "between Israel"),
+    ("Claim", "surprised many"),
+]
+
+
+def test_a_row_is_spaced_by_the_lanes_it_carries_and_arcs_apart_share_a_lane(page, log_in, transactional_db):
+    layer, (a, b, c, d) = annotated(FIRST_ROW)
+    first = link(layer, "supports", a, b)
+    log_in("alice", DEMO_PASSWORD)
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"/p/demo/layers/{layer.pk}/?arcs=off")
+    bare = page.evaluate(TEXT_HEIGHT)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    arcs_become(page, [(first.pk, a.pk, b.pk)])
+    one_arc = page.evaluate(TEXT_HEIGHT) - bare
+    assert 0 < one_arc < 30  # one lane's room over one row
+
+    # A second arc beside the first, on the same row, takes the same lane: no more room.
+    second = link(layer, "supports", c, d)
+    page.reload()
+    arcs_become(page, [(first.pk, a.pk, b.pk), (second.pk, c.pk, d.pk)])
+    assert len({page.evaluate(FIRST_ROW_TOP, unit.pk) for unit in (a, b, c, d)}) == 1  # one row
+    labels = page.evaluate(LABEL_BOXES)
+    assert labels[0][2] == labels[1][2]
+    assert page.evaluate(TEXT_HEIGHT) - bare == one_arc
+
+    # An arc over both needs a second lane, and the row gets one lane's room more.
+    third = link(layer, "attacks", d, a)
+    page.reload()
+    arcs_become(page, [(first.pk, a.pk, b.pk), (second.pk, c.pk, d.pk), (third.pk, d.pk, a.pk)])
+    assert page.evaluate(TEXT_HEIGHT) - bare == one_arc + 15
