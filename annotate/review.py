@@ -315,8 +315,8 @@ def _keys_of(content: layer_content.LayerContent) -> dict[int, UnitKey]:
 def _link(
     gold: Layer, relation_type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user
 ) -> Relation | None:
-    """Copy a relation into gold, unless gold already links these two units."""
-    if Relation.objects.filter(source=source, target=target).exists():
+    """Copy a relation into gold, unless gold already links these two units (either way)."""
+    if relations.link_between(source, target):
         return None
     return relations.create_relation(layer=gold, type=relation_type, source=source, target=target, user=user).relation
 
@@ -361,11 +361,12 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
     old_ids = {unit.pk for unit in old}
     moved = Relation.objects.filter(Q(source_id__in=old_ids) | Q(target_id__in=old_ids), layer=gold)
     moved = list(moved.select_related("type", "source", "target").order_by("pk"))
-    kept = set(
-        Relation.objects.filter(layer=gold)
+    kept = {
+        relations.pair(*ends)
+        for ends in Relation.objects.filter(layer=gold)
         .exclude(Q(source_id__in=old_ids) | Q(target_id__in=old_ids))
         .values_list("source_id", "target_id")
-    )
+    }
     for unit in old:
         unit.layer = gold
         units.delete_unit(unit=unit, user=user)
@@ -373,10 +374,10 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
     for relation in moved:
         source = new if relation.source_id in old_ids else relation.source
         target = new if relation.target_id in old_ids else relation.target
-        if source.pk == target.pk or (source.pk, target.pk) in kept:
+        if source.pk == target.pk or relations.pair(source.pk, target.pk) in kept:
             continue
         relations.create_relation(layer=gold, type=relation.type, source=source, target=target, user=user)
-        kept.add((source.pk, target.pk))
+        kept.add(relations.pair(source.pk, target.pk))
         carried += 1
     return carried, len(moved) - carried
 

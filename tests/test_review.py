@@ -17,6 +17,7 @@ MAJOR = "Cities should ban cars from their centres."
 TRAFFIC = "Traffic kills thousands every year"
 SHOPS = "Critics say shops will suffer"
 FOOTFALL = "footfall rises where streets are calm"
+TRIPS = "most trips in town are short"
 
 
 @pytest.fixture
@@ -200,7 +201,9 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
     make_unit(ann_layer, scheme["Claim"], SHOPS)
     make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
     make_relation(ann_layer, scheme["supports"], ann_traffic, ann_major)  # ben has no such premise: its units differ
-    make_relation(ben_layer, scheme["attacks"], ben_major, ben_foot)  # ann has both units but no such link
+    # ann has both units but no such link (two units take one relation, so a third unit both marked).
+    make_unit(ann_layer, scheme["Premise"], TRIPS)
+    make_relation(ben_layer, scheme["attacks"], ben_major, make_unit(ben_layer, scheme["Premise"], TRIPS))
     review.adopt_unit(unit=ann_major, user=curator)
 
     data = review.load(article)
@@ -210,6 +213,7 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
         [
             ("MajorClaim", MAJOR, "agreed by all", True),
             ("Premise", TRAFFIC, "label differs", False),
+            ("Premise", TRIPS, "agreed by all", False),
             ("Claim", SHOPS, "boundaries differ", False),
             ("Premise", FOOTFALL, "agreed by all", False),
         ],
@@ -219,10 +223,11 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
         [
             ("MajorClaim", MAJOR, "agreed by all", True),
             ("Claim", TRAFFIC, "label differs", False),
+            ("Premise", TRIPS, "agreed by all", False),
             ("Claim", "shops will suffer", "boundaries differ", False),
             ("Premise", FOOTFALL, "agreed by all", False),
         ],
-        [(FOOTFALL, "attacks", MAJOR, "type differs"), (MAJOR, "attacks", FOOTFALL, "only here")],
+        [(FOOTFALL, "attacks", MAJOR, "type differs"), (MAJOR, "attacks", TRIPS, "only here")],
     )
     assert [(u.label.name, u.badge) for u in data.gold.units] == [("MajorClaim", "2 of 2 annotators")]
     assert (ann.disagreements, ben.disagreements, data.majority) == (4, 4, 2)
