@@ -383,6 +383,7 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
 
 
 @transaction.atomic
+@changes.one_step()
 def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     """Copy an annotator's unit (label, spans, attributes, note) into the gold layer,
     reusing a gold unit of the same label and spans if there is one (given this unit's
@@ -394,7 +395,8 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     When gold has units of the same label that overlap this one, `overlap` decides:
     "ask" (the default) refuses with `OverlapError`, "replace" deletes them and moves
     their gold relations onto the new unit, "add" adds it beside them. Refused with
-    `LayerFinishedError` when curation is finished. Nothing changes when refused."""
+    `LayerFinishedError` when curation is finished. Nothing changes when refused. What
+    it changes is one step: one Ctrl+Z in gold undoes all of it."""
     if overlap not in (ASK, REPLACE, ADD):
         raise AnnotationError(f"Unknown choice “{overlap}”: replace or add.")
     layer = unit.layer
@@ -449,6 +451,7 @@ class MajorityResult:
 
 
 @transaction.atomic
+@changes.one_step()
 def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     """Adopt every unit that at least `minimum` annotators of the article marked alike,
     then every relation that at least `minimum` annotators drew (same type) between
@@ -461,7 +464,7 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     adopting never puts two overlapping units of one label into gold unasked: the
     units most annotators agree on go first, and of two equally agreed overlapping
     units the earlier in the text. Refused with `LayerFinishedError` when curation is
-    finished."""
+    finished. One step: one Ctrl+Z in gold undoes all of it."""
     annotator_layers = list(article.layers.annotator_layers().order_by("annotator__username"))
     if not 1 <= minimum <= max(len(annotator_layers), 1):
         raise AnnotationError(f"The minimum must be between 1 and {len(annotator_layers)} annotators.")

@@ -448,8 +448,12 @@ def test_replacing_moves_the_gold_relations_onto_the_new_unit_and_can_be_undone(
         "unit.delete",
         "unit.create",
     ]
-    for _ in range(3):
-        history.undo(layer=gold, user=curator)
+    after = gold_state(article)
+    history.undo(layer=gold, user=curator)  # one step, however many records it wrote
+    assert gold_state(article) == before
+    history.redo(layer=gold, user=curator)
+    assert gold_state(article) == after
+    history.undo(layer=gold, user=curator)
     assert gold_state(article) == before
 
 
@@ -493,6 +497,35 @@ def test_the_page_asks_before_an_overlapping_adoption_and_replaces_when_told(cli
         [("MajorClaim", MAJOR_PART, {}), ("Premise", FOOTFALL, {})],
         [(FOOTFALL, "supports", MAJOR_PART)],
     )
+
+
+REVISION = re.compile(r'id="layer-revision" name="revision" value="(\d+)"')
+
+
+def test_one_undo_in_gold_takes_back_a_replace_made_on_the_page_and_one_redo_brings_it_again(
+    client, article, two_majors, curator
+):
+    client.force_login(curator)
+    before = gold_state(article)
+    page = html(client.get(review_url(article)))
+    asked = html(client.post(adopt_url(page, "MajorClaim", MAJOR_PART, "ben_annotator"), headers=HTMX))
+    (form,) = asked.xpath('//div[@id="review-message"]//form')
+    replaced = client.post(form.get("hx-post"), {**dict(form.form_values()), "overlap": "replace"}, headers=HTMX)
+    assert replaced.status_code == 200
+    after = gold_state(article)
+    # To gold's workspace by the review page's link, then Ctrl+Z there, carrying its revision.
+    (edit,) = html(client.get(review_url(article))).xpath('//a[text()="Edit gold in the workspace"]/@href')
+    workspace = client.get(edit).content.decode()
+    undo_text = re.search(r"<button[^>]*>Undo: ([^<]*)</button>", workspace)
+    revision = REVISION.search(workspace).group(1)
+
+    undone = client.post(edit + "undo/", {"revision": revision}, headers=HTMX)
+    at_undo = gold_state(article)
+    redone = client.post(edit + "redo/", {"revision": REVISION.search(undone.content.decode()).group(1)}, headers=HTMX)
+
+    assert (undone.status_code, redone.status_code) == (200, 200)
+    assert (at_undo, gold_state(article)) == (before, after)
+    assert undo_text.group(1) == f"new MajorClaim “{MAJOR_PART}”"
 
 
 def adopt_majority(client, article, *, minimum: int):
