@@ -8,18 +8,21 @@ for its choices (docs/benchmarks.md, "The admin and the export page at a lab's s
 """
 
 import json
+from collections import Counter
 
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_permission_codename
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.utils.functional import cached_property
 
+from annotate import projects
 from annotate.models import (
     ArgumentUnit,
     Article,
@@ -146,6 +149,26 @@ class ProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline, LabelInline, RelationTypeInline]
+
+    def get_deleted_objects(self, objs, request):
+        # Django's own list names every row a project holds (millions, at a lab's size) and
+        # stops at the labels in use, which are protected; `projects.delete_project` takes
+        # the units first. So the confirmation counts what goes instead.
+        deleted, counts = [], Counter()
+        for project in objs:
+            contents = projects.contents(project)
+            deleted += [f"Project: {project}", [f"{what}: {count}" for what, count in contents.items()]]
+            counts.update(contents)
+        allowed = request.user.has_perm(f"annotate.{get_permission_codename('delete', Project._meta)}")
+        return deleted, dict(counts), set() if allowed else {"project"}, []
+
+    def delete_model(self, request, obj):
+        projects.delete_project(project=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for project in queryset:
+                projects.delete_project(project=project)
 
 
 @admin.register(Membership)

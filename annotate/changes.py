@@ -5,6 +5,10 @@ record are committed together or not at all. A change to a layer also counts in 
 layer's revision, and the domain function returns what it did as a `Changed`.
 """
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from annotate import rows
@@ -21,6 +25,25 @@ def relation_state(relation: Relation) -> dict:
         "target": relation.target_id,
         "created_at": relation.created_at.isoformat(),
     }
+
+
+# The step the changes recorded now belong to (None: each change is a step of its own).
+_step: ContextVar[uuid.UUID | None] = ContextVar("change_step", default=None)
+
+
+@contextmanager
+def one_step() -> Iterator[None]:
+    """Record the changes made inside as one step, which undo and redo take whole: what a
+    person did with one key or button (a review's Adopt or Replace) comes back with one
+    Ctrl+Z. Inside another step, its changes belong to that one. Also a decorator."""
+    if _step.get() is not None:
+        yield
+        return
+    token = _step.set(uuid.uuid4())
+    try:
+        yield
+    finally:
+        _step.reset(token)
 
 
 def new_record(
@@ -51,6 +74,7 @@ def new_record(
         target=target,
         before=before,
         after=after,
+        step=_step.get(),
     )
     return change, count
 

@@ -5,7 +5,8 @@ object's state before and after (None when it did not exist). Undo puts the `bef
 state back, redo the `after` state. Objects come back with their old ids and creation
 times, so older records that name them stay true. Undo takes the user's latest change
 in the layer that is not undone; redo takes the most recently undone one, as long as
-the user made no new change since.
+the user made no new change since. Changes recorded as one step (`changes.one_step`: a
+review's Adopt or Replace) are undone and redone together, as the one action they were.
 """
 
 from datetime import datetime
@@ -125,24 +126,43 @@ def revert(layer: Layer, change: Change, *, user, action: str) -> Changed:
     return changed
 
 
+def _whole_step(layer: Layer, user, change: Change, *, action: str) -> list[Change]:
+    """`change` and, when it was one of a step, the rest of that step still to be
+    undone (or redone), in the order to revert them: the latest first for undo."""
+    if change.step is None:
+        return [change]
+    step = Change.objects.filter(
+        layer=layer, user=user, step=change.step, action__in=UNDOABLE, undone=action == "redo"
+    ).order_by("-id" if action == "undo" else "id")
+    return list(step)
+
+
+def _revert_step(layer: Layer, change: Change, *, user, action: str) -> Changed:
+    done = Changed()
+    for each in _whole_step(layer, user, change, action=action):
+        each.layer = layer
+        done = done.then(revert(layer, each, user=user, action=action))
+    return done
+
+
 @transaction.atomic
 def undo(*, layer: Layer, user) -> Changed:
-    """Undo the user's latest change in `layer`."""
+    """Undo the user's latest change in `layer` (the whole step it was one of)."""
     ensure_open(layer)
     change = last_undoable(layer, user)
     if change is None:
         raise AnnotationError("Nothing to undo.")
-    return revert(layer, change, user=user, action="undo")
+    return _revert_step(layer, change, user=user, action="undo")
 
 
 @transaction.atomic
 def redo(*, layer: Layer, user) -> Changed:
-    """Redo the change the user undid last, if they made no new change since."""
+    """Redo the change (or step) the user undid last, if they made no new change since."""
     ensure_open(layer)
     change = last_redoable(layer, user)
     if change is None:
         raise AnnotationError("Nothing to redo.")
-    return revert(layer, change, user=user, action="redo")
+    return _revert_step(layer, change, user=user, action="redo")
 
 
 # --- What a change was, in words ----------------------------------------------------------
@@ -199,6 +219,15 @@ def describe(change: Change, layer: Layer) -> str:
     return f"{unit} → {', '.join(parts)}"
 
 
+def _first_of_step(layer: Layer, change: Change | None) -> Change | None:
+    """The change that names a step in words (its first: an Adopt's or Replace's new unit)."""
+    if change is None or change.step is None:
+        return change
+    first = Change.objects.filter(layer=layer, step=change.step).order_by("id").first()
+    first.layer = layer
+    return first
+
+
 def pending(layer: Layer, user, *, just_made: Change | None = None) -> tuple[str, str]:
     """What Undo and Redo would do now in `layer` for `user`, in words ("" for nothing).
     Right after a new undoable change (`just_made`, the last record of a change's
@@ -208,6 +237,7 @@ def pending(layer: Layer, user, *, just_made: Change | None = None) -> tuple[str
         undoable, redoable = just_made, None
     else:
         undoable, redoable = undoable_and_redoable(layer, user)
+    undoable, redoable = _first_of_step(layer, undoable), _first_of_step(layer, redoable)
     return (
         describe(undoable, layer) if undoable else "",
         describe(redoable, layer) if redoable else "",

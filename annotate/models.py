@@ -650,6 +650,9 @@ class Change(models.Model):
     # a change that is currently undone says so.
     reverts = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     undone = models.BooleanField(default=False)
+    # The changes one action made together (a review's Adopt or Replace: a unit, the units
+    # it replaces, the relations it carries) share a step, which undo and redo take whole.
+    step = models.UUIDField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

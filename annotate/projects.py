@@ -14,16 +14,20 @@ from django.db.models import Exists, OuterRef
 from annotate import changes
 from annotate.formats.plaintext import normalise_text
 from annotate.formats.records import ArticleRecord
+from annotate.jobs import delete_files
 from annotate.models import (
     ArgumentUnit,
     Article,
     Change,
+    Job,
     Label,
     Layer,
     Membership,
     Project,
+    Relation,
     RelationType,
     Role,
+    Upload,
     text_hash,
 )
 from annotate.schemes import DEFAULT_PRESET, PRESETS
@@ -372,3 +376,39 @@ def _apply(instance, values: dict) -> tuple[dict, dict]:
 def _stored(value):
     """A field's value as the change record keeps it (JSON)."""
     return value if value is None or isinstance(value, bool | int | float | str | dict | list) else str(value)
+
+
+# --- Deleting a project ---------------------------------------------------------------
+
+
+def contents(project: Project) -> dict[str, int]:
+    """What deleting `project` takes with it, counted, for the confirmation that names it."""
+    layers = Layer.objects.filter(article__project=project)
+    return {
+        "articles": Article.objects.filter(project=project).count(),
+        "annotators' layers": layers.filter(annotator__isnull=False).count(),
+        "gold layers": layers.filter(annotator__isnull=True).count(),
+        "units": ArgumentUnit.objects.filter(layer__article__project=project).count(),
+        "relations": Relation.objects.filter(layer__article__project=project).count(),
+        "jobs (imports, exports, and their stored files)": Job.objects.filter(project=project).count(),
+        "uploads": Upload.objects.filter(project=project).count(),
+    }
+
+
+@transaction.atomic
+def delete_project(*, project: Project) -> list[str]:
+    """Delete `project` with its scheme, members, articles, layers (gold too), units,
+    relations, change record, jobs and uploads, in one transaction; once it is committed,
+    the files its jobs and uploads stored. The folders and files it deletes.
+
+    A unit's label and a relation's type are protected (a label in use cannot leave the
+    scheme page), so the project's relations and units go first, then the rest by cascade."""
+    stored = [
+        *Job.objects.filter(project=project).exclude(file="").values_list("file", flat=True),
+        *Upload.objects.filter(project=project).values_list("folder", flat=True),
+    ]
+    Relation.objects.filter(layer__article__project=project).delete()
+    ArgumentUnit.objects.filter(layer__article__project=project).delete()
+    project.delete()
+    transaction.on_commit(lambda: [delete_files(name) for name in stored])
+    return stored

@@ -3,11 +3,31 @@
 from dataclasses import replace
 
 from django.db import transaction
+from django.db.models import Q
 
 from annotate import changes
 from annotate.changes import Changed
+from annotate.formats.checks import quote
 from annotate.models import ArgumentUnit, Layer, Relation, RelationType
-from annotate.units import AnnotationError, ensure_open
+from annotate.units import AnnotationError, ensure_open, spans_of
+
+
+def pair(source_id, target_id) -> frozenset:
+    """The two units a relation links, whichever way it points: two units take at most one
+    relation (as in the argument-mining corpora the schemes come from: a premise supports
+    or attacks a claim, not both, and a claim does not answer its own premise), so
+    A→B and B→A are the same pair. The workspace, review and imports go by this."""
+    return frozenset((source_id, target_id))
+
+
+def link_between(source: ArgumentUnit, target: ArgumentUnit) -> Relation | None:
+    """The relation linking `source` and `target`, in either direction, if there is one."""
+    either = Q(source=source, target=target) | Q(source=target, target=source)
+    return Relation.objects.filter(either).select_related("type", "source__label", "target__label").first()
+
+
+def _named(unit: ArgumentUnit, text: str) -> str:
+    return f"{unit.label.name} {quote(' … '.join(text[start:end] for start, end in spans_of(unit)), 40)}"
 
 
 def _log(relation: Relation, *, action: str, user, before: dict | None, after: dict | None) -> Changed:
@@ -20,7 +40,7 @@ def _log(relation: Relation, *, action: str, user, before: dict | None, after: d
 def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Changed:
     """Link `source` to `target` with `type` (`.relation` of the result). Refused: self-links, units of another
     layer (and so of another article), a type of another project, a second link
-    between the same two units."""
+    between the same two units in either direction (`pair`), named in the message."""
     ensure_open(layer)
     if type.project_id != layer.article.project_id:
         raise AnnotationError("That relation type belongs to another project.")
@@ -28,8 +48,13 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
         raise AnnotationError("Both units must be in this layer.")
     if source.pk == target.pk:
         raise AnnotationError("A unit cannot be linked to itself.")
-    if Relation.objects.filter(source=source, target=target).exists():
-        raise AnnotationError("These two units are already linked.")
+    if existing := link_between(source, target):
+        text = layer.article.text
+        raise AnnotationError(
+            f"These two units are already linked: {_named(existing.source, text)} {existing.type.name} "
+            f"{_named(existing.target, text)}. Two units take one relation: to link them another way, "
+            "delete that one first (choose it, then Delete)."
+        )
     # Checked before the transaction (the database refuses a second link between two
     # units, should one slip in meanwhile), so the writes need no savepoint of their own
     # inside the caller's transaction, as in units.create_unit.

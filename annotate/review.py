@@ -315,8 +315,8 @@ def _keys_of(content: layer_content.LayerContent) -> dict[int, UnitKey]:
 def _link(
     gold: Layer, relation_type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user
 ) -> Relation | None:
-    """Copy a relation into gold, unless gold already links these two units."""
-    if Relation.objects.filter(source=source, target=target).exists():
+    """Copy a relation into gold, unless gold already links these two units (either way)."""
+    if relations.link_between(source, target):
         return None
     return relations.create_relation(layer=gold, type=relation_type, source=source, target=target, user=user).relation
 
@@ -361,11 +361,12 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
     old_ids = {unit.pk for unit in old}
     moved = Relation.objects.filter(Q(source_id__in=old_ids) | Q(target_id__in=old_ids), layer=gold)
     moved = list(moved.select_related("type", "source", "target").order_by("pk"))
-    kept = set(
-        Relation.objects.filter(layer=gold)
+    kept = {
+        relations.pair(*ends)
+        for ends in Relation.objects.filter(layer=gold)
         .exclude(Q(source_id__in=old_ids) | Q(target_id__in=old_ids))
         .values_list("source_id", "target_id")
-    )
+    }
     for unit in old:
         unit.layer = gold
         units.delete_unit(unit=unit, user=user)
@@ -373,15 +374,16 @@ def _replace(gold: Layer, new: ArgumentUnit, old: list[ArgumentUnit], user) -> t
     for relation in moved:
         source = new if relation.source_id in old_ids else relation.source
         target = new if relation.target_id in old_ids else relation.target
-        if source.pk == target.pk or (source.pk, target.pk) in kept:
+        if source.pk == target.pk or relations.pair(source.pk, target.pk) in kept:
             continue
         relations.create_relation(layer=gold, type=relation.type, source=source, target=target, user=user)
-        kept.add((source.pk, target.pk))
+        kept.add(relations.pair(source.pk, target.pk))
         carried += 1
     return carried, len(moved) - carried
 
 
 @transaction.atomic
+@changes.one_step()
 def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     """Copy an annotator's unit (label, spans, attributes, note) into the gold layer,
     reusing a gold unit of the same label and spans if there is one (given this unit's
@@ -393,7 +395,8 @@ def adopt_unit(*, unit: ArgumentUnit, user, overlap: str = ASK) -> Adoption:
     When gold has units of the same label that overlap this one, `overlap` decides:
     "ask" (the default) refuses with `OverlapError`, "replace" deletes them and moves
     their gold relations onto the new unit, "add" adds it beside them. Refused with
-    `LayerFinishedError` when curation is finished. Nothing changes when refused."""
+    `LayerFinishedError` when curation is finished. Nothing changes when refused. What
+    it changes is one step: one Ctrl+Z in gold undoes all of it."""
     if overlap not in (ASK, REPLACE, ADD):
         raise AnnotationError(f"Unknown choice “{overlap}”: replace or add.")
     layer = unit.layer
@@ -448,6 +451,7 @@ class MajorityResult:
 
 
 @transaction.atomic
+@changes.one_step()
 def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     """Adopt every unit that at least `minimum` annotators of the article marked alike,
     then every relation that at least `minimum` annotators drew (same type) between
@@ -460,7 +464,7 @@ def adopt_majority(*, article: Article, user, minimum: int) -> MajorityResult:
     adopting never puts two overlapping units of one label into gold unasked: the
     units most annotators agree on go first, and of two equally agreed overlapping
     units the earlier in the text. Refused with `LayerFinishedError` when curation is
-    finished."""
+    finished. One step: one Ctrl+Z in gold undoes all of it."""
     annotator_layers = list(article.layers.annotator_layers().order_by("annotator__username"))
     if not 1 <= minimum <= max(len(annotator_layers), 1):
         raise AnnotationError(f"The minimum must be between 1 and {len(annotator_layers)} annotators.")

@@ -183,6 +183,26 @@ def test_a_relation_between_refused_units_is_reported_once_as_depending_on_them(
     assert Article.objects.count() == 0
 
 
+def test_a_layer_linking_two_units_both_ways_is_refused_as_in_the_workspace(project, annotator, manager):
+    units = [
+        UnitRecord("T1", "Claim", [SpanRecord(0, 6)], {"stance": "For"}),
+        UnitRecord("T2", "Premise", [SpanRecord(7, 13)]),
+    ]
+    links = [RelationRecord("R1", "supports", "T2", "T1"), RelationRecord("R2", "attacks", "T1", "T2")]
+    record = ArticleRecord(
+        title="Both ways", text="Cities should ban cars.", layers=[LayerRecord("gold", units=units, relations=links)]
+    )
+
+    verdicts = [
+        datasets.import_records(project=project, records=[record], user=manager, dry_run=dry_run).problems
+        for dry_run in (True, False)
+    ]
+
+    problem = "relation R2 links the units relation R1 links (either way round); two units take one relation."
+    assert verdicts == [["Article 1 (“Both ways”), layer gold: " + problem]] * 2
+    assert Article.objects.count() == 0
+
+
 def test_an_article_already_in_the_project_is_not_stored_twice(project, article, manager):
     record = ArticleRecord(title="Same text, new title", text=article.text)
 

@@ -32,6 +32,7 @@ from annotate.formats.records import ArticleRecord, LayerRecord, SpanRecord, Uni
 from annotate.models import ArgumentUnit, Job, Layer, Role
 from tests.factories import make_article, make_project, make_relation, make_unit, make_user, scheme_of, span_of
 from tests.test_import_tasks import cancel, run_worker, stored_files
+from tests.test_worker_and_database import until
 
 # The worker commits as it goes, as in production: these tests run on a database they commit to.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -276,7 +277,10 @@ def test_cancelling_a_running_export_stops_it_and_leaves_no_file(curator_client,
                 time.sleep(0.1)
             seen.append(text)
             seen.append(text_of(cancel(curator_client, job_url, cancel_url).content.decode()))
-            time.sleep(Job.PROGRESS_INTERVAL + 0.2)  # the next report is not held back
+            # Until the worker's next report is not held back (reports come at most every
+            # PROGRESS_INTERVAL, counted from the last one, whose time the job row keeps).
+            since = lambda: (timezone.now() - Job.objects.get().heartbeat_at).total_seconds()  # noqa: E731
+            until(lambda: since() > Job.PROGRESS_INTERVAL, "past the interval since the last report")
         finally:
             other.rollback()
             other.close()
@@ -558,7 +562,8 @@ def test_a_worker_process_killed_mid_export_leaves_its_job_failed_and_nothing_to
 
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-        time.sleep(settings.ANNOTATE_JOB_STALE_SECONDS + 0.5)
+        # The job's page says so once the job's heartbeat is older than ANNOTATE_JOB_STALE_SECONDS.
+        until(lambda: poll(curator_client, job_url)[1].startswith("Nothing was exported"), "failed", seconds=60)
         status, text, next_poll, cancel_url, download_url = poll(curator_client, job_url)
     finally:
         machines.stop()

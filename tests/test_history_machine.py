@@ -183,6 +183,14 @@ class LayerHistory(RuleBasedStateMachine):
         )
         return ids[which % len(ids)]
 
+    def named(self, pk: int) -> str:
+        """A unit as a message names it: its label and its quote (cut at 40)."""
+        unit = self.model["units"][pk]
+        name = next(label.name for label in self.labels.values() if label.pk == unit["label"])
+        quote = " … ".join(TEXT[start:end] for start, end in sorted(unit["spans"]))
+        shown = quote if len(quote) <= 40 else quote[:39] + "…"
+        return f"{name} “{shown.replace(chr(10), chr(92) + 'n')}”"
+
     def label_id(self, name: str) -> int:
         return self.labels[name].pk
 
@@ -364,17 +372,19 @@ class LayerHistory(RuleBasedStateMachine):
         new = copy.deepcopy(self.model)
         new["relations"][relation.pk] = (self.types[kind].pk, source, target, relation.created_at)
         self.changed(new)
-        # A second link between the same two units, and a link of a unit to itself.
+        # A second link between the same two units, either way round, and a link of a unit to itself.
         other = "attacks" if kind == "supports" else "supports"
-        self.refused(
-            "These two units are already linked.",
-            relations.create_relation,
-            layer=self.layer(),
-            type=self.types[other],
-            source=self.unit(source),
-            target=self.unit(target),
-            user=self.annotator,
-        )
+        for ends in [(source, target), (target, source)]:
+            self.refused(
+                f"These two units are already linked: {self.named(source)} {kind} {self.named(target)}. Two units "
+                "take one relation: to link them another way, delete that one first (choose it, then Delete).",
+                relations.create_relation,
+                layer=self.layer(),
+                type=self.types[other],
+                source=self.unit(ends[0]),
+                target=self.unit(ends[1]),
+                user=self.annotator,
+            )
         self.refused(
             "A unit cannot be linked to itself.",
             relations.create_relation,

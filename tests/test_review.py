@@ -17,6 +17,7 @@ MAJOR = "Cities should ban cars from their centres."
 TRAFFIC = "Traffic kills thousands every year"
 SHOPS = "Critics say shops will suffer"
 FOOTFALL = "footfall rises where streets are calm"
+TRIPS = "most trips in town are short"
 
 
 @pytest.fixture
@@ -200,7 +201,9 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
     make_unit(ann_layer, scheme["Claim"], SHOPS)
     make_unit(ben_layer, scheme["Claim"], SHOPS, inner="shops will suffer")
     make_relation(ann_layer, scheme["supports"], ann_traffic, ann_major)  # ben has no such premise: its units differ
-    make_relation(ben_layer, scheme["attacks"], ben_major, ben_foot)  # ann has both units but no such link
+    # ann has both units but no such link (two units take one relation, so a third unit both marked).
+    make_unit(ann_layer, scheme["Premise"], TRIPS)
+    make_relation(ben_layer, scheme["attacks"], ben_major, make_unit(ben_layer, scheme["Premise"], TRIPS))
     review.adopt_unit(unit=ann_major, user=curator)
 
     data = review.load(article)
@@ -210,6 +213,7 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
         [
             ("MajorClaim", MAJOR, "agreed by all", True),
             ("Premise", TRAFFIC, "label differs", False),
+            ("Premise", TRIPS, "agreed by all", False),
             ("Claim", SHOPS, "boundaries differ", False),
             ("Premise", FOOTFALL, "agreed by all", False),
         ],
@@ -219,10 +223,11 @@ def test_review_marks_each_kind_of_disagreement(article, ann_layer, ben_layer, s
         [
             ("MajorClaim", MAJOR, "agreed by all", True),
             ("Claim", TRAFFIC, "label differs", False),
+            ("Premise", TRIPS, "agreed by all", False),
             ("Claim", "shops will suffer", "boundaries differ", False),
             ("Premise", FOOTFALL, "agreed by all", False),
         ],
-        [(FOOTFALL, "attacks", MAJOR, "type differs"), (MAJOR, "attacks", FOOTFALL, "only here")],
+        [(FOOTFALL, "attacks", MAJOR, "type differs"), (MAJOR, "attacks", TRIPS, "only here")],
     )
     assert [(u.label.name, u.badge) for u in data.gold.units] == [("MajorClaim", "2 of 2 annotators")]
     assert (ann.disagreements, ben.disagreements, data.majority) == (4, 4, 2)
@@ -443,8 +448,12 @@ def test_replacing_moves_the_gold_relations_onto_the_new_unit_and_can_be_undone(
         "unit.delete",
         "unit.create",
     ]
-    for _ in range(3):
-        history.undo(layer=gold, user=curator)
+    after = gold_state(article)
+    history.undo(layer=gold, user=curator)  # one step, however many records it wrote
+    assert gold_state(article) == before
+    history.redo(layer=gold, user=curator)
+    assert gold_state(article) == after
+    history.undo(layer=gold, user=curator)
     assert gold_state(article) == before
 
 
@@ -488,6 +497,35 @@ def test_the_page_asks_before_an_overlapping_adoption_and_replaces_when_told(cli
         [("MajorClaim", MAJOR_PART, {}), ("Premise", FOOTFALL, {})],
         [(FOOTFALL, "supports", MAJOR_PART)],
     )
+
+
+REVISION = re.compile(r'id="layer-revision" name="revision" value="(\d+)"')
+
+
+def test_one_undo_in_gold_takes_back_a_replace_made_on_the_page_and_one_redo_brings_it_again(
+    client, article, two_majors, curator
+):
+    client.force_login(curator)
+    before = gold_state(article)
+    page = html(client.get(review_url(article)))
+    asked = html(client.post(adopt_url(page, "MajorClaim", MAJOR_PART, "ben_annotator"), headers=HTMX))
+    (form,) = asked.xpath('//div[@id="review-message"]//form')
+    replaced = client.post(form.get("hx-post"), {**dict(form.form_values()), "overlap": "replace"}, headers=HTMX)
+    assert replaced.status_code == 200
+    after = gold_state(article)
+    # To gold's workspace by the review page's link, then Ctrl+Z there, carrying its revision.
+    (edit,) = html(client.get(review_url(article))).xpath('//a[text()="Edit gold in the workspace"]/@href')
+    workspace = client.get(edit).content.decode()
+    undo_text = re.search(r"<button[^>]*>Undo: ([^<]*)</button>", workspace)
+    revision = REVISION.search(workspace).group(1)
+
+    undone = client.post(edit + "undo/", {"revision": revision}, headers=HTMX)
+    at_undo = gold_state(article)
+    redone = client.post(edit + "redo/", {"revision": REVISION.search(undone.content.decode()).group(1)}, headers=HTMX)
+
+    assert (undone.status_code, redone.status_code) == (200, 200)
+    assert (at_undo, gold_state(article)) == (before, after)
+    assert undo_text.group(1) == f"new MajorClaim “{MAJOR_PART}”"
 
 
 def adopt_majority(client, article, *, minimum: int):

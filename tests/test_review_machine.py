@@ -2,7 +2,9 @@
 (asking, replacing or adding beside an overlapping one), adopt the majority, undo and
 redo in gold, finish and reopen. After every step gold holds no unit twice, its
 relations join its own units, its revision counts its change records, and a refused
-step changed nothing. An adopted unit is in gold with its attributes, and adopting the
+step changed nothing. Each adoption (a Replace, an Adopt majority) is one step of gold's
+history: one undo gives back gold exactly as it was before it, one redo as it was after.
+An adopted unit is in gold with its attributes, and adopting the
 majority gives a unit the stance its annotators agree on, or leaves it out."""
 
 import itertools
@@ -93,6 +95,10 @@ class Curation(RuleBasedStateMachine):
                 make_relation(layer, scheme[kind], made[source], made[target])
             self.units += [unit.pk for unit in made]
         self.article_id = article.pk
+        # The model of gold's history: (before, after) of each adoption done and not undone,
+        # and of each undone, latest last; gold's content as `content` reads it.
+        self.done: list[tuple] = []
+        self.undone: list[tuple] = []
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -107,6 +113,21 @@ class Curation(RuleBasedStateMachine):
             .filter(article_id=self.article_id, annotator__isnull=True)
             .first()
         )
+
+    def content(self) -> tuple:
+        """Gold's units (ids, labels, spans, attributes, notes) and relations (none before gold)."""
+        state = gold_state(self.article_id)
+        if state is None:
+            return {}, [], {}
+        notes = dict(ArgumentUnit.objects.filter(pk__in=state[0]).values_list("pk", "note"))
+        return state[0], state[1], notes
+
+    def stepped(self, before: tuple, revision_before: int | None) -> None:
+        """After an adoption: if it wrote anything, it is one step Undo takes back whole."""
+        state = gold_state(self.article_id)
+        if state is not None and state[3] != revision_before:
+            self.done.append((before, self.content()))
+            self.undone.clear()
 
     def attempt(self, action, **arguments) -> AnnotationError | None:
         """Run `action`; a refusal must leave gold as it was. The refusal, if any."""
@@ -126,7 +147,10 @@ class Curation(RuleBasedStateMachine):
         unit = ArgumentUnit.objects.select_related("layer__article__project", "label").get(pk=self.units[which])
         gold = self.gold()
         finished = gold is not None and gold.status == Layer.Status.FINISHED
+        before, revision = self.content(), gold.revision if gold else None
         refused = self.attempt(review.adopt_unit, unit=unit, user=self.curator, overlap=overlap)
+        if refused is None:
+            self.stepped(before, revision)
         if finished:
             assert isinstance(refused, LayerFinishedError)
         elif overlap == review.ASK and refused is not None:
@@ -141,8 +165,11 @@ class Curation(RuleBasedStateMachine):
         gold = self.gold()
         finished = gold is not None and gold.status == Layer.Status.FINISHED
         before = gold_state(self.article_id)
+        content = self.content()
         refused = self.attempt(review.adopt_majority, article=self.article(), user=self.curator, minimum=minimum)
         assert (refused is not None) == finished
+        if refused is None:
+            self.stepped(content, before[3] if before else None)
         if refused is None:
             had = {(label, spans) for label, spans, _ in before[0].values()} if before else set()
             added = [unit for unit in gold_state(self.article_id)[0].values() if unit[:2] not in had]
@@ -156,12 +183,30 @@ class Curation(RuleBasedStateMachine):
     @rule()
     def undo(self):
         if (gold := self.gold()) is not None:
-            self.attempt(history.undo, layer=gold, user=self.curator)
+            refused = self.attempt(history.undo, layer=gold, user=self.curator)
+            if gold.status == Layer.Status.FINISHED:
+                assert isinstance(refused, LayerFinishedError)
+            elif not self.done:
+                assert str(refused) == "Nothing to undo."
+            else:
+                assert refused is None
+                before, after = self.done.pop()
+                assert self.content() == before
+                self.undone.append((before, after))
 
     @rule()
     def redo(self):
         if (gold := self.gold()) is not None:
-            self.attempt(history.redo, layer=gold, user=self.curator)
+            refused = self.attempt(history.redo, layer=gold, user=self.curator)
+            if gold.status == Layer.Status.FINISHED:
+                assert isinstance(refused, LayerFinishedError)
+            elif not self.undone:
+                assert str(refused) == "Nothing to redo."
+            else:
+                assert refused is None
+                before, after = self.undone.pop()
+                assert self.content() == after
+                self.done.append((before, after))
 
     @rule()
     def finish(self):

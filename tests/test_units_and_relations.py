@@ -172,8 +172,9 @@ def test_relation_to_itself_and_duplicate_relations_are_refused(layer, annotator
 
     with pytest.raises(units.AnnotationError, match="cannot be linked to itself"):
         relations.create_relation(layer=layer, type=supports, source=a, target=a, user=annotator)
-    with pytest.raises(units.AnnotationError, match="already linked"):
-        relations.create_relation(layer=layer, type=supports, source=a, target=b, user=annotator)
+    for source, target in [(a, b), (b, a)]:
+        with pytest.raises(units.AnnotationError, match="already linked"):
+            relations.create_relation(layer=layer, type=supports, source=source, target=target, user=annotator)
     assert list(Relation.objects.values_list("source", "target")) == [(a.pk, b.pk)]
 
 

@@ -413,7 +413,7 @@ def test_a_change_without_a_good_revision_is_refused_and_changes_nothing(ann, la
     assert Layer.objects.get(pk=layer.pk).status == Layer.Status.NOT_STARTED
 
 
-@pytest.mark.parametrize("case", ["self", "duplicate", "other-layer", "foreign-type"])
+@pytest.mark.parametrize("case", ["self", "duplicate", "reverse", "other-layer", "foreign-type"])
 def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annotator, annotator2, article, case):
     claim = units.create_unit(layer=layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator).unit
     premise = units.create_unit(layer=layer, label=scheme["Premise"], spans=[(7, 17)], user=annotator).unit
@@ -422,7 +422,8 @@ def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annota
     theirs = units.create_unit(layer=other_layer, label=scheme["Claim"], spans=[(0, 6)], user=annotator2).unit
     data, status, message = {
         "self": ((claim, claim, scheme["supports"].pk), 422, "A unit cannot be linked to itself."),
-        "duplicate": ((premise, claim, scheme["attacks"].pk), 422, "These two units are already linked."),
+        "duplicate": ((premise, claim, scheme["attacks"].pk), 422, "These two units are already linked:"),
+        "reverse": ((claim, premise, scheme["attacks"].pk), 422, "These two units are already linked:"),
         "other-layer": ((premise, theirs, scheme["supports"].pk), 404, "That unit is not in this layer"),
         "foreign-type": (
             (claim, premise, make_project().relation_types.first().pk),
@@ -438,6 +439,41 @@ def test_bad_relations_are_refused_and_change_nothing(ann, layer, scheme, annota
     assert response.status_code == status
     assert message in response.content.decode()
     assert layer_state(layer) == before
+
+
+MESSAGE = re.compile(r'<p class="message error">(.*?)\n', re.S)
+
+
+def test_a_link_back_between_two_linked_units_is_refused_naming_the_relation_there(ann, layer, scheme):
+    text = layer.article.text
+    made = [
+        post(ann, "unit_create", layer, label=scheme[name].pk, start=start, end=end)
+        for name, start, end in [("Claim", 0, 6), ("Premise", 7, 17)]
+    ]
+    # The answer names the unit it made, as the page reads it to choose that unit.
+    claim, premise = (json.loads(answer["HX-Trigger"])["layer-changed"]["unit"] for answer in made)
+    linked = post(ann, "relation_create", layer, source=premise, target=claim, type=scheme["supports"].pk)
+    assert linked.status_code == 200
+    before = layer_state(layer)
+
+    answers = [
+        post(ann, "relation_create", layer, source=source, target=target, type=scheme[kind].pk)
+        for source, target, kind in [
+            (claim, premise, "attacks"),
+            (claim, premise, "supports"),
+            (premise, claim, "attacks"),
+        ]
+    ]
+
+    expected = (
+        f"These two units are already linked: Premise “{text[7:17]}” supports Claim “{text[0:6]}”. "
+        "Two units take one relation: to link them another way, delete that one first (choose it, then Delete)."
+    )
+    assert [(answer.status_code, answer["HX-Retarget"]) for answer in answers] == [(422, "#workspace-message")] * 3
+    assert [MESSAGE.findall(answer.content.decode()) for answer in answers] == [[expected]] * 3
+    assert layer_state(layer) == before
+    assert post(ann, "layer_undo", layer).status_code == 200  # the revision carried still holds
+    assert list(layer.relations.values_list("source", "target")) == []
 
 
 def test_undo_with_nothing_to_undo_says_so(ann, layer):
@@ -676,7 +712,7 @@ def test_the_unit_panel_runs_a_fixed_number_of_queries(
     assert (html.count('<li class="unit-row'), html.count('<li class="relation-row')) == (n, n - 1)
 
 
-@pytest.mark.parametrize("n", [2, 300])
+@pytest.mark.parametrize("n", [3, 300])  # with 2, the chain links the first and last already
 def test_linking_two_units_runs_a_fixed_number_of_queries(
     ann, long_layer, scheme, annotator, django_assert_num_queries, n
 ):

@@ -50,6 +50,7 @@ from annotate.models import (
     metadata_problem,
     text_hash,
 )
+from annotate.relations import pair
 from annotate.schemes import next_colour
 from annotate.units import AnnotationError, validate_attributes
 
@@ -619,7 +620,7 @@ def _check_layer(layer: LayerRecord, raw_text: str, plan: ImportPlan) -> list[st
         if unit_problems:
             refused.add(unit.id)
     ids = {unit.id for unit in layer.units}
-    pairs = set()
+    pairs = {}  # relations.pair → the id of the relation linking it
     for relation in layer.relations:
         ends = list(dict.fromkeys([relation.source, relation.target]))
         if relation.type not in plan.relation_types:
@@ -632,9 +633,13 @@ def _check_layer(layer: LayerRecord, raw_text: str, plan: ImportPlan) -> list[st
             problems.append(f"relation {relation.id} depends on {units}, {which} refused above.")
         elif relation.source == relation.target:
             problems.append(f"relation {relation.id} links a unit to itself.")
-        elif (relation.source, relation.target) in pairs:
-            problems.append(f"relation {relation.id} repeats a link between the same two units.")
-        pairs.add((relation.source, relation.target))
+        elif (first := pairs.get(pair(relation.source, relation.target))) is not None:
+            problems.append(
+                f"relation {relation.id} links the units relation {first} links (either way round); "
+                "two units take one relation."
+            )
+        else:
+            pairs[pair(relation.source, relation.target)] = relation.id
     return problems
 
 

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 from annotate import layer_content, projects
 from annotate.models import Change, Layer
 from tests.e2e.console import refused
+from tests.e2e.test_queued_changes import wait_for_held
 from tests.factories import make_article, make_project, make_unit, make_user, scheme_of
 
 TEXT = "Ban cars.\nCars pollute.\nBikes help.\nShops fear losses."
@@ -238,8 +239,7 @@ def test_keys_waiting_for_a_change_that_is_refused_are_not_applied_and_the_annot
     # The same MajorClaim again (refused), then keys that count on the unit it would make.
     for key in ["Control+Home", *[SELECT_WORD] * 2, "m", "c", "Delete"]:
         page.keyboard.press(key)
-    page.wait_for_timeout(200)  # the create is on its way, the keys after it wait
-    assert len(held) == 1
+    wait_for_held(page, held)  # the create is on its way, the keys after it wait
     held[0].continue_()
 
     expect(page.locator("#workspace-message .message")).to_have_text(

@@ -2,12 +2,24 @@
 and none is lost, even when the button that sent it is redrawn by the answer before it."""
 
 import re
+import time
 
 from playwright.sync_api import expect
 
 from annotate.models import ArgumentUnit, Article, Change, Layer
 from annotate.seeding import DEMO_PASSWORD, load_seeds
 from tests.e2e.test_workspace import drag_select
+
+
+def wait_for_held(page, held: list, count: int = 1, seconds: float = 10) -> None:
+    """Until `count` requests are held by the page's route (its handler runs in this
+    thread, while Playwright waits); the held list then has exactly `count`."""
+    deadline = time.monotonic() + seconds
+    while len(held) < count:
+        assert time.monotonic() < deadline, f"{len(held)} of {count} requests held after {seconds} s"
+        page.wait_for_timeout(10)  # lets the route handler run; the loop's condition is what it waits on
+    assert len(held) == count
+
 
 CLAIM = "Israel is now the undisputed regional power"
 PREMISE = "Iran is depleted and banged up"
@@ -29,8 +41,7 @@ def test_undo_clicked_while_a_change_is_on_its_way_undoes_that_change(page, log_
     start = text.index(PREMISE)
     drag_select(page, text, start, start + len(PREMISE))
     page.keyboard.press("p")
-    page.wait_for_timeout(200)  # the create is on its way
-    assert len(held) == 1
+    wait_for_held(page, held)  # the create is on its way
     undo = page.locator("#history-buttons").get_by_role("button", name=re.compile("^Undo"))
     expect(undo).to_be_enabled()
     undo.click()

@@ -178,7 +178,7 @@ def articles(draw, *, brat_safe: bool = False, min_layers: int = 0) -> ArticleRe
             st.lists(
                 st.tuples(st.sampled_from(units), st.sampled_from(units)).filter(lambda pair: pair[0] is not pair[1]),
                 max_size=4,
-                unique_by=lambda pair: (pair[0].id, pair[1].id),
+                unique_by=lambda pair: frozenset((pair[0].id, pair[1].id)),  # two units take one relation
             )
             if len(units) > 1
             else st.just([])
