@@ -20,6 +20,8 @@ from annotate.models import (
     Article,
     Change,
     Job,
+    JobKind,
+    JobStatus,
     Label,
     Layer,
     Membership,
@@ -390,25 +392,46 @@ def contents(project: Project) -> dict[str, int]:
         "gold layers": layers.filter(annotator__isnull=True).count(),
         "units": ArgumentUnit.objects.filter(layer__article__project=project).count(),
         "relations": Relation.objects.filter(layer__article__project=project).count(),
-        "jobs (imports, exports, and their stored files)": Job.objects.filter(project=project).count(),
+        "jobs (imports, exports, figures) and the files of its imports": Job.objects.filter(project=project).count(),
         "uploads": Upload.objects.filter(project=project).count(),
     }
 
 
+def _finished_exports(project: Project):
+    return Job.objects.filter(project=project, kind=JobKind.EXPORT, status=JobStatus.DONE).exclude(file="")
+
+
+def kept_exports(project: Project) -> list[str]:
+    """The files of the project's finished exports: what was exported is kept when the
+    project is deleted (a lab's dataset outlives the project it was made in)."""
+    return sorted(
+        job.result["file"] for job in _finished_exports(project).only("result") if (job.result or {}).get("file")
+    )
+
+
+@dataclass(frozen=True)
+class Deleted:
+    deleted: list[str]  # the folders of the project's jobs and uploads, deleted once it is committed
+    kept: list[str]  # the files of its finished exports, left in the storage
+
+
 @transaction.atomic
-def delete_project(*, project: Project) -> list[str]:
+def delete_project(*, project: Project) -> Deleted:
     """Delete `project` with its scheme, members, articles, layers (gold too), units,
     relations, change record, jobs and uploads, in one transaction; once it is committed,
-    the files its jobs and uploads stored. The folders and files it deletes.
+    the files its imports, uploads and unfinished exports stored. The files of its
+    finished exports stay (`kept_exports`).
 
     A unit's label and a relation's type are protected (a label in use cannot leave the
     scheme page), so the project's relations and units go first, then the rest by cascade."""
+    kept = kept_exports(project)
+    finished = _finished_exports(project).values_list("pk", flat=True)
     stored = [
-        *Job.objects.filter(project=project).exclude(file="").values_list("file", flat=True),
+        *Job.objects.filter(project=project).exclude(file="").exclude(pk__in=finished).values_list("file", flat=True),
         *Upload.objects.filter(project=project).values_list("folder", flat=True),
     ]
     Relation.objects.filter(layer__article__project=project).delete()
     ArgumentUnit.objects.filter(layer__article__project=project).delete()
     project.delete()
     transaction.on_commit(lambda: [delete_files(name) for name in stored])
-    return stored
+    return Deleted(deleted=stored, kept=kept)

@@ -24,6 +24,7 @@ project_urls = [
     path("", projects.project_detail, name="project_detail"),
     path("next/", projects.queue_next, name="queue_next"),
     path("settings/", projects.project_settings, name="project_settings"),
+    path("delete/", projects.project_delete, name="project_delete"),
     path("articles/", articles.article_list, name="article_list"),
     path("articles/new/", articles.article_create, name="article_create"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),

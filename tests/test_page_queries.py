@@ -31,6 +31,7 @@ PAGES = [
     ("scheme", "manager", 5),
     ("scheme_css", "annotator", 5),
     ("project_settings", "manager", 3),
+    ("project_delete", "manager", 11),
     ("job_detail", "manager", 5),
     ("article_detail", "curator", 5),
     ("layer_detail", "annotator", 9),

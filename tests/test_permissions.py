@@ -45,6 +45,7 @@ MATRIX = {
         {"manager": 302, "curator": 302, "annotator": 302, "outsider": 404, "anonymous": 302},
     ),
     "project_settings": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    "project_delete": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "article_list": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
     "article_create": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     # An annotator is sent on to their own layer of the article.
@@ -80,6 +81,7 @@ MATRIX = {
     "unit_label": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
     "unit_attribute": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
     "unit_spans": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
+    "unit_note": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
     "unit_delete": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
     "relation_create": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "relation_delete": ("post", lambda s: s.layer_kwargs(relation_pk=s.relation.pk), LAYER_POST),

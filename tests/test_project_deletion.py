@@ -1,6 +1,7 @@
-"""Deleting a project, as the admin offers it: its confirmation counts what goes, and
-the project goes with everything in it (units first: a label in use is protected), its
-jobs' files too, while another project stays as it was."""
+"""Deleting a project, as its manager's page and the admin offer it: the confirmation
+counts what goes and names what is kept, and the project goes with everything in it
+(units first: a label in use is protected), its imports' files too, while the files of
+its finished exports stay and another project stays as it was."""
 
 import re
 
@@ -130,14 +131,14 @@ def test_the_admin_deletes_a_project_with_its_units_gold_jobs_and_files_and_leav
         "gold layers: 1",
         "units: 6",
         "relations: 2",
-        "jobs (imports, exports, and their stored files): 1",
+        "jobs (imports, exports, figures) and the files of its imports: 1",
         "uploads: 0",
     ]
     assert asked == [line[0].upper() + line[1:] for line in counts] + counts  # the summary, then the project's own
     assert (deleted.status_code, deleted["Location"]) == (302, reverse("admin:annotate_project_changelist"))
     assert Project.objects.filter(pk=large.pk).exists() is False
     assert rows_of(large.pk) == dict.fromkeys(rows_of(large.pk), 0)
-    assert stored_files(stored) == []
+    assert stored_files(stored) == [file_name]  # what was exported is kept
     assert rows_of(other.pk) == others
 
 
@@ -161,3 +162,78 @@ def test_a_label_in_use_is_still_protected_on_its_own(annotated):
     with pytest.raises(Exception, match="protected foreign keys"):
         label.delete()
     assert Label.objects.filter(pk=label.pk).exists() is True
+
+
+def manager_browser(manager) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    return client
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_the_manager_deletes_the_project_from_its_settings_page_after_typing_its_address(
+    manager, curator_client, annotated, other, stored, settings
+):
+    settings.ANNOTATE_EXPORT_INLINE_UNITS = 1
+    job_url = start_export(curator_client, annotated, format="jsonl")
+    run_worker()
+    assert poll(curator_client, job_url)[0] == 200
+    [job] = Job.objects.filter(project=annotated)
+    export_file = f"exports/{job.pk}/opeds-jsonl.jsonl"
+    others = rows_of(other.pk)
+    browser = manager_browser(manager)
+
+    settings_page = browser.get(reverse("annotate:project_settings", args=[annotated.slug])).content.decode()
+    delete_url = re.search(r'<a class="danger" href="([^"]+)">Delete this project…</a>', settings_page).group(1)
+    asked = browser.get(delete_url)
+    page = asked.content.decode()
+    goes = re.findall(r"<li>([^<]*: [\d,]+)</li>", page)
+    kept = re.findall(r"<li><code>([^<]+)</code></li>", page)
+    slug = re.search(r"type the project's address, <code>([^<]+)</code>", page).group(1)
+    name = re.search(r"<h1>Delete ([^<]+)</h1>", page).group(1)
+    wrong = browser.post(delete_url, {"confirm": slug.upper(), "csrfmiddlewaretoken": csrf_of(page)})
+    empty = browser.post(delete_url, {"confirm": "  ", "csrfmiddlewaretoken": csrf_of(page)})
+    still = rows_of(annotated.pk)
+    done = browser.post(delete_url, {"confirm": slug, "csrfmiddlewaretoken": csrf_of(page)})
+    listed = browser.get(done["Location"]).content.decode()
+
+    assert asked.status_code == 200
+    assert goes == [
+        "Articles: 1",
+        "Annotators&#x27; layers: 2",
+        "Gold layers: 1",
+        "Units: 6",
+        "Relations: 2",
+        "Jobs (imports, exports, figures) and the files of its imports: 1",
+        "Uploads: 0",
+    ]
+    assert kept == [export_file]
+    assert (wrong.status_code, empty.status_code) == (422, 422)
+    assert re.search(r'role="alert" id="confirm-error">([^<]+)<', wrong.content.decode()).group(1) == (
+        f"Type the project&#x27;s address, {slug}, to delete it. Nothing was deleted."
+    )
+    assert re.search(r'role="alert" id="confirm-error">([^<]+)<', empty.content.decode()).group(1) == (
+        f"Type {slug} in the box to delete the project. Nothing was deleted."
+    )
+    assert still["ArgumentUnit"] == 6
+    assert (done.status_code, done["Location"]) == (302, reverse("annotate:project_list"))
+    assert re.findall(r'<li class="message success">([^<]+)</li>', listed) == [
+        f"Project {name} deleted. The files of its 1 finished export are kept."
+    ]
+    assert Project.objects.filter(pk=annotated.pk).exists() is False
+    assert rows_of(annotated.pk) == dict.fromkeys(rows_of(annotated.pk), 0)
+    assert stored_files(stored) == [export_file]
+    assert rows_of(other.pk) == others
+
+
+def test_a_curator_cannot_delete_the_project(curator_client, annotated):
+    url = reverse("annotate:project_delete", args=[annotated.slug])
+    page = curator_client.get(reverse("annotate:project_detail", args=[annotated.slug])).content.decode()
+
+    response = curator_client.post(url, {"confirm": annotated.slug, "csrfmiddlewaretoken": csrf_of(page)})
+
+    assert response.status_code == 403
+    assert rows_of(annotated.pk)["ArgumentUnit"] == 6

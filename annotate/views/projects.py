@@ -1,4 +1,5 @@
 import copy
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,11 +8,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annotate import access, projects
 from annotate.forms import ProjectCreateForm, ProjectSettingsForm, model_values
 from annotate.models import Article, Layer, Project
+
+log = logging.getLogger("annotate.projects")
 
 
 @require_GET
@@ -139,3 +143,40 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("annotate:project_settings", slug)
     context = {"membership": membership, "project": membership.project, "form": form}
     return render(request, "annotate/project_settings.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    """Delete the project, for its manager: the page names what goes (counted) and what
+    is kept (the files of finished exports), and asks for the project's address (its
+    slug) typed out, so that a slip of the mouse deletes nothing."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    project = membership.project
+    typed = request.POST.get("confirm", "").strip() if request.method == "POST" else ""
+    if request.method == "POST" and typed == project.slug:
+        name = project.name
+        done = projects.delete_project(project=project)
+        log.info("project deleted", extra={"project": slug, "user": request.user.username, "kept": done.kept})
+        kept = len(done.kept)
+        messages.success(
+            request,
+            f"Project {name} deleted."
+            + (f" The files of its {kept} finished export{pluralize(kept)} are kept." if kept else ""),
+        )
+        return redirect("annotate:project_list")
+    error = ""
+    if request.method == "POST":
+        error = (
+            f"Type the project's address, {project.slug}, to delete it. Nothing was deleted."
+            if typed
+            else f"Type {project.slug} in the box to delete the project. Nothing was deleted."
+        )
+    context = {
+        "membership": membership,
+        "project": project,
+        "contents": projects.contents(project),
+        "kept": projects.kept_exports(project),
+        "error": error,
+    }
+    return render(request, "annotate/project_delete.html", context, status=422 if error else 200)

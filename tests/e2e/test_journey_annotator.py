@@ -177,7 +177,7 @@ def test_annotator_makes_every_change_by_key_and_undoes_and_redoes_each(alice, d
     expect(chosen(page, DEPLETED)).to_have_count(1)
     expect(page.locator("#mode-hint")).to_have_text(
         "Premise “Iran is depleted and banged up” — label key relabels, l links, "
-        "e / + set or add a span, Delete deletes, Esc lets go."
+        "e / + set or add a span, Shift+N writes a note, Delete deletes, Esc lets go."
     )
 
     # e sets the chosen premise's boundaries to a new selection; undo, redo.
