@@ -73,7 +73,11 @@ def test_the_lockout_page_names_the_instant_for_the_browser_to_show_in_its_own_z
         "time",
         f"{until:%H:%M} UTC",
     )
-    assert page.xpath("//head/script/@src")[-1].endswith("/annotate/local-time.js")
+    assert [src.rsplit("/", 1)[-1] for src in page.xpath("//head/script/@src")] == [
+        "htmx.min.js",
+        "local-time.js",
+        "request-failures.js",
+    ]
     assert not page.xpath("//script[not(@src)]")
 
 
