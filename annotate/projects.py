@@ -401,12 +401,13 @@ def _finished_exports(project: Project):
     return Job.objects.filter(project=project, kind=JobKind.EXPORT, status=JobStatus.DONE).exclude(file="")
 
 
-def kept_exports(project: Project) -> list[str]:
-    """The files of the project's finished exports: what was exported is kept when the
-    project is deleted (a lab's dataset outlives the project it was made in)."""
-    return sorted(
-        job.result["file"] for job in _finished_exports(project).only("result") if (job.result or {}).get("file")
-    )
+def kept_exports(project: Project, finished: list[Job] | None = None) -> list[str]:
+    """The files of the project's finished exports (`finished`, if read already): what
+    was exported is kept when the project is deleted (a lab's dataset outlives the
+    project it was made in)."""
+    if finished is None:
+        finished = list(_finished_exports(project).only("result"))
+    return sorted(job.result["file"] for job in finished if (job.result or {}).get("file"))
 
 
 @dataclass(frozen=True)
@@ -424,10 +425,13 @@ def delete_project(*, project: Project) -> Deleted:
 
     A unit's label and a relation's type are protected (a label in use cannot leave the
     scheme page), so the project's relations and units go first, then the rest by cascade."""
-    kept = kept_exports(project)
-    finished = _finished_exports(project).values_list("pk", flat=True)
+    finished = list(_finished_exports(project).only("result"))
+    kept = kept_exports(project, finished)
     stored = [
-        *Job.objects.filter(project=project).exclude(file="").exclude(pk__in=finished).values_list("file", flat=True),
+        *Job.objects.filter(project=project)
+        .exclude(file="")
+        .exclude(pk__in=[job.pk for job in finished])
+        .values_list("file", flat=True),
         *Upload.objects.filter(project=project).values_list("folder", flat=True),
     ]
     Relation.objects.filter(layer__article__project=project).delete()
