@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 
 from annotate import changes, rows
 from annotate.changes import Changed
-from annotate.models import ArgumentUnit, Change, Layer, Relation, Span
+from annotate.models import ArgumentUnit, Change, Layer, Relation, Span, Suggestion
 from annotate.units import AnnotationError, ensure_open
 
 UNDOABLE = [
@@ -25,6 +25,7 @@ UNDOABLE = [
     "relation.create",
     "relation.delete",
     "layer.document_stance",
+    "suggestion.reject",
 ]
 
 
@@ -35,6 +36,9 @@ def apply_state(layer: Layer, target: str, state: dict | None) -> None:
     if model_name == "layer":
         layer.document_stance = state["document_stance"]
         layer.save(update_fields=["document_stance", "updated_at"])
+        return
+    if model_name == "suggestion":
+        Suggestion.objects.filter(layer=layer, pk=int(pk)).update(status=state["status"])
         return
     model = {"unit": ArgumentUnit, "relation": Relation}[model_name]
     if state is None:
@@ -180,6 +184,8 @@ def describe(change: Change, layer: Layer) -> str:
     text = layer.article.text
     if change.action == "layer.document_stance":
         return f"op-ed stance → {after['document_stance'] or 'not set'}"
+    if change.action == "suggestion.reject":
+        return f"reject suggestion {_suggested(change, layer)}"
     if change.action.startswith("relation."):
         state = after or before
         relation_types = layer.article.project.scheme_relation_types
@@ -217,6 +223,20 @@ def describe(change: Change, layer: Layer) -> str:
             f"note {_quote(after['note'], [(0, len(after['note']))], 30)}" if after.get("note") else "note removed"
         )
     return f"{unit} → {', '.join(parts)}"
+
+
+def _suggested(change: Change, layer: Layer) -> str:
+    """A rejected suggestion in words: 'Premise “…”', or 'supports “…” → “…”'."""
+    suggestion = Suggestion.objects.filter(pk=int(change.target.partition(":")[2])).first()
+    if suggestion is None:
+        return "(deleted since)"
+    text = layer.article.text
+    if suggestion.kind == Suggestion.Kind.UNIT:
+        names = {label.pk: label.name for label in layer.article.project.scheme_labels}
+        return f"{names.get(suggestion.label_id, 'unit')} {_quote(text, [suggestion.span])}"
+    types = {each.pk: each.name for each in layer.article.project.scheme_relation_types}
+    ends = [_quote(text, [span], 30) for span in (suggestion.span, suggestion.target_span)]
+    return f"{ends[0]} {types.get(suggestion.relation_type_id, 'relation')} {ends[1]}"
 
 
 def _first_of_step(layer: Layer, change: Change | None) -> Change | None:

@@ -139,6 +139,29 @@ class Project(models.Model):
     structure_checks_block = models.BooleanField(
         default=False, help_text="Failed structure checks stop a layer from being finished."
     )
+    suggestions = models.BooleanField(
+        "Suggest units and relations",
+        default=False,
+        help_text=(
+            "Annotators see suggested units and relations as dashed ghosts they accept or reject with a key: from "
+            "the discourse markers on the scheme page from the first article, and from a model trained on the "
+            "project's gold once there is enough of it. Suggestions never count as annotations until accepted."
+        ),
+    )
+    suggestion_markers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The discourse markers that suggest units: {"premise": [...], "conclusion": [...], '
+        '"objection": [...]}; empty: the default list (suggestions.markers.DEFAULT).',
+    )
+    retrain_after = models.PositiveSmallIntegerField(
+        "Train again after",
+        default=5,
+        help_text=(
+            "How many newly finished layers (gold or, in a project that is not blind, an annotator's) start "
+            "training the next suggestion model."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Counts the changes to the project's labels and relation types (SchemeEntryQuerySet
     # and SchemeEntry count them): the labels are cached per version (scheme_labels).
@@ -682,6 +705,7 @@ class JobKind(models.TextChoices):
     EXPORT = "export", "export"
     AGREEMENT = "agreement", "agreement"
     TEAM = "team", "team figures"
+    TRAINING = "training", "suggestion training"
 
 
 class JobStatus(models.TextChoices):
@@ -859,3 +883,135 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"upload {self.file_name} ({self.received} of {self.size} bytes)"
+
+
+class SuggestionModel(models.Model):
+    """One trained version of a project's suggestion model: a sequence tagger over the
+    project's tokens (BIO over its labels, as the CoNLL export writes them) and a
+    relation classifier over unit pairs, with what it learnt from and how well it did on
+    the articles it did not learn from. The newest `READY` version is the one in use; a
+    failed or too-small training leaves the one before it in place."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training", "training"
+        READY = "ready", "ready"
+        TOO_LITTLE = "too_little", "too little data"
+        FAILED = "failed", "failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="suggestion_models")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TRAINING)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    gold_only = models.BooleanField(
+        default=True, help_text="Learnt from gold layers only (always, in a blind project)."
+    )
+    trained_on = models.JSONField(
+        default=dict, blank=True, help_text='What it learnt from: {"layers": [ids], "rejections": n, ...}.'
+    )
+    held_out = models.JSONField(default=dict, blank=True, help_text='What it was tested on: {"layers": [ids]}.')
+    span_f1_exact = models.FloatField(null=True, blank=True)
+    span_f1_overlap = models.FloatField(null=True, blank=True)
+    relation_f1 = models.FloatField(null=True, blank=True)
+    scores = models.JSONField(default=dict, blank=True, help_text="Per label and relation type figures.")
+    message = models.TextField(blank=True)
+    tagger = models.BinaryField(blank=True, default=bytes, help_text="The CRF tagger, as crfsuite writes it.")
+    relation_weights = models.JSONField(null=True, blank=True, help_text="The relation classifier.")
+    seconds = models.FloatField(null=True, blank=True, help_text="Training time.")
+    peak_bytes = models.PositiveBigIntegerField(null=True, blank=True, help_text="Training's peak memory.")
+
+    class Meta:
+        ordering = ["project", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="suggestionmodel_one_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"model v{self.version} of {self.project}"
+
+
+class Suggestion(models.Model):
+    """A unit or relation suggested for one layer, drawn as a ghost in the workspace; it
+    never counts as an annotation. Accepting one makes an ordinary unit or relation
+    (its change record names the suggestion, its source and model version); a
+    suggestion whose span a unit of the layer overlaps is not shown. Rejecting one is a
+    change of the layer (undoable), kept for the next training.
+
+    A unit suggestion has one span `[start, end)` and a label; a relation suggestion has
+    a type and its two ends as spans (`start`, `end` the source's; `target_start`,
+    `target_end` the target's), each a unit of the layer or a unit suggestion on
+    exactly that span."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", "unit"
+        RELATION = "relation", "relation"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        REJECTED = "rejected", "rejected"
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="suggestions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source = models.CharField(
+        max_length=100, help_text='Where it comes from: "markers", "model", or an imported file\'s source name.'
+    )
+    model = models.ForeignKey(SuggestionModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    relation_type = models.ForeignKey(RelationType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    target_start = models.PositiveIntegerField(null=True, blank=True)
+    target_end = models.PositiveIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="The source's confidence, 0 to 1, when it gives one.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["layer", "start", "end", "id"]
+        indexes = [models.Index(fields=["layer", "status"], name="suggestion_layer_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="suggestion_span_not_empty"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="unit", label__isnull=False, relation_type__isnull=True, target_start__isnull=True)
+                    | Q(
+                        kind="relation",
+                        label__isnull=True,
+                        relation_type__isnull=False,
+                        target_start__isnull=False,
+                        target_end__isnull=False,
+                    )
+                ),
+                name="suggestion_kind_fields",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "rejected"]), name="suggestion_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} suggestion {self.start}–{self.end} from {self.source}"
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+    @property
+    def target_span(self) -> tuple[int, int] | None:
+        return None if self.target_start is None else (self.target_start, self.target_end)
+
+
+class SuggestionRun(models.Model):
+    """That a layer's suggestions from one source were made, and from what: `key` is the
+    markers' fingerprint for "markers", the model version's id for "model". Opening the
+    layer makes them again only when the key it would use now differs."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=100)
+    key = models.CharField(max_length=64)
+    made_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["layer", "source"], name="suggestionrun_one_per_source")]
+
+    def __str__(self) -> str:
+        return f"{self.source} suggestions of layer {self.layer_id}"

@@ -37,10 +37,19 @@ def _log(relation: Relation, *, action: str, user, before: dict | None, after: d
     return replace(changed, relation=relation)
 
 
-def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, target: ArgumentUnit, user) -> Changed:
+def create_relation(
+    *,
+    layer: Layer,
+    type: RelationType,
+    source: ArgumentUnit,
+    target: ArgumentUnit,
+    user,
+    suggested: dict | None = None,
+) -> Changed:
     """Link `source` to `target` with `type` (`.relation` of the result). Refused: self-links, units of another
     layer (and so of another article), a type of another project, a second link
-    between the same two units in either direction (`pair`), named in the message."""
+    between the same two units in either direction (`pair`), named in the message.
+    `suggested`: the suggestion it is accepted from, kept in the change record."""
     ensure_open(layer)
     if type.project_id != layer.article.project_id:
         raise AnnotationError("That relation type belongs to another project.")
@@ -60,7 +69,8 @@ def create_relation(*, layer: Layer, type: RelationType, source: ArgumentUnit, t
     # inside the caller's transaction, as in units.create_unit.
     with transaction.atomic(savepoint=False):
         relation = Relation.objects.create(layer=layer, type=type, source=source, target=target)
-        return _log(relation, action="relation.create", user=user, before=None, after=changes.relation_state(relation))
+        after = changes.relation_state(relation) | ({"suggestion": suggested} if suggested else {})
+        return _log(relation, action="relation.create", user=user, before=None, after=after)
 
 
 @transaction.atomic

@@ -168,9 +168,12 @@ def create_unit(
     attributes: dict | None = None,
     note: str = "",
     among: Iterable | None = None,
+    suggested: dict | None = None,
 ) -> Changed:
     """Create an argument unit with one or more spans in `layer` (`.unit` of the result).
-    `among`: the units around the spans, if the caller has read them (`refuse_duplicate`)."""
+    `among`: the units around the spans, if the caller has read them (`refuse_duplicate`).
+    `suggested`: the suggestion it is accepted from (`suggestions.provenance`), kept in
+    the change record."""
     ensure_open(layer)
     article = layer.article
     if label.project_id != article.project_id:
@@ -192,7 +195,7 @@ def create_unit(
             user=user,
             action="unit.create",
             target="unit:",
-            after=snapshot(unit, ordered),
+            after=snapshot(unit, ordered) | ({"suggestion": suggested} if suggested else {}),
         )
         parts = [Span(start=start, end=end) for start, end in ordered]
         rows.insert_with_parts(unit, parts, link="unit", record=change, naming=("target", "after"), along=count)

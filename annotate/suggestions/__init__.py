@@ -1,0 +1,468 @@
+"""Suggested units and relations for one layer: made, shown, accepted and rejected.
+
+Where suggestions come from (`Suggestion.source`):
+
+- "markers": discourse markers (`markers.py`), from the first article, no model;
+- "model": the project's newest ready suggestion model (`learning.py`), trained on
+  its gold (and, in a project that is not blind, on finished layers);
+- any other name: predictions imported from a file (`predictions.py`), e.g. a lab's
+  own model run elsewhere.
+
+A layer's suggestions from markers and the model are made when it is opened and kept
+(`SuggestionRun` says from what); they are made again only when the project's markers
+or its model change, and a span and label once rejected is not suggested again.
+
+What is shown (`shown`): the open suggestions no unit of the layer overlaps, where two
+suggestions overlap the one of the stronger source (imported, then model, then
+markers); and the relation suggestions whose two ends are units of the layer (exactly
+those spans) or shown unit suggestions, and whose units are not linked yet.
+
+Accepting is an ordinary change (`units.create_unit`, `relations.create_relation`):
+undoable, counted in the layer's revision, its record naming the suggestion, its
+source and model version. Accepting a relation whose ends are suggestions accepts them
+too, as one step. Rejecting is a change of the layer too (action "suggestion.reject"),
+undone by Ctrl+Z like any other, and kept for the next training.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from annotate import changes, relations, units
+from annotate.changes import Changed
+from annotate.layer_content import RelationEntry, UnitEntry
+from annotate.models import (
+    ArgumentUnit,
+    Label,
+    Layer,
+    Project,
+    RelationType,
+    Span,
+    Suggestion,
+    SuggestionModel,
+    SuggestionRun,
+)
+from annotate.structure import CLAIM, MAIN, PREMISE, SUPPORT_NAMES
+from annotate.suggestions import markers as marker_hints
+from annotate.units import AnnotationError, NotFoundError, ensure_open
+
+MARKERS = "markers"
+MODEL = "model"
+MADE_HERE = (MARKERS, MODEL)
+ATTACK_NAMES = frozenset({"attacks", "attack", "rebuts", "undercuts"})
+
+
+def strength(source: str) -> int:
+    """Which of two overlapping suggestions is shown: the lower wins."""
+    return {MODEL: 1, MARKERS: 2}.get(source, 0)
+
+
+@dataclass(frozen=True)
+class Ghost:
+    """A shown unit suggestion."""
+
+    id: int
+    label: Label
+    span: tuple[int, int]
+    source: str
+    model_version: int | None
+    score: float | None
+
+    @property
+    def start(self) -> int:
+        return self.span[0]
+
+
+@dataclass(frozen=True)
+class GhostLink:
+    """A shown relation suggestion; each end a unit's id (`unit:12`) or a ghost's (`suggestion:7`)."""
+
+    id: int
+    type: RelationType
+    source: str
+    target: str
+    source_span: tuple[int, int]
+    target_span: tuple[int, int]
+    origin: str
+    model_version: int | None
+
+
+@dataclass(frozen=True)
+class Shown:
+    units: list[Ghost]
+    relations: list[GhostLink]
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.relations)
+
+
+NOTHING = Shown([], [])
+
+
+# --- Making them --------------------------------------------------------------------------
+
+
+def current_model(project: Project) -> SuggestionModel | None:
+    """The project's newest ready model (without its tagger's bytes), if it has one."""
+    return (
+        SuggestionModel.objects.filter(project=project, status=SuggestionModel.Status.READY)
+        .defer("tagger", "relation_weights")
+        .order_by("-version")
+        .first()
+    )
+
+
+def label_for(project: Project, role: str) -> Label | None:
+    """The project's first label of `role` ("claim": a claim label, else the main one)."""
+    labels = project.scheme_labels
+    wanted = (CLAIM, MAIN) if role == "claim" else (PREMISE,)
+    for each in wanted:
+        for label in labels:
+            if label.role == each:
+                return label
+    return None
+
+
+def relation_type_for(project: Project, kind: str) -> RelationType | None:
+    names = SUPPORT_NAMES if kind == marker_hints.SUPPORTS else ATTACK_NAMES
+    return next((each for each in project.scheme_relation_types if each.name.lower() in names), None)
+
+
+def _from_markers(layer: Layer) -> list[Suggestion]:
+    project = layer.article.project
+    hints, links = marker_hints.hints(layer.article.text, marker_hints.markers_of(project.suggestion_markers))
+    made = []
+    for hint in hints:
+        label = label_for(project, hint.role)
+        if label is not None:
+            made.append(
+                Suggestion(
+                    layer=layer,
+                    kind=Suggestion.Kind.UNIT,
+                    source=MARKERS,
+                    label=label,
+                    start=hint.span[0],
+                    end=hint.span[1],
+                )
+            )
+    for link in links:
+        relation_type = relation_type_for(project, link.kind)
+        if relation_type is not None:
+            made.append(
+                Suggestion(
+                    layer=layer,
+                    kind=Suggestion.Kind.RELATION,
+                    source=MARKERS,
+                    relation_type=relation_type,
+                    start=link.source[0],
+                    end=link.source[1],
+                    target_start=link.target[0],
+                    target_end=link.target[1],
+                )
+            )
+    return made
+
+
+def _from_model(layer: Layer, model: SuggestionModel) -> list[Suggestion]:
+    from annotate.suggestions import learning  # numpy and crfsuite: loaded when a model exists
+
+    project = layer.article.project
+    predicted = learning.predict(model, layer.article.text, project)
+    made = [
+        Suggestion(
+            layer=layer,
+            kind=Suggestion.Kind.UNIT,
+            source=MODEL,
+            model=model,
+            label=label,
+            start=start,
+            end=end,
+            score=score,
+        )
+        for label, (start, end), score in predicted.units
+    ]
+    made += [
+        Suggestion(
+            layer=layer,
+            kind=Suggestion.Kind.RELATION,
+            source=MODEL,
+            model=model,
+            relation_type=relation_type,
+            start=source[0],
+            end=source[1],
+            target_start=target[0],
+            target_end=target[1],
+            score=score,
+        )
+        for relation_type, source, target, score in predicted.relations
+    ]
+    return made
+
+
+def _key(suggestion: Suggestion) -> tuple:
+    return (
+        suggestion.kind,
+        suggestion.label_id,
+        suggestion.relation_type_id,
+        suggestion.start,
+        suggestion.end,
+        suggestion.target_start,
+        suggestion.target_end,
+    )
+
+
+def refresh(layer: Layer, *, stored: list[Suggestion] | None = None) -> list[Suggestion]:
+    """Make the layer's suggestions from markers and the model when they were not made
+    from what the project has now; return all its suggestions (open and rejected).
+    Nothing for a project with suggestions off or a finished layer. `stored`: the
+    layer's suggestions, when the caller has read them."""
+    project = layer.article.project
+    if stored is None:
+        stored = list(Suggestion.objects.filter(layer=layer))
+    if not project.suggestions or layer.status == Layer.Status.FINISHED:
+        return stored
+    model = current_model(project)
+    wanted = {MARKERS: marker_hints.fingerprint(marker_hints.markers_of(project.suggestion_markers))}
+    if model is not None:
+        wanted[MODEL] = str(model.pk)
+    made = dict(SuggestionRun.objects.filter(layer=layer).values_list("source", "key"))
+    stale = [source for source, key in wanted.items() if made.get(source) != key]
+    stale += [source for source in made if source not in wanted]
+    if not stale:
+        return stored
+    rejected = {_key(each) for each in stored if each.status == Suggestion.Status.REJECTED}
+    new: list[Suggestion] = []
+    for source in stale:
+        if source == MARKERS:
+            new += _from_markers(layer)
+        elif source == MODEL and model is not None:
+            new += _from_model(layer, model)
+    new = [each for each in new if _key(each) not in rejected]
+    with transaction.atomic():
+        Suggestion.objects.filter(layer=layer, source__in=stale, status=Suggestion.Status.OPEN).delete()
+        SuggestionRun.objects.filter(layer=layer, source__in=stale).exclude(source__in=wanted).delete()
+        Suggestion.objects.bulk_create(new)
+        for source in stale:
+            if source in wanted:
+                SuggestionRun.objects.update_or_create(layer=layer, source=source, defaults={"key": wanted[source]})
+    return [each for each in stored if not (each.source in stale and each.status == Suggestion.Status.OPEN)] + new
+
+
+# --- Showing them -------------------------------------------------------------------------
+
+
+def shown(
+    layer: Layer,
+    unit_entries: list[UnitEntry],
+    relation_entries: list[RelationEntry],
+    *,
+    stored: list[Suggestion] | None = None,
+) -> Shown:
+    """What the workspace draws of the layer's suggestions, beside its units and relations."""
+    project = layer.article.project
+    if not project.suggestions:
+        return NOTHING
+    every = refresh(layer, stored=stored)
+    labels = {label.pk: label for label in project.scheme_labels}
+    relation_types = {each.pk: each for each in project.scheme_relation_types}
+    versions = (
+        dict(SuggestionModel.objects.filter(project=project).values_list("pk", "version"))
+        if any(each.model_id for each in every)
+        else {}
+    )
+    taken = sorted(span for unit in unit_entries for span in unit.spans)
+    open_units = sorted(
+        (
+            each
+            for each in every
+            if each.status == Suggestion.Status.OPEN and each.kind == Suggestion.Kind.UNIT and each.label_id in labels
+        ),
+        key=lambda each: (strength(each.source), -(each.score or 0), each.start, each.pk),
+    )
+    kept: list[Suggestion] = []
+    for each in open_units:
+        if _overlaps(each.span, taken) or any(_meets(each.span, other.span) for other in kept):
+            continue
+        kept.append(each)
+    kept.sort(key=lambda each: (each.start, each.end))
+    ghosts = [
+        Ghost(each.pk, labels[each.label_id], each.span, each.source, versions.get(each.model_id), each.score)
+        for each in kept
+    ]
+    ends = {tuple(unit.spans[0]): f"unit:{unit.id}" for unit in unit_entries if len(unit.spans) == 1}
+    for ghost in ghosts:
+        ends.setdefault(ghost.span, f"suggestion:{ghost.id}")
+    linked = {relations.pair(f"unit:{r.source.id}", f"unit:{r.target.id}") for r in relation_entries}
+    links: list[GhostLink] = []
+    for each in every:
+        if each.status != Suggestion.Status.OPEN or each.kind != Suggestion.Kind.RELATION:
+            continue
+        source, target = ends.get(each.span), ends.get(each.target_span)
+        if source is None or target is None or source == target or each.relation_type_id not in relation_types:
+            continue
+        if relations.pair(source, target) in linked:
+            continue
+        linked.add(relations.pair(source, target))
+        links.append(
+            GhostLink(
+                each.pk,
+                relation_types[each.relation_type_id],
+                source,
+                target,
+                each.span,
+                each.target_span,
+                each.source,
+                versions.get(each.model_id),
+            )
+        )
+    return Shown(ghosts, links)
+
+
+def _meets(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(_meets(span, other) for other in taken)
+
+
+# --- Accepting and rejecting ---------------------------------------------------------------
+
+
+def _open(layer: Layer, suggestion_id: int) -> Suggestion:
+    suggestion = Suggestion.objects.filter(pk=suggestion_id, layer=layer).select_related("model").first()
+    if suggestion is None:
+        raise NotFoundError("That suggestion is no longer there: reload the page.")
+    if suggestion.status != Suggestion.Status.OPEN:
+        raise AnnotationError("That suggestion was rejected already.")
+    return suggestion
+
+
+def provenance(suggestion: Suggestion) -> dict:
+    """What a change record keeps of the suggestion it came from."""
+    return {
+        "id": suggestion.pk,
+        "source": suggestion.source,
+        "model": suggestion.model.version if suggestion.model_id else None,
+    }
+
+
+def _unit_on(layer: Layer, span: tuple[int, int]) -> ArgumentUnit | None:
+    """The layer's unit whose only span is exactly `span`."""
+    for unit in ArgumentUnit.objects.filter(layer=layer, spans__start=span[0], spans__end=span[1]).prefetch_related(
+        "spans"
+    ):
+        if [(each.start, each.end) for each in unit.spans.all()] == [span]:
+            return unit
+    return None
+
+
+def _accept_unit(layer: Layer, suggestion: Suggestion, user) -> Changed:
+    text = layer.article.text
+    if any(_meets(suggestion.span, other) for other in _unit_spans(layer)):
+        raise AnnotationError(
+            f"A unit already covers part of “{text[suggestion.start : suggestion.end][:40]}”: "
+            "this suggestion is out of date. Reload the page."
+        )
+    return units.create_unit(
+        layer=layer, label=suggestion.label, spans=[suggestion.span], user=user, suggested=provenance(suggestion)
+    )
+
+
+def _unit_spans(layer: Layer) -> list[tuple[int, int]]:
+    return list(Span.objects.filter(unit__layer=layer).values_list("start", "end"))
+
+
+def _end(layer: Layer, span: tuple[int, int], user) -> tuple[ArgumentUnit, Changed]:
+    """The unit at one end of a relation suggestion: the layer's, or the open unit
+    suggestion on that span, accepted now."""
+    unit = _unit_on(layer, span)
+    if unit is not None:
+        return unit, Changed()
+    candidates = Suggestion.objects.filter(
+        layer=layer, kind=Suggestion.Kind.UNIT, status=Suggestion.Status.OPEN, start=span[0], end=span[1]
+    ).select_related("label", "model")
+    ghost = min(candidates, key=lambda each: (strength(each.source), -(each.score or 0), each.pk), default=None)
+    if ghost is None:
+        raise NotFoundError("One end of that suggested relation is no longer there: reload the page.")
+    changed = _accept_unit(layer, ghost, user)
+    return changed.unit, changed
+
+
+@transaction.atomic
+def accept(*, layer: Layer, suggestion_id: int, user) -> Changed:
+    """Accept one suggestion: its unit, or its relation (with its ends, when they are
+    suggestions), as one step."""
+    ensure_open(layer)
+    suggestion = _open(layer, suggestion_id)
+    with changes.one_step():
+        if suggestion.kind == Suggestion.Kind.UNIT:
+            return _accept_unit(layer, suggestion, user)
+        source, made_source = _end(layer, suggestion.span, user)
+        target, made_target = _end(layer, suggestion.target_span, user)
+        linked = relations.create_relation(
+            layer=layer,
+            type=suggestion.relation_type,
+            source=source,
+            target=target,
+            user=user,
+            suggested=provenance(suggestion),
+        )
+        return made_source.then(made_target).then(linked)
+
+
+@transaction.atomic
+def accept_all(*, layer: Layer, within: tuple[int, int], user, shown_now: Shown) -> Changed:
+    """Accept every shown suggestion inside `within` (a paragraph): its units, then the
+    relations between units there, as one step. Nothing shown there: an error."""
+    ensure_open(layer)
+    start, end = within
+    picked = [ghost.id for ghost in shown_now.units if start <= ghost.span[0] and ghost.span[1] <= end]
+    picked += [
+        link.id
+        for link in shown_now.relations
+        if all(start <= span[0] and span[1] <= end for span in (link.source_span, link.target_span))
+    ]
+    if not picked:
+        raise AnnotationError("There is no suggestion in this paragraph to accept.")
+    done = Changed()
+    with changes.one_step():
+        for suggestion_id in picked:
+            suggestion = Suggestion.objects.select_related("label", "relation_type", "model").get(pk=suggestion_id)
+            if suggestion.kind == Suggestion.Kind.UNIT:
+                done = done.then(_accept_unit(layer, suggestion, user))
+            else:
+                source, made_source = _end(layer, suggestion.span, user)
+                target, made_target = _end(layer, suggestion.target_span, user)
+                done = (
+                    done.then(made_source)
+                    .then(made_target)
+                    .then(
+                        relations.create_relation(
+                            layer=layer,
+                            type=suggestion.relation_type,
+                            source=source,
+                            target=target,
+                            user=user,
+                            suggested=provenance(suggestion),
+                        )
+                    )
+                )
+    return done
+
+
+@transaction.atomic
+def reject(*, layer: Layer, suggestion_id: int, user) -> Changed:
+    """Reject a suggestion: it is not shown again, nor made again from the same source,
+    and the next training learns from it. A change of the layer, so Undo brings it back."""
+    ensure_open(layer)
+    suggestion = _open(layer, suggestion_id)
+    Suggestion.objects.filter(pk=suggestion.pk).update(status=Suggestion.Status.REJECTED)
+    return changes.log_layer_change(
+        layer,
+        target=f"suggestion:{suggestion.pk}",
+        action="suggestion.reject",
+        user=user,
+        before={"status": Suggestion.Status.OPEN, **provenance(suggestion)},
+        after={"status": Suggestion.Status.REJECTED, **provenance(suggestion)},
+    )

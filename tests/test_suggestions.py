@@ -1,0 +1,114 @@
+"""Suggestions in one layer: made from markers, shown beside the units, accepted and
+rejected through the domain functions, undone like any change."""
+
+import pytest
+
+from annotate import history, projects, suggestions
+from annotate.layer_content import entries, read_one
+from annotate.models import Change, Layer, Suggestion
+from annotate.suggestions import markers
+from tests.factories import make_article, make_unit, scheme_of
+
+TEXT = (
+    "We must act now because the climate is changing. Therefore, governments should tax carbon.\n\n"
+    "However, taxes hurt the poor. Although taxes are unpopular, they work. "
+    "Sweden has taxed carbon since 1991."
+)
+
+
+def quotes(text, found):
+    return [(hint.role, text[hint.span[0] : hint.span[1]]) for hint in found]
+
+
+def test_markers_suggest_clauses_and_directions():
+    hints, links = markers.hints(TEXT, markers.markers_of(None))
+    assert quotes(TEXT, hints) == [
+        ("claim", "We must act now"),
+        ("premise", "the climate is changing"),
+        ("claim", "governments should tax carbon"),
+        ("claim", "taxes hurt the poor"),
+        ("premise", "taxes are unpopular"),
+        ("claim", "they work"),
+    ]
+    said = [(TEXT[slice(*link.source)], link.kind, TEXT[slice(*link.target)]) for link in links]
+    assert said == [
+        ("the climate is changing", "supports", "We must act now"),
+        ("the climate is changing", "supports", "governments should tax carbon"),
+        ("taxes hurt the poor", "attacks", "governments should tax carbon"),
+        ("taxes are unpopular", "attacks", "they work"),
+    ]
+
+
+def test_since_with_a_year_is_no_reason():
+    hints, _ = markers.hints("Prices fell since 2010. Prices fell, since demand fell.", markers.markers_of(None))
+    assert [hint.role for hint in hints] == ["claim", "premise"]
+
+
+def test_a_project_list_replaces_the_default():
+    own = markers.markers_of({"premise": ["weil"]})
+    assert own["premise"] == ["weil"]
+    assert own["conclusion"] == markers.DEFAULT["conclusion"]
+    assert markers.fingerprint(own) != markers.fingerprint(markers.markers_of(None))
+
+
+@pytest.fixture
+def suggesting(project, annotator, manager):
+    project.suggestions = True
+    project.save(update_fields=["suggestions"])
+    article = make_article(project, text=TEXT)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+
+
+def shown_now(layer):
+    units, links = entries(
+        read_one(layer),
+        labels={label.pk: label for label in layer.article.project.scheme_labels},
+        relation_types={kind.pk: kind for kind in layer.article.project.scheme_relation_types},
+        text=layer.article.text,
+    )
+    return suggestions.shown(layer, units, links)
+
+
+def test_off_by_default(layer):
+    assert layer.article.project.suggestions is False
+    assert shown_now(layer) == suggestions.NOTHING
+    assert Suggestion.objects.count() == 0
+
+
+def test_shown_are_made_once_and_hidden_under_units(suggesting, project):
+    shown = shown_now(suggesting)
+    assert [(ghost.label.name, TEXT[slice(*ghost.span)]) for ghost in shown.units][:3] == [
+        ("Claim", "We must act now"),
+        ("Premise", "the climate is changing"),
+        ("Claim", "governments should tax carbon"),
+    ]
+    assert len(shown.relations) == 4
+    made = Suggestion.objects.count()
+    assert shown_now(suggesting) == shown  # nothing made again
+    assert Suggestion.objects.count() == made
+    make_unit(suggesting, scheme_of(project)["Claim"], "act now")
+    again = shown_now(suggesting)
+    assert [TEXT[slice(*ghost.span)] for ghost in again.units][0] == "the climate is changing"
+
+
+def test_accept_reject_and_undo(suggesting, annotator):
+    shown = shown_now(suggesting)
+    link = shown.relations[0]
+    changed = suggestions.accept(layer=suggesting, suggestion_id=link.id, user=annotator)
+    assert [change.action for change in changed.records] == ["unit.create", "unit.create", "relation.create"]
+    assert changed.records[-1].after["suggestion"] == {"id": link.id, "source": "markers", "model": None}
+    after = shown_now(suggesting)
+    assert len(after.units) == len(shown.units) - 2
+    history.undo(layer=suggesting, user=annotator)
+    assert shown_now(suggesting) == shown
+    ghost = shown.units[0]
+    suggestions.reject(layer=suggesting, suggestion_id=ghost.id, user=annotator)
+    assert ghost.id not in [each.id for each in shown_now(suggesting).units]
+    with pytest.raises(suggestions.AnnotationError) as refused:
+        suggestions.reject(layer=suggesting, suggestion_id=ghost.id, user=annotator)
+    assert str(refused.value) == "That suggestion was rejected already."
+    assert history.pending(suggesting, annotator)[0] == "reject suggestion Claim “We must act now”"
+    history.undo(layer=suggesting, user=annotator)
+    assert shown_now(suggesting) == shown
+    assert Change.objects.filter(layer=suggesting, action="suggestion.reject").count() == 1
