@@ -24,6 +24,7 @@ from annotate.models import (
 )
 from annotate.offsets import OffsetError, utf16_to_code_point
 from annotate.schemes import DEFAULT_PRESET, PRESET_CHOICES
+from annotate.suggestions import markers as marker_hints
 from annotate.tokens import snap
 
 
@@ -65,8 +66,63 @@ class ProjectSettingsForm(forms.ModelForm):
             "snap_keeps_punctuation",
             "document_stance",
             "structure_checks_block",
+            "suggestions",
+            "retrain_after",
         ]
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retrain_after"].validators.append(MaxValueValidator(1000))
+        self.fields["retrain_after"].widget.attrs.update(min=1, max=1000)
+        self.fields["suggestions"].help_text += (
+            " In a blind project suggestions come only from gold and from the annotator's own layers: the model "
+            "learns from curated gold alone, never from another annotator's layer. In a project that is not blind "
+            "it also learns from finished layers. The markers are on the label scheme page."
+        )
+
+    def clean_retrain_after(self) -> int:
+        value = self.cleaned_data["retrain_after"]
+        if value < 1:
+            raise forms.ValidationError("Train again after at least one newly finished layer.")
+        return value
+
+
+class MarkersForm(forms.Form):
+    """A project's discourse markers, one a line, by what the words after them are."""
+
+    premise = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Before a premise",
+        help_text="The words after them give a reason: “because”, “for example”.",
+    )
+    conclusion = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Before a conclusion",
+        help_text="The words after them follow from what came before: “therefore”, “as a result”.",
+    )
+    objection = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Before an objection",
+        help_text="The words after them go against what came before: “however”, “although”.",
+    )
+
+    def __init__(self, *args, markers: dict[str, list[str]], **kwargs):
+        super().__init__(*args, initial={kind: "\n".join(words) for kind, words in markers.items()}, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        lists = {}
+        for kind in marker_hints.KINDS:
+            try:
+                lists[kind] = marker_hints.clean(kind, cleaned.get(kind, ""))
+            except ValueError as error:
+                self.add_error(kind, str(error))
+        cleaned["markers"] = lists
+        return cleaned
 
 
 class MemberForm(forms.Form):

@@ -73,6 +73,7 @@ project_urls = [
     path("members/invites/", members.invite_create, name="invite_create"),
     path("members/invites/<int:pk>/revoke/", members.invite_revoke, name="invite_revoke"),
     path("scheme/", manage.scheme, name="scheme"),
+    path("scheme/markers/", manage.scheme_markers, name="scheme_markers"),
     path("scheme.css", manage.scheme_css, name="scheme_css"),
     path("scheme/<str:entry_type>/new/", manage.scheme_entry_edit, name="scheme_entry_create"),
     path("scheme/<str:entry_type>/<int:pk>/", manage.scheme_entry_edit, name="scheme_entry_edit"),

@@ -132,6 +132,8 @@ MATRIX = {
     "invite_accept": ("get", lambda s: {"token": s.invite_token}, {**ANY_USER, "anonymous": 200}),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     "scheme_css": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
+    # An empty form saves empty lists: no marker hints (back to the page).
+    "scheme_markers": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
     "scheme_entry_create": ("get", lambda s: {"slug": s.slug, "entry_type": "label"}, MANAGERS_ONLY),
     "scheme_entry_edit": ("get", lambda s: {"slug": s.slug, "entry_type": "label", "pk": s.label.pk}, MANAGERS_ONLY),
     "assignment": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),

@@ -2,6 +2,7 @@
 rejected through the domain functions, undone like any change."""
 
 import pytest
+from django.urls import reverse
 
 from annotate import history, projects, suggestions
 from annotate.layer_content import entries, read_one
@@ -112,3 +113,47 @@ def test_accept_reject_and_undo(suggesting, annotator):
     history.undo(layer=suggesting, user=annotator)
     assert shown_now(suggesting) == shown
     assert Change.objects.filter(layer=suggesting, action="suggestion.reject").count() == 1
+
+
+def test_markers_are_edited_on_the_scheme_page(client_for, project, manager):
+    client = client_for(manager)
+    page = client.get(reverse("annotate:scheme", args=[project.slug]))
+    assert page.status_code == 200
+    assert page.context["markers_form"].initial["premise"] == "\n".join(markers.DEFAULT["premise"])
+    url = reverse("annotate:scheme_markers", args=[project.slug])
+    sent = {"premise": "Weil\nweil\n  denn  ", "conclusion": "also", "objection": "aber\n\n"}
+    answer = client.post(url, sent)
+    assert answer.status_code == 302
+    project.refresh_from_db()
+    assert project.suggestion_markers == {"premise": ["weil", "denn"], "conclusion": ["also"], "objection": ["aber"]}
+    assert Change.objects.filter(project=project, action="project.settings").last().after == {
+        "suggestion_markers": project.suggestion_markers
+    }
+    refused = client.post(url, {"premise": "x" * 41, "conclusion": "so", "objection": ""})
+    assert refused.status_code == 422
+    assert refused.context["markers_form"].errors == {
+        "premise": ["“xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…” is longer than 40 characters: a marker is a few words."]
+    }
+    assert client.post(url, {"premise": "%%%"}).status_code == 422
+    project.refresh_from_db()
+    assert project.suggestion_markers == {"premise": ["weil", "denn"], "conclusion": ["also"], "objection": ["aber"]}
+    assert client.post(url, {"default": "1"}).status_code == 302
+    project.refresh_from_db()
+    assert project.suggestion_markers == {}
+
+
+def test_settings_turn_suggestions_on_and_say_what_blind_means(client_for, project, manager):
+    client = client_for(manager)
+    url = reverse("annotate:project_settings", args=[project.slug])
+    page = client.get(url)
+    assert "learns from curated gold alone" in page.context["form"].fields["suggestions"].help_text
+    values = {key: value for key, value in page.context["form"].initial.items() if value not in (None, False)}
+    values |= {"suggestions": "on", "retrain_after": "0"}
+    refused = client.post(url, values)
+    assert refused.status_code == 422
+    assert refused.context["form"].errors == {"retrain_after": ["Train again after at least one newly finished layer."]}
+    project.refresh_from_db()
+    assert (project.suggestions, project.retrain_after) == (False, 5)
+    assert client.post(url, values | {"retrain_after": "8"}).status_code == 302
+    project.refresh_from_db()
+    assert (project.suggestions, project.retrain_after) == (True, 8)

@@ -21,12 +21,14 @@ from annotate.contrast import text_colour
 from annotate.forms import (
     AssignmentChangesForm,
     LabelForm,
+    MarkersForm,
     RelationTypeForm,
     SpreadForm,
     UnassignForm,
     model_values,
 )
 from annotate.models import SCHEME_CACHE_SECONDS, Layer, Membership
+from annotate.suggestions import markers as marker_hints
 from annotate.views import render_partial
 
 SCHEME_FORMS = {"label": LabelForm, "relation_type": RelationTypeForm}
@@ -42,8 +44,37 @@ def scheme(request: HttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "labels": project.labels.all(),
         "relation_types": project.relation_types.all(),
+        "markers_form": MarkersForm(markers=marker_hints.markers_of(project.suggestion_markers)),
     }
     return render(request, "annotate/scheme.html", context)
+
+
+@require_POST
+@login_required
+def scheme_markers(request: HttpRequest, slug: str) -> HttpResponse:
+    """Save the project's discourse markers (the suggestions' hints), or put back the
+    default lists (`default` in the form)."""
+    membership = access.membership_or_404(request.user, slug, roles=access.MANAGERS)
+    project = membership.project
+    if "default" in request.POST:
+        projects.update_settings(project=project, values={"suggestion_markers": {}}, user=request.user)
+        messages.success(request, "The default markers are back.")
+        return redirect(reverse("annotate:scheme", args=[slug]) + "#markers")
+    form = MarkersForm(request.POST, markers=marker_hints.markers_of(project.suggestion_markers))
+    if form.is_valid():
+        projects.update_settings(
+            project=project, values={"suggestion_markers": form.cleaned_data["markers"]}, user=request.user
+        )
+        messages.success(request, "Markers saved. Suggestions from markers follow them from the next opened layer.")
+        return redirect(reverse("annotate:scheme", args=[slug]) + "#markers")
+    context = {
+        "membership": membership,
+        "project": project,
+        "labels": project.labels.all(),
+        "relation_types": project.relation_types.all(),
+        "markers_form": form,
+    }
+    return render(request, "annotate/scheme.html", context, status=422)
 
 
 @require_http_methods(["GET", "POST"])
