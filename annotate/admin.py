@@ -100,6 +100,7 @@ CHANGE_ACTIONS = [
     "relation.delete",
     "relationtype.save",
     "scheme.apply_preset",
+    "suggestion.reject",
     "undo",
     "unit.create",
     "unit.delete",

@@ -84,7 +84,7 @@ class ProjectSettingsForm(forms.ModelForm):
     def clean_retrain_after(self) -> int:
         value = self.cleaned_data["retrain_after"]
         if value < 1:
-            raise forms.ValidationError("Train again after at least one newly finished layer.")
+            raise forms.ValidationError("Train the model again after at least one newly finished layer.")
         return value
 
 

@@ -155,7 +155,7 @@ class Project(models.Model):
         '"objection": [...]}; empty: the default list (suggestions.markers.DEFAULT).',
     )
     retrain_after = models.PositiveSmallIntegerField(
-        "Train again after",
+        "Train the suggestion model again after",
         default=5,
         help_text=(
             "How many newly finished layers (gold or, in a project that is not blind, an annotator's) start "

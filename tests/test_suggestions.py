@@ -151,7 +151,7 @@ def test_settings_turn_suggestions_on_and_say_what_blind_means(client_for, proje
     values |= {"suggestions": "on", "retrain_after": "0"}
     refused = client.post(url, values)
     assert refused.status_code == 422
-    assert refused.context["form"].errors == {"retrain_after": ["Train again after at least one newly finished layer."]}
+    assert refused.context["form"].errors == {"retrain_after": ["Train the model again after at least one newly finished layer."]}
     project.refresh_from_db()
     assert (project.suggestions, project.retrain_after) == (False, 5)
     assert client.post(url, values | {"retrain_after": "8"}).status_code == 302
