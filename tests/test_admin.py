@@ -181,9 +181,7 @@ def test_a_projects_change_log_page_is_read_by_its_index(admin_client, long_chan
     assert "Seq Scan on annotate_change" not in plan
 
 
-def test_the_change_log_is_searched_by_an_exact_target_or_username_through_their_indexes(
-    admin_client, long_change_log
-):
+def test_the_change_log_is_searched_by_an_exact_target_or_username_through_their_indexes(admin_client, long_change_log):
     url = reverse("admin:annotate_change_changelist")
     other = make_user("someone_else")
     Change.objects.create(project=long_change_log[0], user=other, action="unit.create", target="unit:99999")

@@ -21,9 +21,7 @@ def test_the_crossing_count_equals_counting_every_pair():
     rng = random.Random(3)
     for _ in range(200):
         rows = [[(r, i) for i in range(rng.randint(1, 6))] for r in range(3)]
-        segments = [
-            (rng.choice(rows[r]), rng.choice(rows[r + 1])) for r in range(2) for _ in range(rng.randint(0, 8))
-        ]
+        segments = [(rng.choice(rows[r]), rng.choice(rows[r + 1])) for r in range(2) for _ in range(rng.randint(0, 8))]
         assert layered.crossings(rows, segments) == brute_crossings(rows, segments)
 
 

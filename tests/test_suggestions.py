@@ -151,9 +151,23 @@ def test_settings_turn_suggestions_on_and_say_what_blind_means(client_for, proje
     values |= {"suggestions": "on", "retrain_after": "0"}
     refused = client.post(url, values)
     assert refused.status_code == 422
-    assert refused.context["form"].errors == {"retrain_after": ["Train the model again after at least one newly finished layer."]}
+    assert refused.context["form"].errors == {
+        "retrain_after": ["Train the model again after at least one newly finished layer."]
+    }
     project.refresh_from_db()
     assert (project.suggestions, project.retrain_after) == (False, 5)
     assert client.post(url, values | {"retrain_after": "8"}).status_code == 302
     project.refresh_from_db()
     assert (project.suggestions, project.retrain_after) == (True, 8)
+
+
+def test_a_change_of_markers_makes_them_again_and_keeps_rejections(suggesting, project, annotator):
+    first = shown_now(suggesting)
+    rejected = first.units[1]
+    suggestions.reject(layer=suggesting, suggestion_id=rejected.id, user=annotator)
+    project.suggestion_markers = {"premise": ["because"], "conclusion": [], "objection": []}
+    project.save(update_fields=["suggestion_markers"])
+    again = shown_now(Layer.objects.select_related("article__project").get(pk=suggesting.pk))
+    assert [(ghost.label.name, TEXT[slice(*ghost.span)]) for ghost in again.units] == [("Claim", "We must act now")]
+    assert again.relations == []
+    assert Suggestion.objects.filter(layer=suggesting, status="rejected").count() == 1

@@ -239,6 +239,10 @@ def refresh(layer: Layer, *, stored: list[Suggestion] | None = None) -> list[Sug
             new += _from_model(layer, model)
     new = [each for each in new if _key(each) not in rejected]
     with transaction.atomic():
+        # A second tab opening the layer at the same time waits here, then finds them made.
+        list(Layer.objects.select_for_update().filter(pk=layer.pk).order_by().values_list("pk"))
+        if dict(SuggestionRun.objects.filter(layer=layer).values_list("source", "key")) != made:
+            return list(Suggestion.objects.filter(layer=layer))
         Suggestion.objects.filter(layer=layer, source__in=stale, status=Suggestion.Status.OPEN).delete()
         SuggestionRun.objects.filter(layer=layer, source__in=stale).exclude(source__in=wanted).delete()
         Suggestion.objects.bulk_create(new)
