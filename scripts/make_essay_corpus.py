@@ -185,7 +185,7 @@ class Writer:
         essay.stop()
         essay.paragraph()
         points = rng.sample(self.own, len(self.own)) * 2
-        against = rng.randrange(body_paragraphs) if rng.random() < 0.6 else None
+        against = rng.randrange(body_paragraphs) if rng.random() < 0.7 else None
         for number in range(body_paragraphs):
             if rng.random() < 0.5:
                 self.aside(BANK["anecdotes"] + BANK["background"])
@@ -214,7 +214,7 @@ class Writer:
         or one another, and maybe a concession (attacking it) and its rebuttal."""
         rng, essay = self.rng, self.essay
         count = rng.choice([1, 2, 2, 3, 3, 4, 4])
-        concession = count >= 2 and rng.random() < 0.35
+        concession = count >= 2 and rng.random() < 0.15
         supports = count - 2 if concession else count
         claim_words = self.claim_words(pro=self.pro, point=point)
         links = []  # (premise, index of the premise it supports, or None for the claim)
