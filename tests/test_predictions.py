@@ -196,7 +196,11 @@ def test_the_command_imports_predictions_and_says_what_it_wrote(tmp_path, target
         "Would import as suggestions: 1 layer, 2 unit suggestions, 1 relation suggestion.\n"
         "Imported as suggestions: 1 layer, 2 unit suggestions, 1 relation suggestion.\n"
     )
-    assert [row[:2] for row in written(target)] == [("relation", "lab-bert"), ("unit", "lab-bert"), ("unit", "lab-bert")]
+    assert [row[:2] for row in written(target)] == [
+        ("relation", "lab-bert"),
+        ("unit", "lab-bert"),
+        ("unit", "lab-bert"),
+    ]
 
 
 def test_predictions_page_refuses_get_for_an_annotator_and_an_outsider(client, annotator, outsider, target):
