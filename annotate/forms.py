@@ -503,6 +503,17 @@ class ImportForm(forms.Form):
         return self.cleaned_data["existing"] or "fail"
 
 
+class PredictionsForm(forms.Form):
+    # An empty file is let through: the import says what is wrong with it.
+    file = forms.FileField(
+        label="Predictions",
+        help_text="JSON Lines (.jsonl) in the native shape, with a “source” on each layer or unit (a relation's "
+        "own is its “origin”) and an optional “score” from 0 to 1.",
+        allow_empty_file=True,
+        error_messages={"required": "Choose a predictions file to import."},
+    )
+
+
 class MajorityForm(forms.Form):
     """How many of an article's annotators must agree for the review to adopt a unit."""
 

@@ -56,6 +56,7 @@ project_urls = [
     path("team/<str:table>.csv", team.team_csv, name="team_csv"),
     path("export/", datasets.dataset_export, name="dataset_export"),
     path("import/", datasets.dataset_import, name="dataset_import"),
+    path("import/predictions/", datasets.predictions_import, name="predictions_import"),
     # Chunked uploads of files larger than one request may carry (annotate/uploads.py).
     path("import/uploads/", uploads.upload_start, name="upload_start"),
     path("import/uploads/<uuid:token>/", uploads.upload_chunk, name="upload_chunk"),

@@ -97,6 +97,8 @@ MATRIX = {
     "team_csv": ("get", lambda s: {"slug": s.slug, "table": "throughput"}, CURATORS_OK),
     "dataset_export": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     "dataset_import": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
+    # Machine predictions as suggestions: curators and managers, as for the review.
+    "predictions_import": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
     # An import's job: followed and cancelled by managers (cancelled, back to its page).
     "job_detail": ("get", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGERS_ONLY),
     "job_cancel": ("post", lambda s: {"slug": s.slug, "pk": s.job.pk}, MANAGER_POST),
@@ -257,6 +259,7 @@ def test_read_only_routes_refuse_post(route, scenario, client, manager):
         ("review_adopt", "post"),
         ("agreement", "get"),
         ("dataset_export", "get"),
+        ("predictions_import", "get"),
         ("assignment", "get"),
     ],
 )

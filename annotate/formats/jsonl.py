@@ -264,7 +264,7 @@ def _whole_number(digits: str) -> int:
     return int(digits)
 
 
-class _Invalid(Exception):
+class _Invalid(ValueError):
     """A problem inside one line; `parse` adds the file name and line number."""
 
 
@@ -336,6 +336,13 @@ def _metadata(data: dict) -> dict:
         "published": published,
         "metadata": _field(data, "metadata", dict, where),
     }
+
+
+def article_from_json(data: object) -> ArticleRecord:
+    """One line's JSON (as `load_json` reads it) as an article record, checked and
+    normalised as `parse` does; `ValueError` saying what is wrong, for the caller to
+    place (predictions read lines of this shape with fields of their own taken out)."""
+    return _article(data)
 
 
 def _article(data: object) -> ArticleRecord:

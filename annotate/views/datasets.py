@@ -15,8 +15,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from annotate import access, datasets, export_jobs, job_limits, jobs
 from annotate.formats import brat, registry
-from annotate.forms import ExportForm, ImportForm
+from annotate.forms import ExportForm, ImportForm, PredictionsForm
 from annotate.models import Job, JobKind, JobStatus, Project
+from annotate.suggestions import predictions
 from annotate.views import render_partial
 
 
@@ -224,3 +225,33 @@ def _queue_import(request: HttpRequest, context: dict, *, dry_run: bool = False)
         return _refusal(page, refused)
     url = reverse("annotate:job_detail", args=[project.slug, job.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def predictions_import(request: HttpRequest, slug: str) -> HttpResponse:
+    """Upload a file of machine predictions; "Preview" shows the suggestions each layer
+    would get and what is wrong, "Import" writes them (all or nothing) and comes back
+    here saying what it wrote. For curators and managers."""
+    membership = access.curator_membership(request.user, slug)
+    project = membership.project
+    form = PredictionsForm(request.POST or None, request.FILES or None)
+    context = {"membership": membership, "project": project, "form": form, **_upload_limits()}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = predictions.import_predictions(
+            project=project,
+            open_file=partial(_from_start, upload),
+            file_name=upload.name,
+            size=upload.size,
+            dry_run=request.POST.get("action") != "import",
+        )
+        if report.written:
+            messages.success(request, f"Imported as suggestions: {report.summary}.")
+            url = reverse("annotate:predictions_import", args=[project.slug])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        context["report"] = report
+        status = 422 if report.problems else 200
+    else:
+        status = 422 if form.errors else 200
+    return render_partial(request, "annotate/predictions_import.html", "predictions-preview", context, status=status)
