@@ -199,7 +199,9 @@ def _from_model(layer: Layer, model: SuggestionModel) -> list[Suggestion]:
     return made
 
 
-def _key(suggestion: Suggestion) -> tuple:
+def what_it_suggests(suggestion: Suggestion) -> tuple:
+    """What makes two suggestions the same, whatever their source: one rejected is not
+    made or imported again."""
     return (
         suggestion.kind,
         suggestion.label_id,
@@ -230,14 +232,14 @@ def refresh(layer: Layer, *, stored: list[Suggestion] | None = None) -> list[Sug
     stale += [source for source in made if source not in wanted]
     if not stale:
         return stored
-    rejected = {_key(each) for each in stored if each.status == Suggestion.Status.REJECTED}
+    rejected = {what_it_suggests(each) for each in stored if each.status == Suggestion.Status.REJECTED}
     new: list[Suggestion] = []
     for source in stale:
         if source == MARKERS:
             new += _from_markers(layer)
         elif source == MODEL and model is not None:
             new += _from_model(layer, model)
-    new = [each for each in new if _key(each) not in rejected]
+    new = [each for each in new if what_it_suggests(each) not in rejected]
     with transaction.atomic():
         # A second tab opening the layer at the same time waits here, then finds them made.
         list(Layer.objects.select_for_update().filter(pk=layer.pk).order_by().values_list("pk"))

@@ -44,7 +44,7 @@ from annotate.formats.checks import FormatError, unstorable_problem
 from annotate.formats.records import ArticleRecord, RelationRecord, UnitRecord
 from annotate.models import Layer, Project, Suggestion, text_hash
 from annotate.relations import pair
-from annotate.suggestions import MADE_HERE, _key
+from annotate.suggestions import MADE_HERE, what_it_suggests
 
 EXPORT_ID = re.compile(r"[0-9a-f]{12}")  # an article's id in every export: its text hash's start
 SOURCE_LENGTH = Suggestion._meta.get_field("source").max_length
@@ -409,8 +409,8 @@ def _plan_batch(
                 continue
             sources = {each.source for each in made}
             mine = [each for each in stored if each.layer_id == layer_id]
-            rejected = {_key(each) for each in mine if each.status == Suggestion.Status.REJECTED}
-            kept = _unique(each for each in made if _key(each) not in rejected)
+            rejected = {what_it_suggests(each) for each in mine if each.status == Suggestion.Status.REJECTED}
+            kept = _unique(each for each in made if what_it_suggests(each) not in rejected)
             report.add(
                 LayerPredictions(
                     line=line.number,
@@ -482,7 +482,7 @@ def _unique(suggestions: Iterable[Suggestion]) -> list[Suggestion]:
     """The suggestions, each label and span (or type and ends) once per source: the first."""
     kept: dict[tuple, Suggestion] = {}
     for each in suggestions:
-        kept.setdefault((each.source, *_key(each)), each)
+        kept.setdefault((each.source, *what_it_suggests(each)), each)
     return list(kept.values())
 
 
