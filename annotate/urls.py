@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from annotate.api import api
 from annotate.views import (
     accounts,
     agreement,
@@ -104,4 +105,6 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
+    # The HTTP API (annotate/api/, docs/api.md), with its schema and docs.
+    path("api/v1/", api.urls),
 ]
