@@ -89,6 +89,9 @@ annotate_urls = [
     path("p/<slug:slug>/", include(project_urls)),
     # An invite link: open to anyone who has it (annotate/accounts.py).
     path("accounts/invite/<str:token>/", accounts.invite_accept, name="invite_accept"),
+    # The user's personal API tokens (annotate/api/tokens.py).
+    path("accounts/tokens/", accounts.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", accounts.api_token_revoke, name="api_token_revoke"),
 ]
 
 urlpatterns = [

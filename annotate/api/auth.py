@@ -10,12 +10,12 @@ from ninja.security.apikey import APIKeyCookie
 from ninja.utils import check_csrf
 
 from annotate.api import tokens
-from annotate.views.accounts import client_address
+from annotate.views import accounts as account_views
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = tokens.user_of(token.strip(), client_address(request))
+        user = tokens.user_of(token.strip(), account_views.client_address(request))
         request.user = user  # for what reads request.user after (the request log, access)
         return user
 

@@ -5,6 +5,7 @@ expired) counts as a failure against the client's address, as a failed login doe
 (django-axes' table, under a name no login can have): after AXES_FAILURE_LIMIT failures
 that address is refused for AXES_COOLOFF_TIME, valid token or not."""
 
+import math
 import secrets
 from datetime import datetime, timedelta
 
@@ -98,7 +99,7 @@ class Throttled(TokenError):
 
     def __init__(self, until: datetime) -> None:
         self.until = until
-        self.retry_after = max(1, int((until - timezone.now()) / timedelta(seconds=1)))
+        self.retry_after = max(1, math.ceil((until - timezone.now()) / timedelta(seconds=1)))
         minutes = max(1, round(self.retry_after / 60))
         super().__init__(
             f"Too many requests with an API token that is not valid came from this address; "
