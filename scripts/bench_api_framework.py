@@ -56,9 +56,7 @@ def row_json(row) -> dict:
         "author": article.author,
         "published": article.published,
         "length": article.length,
-        "layers": [
-            {"id": layer.pk, "owner": layer.annotator.username, "status": layer.status} for layer in row.layers
-        ],
+        "layers": [{"id": layer.pk, "owner": layer.annotator.username, "status": layer.status} for layer in row.layers],
     }
 
 
