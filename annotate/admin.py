@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 
 from annotate import projects
 from annotate.models import (
+    ApiToken,
     ArgumentUnit,
     Article,
     Change,
@@ -178,6 +179,20 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "active", "project"]
     search_fields = ["user__username", "project__name"]
     autocomplete_fields = ["user", "project"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made on their user's account page (only there is one ever shown); here
+    they are read, and can be revoked by setting when."""
+
+    list_display = ["name", "user", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    readonly_fields = ["user", "token_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Invite)

@@ -228,12 +228,24 @@ class ArticleList:
 
 
 # The columns a list reads of an article: never its text.
-LISTED = ("id", "project_id", "title", "author", "outlet", "published", "length", "metadata", *Article.COUNTERS)
+LISTED = (
+    "id",
+    "project_id",
+    "title",
+    "author",
+    "outlet",
+    "published",
+    "length",
+    "metadata",
+    "progress",
+    *Article.COUNTERS,
+)
 
 
-def article_list(membership: Membership, data) -> ArticleList:
-    """The page of the member's article list that `data` (a query string) asks for, with
-    each article's annotator layers as the member may see them. Four queries."""
+def article_list(membership: Membership, data, *, size: int = PAGE_SIZE) -> ArticleList:
+    """The page (of `size` articles) of the member's article list that `data` (a query
+    string) asks for, with each article's annotator layers as the member may see them.
+    Four queries."""
     articles_filter = ArticleFilter(data, membership=membership)
     problems = articles_filter.problems
     matching = articles_matching(membership, articles_filter)
@@ -243,11 +255,11 @@ def article_list(membership: Membership, data) -> ArticleList:
             articles_filter.order,
             after=data.get("after", ""),
             before=data.get("before", ""),
-            size=PAGE_SIZE,
+            size=size,
         )
     except paging.BadCursor as error:
         problems.append(str(error))
-        page = paging.page_of(matching.only(*LISTED), articles_filter.order, size=PAGE_SIZE)
+        page = paging.page_of(matching.only(*LISTED), articles_filter.order, size=size)
     dear = articles_filter.is_valid() and bool(
         articles_filter.cleaned_data["q"] or articles_filter.cleaned_data["label"]
     )

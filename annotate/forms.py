@@ -533,3 +533,14 @@ class AgreementForm(forms.Form):
 
     include_in_progress = forms.BooleanField(label="Include layers in progress", required=False)
     against_gold = forms.BooleanField(label="Measure each annotator against gold", required=False)
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what it is for, and when it stops working."""
+
+    EXPIRY_CHOICES = [("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year")]
+
+    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “scraper on lab-server”.")
+    expires = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False, label="Expires"
+    )

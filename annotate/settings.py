@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja: the API's docs page from the package's own static files, not a CDN.
+    "ninja",
     "annotate",
 ]
 
@@ -49,6 +51,8 @@ MIDDLEWARE = [
     # First: a load balancer's GET /healthz is answered before the host check and HTTPS redirect.
     "annotate.middleware.HealthCheckMiddleware",
     "annotate.middleware.RequestLogMiddleware",  # only with ANNOTATE_JSON_LOGS
+    # Every error under /api/v1/ as JSON, whatever answered it (annotate/api/errors.py).
+    "annotate.api.errors.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a request's body (sessions, CSRF): a body too large is refused unread.
     "annotate.middleware.RequestSizeLimitMiddleware",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from annotate.api import api
 from annotate.views import (
     accounts,
     agreement,
@@ -90,6 +91,9 @@ annotate_urls = [
     path("p/<slug:slug>/", include(project_urls)),
     # An invite link: open to anyone who has it (annotate/accounts.py).
     path("accounts/invite/<str:token>/", accounts.invite_accept, name="invite_accept"),
+    # The user's personal API tokens (annotate/api/tokens.py).
+    path("accounts/tokens/", accounts.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", accounts.api_token_revoke, name="api_token_revoke"),
 ]
 
 urlpatterns = [
@@ -106,4 +110,6 @@ urlpatterns = [
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
+    # The HTTP API (annotate/api/, docs/api.md), with its schema and docs.
+    path("api/v1/", api.urls),
 ]

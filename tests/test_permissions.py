@@ -130,6 +130,13 @@ MATRIX = {
     "account_create": ("post", lambda s: {"slug": s.slug}, {**MANAGER_POST, "manager": 422}),
     "invite_create": ("post", lambda s: {"slug": s.slug}, {**MANAGER_POST, "manager": 422}),
     "invite_revoke": ("post", lambda s: {"slug": s.slug, "pk": s.invite.pk}, MANAGER_POST),
+    # A user's own API tokens: every logged-in user has the page; revoking a token of no one's is a 404.
+    "api_tokens": ("get", lambda s: {}, ANY_USER),
+    "api_token_revoke": (
+        "post",
+        lambda s: {"pk": 999_999},
+        {"manager": 404, "curator": 404, "annotator": 404, "outsider": 404, "anonymous": 302},
+    ),
     # An invite link is for whoever holds it: its page is open to anyone, logged in or not.
     "invite_accept": ("get", lambda s: {"token": s.invite_token}, {**ANY_USER, "anonymous": 200}),
     "scheme": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
@@ -332,3 +339,63 @@ def test_annotator_queue_lists_only_their_own_layers(project, article, annotator
     assert [layer.pk for layer in response.context["queue"]] == [
         Layer.objects.get(article=article, annotator=annotator).pk
     ]
+
+
+# The API (/api/v1/): every route and method, by the persona's session and by a token
+# of theirs; anonymous requests get 401. Generated from the API's own list of routes
+# (its OpenAPI schema) and its URL patterns, so a new route cannot be left out.
+API_PERSONAS = [*PERSONAS, *(f"token:{persona}" for persona in PERSONAS if persona != "anonymous")]
+API_MEMBERS = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 404, "anonymous": 401}
+API_PUBLIC = dict.fromkeys(PERSONAS, 200)
+API_MATRIX = {
+    ("get", "/api/v1/projects"): (lambda s: {}, {**API_MEMBERS, "outsider": 200}),
+    ("get", "/api/v1/projects/{slug}"): (lambda s: {"slug": s.slug}, API_MEMBERS),
+    ("get", "/api/v1/projects/{slug}/articles"): (lambda s: {"slug": s.slug}, API_MEMBERS),
+    # An empty object is not an article (422, nothing written); only managers add articles.
+    ("post", "/api/v1/projects/{slug}/articles"): (
+        lambda s: {"slug": s.slug},
+        {"manager": 422, "curator": 403, "annotator": 403, "outsider": 404, "anonymous": 401},
+    ),
+    ("get", "/api/v1/projects/{slug}/articles/{article_id}/layers/{owner}"): (
+        lambda s: {"slug": s.slug, "article_id": s.article.pk, "owner": "ann_annotator"},
+        API_MEMBERS,
+    ),
+    # The schema and its docs are public: they describe the API, not anyone's data.
+    ("get", "/api/v1/openapi.json"): (lambda s: {}, API_PUBLIC),
+    ("get", "/api/v1/docs"): (lambda s: {}, API_PUBLIC),
+}
+
+
+def api_routes() -> set[tuple[str, str]]:
+    from annotate.api import api
+
+    routes = {(method, path) for path, methods in api.get_openapi_schema()["paths"].items() for method in methods}
+    patterns = [p for p in get_resolver().url_patterns if isinstance(p, URLResolver) and p.namespace == "api"]
+    extra = {("get", "/api/v1/" + str(p.pattern)) for r in patterns for p in r.url_patterns if "openapi" in p.name}
+    return routes | extra
+
+
+def test_api_permission_matrix_covers_every_api_route():
+    assert api_routes() == set(API_MATRIX)
+
+
+@pytest.mark.parametrize("persona", API_PERSONAS)
+@pytest.mark.parametrize("route", sorted(API_MATRIX))
+def test_api_permission_matrix(route, persona, scenario, client, request):
+    from annotate.api import tokens
+
+    method, path = route
+    kwargs, expected = API_MATRIX[route]
+    headers = {}
+    role = persona.removeprefix("token:")
+    if persona.startswith("token:"):
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {tokens.create_token(user=request.getfixturevalue(role), name='t')[1]}"
+    elif persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+
+    url = path.format(**kwargs(scenario))
+    body = {"data": "{}", "content_type": "application/json"} if method == "post" else {}
+    response = getattr(client, method)(url, **body, **headers)
+
+    assert response.status_code == expected[role]
+    assert response["Content-Type"].startswith("text/html" if route[1] == "/api/v1/docs" else "application/json")

@@ -2,21 +2,24 @@
 and the invite links managers give (annotate/accounts.py)."""
 
 import ipaddress
+from datetime import timedelta
 
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from annotate import accounts
-from annotate.forms import InviteAcceptForm
+from annotate.api import tokens
+from annotate.forms import ApiTokenForm, InviteAcceptForm
 
 # How a refused invite is answered: no such invite (a forged or cut link), an invite
 # that can no longer be used, and one that cannot be used by this person.
@@ -120,3 +123,31 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         "so nothing was changed. Reload the page and try again."
     )
     return render(request, "403.html", {"exception": message}, status=403)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@never_cache
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's personal API tokens (docs/api.md): listed with when each was made and
+    last used; a new one is shown once, with a Copy button, and never again."""
+    form = ApiTokenForm(request.POST or None)
+    shown = None
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["expires"]
+        expires_at = timezone.now() + timedelta(days=days) if days else None
+        token, shown = tokens.create_token(user=request.user, name=form.cleaned_data["name"], expires_at=expires_at)
+        messages.success(request, f"Token “{token.name}” made. Copy it now: it is not shown again.")
+        form = ApiTokenForm()
+    context = {"form": form, "shown": shown, "tokens": request.user.api_tokens.all()}
+    return render(request, "registration/api_tokens.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = tokens.revoke_token(user=request.user, pk=pk)
+    if token is None:
+        raise Http404("No such token.")
+    messages.success(request, f"Token “{token.name}” revoked: requests with it are refused from now on.")
+    return redirect("annotate:api_tokens")
