@@ -13,6 +13,7 @@ from annotate.views import (
     members,
     projects,
     review,
+    suggestion_models,
     team,
     uploads,
     workspace,
@@ -54,6 +55,8 @@ project_urls = [
     path("agreement/", agreement.agreement, name="agreement"),
     path("team/", team.team_figures, name="team"),
     path("team/<str:table>.csv", team.team_csv, name="team_csv"),
+    path("suggestions/models/", suggestion_models.suggestion_models, name="suggestion_models"),
+    path("suggestions/models/train/", suggestion_models.suggestion_train, name="suggestion_train"),
     path("export/", datasets.dataset_export, name="dataset_export"),
     path("import/", datasets.dataset_import, name="dataset_import"),
     # Chunked uploads of files larger than one request may carry (annotate/uploads.py).
