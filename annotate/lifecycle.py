@@ -10,6 +10,7 @@ from django.utils import timezone
 from annotate import changes, structure, workspace
 from annotate.changes import Changed
 from annotate.models import Layer
+from annotate.suggestions import training
 from annotate.units import AnnotationError, ensure_open
 
 
@@ -40,6 +41,8 @@ def set_status(*, layer: Layer, status: str, user) -> Changed:
     layer.status = status
     layer.finished_at = timezone.now() if status == Layer.Status.FINISHED else None
     layer.save(update_fields=["status", "finished_at", "updated_at"])
+    if status == Layer.Status.FINISHED:
+        training.layer_finished(layer)  # the next suggestion model may learn from it
     return _log(layer, action="layer.status", user=user, before=before, after={"status": status})
 
 

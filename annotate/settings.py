@@ -243,6 +243,15 @@ ANNOTATE_ADMIN_EXACT_COUNT = int(os.environ.get("ANNOTATE_ADMIN_EXACT_COUNT", 10
 ANNOTATE_IDLE_SECONDS = int(os.environ.get("ANNOTATE_IDLE_SECONDS", 300))
 ANNOTATE_TEAM_SETTLE_SECONDS = int(os.environ.get("ANNOTATE_TEAM_SETTLE_SECONDS", 3600))
 
+# The suggestion model (annotate/suggestions/learning.py, docs/suggestions.md): trained
+# only from this many articles with units (fewer: the version says so and is never used);
+# a training set of more tokens is refused (the version fails, the one before stays);
+# the CRF's and the relation classifier's training iterations.
+ANNOTATE_SUGGESTION_MIN_ARTICLES = int(os.environ.get("ANNOTATE_SUGGESTION_MIN_ARTICLES", 10))
+ANNOTATE_SUGGESTION_MAX_TOKENS = int(os.environ.get("ANNOTATE_SUGGESTION_MAX_TOKENS", 5_000_000))
+ANNOTATE_SUGGESTION_CRF_ITERATIONS = int(os.environ.get("ANNOTATE_SUGGESTION_CRF_ITERATIONS", 100))
+ANNOTATE_SUGGESTION_RELATION_ITERATIONS = int(os.environ.get("ANNOTATE_SUGGESTION_RELATION_ITERATIONS", 300))
+
 # A form whose CSRF token no longer holds is told why in plain words (a tab left open
 # across a log-in), with the site's own 403 page.
 CSRF_FAILURE_VIEW = "annotate.views.accounts.csrf_failure"

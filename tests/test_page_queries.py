@@ -26,6 +26,7 @@ PAGES = [
     ("team", "curator", 5),
     ("team", "annotator", 5),
     ("dataset_export", "curator", 7),
+    ("suggestion_models", "curator", 9),
     ("dataset_import", "manager", 4),
     ("member_list", "manager", 5),
     ("scheme", "manager", 5),

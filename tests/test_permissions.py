@@ -96,6 +96,9 @@ MATRIX = {
     "team": ("get", lambda s: {"slug": s.slug}, MEMBERS_OK),
     "team_csv": ("get", lambda s: {"slug": s.slug, "table": "throughput"}, CURATORS_OK),
     "dataset_export": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
+    # The suggestion model's versions: curators read them; managers also train one now.
+    "suggestion_models": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),
+    "suggestion_train": ("post", lambda s: {"slug": s.slug}, MANAGER_POST),
     "dataset_import": ("get", lambda s: {"slug": s.slug}, MANAGERS_ONLY),
     # Machine predictions as suggestions: curators and managers, as for the review.
     "predictions_import": ("get", lambda s: {"slug": s.slug}, CURATORS_OK),

@@ -1,0 +1,763 @@
+"""The suggestion model: a sequence tagger and a relation classifier trained on a
+project's own finished layers (docs/suggestions.md, "The model").
+
+- The tagger is a linear-chain CRF (CRFsuite) over the tokens of
+  `annotate.tokens.tokenize`, one sequence a paragraph, tagged BIO over the project's
+  labels exactly as the CoNLL export writes them (`annotate.formats.conll`).
+- The relation classifier is a softmax regression (numpy) over ordered pairs of units
+  of one paragraph or of adjacent ones, whose classes are "none" and the project's
+  relation types.
+
+`train` reads what a model may learn from (`training_layers`: finished gold layers, and
+finished annotator layers only in a project that is not blind), holds out a fifth of
+the articles to measure it, then trains again on all of them for the version it
+stores. `predict` tags one article with a stored version, fast enough to run when the
+workspace opens (the tagger is opened once per process and version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import resource
+import tempfile
+import time
+from bisect import bisect_right
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pycrfsuite
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotate import job_limits, tokens
+from annotate.formats import conll
+from annotate.formats.records import LayerRecord, SpanRecord, UnitRecord
+from annotate.models import (
+    ArgumentUnit,
+    Cancelled,
+    Label,
+    Layer,
+    Project,
+    Relation,
+    RelationType,
+    Span,
+    Suggestion,
+    SuggestionModel,
+)
+from annotate.suggestions import markers as marker_hints
+
+NONE = "none"
+HELD_OUT_SHARE = 0.2
+WINDOW = 1  # a relation pair's units are at most this many paragraphs apart
+
+
+class TrainingError(Exception):
+    """A training that cannot go on; its message is stored with the failed version."""
+
+
+@dataclass
+class Predicted:
+    units: list[tuple[Label, tuple[int, int], float]] = field(default_factory=list)
+    relations: list[tuple[RelationType, tuple[int, int], tuple[int, int], float]] = field(default_factory=list)
+
+
+# --- An article's text, read once --------------------------------------------------------
+
+
+@dataclass
+class Text:
+    """What features are made from: the tokens of a text with their paragraph and
+    sentence, and the markers in it."""
+
+    text: str
+    tokens: list[tuple[int, int]]
+    paragraph_of: list[int]
+    sentence_of: list[int]
+    paragraphs: list[list[int]]  # token indexes of each paragraph
+    sentence_count: int
+    marker_of: list[str]  # per token: "" or the kind of marker it is part of
+    marker_starts: list[tuple[int, str]]  # (offset, kind) of every marker, in order
+
+    @classmethod
+    def read(cls, text: str, markers: dict[str, list[str]]) -> Text:
+        found = tokens.tokenize(text)
+        starts = [start for start, _ in found]
+        breaks = [match.start() for match in conll.PARAGRAPH_BREAK.finditer(text)]
+        paragraph_of = [bisect_right(breaks, start) for start in starts]
+        sentence_starts = [start for start, _ in marker_hints.sentences(text)]
+        sentence_of = [max(0, bisect_right(sentence_starts, start) - 1) for start in starts]
+        paragraphs: list[list[int]] = []
+        for index in range(len(found)):
+            if index == 0 or paragraph_of[index] != paragraph_of[index - 1]:
+                paragraphs.append([])
+            paragraphs[-1].append(index)
+        marker_of = [""] * len(found)
+        marker_starts = []
+        pattern = marker_hints._pattern(markers)
+        if pattern is not None:
+            kind_of = {marker: kind for kind in reversed(marker_hints.KINDS) for marker in markers[kind]}
+            for match in pattern.finditer(text):
+                kind = kind_of.get(" ".join(match.group().lower().split()), "")
+                marker_starts.append((match.start(), kind))
+                first = bisect_right(starts, match.start()) - 1
+                for index in range(max(first, 0), len(found)):
+                    if found[index][0] >= match.end():
+                        break
+                    if found[index][1] > match.start():
+                        marker_of[index] = kind
+        return cls(text, found, paragraph_of, sentence_of, paragraphs, len(sentence_starts), marker_of, marker_starts)
+
+
+def _shape(word: str) -> str:
+    shape = []
+    for character in word:
+        kind = "X" if character.isupper() else "x" if character.isalpha() else "d" if character.isdigit() else character
+        if not shape or shape[-1] != kind:
+            shape.append(kind)
+    return "".join(shape)[:6]
+
+
+def _token_features(read: Text, index: int) -> dict[str, float | str]:
+    start, end = read.tokens[index]
+    word = read.text[start:end]
+    lower = word.lower()
+    punct = not any(character.isalnum() for character in word)
+    return {
+        "w": lower,
+        "s3": lower[-3:],
+        "s2": lower[-2:],
+        "shape": _shape(word),
+        "punct": float(punct),
+        "title": float(word[:1].isupper()),
+        "marker": read.marker_of[index],
+    }
+
+
+def sequence_features(read: Text, paragraph: list[int]) -> list[dict]:
+    """The CRF's features of each token of one paragraph."""
+    own = [_token_features(read, index) for index in paragraph]
+    last_paragraph = read.paragraph_of[-1] if read.paragraph_of else 0
+    last_sentence = read.sentence_count - 1
+    features = []
+    for position, index in enumerate(paragraph):
+        mine = own[position]
+        sentence = read.sentence_of[index]
+        feature: dict = {"bias": 1.0}
+        feature.update({key: value for key, value in mine.items() if value not in ("", 0.0)})
+        feature["first_token_of_sentence"] = float(index == 0 or read.sentence_of[index - 1] != sentence)
+        feature["last_token_of_sentence"] = float(
+            index == len(read.tokens) - 1 or read.sentence_of[index + 1] != sentence
+        )
+        feature["first_paragraph"] = float(read.paragraph_of[index] == 0)
+        feature["last_paragraph"] = float(read.paragraph_of[index] == last_paragraph)
+        feature["first_sentence"] = float(sentence == 0)
+        feature["last_sentence"] = float(sentence == last_sentence)
+        feature["first_sentence_of_paragraph"] = float(read.sentence_of[paragraph[0]] == sentence)
+        feature["last_sentence_of_paragraph"] = float(read.sentence_of[paragraph[-1]] == sentence)
+        for offset in (-2, -1, 1, 2):
+            near = position + offset
+            if 0 <= near < len(paragraph):
+                other = own[near]
+                feature[f"{offset}:w"] = other["w"]
+                if other["punct"]:
+                    feature[f"{offset}:punct"] = 1.0
+                if other["marker"]:
+                    feature[f"{offset}:marker"] = other["marker"]
+                if read.sentence_of[paragraph[near]] != sentence:
+                    feature[f"{offset}:other_sentence"] = 1.0
+            else:
+                feature[f"{offset}:edge"] = 1.0
+        features.append({key: value for key, value in feature.items() if value != 0.0})
+    return features
+
+
+# --- Training data ------------------------------------------------------------------------
+
+
+@dataclass
+class Example:
+    """One layer of one article, as the model learns from it."""
+
+    article_id: int
+    layer_id: int
+    read: Text
+    tags: list[list[str]]  # per paragraph, as the CoNLL export writes them
+    units: list[tuple[str, tuple[int, int]]]  # (label, span) of each written segment
+    relations: list[tuple[str, tuple[int, int], tuple[int, int]]]  # (type, source span, target span)
+    rejected_units: list[tuple[int, int]] = field(default_factory=list)
+    rejected_relations: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+
+    @property
+    def tokens(self) -> int:
+        return len(self.read.tokens)
+
+
+def training_layers(project: Project):
+    """The layers a model of `project` may learn from: its finished gold layers, and in a
+    project that is not blind its finished annotator layers too. A model never learns
+    from a layer its viewer could not see: in a blind project an annotator sees only
+    their own layer, so suggestions there come only from gold."""
+    finished = Layer.objects.filter(article__project=project, status=Layer.Status.FINISHED)
+    if project.blind:
+        finished = finished.filter(annotator__isnull=True)
+    return finished.order_by("article_id", "pk")
+
+
+def segments(read: Text, tags: list[list[str]]) -> list[tuple[str, tuple[int, int]]]:
+    """The `(label name as tagged, span)` of each segment of BIO `tags` (per paragraph of
+    `read`): a B- and the I-s of the same name after it; an I- with nothing to continue
+    begins one."""
+    found = []
+    for paragraph, paragraph_tags in zip(read.paragraphs, tags, strict=True):
+        current: list = []
+        for index, tag in zip(paragraph, paragraph_tags, strict=True):
+            prefix, _, name = tag.partition("-")
+            if prefix == "I" and current and current[0] == name:
+                current[2] = index
+                continue
+            if current:
+                found.append(current)
+                current = []
+            if prefix in ("B", "I"):
+                current = [name, index, index]
+        if current:
+            found.append(current)
+    return [(name, (read.tokens[first][0], read.tokens[last][1])) for name, first, last in found]
+
+
+def read_examples(project: Project, layers: list[Layer], progress=None) -> list[Example]:
+    """The examples of `layers` (with their article): tags, units, relations and the
+    rejected suggestions on them, in four queries whatever their number."""
+    markers = marker_hints.markers_of(project.suggestion_markers)
+    layer_ids = [layer.pk for layer in layers]
+    label_names = {label.pk: label.name for label in project.scheme_labels}
+    type_names = {each.pk: each.name for each in project.scheme_relation_types}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for unit_id, start, end in Span.objects.filter(unit__layer_id__in=layer_ids).values_list("unit_id", "start", "end"):
+        spans.setdefault(unit_id, []).append((start, end))
+    units_of: dict[int, list] = {}
+    for unit_id, layer_id, label_id in ArgumentUnit.objects.filter(layer_id__in=layer_ids).values_list(
+        "pk", "layer_id", "label_id"
+    ):
+        units_of.setdefault(layer_id, []).append(
+            (unit_id, label_names.get(label_id, ""), sorted(spans.get(unit_id, [])))
+        )
+    relations_of: dict[int, list] = {}
+    for layer_id, type_id, source, target in Relation.objects.filter(layer_id__in=layer_ids).values_list(
+        "layer_id", "type_id", "source_id", "target_id"
+    ):
+        relations_of.setdefault(layer_id, []).append((type_names.get(type_id, ""), source, target))
+    rejected_of: dict[int, list] = {}
+    for row in Suggestion.objects.filter(layer_id__in=layer_ids, status=Suggestion.Status.REJECTED).values_list(
+        "layer_id", "kind", "start", "end", "target_start", "target_end"
+    ):
+        rejected_of.setdefault(row[0], []).append(row[1:])
+    examples = []
+    texts: dict[int, Text] = {}
+    for number, layer in enumerate(layers):
+        if progress:
+            progress("reading", number, len(layers))
+        text = layer.article.text
+        read = texts.get(layer.article_id) or texts.setdefault(layer.article_id, Text.read(text, markers))
+        unit_rows = [row for row in units_of.get(layer.pk, []) if row[1] and row[2]]
+        record = LayerRecord(
+            owner="layer",
+            units=[
+                UnitRecord(id=str(pk), label=name, spans=[SpanRecord(s, e) for s, e in unit_spans])
+                for pk, name, unit_spans in unit_rows
+            ],
+        )
+        tagging = conll.tag(conll.ArticleRecord(title="", text=text), record, tokens=read.tokens)
+        tags = [[tag for _, tag in paragraph] for paragraph in tagging.paragraphs]
+        written = segments(read, tags)
+        # A written unit's span as the tags say it (its first piece), by unit id.
+        span_of = {}
+        for unit_id, (_, span) in zip(tagging.written, written, strict=True):
+            span_of[int(unit_id)] = span
+        relations = [
+            (name, span_of[source], span_of[target])
+            for name, source, target in relations_of.get(layer.pk, [])
+            if name and source in span_of and target in span_of
+        ]
+        example = Example(layer.article_id, layer.pk, read, tags, written, relations)
+        for kind, start, end, target_start, target_end in rejected_of.get(layer.pk, []):
+            if kind == Suggestion.Kind.UNIT:
+                example.rejected_units.append((start, end))
+            else:
+                example.rejected_relations.append(((start, end), (target_start, target_end)))
+        examples.append(example)
+    return examples
+
+
+def held_out_articles(article_ids: list[int]) -> set[int]:
+    """The articles held out to measure a model: a fifth (at least one), chosen by a hash
+    of their ids, so the same articles give the same split every time."""
+    ordered = sorted(set(article_ids), key=lambda pk: hashlib.sha256(str(pk).encode()).hexdigest())
+    return set(ordered[: max(1, round(len(ordered) * HELD_OUT_SHARE))])
+
+
+# --- The tagger ---------------------------------------------------------------------------
+
+
+def _tag_sequences(examples: list[Example]) -> list[tuple[list[dict], list[str]]]:
+    """(features, tags) of each paragraph, and once more each paragraph in which a
+    rejected unit suggestion lies on tokens the layer leaves outside every unit: a
+    rejection says "no unit here", so those O tags weigh twice."""
+    sequences = []
+    for example in examples:
+        read = example.read
+        for paragraph, tags in zip(read.paragraphs, example.tags, strict=True):
+            sequences.append((sequence_features(read, paragraph), tags))
+        for start, end in example.rejected_units:
+            for paragraph, tags in zip(read.paragraphs, example.tags, strict=True):
+                inside = [
+                    position
+                    for position, index in enumerate(paragraph)
+                    if read.tokens[index][0] < end and start < read.tokens[index][1]
+                ]
+                if inside and all(tags[position] == "O" for position in inside):
+                    sequences.append((sequence_features(read, paragraph), tags))
+    return sequences
+
+
+class _Trainer(pycrfsuite.Trainer):
+    def __init__(self, report, total: int):
+        super().__init__(verbose=False)
+        self.report, self.total, self.cancelled = report, total, None
+
+    def on_iteration(self, log, info):
+        if self.report:
+            try:
+                self.report(min(info.get("num", 0), self.total), self.total)
+            except Cancelled as error:  # raised again once training returns
+                self.cancelled = error
+
+
+def train_tagger(examples: list[Example], *, report=None) -> bytes:
+    """Train the CRF on `examples`; its model, as CRFsuite writes it."""
+    iterations = settings.ANNOTATE_SUGGESTION_CRF_ITERATIONS
+    trainer = _Trainer(report, iterations)
+    for features, tags in _tag_sequences(examples):
+        trainer.append(features, tags)
+    trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": iterations, "feature.possible_transitions": True})
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "tagger.crfsuite")
+        trainer.train(path)
+        if trainer.cancelled is not None:
+            raise trainer.cancelled
+        with open(path, "rb") as model:
+            return model.read()
+
+
+class _Opened:
+    """A tagger opened from bytes, with the bytes: CRFsuite reads the model from that
+    buffer as long as the tagger is used, so it must live as long as the tagger."""
+
+    def __init__(self, data: bytes):
+        self.data = bytes(data)
+        self.tagger = pycrfsuite.Tagger()
+        if hasattr(self.tagger, "open_inmemory"):
+            self.tagger.open_inmemory(self.data)
+        else:  # an older python-crfsuite: from a file
+            with tempfile.NamedTemporaryFile(suffix=".crfsuite") as file:
+                file.write(self.data)
+                file.flush()
+                self.tagger.open(file.name)
+
+    def tag(self, features):
+        return self.tagger.tag(features)
+
+    def marginal(self, tag: str, position: int) -> float:
+        return self.tagger.marginal(tag, position)
+
+
+def open_tagger(data: bytes) -> _Opened:
+    return _Opened(data)
+
+
+def tag_text(tagger: _Opened, read: Text) -> list[tuple[str, tuple[int, int], float]]:
+    """The units `tagger` finds in `read`: (label name as tagged, span, score), the score
+    the mean marginal probability of the unit's tags."""
+    found = []
+    for paragraph in read.paragraphs:
+        tags = tagger.tag(sequence_features(read, paragraph))
+        for name, span in segments(_one(read, paragraph), [tags]):
+            first = next(position for position, index in enumerate(paragraph) if read.tokens[index][0] == span[0])
+            last = next(position for position, index in enumerate(paragraph) if read.tokens[index][1] == span[1])
+            score = sum(tagger.marginal(tags[position], position) for position in range(first, last + 1))
+            found.append((name, span, score / (last - first + 1)))
+    return found
+
+
+def _one(read: Text, paragraph: list[int]) -> Text:
+    """`read` seen as the one paragraph `paragraph` (for `segments`)."""
+    return Text(read.text, read.tokens, read.paragraph_of, read.sentence_of, [paragraph], 0, [], [])
+
+
+# --- The relation classifier --------------------------------------------------------------
+
+
+@dataclass
+class Unit:
+    label: str
+    span: tuple[int, int]
+    paragraph: int
+    sentence: int
+    order: int  # its place among the text's units
+
+
+def _units(read: Text, found: list[tuple[str, tuple[int, int]]]) -> list[Unit]:
+    starts = [start for start, _ in read.tokens]
+    placed = []
+    for order, (label, span) in enumerate(sorted(found, key=lambda each: each[1])):
+        index = max(0, bisect_right(starts, span[0]) - 1)
+        placed.append(Unit(label, span, read.paragraph_of[index], read.sentence_of[index], order))
+    return placed
+
+
+def _pairs(units: list[Unit]) -> list[tuple[Unit, Unit]]:
+    return [
+        (source, target)
+        for source in units
+        for target in units
+        if source is not target and abs(source.paragraph - target.paragraph) <= WINDOW
+    ]
+
+
+def _markers_between(read: Text, low: int, high: int) -> set[str]:
+    return {kind for offset, kind in read.marker_starts if low <= offset < high}
+
+
+def pair_features(read: Text, source: Unit, target: Unit, labels: list[str]) -> list[float]:
+    """The classifier's features of the pair `source` → `target`."""
+    last_paragraph = read.paragraph_of[-1] if read.paragraph_of else 0
+    low, high = (
+        sorted((source.span[1], target.span[0])) if source.span < target.span else (target.span[1], source.span[0])
+    )
+    between = _markers_between(read, low, high)
+    values = [
+        1.0,
+        (target.order - source.order) / 5,
+        abs(target.order - source.order) / 5,
+        float(abs(target.order - source.order) == 1),
+        min(abs(target.sentence - source.sentence), 10) / 5,
+        float(source.sentence == target.sentence),
+        float(source.paragraph == target.paragraph),
+        float(source.span < target.span),
+        float(source.paragraph == 0),
+        float(target.paragraph == 0),
+        float(source.paragraph == last_paragraph),
+        float(target.paragraph == last_paragraph),
+    ]
+    for unit in (source, target):
+        before = _markers_between(read, max(0, unit.span[0] - 40), unit.span[0] + 1)
+        inside = _markers_between(read, unit.span[0], unit.span[1])
+        values += [float(kind in before) for kind in marker_hints.KINDS]
+        values += [float(kind in inside) for kind in marker_hints.KINDS]
+    values += [float(kind in between) for kind in marker_hints.KINDS]
+    values += [float(source.label == name) for name in labels]
+    values += [float(target.label == name) for name in labels]
+    values += [float(source.label == a and target.label == b) for a in labels for b in labels]
+    return values
+
+
+def _relation_data(examples: list[Example], labels: list[str], classes: list[str]):
+    rows, answers, weights = [], [], []
+    for example in examples:
+        units = _units(example.read, example.units)
+        truth = {(source, target): name for name, source, target in example.relations}
+        rejected = set(example.rejected_relations)
+        for source, target in _pairs(units):
+            name = truth.get((source.span, target.span), NONE)
+            rows.append(pair_features(example.read, source, target, labels))
+            answers.append(classes.index(name) if name in classes else 0)
+            # A rejected suggestion between these units says "not this": a negative that weighs more.
+            weights.append(3.0 if name == NONE and (source.span, target.span) in rejected else 1.0)
+    return np.array(rows, dtype=float), np.array(answers, dtype=int), np.array(weights, dtype=float)
+
+
+def train_relations(examples: list[Example], labels: list[str], types: list[str]) -> dict:
+    """A softmax regression over the pairs of `examples` (classes: none and `types`),
+    by gradient descent with an L2 penalty: its weights as JSON."""
+    classes = [NONE, *types]
+    x, y, w = _relation_data(examples, labels, classes)
+    weights = np.zeros((x.shape[1] if len(x) else 0, len(classes)))
+    if len(x) and len(set(y.tolist())) > 1:
+        # Balance the classes: relations are rare among all pairs.
+        counts = np.bincount(y, minlength=len(classes)).astype(float)
+        balance = np.where(counts > 0, len(y) / (len(classes) * np.maximum(counts, 1)), 0.0)
+        w = w * balance[y]
+        target = np.eye(len(classes))[y]
+        rate, penalty = 0.5, 1e-3
+        for _ in range(settings.ANNOTATE_SUGGESTION_RELATION_ITERATIONS):
+            scores = x @ weights
+            scores -= scores.max(axis=1, keepdims=True)
+            p = np.exp(scores)
+            p /= p.sum(axis=1, keepdims=True)
+            gradient = x.T @ ((p - target) * w[:, None]) / w.sum() + penalty * weights
+            weights -= rate * gradient
+    return {"classes": classes, "labels": labels, "weights": weights.round(6).tolist()}
+
+
+def relation_scores(model: dict, read: Text, units: list[Unit]) -> list[tuple[Unit, Unit, str, float]]:
+    """Each pair's most likely class and its probability, for the pairs whose most
+    likely class is a relation type."""
+    pairs = _pairs(units)
+    if not pairs or not model.get("weights"):
+        return []
+    weights = np.array(model["weights"])
+    x = np.array([pair_features(read, source, target, model["labels"]) for source, target in pairs])
+    scores = x @ weights
+    scores -= scores.max(axis=1, keepdims=True)
+    p = np.exp(scores)
+    p /= p.sum(axis=1, keepdims=True)
+    best = p.argmax(axis=1)
+    return [
+        (source, target, model["classes"][best[row]], float(p[row, best[row]]))
+        for row, (source, target) in enumerate(pairs)
+        if best[row] != 0
+    ]
+
+
+def choose_relations(found: list[tuple[Unit, Unit, str, float]]) -> list[tuple[Unit, Unit, str, float]]:
+    """At most one relation from each unit (its likeliest), and one per pair of units."""
+    chosen: dict[tuple[int, int], tuple] = {}
+    for each in sorted(found, key=lambda each: -each[3]):
+        source, target = each[0], each[1]
+        if any(key[0] == source.order for key in chosen) or (target.order, source.order) in chosen:
+            continue
+        chosen[(source.order, target.order)] = each
+    return sorted(chosen.values(), key=lambda each: (each[0].span, each[1].span))
+
+
+# --- Measuring ----------------------------------------------------------------------------
+
+
+def _f1(matched: int, predicted: int, gold: int) -> dict:
+    precision = matched / predicted if predicted else 0.0
+    recall = matched / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "gold": gold,
+        "predicted": predicted,
+    }
+
+
+def _overlap_matches(predicted: list, gold: list) -> int:
+    """Pairs of one predicted and one gold unit of the same label sharing a token, each
+    unit in one pair at most (greedy, in text order)."""
+    used = set()
+    matched = 0
+    for label, span in predicted:
+        for number, (gold_label, gold_span) in enumerate(gold):
+            if number not in used and gold_label == label and span[0] < gold_span[1] and gold_span[0] < span[1]:
+                used.add(number)
+                matched += 1
+                break
+    return matched
+
+
+def measure(tagger_bytes: bytes, relation_model: dict, examples: list[Example]) -> dict:
+    """Span F1 (exact and overlap) and relation F1 of a model on `examples`, in all and
+    by label and relation type. Relations are predicted between the examples' own units."""
+    tagger = open_tagger(tagger_bytes)
+    exact, overlap, predicted_n, gold_n = Counter(), Counter(), Counter(), Counter()
+    relation_hits, relation_predicted, relation_gold = Counter(), Counter(), Counter()
+    for example in examples:
+        predicted = [(name, span) for name, span, _ in tag_text(tagger, example.read)]
+        gold = example.units
+        for name, _ in predicted:
+            predicted_n[name] += 1
+        for name, _ in gold:
+            gold_n[name] += 1
+        gold_set = set(gold)
+        for unit in predicted:
+            if unit in gold_set:
+                exact[unit[0]] += 1
+        for name in {name for name, _ in predicted}:
+            overlap[name] += _overlap_matches([u for u in predicted if u[0] == name], [u for u in gold if u[0] == name])
+        units = _units(example.read, gold)
+        truth = {(source, target, name) for name, source, target in example.relations}
+        for name, _, _ in example.relations:
+            relation_gold[name] += 1
+        for source, target, name, _ in choose_relations(relation_scores(relation_model, example.read, units)):
+            relation_predicted[name] += 1
+            if (source.span, target.span, name) in truth:
+                relation_hits[name] += 1
+    names = sorted(set(gold_n) | set(predicted_n))
+    types = sorted(set(relation_gold) | set(relation_predicted))
+    return {
+        "exact": _f1(sum(exact.values()), sum(predicted_n.values()), sum(gold_n.values())),
+        "overlap": _f1(sum(overlap.values()), sum(predicted_n.values()), sum(gold_n.values())),
+        "relations": _f1(sum(relation_hits.values()), sum(relation_predicted.values()), sum(relation_gold.values())),
+        "labels": {
+            name: {
+                "exact": _f1(exact[name], predicted_n[name], gold_n[name]),
+                "overlap": _f1(overlap[name], predicted_n[name], gold_n[name]),
+            }
+            for name in names
+        },
+        "relation_types": {
+            name: _f1(relation_hits[name], relation_predicted[name], relation_gold[name]) for name in types
+        },
+    }
+
+
+# --- Training a version -------------------------------------------------------------------
+
+
+def too_little_message(articles: int) -> str:
+    needed = settings.ANNOTATE_SUGGESTION_MIN_ARTICLES
+    return (
+        f"Trained on {articles} curated article{'s' if articles != 1 else ''}; at least {needed} are needed "
+        "before suggestions come from a model. Marker hints continue."
+    )
+
+
+def next_version(project: Project) -> SuggestionModel:
+    """A new version of the project's model, in training, numbered after the last one
+    (under the project's lock, so two trainings never take the same number)."""
+    with transaction.atomic():
+        job_limits.lock_project(project)
+        last = SuggestionModel.objects.filter(project=project).aggregate(last=Max("version"))["last"] or 0
+        return SuggestionModel.objects.create(project=project, version=last + 1, gold_only=project.blind)
+
+
+def train(project: Project, *, job=None) -> SuggestionModel:
+    """Train the next version of the project's model from what it may learn from now
+    (`training_layers`), measure it on held-out articles, retrain on all of them and
+    store it: READY, TOO_LITTLE (and never used) or FAILED (the one before stays in use)."""
+    model = next_version(project)
+    if job is not None:
+        SuggestionModel.objects.filter(pk=model.pk).update(job=job)
+        model.job = job
+    started = time.monotonic()
+    try:
+        _train(project, model, job)
+    except Exception as error:
+        model.status = SuggestionModel.Status.FAILED
+        model.message = str(error) if isinstance(error, TrainingError) else f"Training failed: {error!r}"
+        model.tagger, model.relation_weights = b"", None
+        if isinstance(error, Cancelled):
+            model.message = "Training was cancelled."
+        model.seconds = round(time.monotonic() - started, 3)
+        model.finished_at = timezone.now()
+        model.save()
+        raise
+    model.seconds = round(time.monotonic() - started, 3)
+    model.peak_bytes = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    model.finished_at = timezone.now()
+    model.save()
+    return model
+
+
+def _train(project: Project, model: SuggestionModel, job) -> None:
+    def progress(phase: str, done: int, total: int) -> None:
+        if job is not None:
+            job.report_progress(phase, done, total)
+
+    layers = list(training_layers(project).select_related("article"))
+    labels = [label.name for label in project.scheme_labels]
+    types = [each.name for each in project.scheme_relation_types]
+    examples = read_examples(project, layers, progress)
+    with_units = sorted({example.article_id for example in examples if example.units})
+    rejections = sum(len(each.rejected_units) + len(each.rejected_relations) for each in examples)
+    model.trained_on = {
+        "layers": [layer.pk for layer in layers],
+        "articles": len({layer.article_id for layer in layers}),
+        "gold": sum(1 for layer in layers if layer.annotator_id is None),
+        "finished": sum(1 for layer in layers if layer.annotator_id is not None),
+        "rejections": rejections,
+        "tokens": sum(example.tokens for example in examples),
+        "at": timezone.now().isoformat(),
+    }
+    limit = settings.ANNOTATE_SUGGESTION_MAX_TOKENS
+    if model.trained_on["tokens"] > limit:
+        raise TrainingError(
+            f"The training set has {model.trained_on['tokens']:,} tokens, more than the {limit:,} "
+            "ANNOTATE_SUGGESTION_MAX_TOKENS allows: nothing was trained, and the model before stays in use."
+        )
+    tagged = {name for example in examples for name, _ in example.units}
+    missing = [name for name in labels if conll._no_space(name) not in tagged]
+    if len(with_units) < settings.ANNOTATE_SUGGESTION_MIN_ARTICLES:
+        model.status = SuggestionModel.Status.TOO_LITTLE
+        model.message = too_little_message(len(with_units))
+        return
+    held = held_out_articles(with_units)
+    learning = [each for each in examples if each.article_id not in held]
+    testing = [each for each in examples if each.article_id in held]
+    model.held_out = {
+        "articles": sorted(held),
+        "layers": [each.layer_id for each in testing],
+    }
+    tagger = train_tagger(learning, report=lambda done, total: progress("measuring the tagger", done, total))
+    progress("measuring the relations", 0, 1)
+    tagged_labels = [conll._no_space(name) for name in labels]
+    relations = train_relations(learning, tagged_labels, types)
+    progress("measuring", 0, len(testing))
+    figures = measure(tagger, relations, testing)
+    model.span_f1_exact = figures["exact"]["f1"]
+    model.span_f1_overlap = figures["overlap"]["f1"]
+    model.relation_f1 = figures["relations"]["f1"]
+    model.scores = figures
+    model.tagger = train_tagger(examples, report=lambda done, total: progress("training the tagger", done, total))
+    progress("training the relations", 0, 1)
+    model.relation_weights = train_relations(examples, tagged_labels, types)
+    model.status = SuggestionModel.Status.READY
+    if missing:
+        model.message = (
+            f"No unit of {', '.join(missing)} in the training set: "
+            f"{'it is' if len(missing) == 1 else 'they are'} never suggested."
+        )
+
+
+# --- Predicting ---------------------------------------------------------------------------
+
+_taggers: OrderedDict[int, tuple[_Opened, dict]] = OrderedDict()
+TAGGERS_KEPT = 8
+
+
+def _loaded(model: SuggestionModel) -> tuple[_Opened, dict]:
+    """The version's tagger and relation weights, opened once per process (the last
+    TAGGERS_KEPT versions used)."""
+    if model.pk in _taggers:
+        _taggers.move_to_end(model.pk)
+        return _taggers[model.pk]
+    stored = SuggestionModel.objects.filter(pk=model.pk).values_list("tagger", "relation_weights").get()
+    loaded = (open_tagger(bytes(stored[0])), stored[1] or {})
+    _taggers[model.pk] = loaded
+    while len(_taggers) > TAGGERS_KEPT:
+        _taggers.popitem(last=False)
+    return loaded
+
+
+def predict(model: SuggestionModel, text: str, project: Project) -> Predicted:
+    """The units and relations version `model` suggests for `text`: spans in code
+    points, snapped as the project snaps selections; relations between those units."""
+    tagger, relation_model = _loaded(model)
+    read = Text.read(text, marker_hints.markers_of(project.suggestion_markers))
+    labels = {conll._no_space(label.name): label for label in project.scheme_labels}
+    types = {each.name: each for each in project.scheme_relation_types}
+    found = []
+    for name, span, score in tag_text(tagger, read):
+        if name not in labels or not any(character.isalnum() for character in text[span[0] : span[1]]):
+            continue
+        snapped = tokens.snap(text, *span, keep_punctuation=project.snap_keeps_punctuation)
+        found.append((name, snapped, score))
+    predicted = Predicted(units=[(labels[name], span, round(score, 4)) for name, span, score in found])
+    if relation_model.get("weights") and found:
+        units = _units(read, [(name, span) for name, span, _ in found])
+        for source, target, name, score in choose_relations(relation_scores(relation_model, read, units)):
+            if name in types:
+                predicted.relations.append((types[name], source.span, target.span, round(score, 4)))
+    return predicted
+
+
+__all__ = ["Predicted", "TrainingError", "predict", "train", "training_layers"]
