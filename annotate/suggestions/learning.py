@@ -34,6 +34,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from annotate import job_limits, tokens
+from annotate.agreement import align_units
 from annotate.formats import conll
 from annotate.formats.records import LayerRecord, SpanRecord, UnitRecord
 from annotate.models import (
@@ -550,23 +551,10 @@ def _f1(matched: int, predicted: int, gold: int) -> dict:
     }
 
 
-def _overlap_matches(predicted: list, gold: list) -> int:
-    """Pairs of one predicted and one gold unit of the same label sharing a token, each
-    unit in one pair at most (greedy, in text order)."""
-    used = set()
-    matched = 0
-    for label, span in predicted:
-        for number, (gold_label, gold_span) in enumerate(gold):
-            if number not in used and gold_label == label and span[0] < gold_span[1] and gold_span[0] < span[1]:
-                used.add(number)
-                matched += 1
-                break
-    return matched
-
-
 def measure(tagger_bytes: bytes, relation_model: dict, examples: list[Example]) -> dict:
-    """Span F1 (exact and overlap) and relation F1 of a model on `examples`, in all and
-    by label and relation type. Relations are predicted between the examples' own units."""
+    """Span F1 (exact and overlap, as the agreement measures define them) and relation
+    F1 of a model on `examples`, in all and by label and relation type. Relations are
+    predicted between the examples' own (gold) units."""
     tagger = open_tagger(tagger_bytes)
     exact, overlap, predicted_n, gold_n = Counter(), Counter(), Counter(), Counter()
     relation_hits, relation_predicted, relation_gold = Counter(), Counter(), Counter()
@@ -577,12 +565,12 @@ def measure(tagger_bytes: bytes, relation_model: dict, examples: list[Example]) 
             predicted_n[name] += 1
         for name, _ in gold:
             gold_n[name] += 1
-        gold_set = set(gold)
-        for unit in predicted:
-            if unit in gold_set:
-                exact[unit[0]] += 1
-        for name in {name for name, _ in predicted}:
-            overlap[name] += _overlap_matches([u for u in predicted if u[0] == name], [u for u in gold if u[0] == name])
+        # Matched as the agreement page matches two annotators' units (`align_units`):
+        # "exact" the same label and characters, "overlap" the same label and more than
+        # half the longer unit's characters shared, one-to-one.
+        for criterion, matched in (("exact", exact), ("overlap", overlap)):
+            for one, _ in align_units(predicted, gold, criterion=criterion):
+                matched[predicted[one][0]] += 1
         units = _units(example.read, gold)
         truth = {(source, target, name) for name, source, target in example.relations}
         for name, _, _ in example.relations:
