@@ -458,11 +458,13 @@ def reject(*, layer: Layer, suggestion_id: int, user) -> Changed:
     ensure_open(layer)
     suggestion = _open(layer, suggestion_id)
     Suggestion.objects.filter(pk=suggestion.pk).update(status=Suggestion.Status.REJECTED)
+    # Its spans, so that the answer to it, and to its undo and redo, redraws its lines.
+    spans = [list(suggestion.span)] + ([list(suggestion.target_span)] if suggestion.target_start is not None else [])
     return changes.log_layer_change(
         layer,
         target=f"suggestion:{suggestion.pk}",
         action="suggestion.reject",
         user=user,
-        before={"status": Suggestion.Status.OPEN, **provenance(suggestion)},
-        after={"status": Suggestion.Status.REJECTED, **provenance(suggestion)},
+        before={"status": Suggestion.Status.OPEN, "spans": spans, **provenance(suggestion)},
+        after={"status": Suggestion.Status.REJECTED, "spans": spans, **provenance(suggestion)},
     )
