@@ -29,7 +29,7 @@ function start(root) {
   const finished = () => layerState().dataset.status === "finished";
   // Suggestions are ghosts in the text (mark.ghost, never a unit), listed in the panel.
   const ghosts = () => [...document.querySelectorAll("#article-text mark.ghost[id]")];
-  const ghostOf = (id) => (id ? document.getElementById(`u-s${id}`) : null);
+  const ghostOf = (id) => (id ? ghosts().find((ghost) => ghost.dataset.suggestion === id) : null);
   const chosenGhost = () => ghostOf(state.suggestion);
   const relationRow = (id) =>
     [...document.querySelectorAll("#unit-panel .relation-row")].find((row) => row.dataset.relation === id);
@@ -381,7 +381,8 @@ function start(root) {
     const ghost = chosenGhost();
     if (ghost) {
       ghost.classList.add("is-selected");
-      document.querySelector(`#unit-panel .suggestion-row[data-suggestion="${state.suggestion}"]`)?.classList.add("is-selected");
+      const rows = document.querySelectorAll("#unit-panel .suggestion-row");
+      [...rows].find((row) => row.dataset.suggestion === state.suggestion)?.classList.add("is-selected");
     }
     if (state.target) {
       marksOf(state.target).forEach((mark) => mark.classList.add("is-candidate"));
