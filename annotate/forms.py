@@ -292,6 +292,14 @@ class LayerChangeForm(forms.Form):
     revision = forms.IntegerField(min_value=0, error_messages={"required": "The page sent no revision: reload it."})
 
 
+class SuggestionPickForm(LayerChangeForm):
+    """The suggestion the workspace has chosen (accept all: in its paragraph)."""
+
+    suggestion = forms.IntegerField(
+        min_value=1, error_messages={"required": "Choose a suggestion first (Tab goes to the next one)."}
+    )
+
+
 class SelectionForm(LayerChangeForm):
     """A text selection, as the browser counts it (UTF-16 code units)."""
 

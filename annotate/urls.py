@@ -48,6 +48,13 @@ project_urls = [
     path("layers/<int:pk>/units/<int:unit_pk>/delete/", workspace.unit_delete, name="unit_delete"),
     path("layers/<int:pk>/relations/", workspace.relation_create, name="relation_create"),
     path("layers/<int:pk>/relations/<int:relation_pk>/delete/", workspace.relation_delete, name="relation_delete"),
+    path("layers/<int:pk>/suggestions/accept-all/", workspace.suggestions_accept_all, name="suggestions_accept_all"),
+    path(
+        "layers/<int:pk>/suggestions/<int:suggestion_pk>/accept/", workspace.suggestion_accept, name="suggestion_accept"
+    ),
+    path(
+        "layers/<int:pk>/suggestions/<int:suggestion_pk>/reject/", workspace.suggestion_reject, name="suggestion_reject"
+    ),
     path("layers/<int:pk>/undo/", workspace.layer_undo, name="layer_undo"),
     path("layers/<int:pk>/redo/", workspace.layer_redo, name="layer_redo"),
     path("layers/<int:pk>/finish/", workspace.layer_finish, name="layer_finish"),

@@ -86,3 +86,31 @@ def test_every_project_page_runs_the_same_number_of_queries_at_two_sizes(
         assert response.status_code == 200, name
         counted.append((name, role, len(queries)))
     assert counted == PAGES
+
+
+SUGGESTING = (
+    "We must act now because the climate is changing. Therefore, governments should tax carbon.\n\n"
+    "However, taxes hurt the poor. Although taxes are unpopular, they work.\n\n"
+)
+
+
+@pytest.mark.parametrize("paragraphs", [1, 30])
+def test_the_workspace_with_suggestions_runs_the_same_number_of_queries_at_two_sizes(
+    client, project, manager, annotator, paragraphs
+):
+    """Its suggestions (made on the first visit, kept) are read at once, not one by one."""
+    project.suggestions = True
+    project.save(update_fields=["suggestions"])
+    article = make_article(project, text=SUGGESTING * paragraphs)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    lifecycle.start_layer(layer=layer, user=annotator)
+    make_unit(layer, project.labels.get(name="Claim"), "We must act now")
+    client.force_login(annotator)
+    url = reverse("annotate:layer_detail", kwargs={"slug": project.slug, "pk": layer.pk})
+    assert client.get(url).status_code == 200
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.content.decode().count('class="suggestion-row') == 6 * paragraphs - 1
+    assert len(queries) == 12

@@ -15,8 +15,9 @@ from django.conf import settings
 from django.urls import reverse
 from lxml import html
 
+from annotate import projects
 from annotate.models import Project
-from tests.factories import make_relation, make_unit
+from tests.factories import make_article, make_relation, make_unit
 
 SCRIPT = (Path(settings.BASE_DIR) / "static" / "annotate" / "workspace.js").read_text()
 TEXT = "Cities should ban cars. Streets are for people. Noise harms sleep."
@@ -66,7 +67,7 @@ def dataset_names(owner: str) -> set[str]:
 
 
 @pytest.fixture
-def drawn(client, annotator, layer, scheme):
+def drawn(client, annotator, manager, layer, scheme):
     """The workspace of a layer with units (one with a stance) and a relation, as the
     annotator's browser gets it: the page, the answer to Mark finished (which names
     units) and a refusal (a message)."""
@@ -87,7 +88,15 @@ def drawn(client, annotator, layer, scheme):
     finished = client.post(reverse("annotate:layer_finish", args=args), {"revision": revision}, HTTP_HX_REQUEST="true")
     refused = client.post(reverse("annotate:layer_undo", args=args), {"revision": "0"}, HTTP_HX_REQUEST="true")
     assert (finished.status_code, refused.status_code) == (200, 409)
-    documents = [html.fromstring(answer) for answer in (page, finished.content.decode(), refused.content.decode())]
+    # And a layer with suggestions (ghosts in the text, rows in the panel).
+    Project.objects.filter(pk=layer.article.project.pk).update(suggestions=True)
+    suggesting = make_article(layer.article.project, text="We must act now because the climate is changing.")
+    projects.assign(article=suggesting, annotators=[annotator], by=manager)
+    ghosts = client.get(reverse("annotate:layer_detail", args=[layer.article.project.slug, suggesting.layers.get().pk]))
+    documents = [
+        html.fromstring(answer)
+        for answer in (page, finished.content.decode(), refused.content.decode(), ghosts.content.decode())
+    ]
     return {
         "page_url": page_url,
         "page": documents[0],
@@ -129,6 +138,7 @@ def test_the_workspace_carries_the_urls_and_state_the_script_reads(drawn, layer)
     assert {name: root.get(name) for name in sorted(dataset_names("root"))} == {
         "data-editable": "true",
         "data-login-url": reverse("login"),
+        "data-suggestions-url": reverse("annotate:layer_detail", args=[slug, layer.pk]) + "suggestions/",
         "data-redo-url": reverse("annotate:layer_redo", args=[slug, layer.pk]),
         "data-relations-url": reverse("annotate:relation_create", args=[slug, layer.pk]),
         "data-undo-url": reverse("annotate:layer_undo", args=[slug, layer.pk]),

@@ -85,6 +85,11 @@ MATRIX = {
     "unit_delete": ("post", lambda s: s.layer_kwargs(unit_pk=s.unit.pk), LAYER_POST),
     "relation_create": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "relation_delete": ("post", lambda s: s.layer_kwargs(relation_pk=s.relation.pk), LAYER_POST),
+    # Suggestions in the annotator's layer: accepted or rejected by its annotator alone
+    # (the page sent no revision: a message, 422); a curator does so in gold.
+    "suggestion_accept": ("post", lambda s: s.layer_kwargs(suggestion_pk=1), LAYER_POST),
+    "suggestion_reject": ("post", lambda s: s.layer_kwargs(suggestion_pk=1), LAYER_POST),
+    "suggestions_accept_all": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "layer_undo": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "layer_redo": ("post", lambda s: s.layer_kwargs(), LAYER_POST),
     "layer_finish": ("post", lambda s: s.layer_kwargs(), LAYER_POST),

@@ -295,7 +295,11 @@ def shown(
         Ghost(each.pk, labels[each.label_id], each.span, each.source, versions.get(each.model_id), each.score)
         for each in kept
     ]
-    ends = {tuple(unit.spans[0]): f"unit:{unit.id}" for unit in unit_entries if len(unit.spans) == 1}
+    # A relation's end on a span two units share is the older unit, as accepting takes it (`_unit_on`).
+    ends: dict[tuple[int, int], str] = {}
+    for unit in sorted(unit_entries, key=lambda each: each.id):
+        if len(unit.spans) == 1:
+            ends.setdefault(tuple(unit.spans[0]), f"unit:{unit.id}")
     for ghost in ghosts:
         ends.setdefault(ghost.span, f"suggestion:{ghost.id}")
     linked = {relations.pair(f"unit:{r.source.id}", f"unit:{r.target.id}") for r in relation_entries}
@@ -354,10 +358,9 @@ def provenance(suggestion: Suggestion) -> dict:
 
 
 def _unit_on(layer: Layer, span: tuple[int, int]) -> ArgumentUnit | None:
-    """The layer's unit whose only span is exactly `span`."""
-    for unit in ArgumentUnit.objects.filter(layer=layer, spans__start=span[0], spans__end=span[1]).prefetch_related(
-        "spans"
-    ):
+    """The layer's unit whose only span is exactly `span` (the older, if two are)."""
+    units_there = ArgumentUnit.objects.filter(layer=layer, spans__start=span[0], spans__end=span[1])
+    for unit in units_there.order_by("pk").prefetch_related("spans"):
         if [(each.start, each.end) for each in unit.spans.all()] == [span]:
             return unit
     return None
@@ -464,11 +467,13 @@ def reject(*, layer: Layer, suggestion_id: int, user) -> Changed:
     ensure_open(layer)
     suggestion = _open(layer, suggestion_id)
     Suggestion.objects.filter(pk=suggestion.pk).update(status=Suggestion.Status.REJECTED)
+    # Its spans, so that the answer to it, and to its undo and redo, redraws its lines.
+    spans = [list(suggestion.span)] + ([list(suggestion.target_span)] if suggestion.target_start is not None else [])
     return changes.log_layer_change(
         layer,
         target=f"suggestion:{suggestion.pk}",
         action="suggestion.reject",
         user=user,
-        before={"status": Suggestion.Status.OPEN, **provenance(suggestion)},
-        after={"status": Suggestion.Status.REJECTED, **provenance(suggestion)},
+        before={"status": Suggestion.Status.OPEN, "spans": spans, **provenance(suggestion)},
+        after={"status": Suggestion.Status.REJECTED, "spans": spans, **provenance(suggestion)},
     )

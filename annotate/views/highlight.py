@@ -32,6 +32,7 @@ class Highlight(NamedTuple):  # a tuple: made for every unit on every line drawn
     tag: str  # shown before the unit's first character, e.g. "Claim · For"
     spans: tuple[tuple[int, int], ...]  # code points, sorted, non-overlapping
     note: str = ""  # the unit's note: its first mark says it has one, and shows it as its title
+    suggested: str = ""  # a suggestion (a ghost, `unit_id` its id negated): its accessible name
 
 
 def of(units) -> list[Highlight]:
@@ -156,20 +157,30 @@ def _stretch(
     ends: dict[int, list[int]] = {}
     for rank, item in enumerate(in_rank):
         unit_id = item.unit_id
-        classes = f"u label-{item.label_id} lane-{min(lane_of[unit_id], 3)}"
-        opening = f'<mark class="{classes}" data-unit="{unit_id}"'
         tag = escaped_tags.get(item.tag)
         if tag is None:
             tag = escaped_tags[item.tag] = escape(item.tag)
-        openings.append(f"{opening}>")
-        if item.note:  # the tag says so (CSS), and the note is the mark's title
+        if item.suggested:  # a ghost: never a unit (no data-unit), focusable, named as a suggestion
+            opening = f'<mark class="ghost label-{item.label_id}" data-suggestion="{-unit_id}"'
+            openings.append(f"{opening}>")
             first_openings.append(
-                f'<mark class="{classes} has-note" data-unit="{unit_id}" id="u-{unit_id}" data-tag="{tag}" '
-                f'title="Note: {escape(item.note)}">'
+                f'{opening} id="u-s{-unit_id}" data-tag="{tag}" tabindex="0" aria-label="{escape(item.suggested)}">'
             )
+            later_openings.append("")
         else:
-            first_openings.append(f'{opening} id="u-{unit_id}" data-tag="{tag}">')
-        later_openings.append(f'<mark class="{classes} later" data-unit="{unit_id}">' if unit_id in first_end else "")
+            classes = f"u label-{item.label_id} lane-{min(lane_of[unit_id], 3)}"
+            opening = f'<mark class="{classes}" data-unit="{unit_id}"'
+            openings.append(f"{opening}>")
+            if item.note:  # the tag says so (CSS), and the note is the mark's title
+                first_openings.append(
+                    f'<mark class="{classes} has-note" data-unit="{unit_id}" id="u-{unit_id}" data-tag="{tag}" '
+                    f'title="Note: {escape(item.note)}">'
+                )
+            else:
+                first_openings.append(f'{opening} id="u-{unit_id}" data-tag="{tag}">')
+            later_openings.append(
+                f'<mark class="{classes} later" data-unit="{unit_id}">' if unit_id in first_end else ""
+            )
         first_starts.append(first_start[unit_id])
         first_ends.append(first_end.get(unit_id, stretch_end))  # the stretch's end: never later in it
         for start, end in item.spans:

@@ -79,3 +79,60 @@ def relation_rows(relations, *, editable: bool) -> str:
             f"“{escape(target.tiny_quote)}”</button>{delete}</li>"
         )
     return "".join(rows)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def source_name(source: str, model_version: int | None) -> str:
+    """Where a suggestion came from, in the workspace's words."""
+    if source == "markers":
+        return "discourse markers"
+    if source == "model":
+        return f"model v{model_version}"
+    return source
+
+
+def ghost_name(ghost, text: str) -> str:
+    """A ghost's accessible name: what it suggests, from where, and its text."""
+    quote = _short(text[ghost.span[0] : ghost.span[1]], 80)
+    return f"Suggested {ghost.label.name} (from {source_name(ghost.source, ghost.model_version)}): “{quote}”"
+
+
+def suggestion_rows(shown, text: str) -> str:
+    """The shown suggestions (units in text order, then relations), each with Accept and
+    Reject. Rows carry `data-suggestion` (and ghost relations `data-source` /
+    `data-target`, each `unit:ID` or `suggestion:ID`); their buttons are hx-post elements
+    like the panel's other changes, so they take the workspace's turn and revision."""
+    rows = []
+
+    def buttons(suggestion_id: int, what: str) -> str:
+        return (
+            f'<span class="unit-actions"><button type="button" class="accept" data-action="accept-suggestion" '
+            f'hx-post="suggestions/{suggestion_id}/accept/" aria-label="Accept {escape(what)}">Accept</button>'
+            f'<button type="button" class="link" data-action="reject-suggestion" '
+            f'hx-post="suggestions/{suggestion_id}/reject/" aria-label="Reject {escape(what)}">Reject</button></span>'
+        )
+
+    for ghost in shown.units:
+        quote = _short(text[ghost.span[0] : ghost.span[1]], 60)
+        source = source_name(ghost.source, ghost.model_version)
+        rows.append(
+            f'<li class="suggestion-row label-{ghost.label.pk}" data-suggestion="{ghost.id}">'
+            f'<button type="button" class="suggestion-pick" data-suggestion="{ghost.id}"><span class="swatch"></span>'
+            f'<span class="unit-label">{escape(ghost.label.name)}</span><span class="source">{escape(source)}</span>'
+            f'<span class="quote">{escape(quote)}</span></button>'
+            f"{buttons(ghost.id, f'suggested {ghost.label.name} “{quote}”')}</li>"
+        )
+    for link in shown.relations:
+        ends = [f"“{escape(_short(text[span[0] : span[1]], 24))}”" for span in (link.source_span, link.target_span)]
+        source = source_name(link.origin, link.model_version)
+        rows.append(
+            f'<li class="ghost-link-row relation-type-{link.type.pk}" data-suggestion="{link.id}" '
+            f'data-source="{link.source}" data-target="{link.target}">'
+            f'<span class="ghost-link-text">{ends[0]} <span class="relation-name"><span class="swatch"></span>'
+            f'{escape(link.type.name)}</span> {ends[1]} <span class="source">{escape(source)}</span></span>'
+            f"{buttons(link.id, f'suggested relation {link.type.name}')}</li>"
+        )
+    return "".join(rows)

@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from annotate import access, history, layer_content, lifecycle, relations, units, workspace
+from annotate import access, history, layer_content, lifecycle, relations, suggestions, units, workspace
 from annotate.changes import Changed
 from annotate.forms import (
     DocumentStanceForm,
@@ -29,6 +29,7 @@ from annotate.forms import (
     LayerChangeForm,
     RelationCreateForm,
     SpanEditForm,
+    SuggestionPickForm,
     UnitAttributeForm,
     UnitCreateForm,
     UnitLabelForm,
@@ -89,12 +90,26 @@ def lines_html(layer: Layer, stretch: tuple[int, int], rows: list[layer_content.
         )
         for row in rows
     ]
+    # The suggestions shown on those lines: beside the units there (a ghost elsewhere
+    # is not drawn, so the units elsewhere need not be read).
+    highlights += ghosts(suggestions.shown(layer, rows, []), layer.article.text)
     # render() escapes the text
     return mark_safe(highlight.render(layer.article.text, highlights, within=stretch, oob=True))
 
 
-def text_html(ws: workspace.Workspace) -> SafeString:
-    return mark_safe(highlight.render(ws.text, highlight.of(ws.units)))  # render() escapes the text
+def ghosts(shown: suggestions.Shown, text: str) -> list[highlight.Highlight]:
+    """What the text shows of the shown unit suggestions: faded, dashed marks with their
+    label's tag, ids negated so they never meet a unit's."""
+    return [
+        highlight.Highlight(
+            -ghost.id, ghost.label.pk, ghost.label.name, (ghost.span,), "", panel.ghost_name(ghost, text)
+        )
+        for ghost in shown.units
+    ]
+
+
+def text_html(ws: workspace.Workspace, shown: suggestions.Shown) -> SafeString:
+    return mark_safe(highlight.render(ws.text, highlight.of(ws.units) + ghosts(shown, ws.text)))  # escaped there
 
 
 def change_answer(layer: Layer, user, changed: Changed, *, notice: str = "", on_lines=None) -> str:
@@ -133,6 +148,9 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
     # A finished layer is read-only until it is reopened: the panel offers no changes.
     changeable = editable and layer.status != Layer.Status.FINISHED
     ws = workspace.load(layer)
+    # Suggestions are drawn only where they can be accepted: not in a finished layer,
+    # nor for a reader of another's layer.
+    shown = suggestions.shown(layer, ws.units, ws.relations) if changeable else suggestions.NOTHING
     return {
         "membership": membership,
         "project": membership.project,
@@ -145,7 +163,10 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
         # The HTML parts are drawn only if the template shows them (Django calls a
         # callable in a context): the panel's refresh after every change shows neither
         # the text nor the status line, a finish's answer only the layer bar.
-        "text_html": partial(text_html, ws),
+        "text_html": partial(text_html, ws, shown),
+        "shown": shown,
+        "suggestion_count": len(shown.units) + len(shown.relations),
+        "suggestion_rows": partial(_safe, panel.suggestion_rows, shown, ws.text),
         # The panel's rows, built in Python (views/panel.py) for speed; escaped there.
         "unit_rows": partial(_safe, panel.unit_rows, ws.units, editable=changeable),
         "relation_rows": partial(_safe, panel.relation_rows, ws.relations, editable=changeable),
@@ -361,6 +382,39 @@ def relation_delete(request: HttpRequest, layer: Layer, relation_pk: int) -> Don
         raise Http404("That relation is not in this layer (it may have been deleted in another tab). Reload the page.")
     relation.layer = layer
     return Done(relations.delete_relation(relation=relation, user=request.user))
+
+
+def suggested(action: Callable[..., Changed]) -> Changed:
+    """Run a suggestion's domain change; a suggestion not in the layer is a 404."""
+    try:
+        return action()
+    except units.NotFoundError as error:
+        raise Http404(str(error)) from error
+
+
+@layer_action
+def suggestion_accept(request: HttpRequest, layer: Layer, suggestion_pk: int) -> Done:
+    return Done(suggested(partial(suggestions.accept, layer=layer, suggestion_id=suggestion_pk, user=request.user)))
+
+
+@layer_action
+def suggestion_reject(request: HttpRequest, layer: Layer, suggestion_pk: int) -> Done:
+    return Done(suggested(partial(suggestions.reject, layer=layer, suggestion_id=suggestion_pk, user=request.user)))
+
+
+@layer_action
+def suggestions_accept_all(request: HttpRequest, layer: Layer) -> Done:
+    """Accept every suggestion shown in the paragraph of the one the page has chosen
+    (`suggestion`, a shown unit suggestion's id), as one step."""
+    data = valid(SuggestionPickForm(request.POST))
+    ws = workspace.load(layer)
+    shown = suggestions.shown(layer, ws.units, ws.relations)
+    chosen = next((ghost for ghost in shown.units if ghost.id == data["suggestion"]), None)
+    if chosen is None:
+        raise Http404("That suggestion is no longer shown (it may have been accepted in another tab). Reload the page.")
+    paragraph = lines_around(layer.article.text, list(chosen.span))
+    changed = suggestions.accept_all(layer=layer, within=paragraph, user=request.user, shown_now=shown)
+    return Done(changed)
 
 
 @layer_action

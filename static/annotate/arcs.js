@@ -46,13 +46,25 @@ export function startArcs({ frame, onChoose }) {
   // --- Reading ---------------------------------------------------------------------
 
   function panelRelations() {
-    return [...document.querySelectorAll("#unit-panel .relation-row")].map((row) => ({
+    const relations = [...document.querySelectorAll("#unit-panel .relation-row")].map((row) => ({
       id: row.dataset.relation,
       source: row.dataset.source,
       target: row.dataset.target,
       type: /\brelation-type-(\d+)\b/.exec(row.className)?.[1] ?? "",
       name: row.querySelector(".relation-name")?.textContent.trim() ?? "",
     }));
+    // Suggested relations, drawn dashed: each end is a unit ("unit:12", its mark u-12)
+    // or a suggested unit ("suggestion:7", its ghost u-s7).
+    const end = (name) => (name.startsWith("unit:") ? name.slice(5) : `s${name.slice(11)}`);
+    const suggested = [...document.querySelectorAll("#unit-panel .ghost-link-row")].map((row) => ({
+      id: `s${row.dataset.suggestion}`,
+      source: end(row.dataset.source),
+      target: end(row.dataset.target),
+      type: /\brelation-type-(\d+)\b/.exec(row.className)?.[1] ?? "",
+      name: row.querySelector(".relation-name")?.textContent.trim() ?? "",
+      ghost: true,
+    }));
+    return [...relations, ...suggested];
   }
 
   function labelWidth(name) {
@@ -383,7 +395,7 @@ export function startArcs({ frame, onChoose }) {
         `<text class="arc-label" x="${x}" y="${y + 3.5}">${name}</text>`,
     );
     return (
-      `<g class="arc relation-type-${escape(relation.type)}" data-relation="${escape(relation.id)}" ` +
+      `<g class="arc${relation.ghost ? " ghost" : ""} relation-type-${escape(relation.type)}" data-relation="${escape(relation.id)}" ` +
       `data-source="${escape(relation.source)}" data-target="${escape(relation.target)}" transform="${offset}">` +
       `<path class="arc-hit" d="${d}"/><path class="arc-line" d="${d}"/>${tags.join("")}</g>`
     );

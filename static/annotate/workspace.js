@@ -12,7 +12,9 @@ if (root) start(root);
 function start(root) {
   const editable = root.dataset.editable === "true";
   const hint = document.getElementById("mode-hint");
-  const state = { unit: null, relation: null, mode: "normal", source: null, target: null };
+  // `suggestion`: the suggestion chosen (its ghost in the text has focus); `then`: after
+  // accepting or rejecting it, the suggestions to choose next, in text order.
+  const state = { unit: null, relation: null, mode: "normal", source: null, target: null, suggestion: null, then: null };
 
   const textElement = () => document.getElementById("article-text");
   const marksOf = (id) => document.querySelectorAll(`#article-text mark[data-unit="${id}"]`);
@@ -25,6 +27,10 @@ function start(root) {
   // this element in), so the page never sends a change from an older state.
   const layerState = () => document.getElementById("layer-revision");
   const finished = () => layerState().dataset.status === "finished";
+  // Suggestions are ghosts in the text (mark.ghost, never a unit), listed in the panel.
+  const ghosts = () => [...document.querySelectorAll("#article-text mark.ghost[id]")];
+  const ghostOf = (id) => (id ? ghosts().find((ghost) => ghost.dataset.suggestion === id) : null);
+  const chosenGhost = () => ghostOf(state.suggestion);
   const relationRow = (id) =>
     [...document.querySelectorAll("#unit-panel .relation-row")].find((row) => row.dataset.relation === id);
   // Clicking an arc chooses its relation; Delete then deletes it.
@@ -308,6 +314,46 @@ function start(root) {
     paint();
   }
 
+  // --- Suggestions --------------------------------------------------------------------
+
+  // Accept or reject the chosen suggestion (or accept all in its paragraph): a change
+  // like any other; when it is answered the next suggestion is chosen.
+  function decide(ghost, action) {
+    const id = ghost.dataset.suggestion;
+    const all = ghosts();
+    const at = all.indexOf(ghost);
+    state.then = [...all.slice(at + 1), ...all.slice(0, at).reverse()].map((each) => each.dataset.suggestion);
+    if (action === "accept-all") change(`${root.dataset.suggestionsUrl}accept-all/`, { suggestion: id });
+    else change(`${root.dataset.suggestionsUrl}${id}/${action}/`);
+    return true;
+  }
+
+  function chooseSuggestion(id, { scroll = false } = {}) {
+    const ghost = ghostOf(id);
+    if (!ghost) return;
+    ghost.focus({ preventScroll: !scroll });
+    if (scroll) ghost.scrollIntoView({ block: "nearest" });
+  }
+
+  // A ghost with focus is the chosen suggestion (Tab and Shift+Tab go from one to the next).
+  document.addEventListener("focusin", (event) => {
+    const ghost = event.target.closest?.("#article-text mark.ghost");
+    const was = state.suggestion;
+    state.suggestion = ghost ? ghost.dataset.suggestion : null;
+    if (ghost) state.unit = state.relation = null;
+    if (was !== state.suggestion) paint();
+  });
+
+  // After a suggestion was accepted or rejected: the next one still shown.
+  function chooseNext(detail) {
+    const then = state.then;
+    if (!then || detail.requestConfig?.verb !== "post") return;
+    state.then = null;
+    if (detail.xhr.status >= 300) return;
+    const next = [state.suggestion, ...then].find((id) => ghostOf(id));
+    if (next) chooseSuggestion(next, { scroll: true });
+  }
+
   // Marks, rows and the hint line follow the state.
   function paint() {
     for (const element of document.querySelectorAll(".is-selected, .is-linked, .is-related, .is-candidate")) {
@@ -331,6 +377,12 @@ function start(root) {
         const other = relation.dataset.source === id ? relation.dataset.target : relation.dataset.source;
         marksOf(other).forEach((mark) => mark.classList.add("is-linked"));
       }
+    }
+    const ghost = chosenGhost();
+    if (ghost) {
+      ghost.classList.add("is-selected");
+      const rows = document.querySelectorAll("#unit-panel .suggestion-row");
+      [...rows].find((row) => row.dataset.suggestion === state.suggestion)?.classList.add("is-selected");
     }
     if (state.target) {
       marksOf(state.target).forEach((mark) => mark.classList.add("is-candidate"));
@@ -371,6 +423,10 @@ function start(root) {
     }
     if (!editable) return state.unit ? name(state.unit) : "";
     if (finished()) return "Finished: read-only until reopened.";
+    const ghost = chosenGhost();
+    if (ghost) {
+      return `${ghost.getAttribute("aria-label")} — Enter or a accepts, x rejects, Shift+A accepts all in its paragraph, Tab goes to the next.`;
+    }
     if (state.unit) return `${name(state.unit)} — ${unitKeys(state.unit)}`;
     return "Select text and press a label’s key (or click the label).";
   }
@@ -571,6 +627,13 @@ function start(root) {
       return true;
     }
     if (!editable) return false;
+    // With a suggestion chosen its keys come first: a label key there has no unit to act on.
+    const ghost = chosenGhost();
+    if (ghost && !finished()) {
+      if (key === "Enter" || (key === "a" && !shift)) return decide(ghost, "accept");
+      if (key === "x" && !shift) return decide(ghost, "reject");
+      if (key === "A" && shift) return decide(ghost, "accept-all");
+    }
     if (key === "N" && shift) {
       writeNote();
       return true;
@@ -595,6 +658,7 @@ function start(root) {
     if (ctrl) return editable && (lower === "z" || lower === "y");
     if (["Escape", "]", "["].includes(key)) return true;
     if (key === "Enter") return !target.closest("button, a, summary");
+    if (editable && ghosts().length && ["a", "x", "A"].includes(key)) return true;
     if (relationKeys().some((k) => k.dataset.key === lower)) return true;
     if (!editable) return false;
     return (
@@ -649,6 +713,9 @@ function start(root) {
     const mark = target.closest("#article-text mark[data-unit]");
     if (target.closest("[data-dismiss]")) {
       clearMessage();
+    } else if (target.closest(".suggestion-pick")) {
+      const id = target.closest(".suggestion-pick").dataset.suggestion;
+      act(() => chooseSuggestion(id, { scroll: true }));
     } else if (labelButton) {
       const offsets = selectedOffsets();
       if (offsets && busy()) window.getSelection().removeAllRanges();
@@ -676,7 +743,10 @@ function start(root) {
   document.body.addEventListener("layer-changed", (event) => {
     if (event.detail?.unit) state.unit = String(event.detail.unit);
   });
-  document.body.addEventListener("htmx:afterSettle", paint);
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    chooseNext(event.detail);
+    paint();
+  });
 
   const linked = /^#u-(\d+)$/.exec(window.location.hash);
   if (linked) choose(linked[1], { scroll: true });

@@ -1,0 +1,109 @@
+"""Suggestions in a real browser: ghosts reached with Tab, accepted with Enter, rejected
+with x, accepted a paragraph at a time with Shift+A, undone with Ctrl+Z; the panel's
+buttons; a suggested relation drawn as a dashed arc; axe finds nothing serious."""
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from annotate import projects
+from annotate.models import Layer, Project
+from annotate.seeding import DEMO_PASSWORD, load_seeds
+from tests.e2e.test_accessibility import serious_violations
+from tests.factories import make_article
+
+TEXT = (
+    "We must act now because the climate is changing. Therefore, governments should tax carbon.\n\n"
+    "However, taxes hurt the poor. Although taxes are unpopular, they work. "
+    "Sweden has taxed carbon since 1991."
+)
+
+
+@pytest.fixture
+def suggesting(page, log_in, transactional_db):
+    """alice's layer of an article with discourse markers, in a project with suggestions on."""
+    load_seeds()
+    project = Project.objects.get(slug="demo")
+    project.suggestions = True
+    project.save(update_fields=["suggestions"])
+    article = make_article(project, text=TEXT, title="Carbon tax")
+    alice, manager = (User.objects.get(username=name) for name in ("alice", "manager"))
+    projects.assign(article=article, annotators=[alice], by=manager)
+    layer = Layer.objects.get(article=article, annotator__username="alice")
+    log_in("alice", DEMO_PASSWORD)
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"/p/demo/layers/{layer.pk}/")
+    expect(page.get_by_role("heading", name="Carbon tax")).to_be_visible()
+    return layer
+
+
+def ghost(page, quote):
+    return page.locator("#article-text mark.ghost", has_text=quote)
+
+
+def unit(page, quote):
+    return page.locator("#article-text mark[data-unit]", has_text=quote)
+
+
+def test_keyboard_alone_goes_through_the_suggestions_and_undoes(page, suggesting):
+    expect(page.locator("#article-text mark.ghost")).to_have_count(6)
+    expect(page.locator("svg.arcs .arc.ghost")).to_have_count(4)
+    page.locator("#article-text").focus()
+    page.keyboard.press("Tab")
+    expect(ghost(page, "We must act now")).to_be_focused()
+    expect(page.locator("#mode-hint")).to_contain_text(
+        "Suggested Claim (from discourse markers): “We must act now” — Enter or a accepts"
+    )
+
+    page.keyboard.press("Enter")
+    expect(unit(page, "We must act now")).to_have_count(1)
+    expect(ghost(page, "the climate is changing")).to_be_focused()
+    expect(page.locator("#unit-panel .unit-row")).to_have_count(1)
+
+    page.keyboard.press("x")
+    expect(ghost(page, "the climate is changing")).to_have_count(0)
+    expect(ghost(page, "governments should tax carbon")).to_be_focused()
+
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#article-text")).to_be_focused()  # no ghost before: back to the text
+    page.keyboard.press("Tab")
+    expect(ghost(page, "governments should tax carbon")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(ghost(page, "taxes hurt the poor")).to_be_focused()
+    page.keyboard.press("Shift+A")  # the second paragraph, all at once
+    expect(unit(page, "they work")).to_have_count(1)
+    expect(page.locator("#unit-panel .unit-row")).to_have_count(4)
+    expect(page.locator("#unit-panel .relation-row")).to_have_count(1)
+    expect(page.locator("svg.arcs .arc:not(.ghost)")).to_have_count(1)
+    expect(ghost(page, "governments should tax carbon")).to_be_focused()  # the one left, before it
+
+    page.keyboard.press("Control+z")  # the paragraph's units and relation go in one step
+    expect(ghost(page, "they work")).to_have_count(1)
+    expect(page.locator("#unit-panel .unit-row")).to_have_count(1)
+    page.keyboard.press("Control+z")  # the rejection
+    expect(ghost(page, "the climate is changing")).to_have_count(1)
+    page.keyboard.press("Control+z")  # the first acceptance
+    expect(unit(page, "We must act now")).to_have_count(0)
+    expect(page.locator("#article-text mark.ghost")).to_have_count(6)
+    expect(page.get_by_role("button", name="Redo: new Claim “We must act now”")).to_be_visible()
+
+
+def test_the_panels_buttons_accept_and_reject(page, suggesting):
+    panel = page.locator("#unit-panel")
+    expect(panel.get_by_role("heading", name="Suggestions 10")).to_be_visible()
+    panel.get_by_role("button", name="Accept suggested Premise “the climate is changing”").click()
+    expect(unit(page, "the climate is changing")).to_have_count(1)
+    expect(panel.get_by_role("heading", name="Suggestions 9")).to_be_visible()
+    panel.get_by_role("button", name="Reject suggested Claim “they work”").click()
+    expect(ghost(page, "they work")).to_have_count(0)
+    expect(panel.get_by_role("heading", name="Units 1")).to_be_visible()
+    # a suggested relation accepted makes its suggested end a unit too, in one step
+    panel.locator(".ghost-link-row").first.get_by_role("button", name="Accept suggested relation supports").click()
+    expect(unit(page, "We must act now")).to_have_count(1)
+    expect(page.locator("svg.arcs .arc:not(.ghost)")).to_have_count(1)
+
+
+def test_the_workspace_with_ghosts_has_no_serious_accessibility_violations(page, suggesting):
+    expect(page.locator("svg.arcs .arc.ghost")).to_have_count(4)
+    page.wait_for_load_state("networkidle")
+    assert serious_violations(page) == []

@@ -1,0 +1,163 @@
+"""Suggestions in the workspace over HTTP, as the browser sends them: ghosts drawn in the
+text and listed in the panel, accepted, rejected and accepted a paragraph at a time,
+each answer carrying the revision the next change sends, and each undone by Undo."""
+
+import html
+import json
+import re
+
+import pytest
+
+from annotate import projects
+from annotate.models import Layer
+from tests.factories import make_article
+from tests.test_workspace_views import open_page, post, url
+
+TEXT = (
+    "We must act now because the climate is changing. Therefore, governments should tax carbon.\n\n"
+    "However, taxes hurt the poor. Although taxes are unpopular, they work. "
+    "Sweden has taxed carbon since 1991."
+)
+GHOST = re.compile(r'<mark class="ghost label-\d+" data-suggestion="(\d+)" id="u-s\d+" [^>]*aria-label="([^"]*)">')
+UNIT = re.compile(r'<mark class="u label-\d+ lane-\d" data-unit="(\d+)" id="u-\d+" data-tag="([^"]*)">([^<]*)')
+UNDO = re.compile(r'data-action="undo" title="[^"]*" (?:disabled )?hx-post="undo/">([^<]*)<')
+
+
+def ghosts(response) -> list[tuple[int, str]]:
+    return [(int(pk), html.unescape(name)) for pk, name in GHOST.findall(response.content.decode())]
+
+
+def drawn_units(response) -> list[tuple[str, str]]:
+    return [(tag, quote) for _, tag, quote in UNIT.findall(response.content.decode())]
+
+
+def undo_label(response) -> str:
+    return html.unescape(UNDO.search(response.content.decode())[1])
+
+
+@pytest.fixture
+def suggesting(project, annotator, manager, client):
+    project.suggestions = True
+    project.save(update_fields=["suggestions"])
+    article = make_article(project, text=TEXT)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    client.force_login(annotator)
+    return Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+
+
+FIRST = [
+    "Suggested Claim (from discourse markers): “We must act now”",
+    "Suggested Premise (from discourse markers): “the climate is changing”",
+    "Suggested Claim (from discourse markers): “governments should tax carbon”",
+    "Suggested Claim (from discourse markers): “taxes hurt the poor”",
+    "Suggested Premise (from discourse markers): “taxes are unpopular”",
+    "Suggested Claim (from discourse markers): “they work”",
+]
+
+
+def test_the_page_draws_ghosts_apart_from_units_and_lists_them(client, suggesting):
+    page = open_page(client, suggesting)
+    body = page.content.decode()
+    assert [name for _, name in ghosts(page)] == FIRST
+    assert drawn_units(page) == []
+    assert re.search(r'<h2>Units <span class="count">(\d+)</span></h2>', body)[1] == "0"
+    assert re.search(r'Suggestions <span class="count">(\d+)</span>', body)[1] == "10"  # 6 units, 4 relations
+    assert body.count('class="ghost-link-row') == 4
+    assert body.count('class="suggestion-row') == 6
+
+
+def test_suggestions_are_off_by_default(client, layer, annotator):
+    client.force_login(annotator)
+    page = open_page(client, layer)
+    assert ghosts(page) == []
+    assert "Suggestions <span" not in page.content.decode()
+
+
+def test_accept_makes_a_unit_in_one_step_and_undo_brings_the_ghost_back(client, suggesting):
+    page = open_page(client, suggesting)
+    first = ghosts(page)[0][0]
+    before = client.revisions[suggesting.pk]
+    accepted = post(client, "suggestion_accept", suggesting, first)
+    assert accepted.status_code == 200
+    assert client.revisions[suggesting.pk] == before + 2  # the layer started, the unit made
+    assert drawn_units(accepted) == [("Claim", "We must act now")]
+    assert [name for _, name in ghosts(accepted)] == FIRST[1:3]  # the rest of its line
+    assert undo_label(accepted) == "Undo: new Claim “We must act now”"
+    assert json.loads(accepted["HX-Trigger"]) == {"layer-changed": {"unit": None}}
+    undone = post(client, "layer_undo", suggesting)
+    assert undone.status_code == 200
+    assert client.revisions[suggesting.pk] == before + 3
+    assert drawn_units(undone) == []
+    assert [name for _, name in ghosts(undone)] == FIRST[:3]
+
+
+def test_reject_hides_the_ghost_and_undo_brings_it_back(client, suggesting):
+    page = open_page(client, suggesting)
+    second = ghosts(page)[1][0]
+    rejected = post(client, "suggestion_reject", suggesting, second)
+    assert rejected.status_code == 200
+    assert [name for _, name in ghosts(rejected)] == [FIRST[0], FIRST[2]]
+    assert undo_label(rejected) == "Undo: reject suggestion Premise “the climate is changing”"
+    again = post(client, "suggestion_reject", suggesting, second)
+    assert again.status_code == 422
+    assert "That suggestion was rejected already." in again.content.decode()
+    undone = post(client, "layer_undo", suggesting)
+    assert [name for _, name in ghosts(undone)] == FIRST[:3]
+    redone = post(client, "layer_redo", suggesting)
+    assert [name for _, name in ghosts(redone)] == [FIRST[0], FIRST[2]]
+
+
+def test_accept_all_takes_the_chosen_suggestions_paragraph_in_one_step(client, suggesting):
+    page = open_page(client, suggesting)
+    in_second_paragraph = ghosts(page)[3][0]
+    before = client.revisions[suggesting.pk]
+    accepted = post(client, "suggestions_accept_all", suggesting, suggestion=in_second_paragraph)
+    assert accepted.status_code == 200
+    assert drawn_units(accepted) == [
+        ("Claim", "taxes hurt the poor"),
+        ("Premise", "taxes are unpopular"),
+        ("Claim", "they work"),
+    ]
+    assert ghosts(accepted) == []
+    # the layer started, three units and the relation between two of them
+    assert client.revisions[suggesting.pk] == before + 5
+    panel = client.get(url("layer_panel", suggesting), HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(r'<h2>Units <span class="count">(\d+)</span></h2>', panel)[1] == "3"
+    assert re.search(r'<h2>Relations <span class="count">(\d+)</span></h2>', panel)[1] == "1"
+    undone = post(client, "layer_undo", suggesting)
+    assert drawn_units(undone) == []
+    assert [name for _, name in ghosts(undone)] == FIRST[3:]
+
+
+def test_refusals_say_why_and_change_nothing(client, suggesting):
+    page = open_page(client, suggesting)
+    first = ghosts(page)[0][0]
+    revision = client.revisions[suggesting.pk]
+    stale = client.post(url("suggestion_accept", suggesting, first), {"revision": revision + 5}, HTTP_HX_REQUEST="true")
+    assert stale.status_code == 409
+    missing = post(client, "suggestion_accept", suggesting, 999999)
+    assert missing.status_code == 404
+    assert "That suggestion is no longer there: reload the page." in missing.content.decode()
+    unchosen = post(client, "suggestions_accept_all", suggesting)
+    assert unchosen.status_code == 422
+    assert "Choose a suggestion first (Tab goes to the next one)." in unchosen.content.decode()
+    unknown = post(client, "suggestions_accept_all", suggesting, suggestion=999999)
+    assert unknown.status_code == 404
+    assert client.revisions[suggesting.pk] == revision
+    assert [name for _, name in ghosts(open_page(client, suggesting))] == FIRST
+
+
+def test_a_finished_layer_shows_no_ghosts_and_refuses_accepting(client, suggesting):
+    page = open_page(client, suggesting)
+    first = ghosts(page)[0][0]
+    post(client, "suggestion_reject", suggesting, ghosts(page)[1][0])  # starts the layer
+    finished = post(client, "layer_finish", suggesting, confirmed="on")
+    assert finished.status_code == 200
+    refused = post(client, "suggestion_accept", suggesting, first)
+    assert refused.status_code == 409
+    assert ghosts(open_page(client, suggesting)) == []
+
+
+def test_the_method_is_post(client, suggesting):
+    page = open_page(client, suggesting)
+    assert client.get(url("suggestion_accept", suggesting, ghosts(page)[0][0])).status_code == 405
