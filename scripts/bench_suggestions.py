@@ -46,6 +46,7 @@ from _bench import code_version, require, setup_django  # noqa: E402
 setup_django()
 
 from bench_workspace import in_a_throwaway_database  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -53,6 +54,7 @@ from django.urls import reverse  # noqa: E402
 
 from annotate import projects  # noqa: E402
 from annotate.agreement import krippendorff_unitizing_alpha, relation_f1, span_f1  # noqa: E402
+from annotate.formats.records import ArticleRecord  # noqa: E402
 from annotate.layer_content import read  # noqa: E402
 from annotate.models import Article, Layer, Project, Role, Suggestion, SuggestionRun  # noqa: E402
 from annotate.suggestions import learning  # noqa: E402
@@ -114,11 +116,22 @@ def essays_of(project: Project) -> dict[str, Essay]:
     return found
 
 
-def split(names: list[str], seed: int) -> tuple[list[str], list[str]]:
-    shuffled = sorted(names)
-    random.Random(seed).shuffle(shuffled)
-    cut = round(len(shuffled) * 0.8)
-    return shuffled[:cut], shuffled[cut:]
+def split(essays: dict[str, Essay], seed: int, *, by_topic: bool = False) -> tuple[list[str], list[str]]:
+    """80 % of the essays to train on and 20 % to test on, shuffled with `seed`; with
+    `by_topic`, whole topics (an essay's first line, its question) go to one side, so
+    the test essays' topics were never seen in training."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(essays):
+        key = essays[name].text.split("\n", 1)[0] if by_topic else name
+        groups.setdefault(key, []).append(name)
+    keys = sorted(groups)
+    random.Random(seed).shuffle(keys)
+    train: list[str] = []
+    for key in keys:
+        if len(train) + len(groups[key]) > round(len(essays) * 0.8):
+            break
+        train += groups[key]
+    return train, [name for key in keys for name in groups[key] if name not in set(train)]
 
 
 def folder_of(names: list[str], source: Path) -> Path:
@@ -142,8 +155,9 @@ class Scores:
 
 
 def scored(predicted: list[Essay], gold: list[Essay]) -> Scores:
-    """Micro-averaged over the essays: matches summed, then one F1 (`span_f1` and
-    `relation_f1` of the agreement measures, per essay, weighted by unit counts)."""
+    """F1 over all the essays' units and relations at once: each essay's `span_f1` and
+    `relation_f1` (the agreement measures) weighted by its count of units (relations)
+    on both sides, which is the F1 of the matches summed."""
     totals = {"exact": [0.0, 0], "overlap": [0.0, 0], "relations": [0.0, 0]}
     for guess, truth in zip(predicted, gold, strict=True):
         weight = len(guess.units) + len(truth.units)
@@ -192,35 +206,37 @@ def from_model(essay: Essay, model, project: Project) -> Essay:
 # --- Quality and the learning curve -----------------------------------------------------
 
 
-def quality(source: Path, manager: User, seed: int) -> tuple[dict, object, Project, list[Essay]]:
-    whole = new_project("corpus", manager)
-    import_gold(whole, source)
-    essays = essays_of(whole)
-    train, test = split(list(essays), seed)
+def learning_curve(source: Path, manager: User, essays: dict[str, Essay], seed: int, *, by_topic: bool):
+    """The markers' and the model's scores on the test essays, the model trained on
+    growing parts of the training essays; the last model, its project and the test essays."""
+    train, test = split(essays, seed, by_topic=by_topic)
     tested = [essays[name] for name in test]
-    print(f"corpus: {len(essays)} essays; training {len(train)}, test {len(test)}")
-    report = {"markers": scored([from_markers(e, whole) for e in tested], tested)}
+    kind = "by topic" if by_topic else "by essay"
+    print(f"\nsplit {kind}: training {len(train)} essays, test {len(test)}")
+    project_for_markers = Project.objects.get(slug="corpus")
+    markers = scored([from_markers(essay, project_for_markers) for essay in tested], tested)
     print(
-        f"markers          span F1 exact {report['markers'].exact:.3f} overlap {report['markers'].overlap:.3f} "
-        f"relation F1 {report['markers'].relations:.3f}"
+        f"markers                span F1 exact {markers.exact:.3f} overlap {markers.overlap:.3f} "
+        f"relation F1 {markers.relations:.3f}"
     )
     model = project = None
     for fraction in FRACTIONS:
-        names = train[: max(1, round(len(train) * fraction))]
-        project = new_project(f"train-{round(fraction * 100)}", manager)
+        # (at least as many as a model needs: ANNOTATE_SUGGESTION_MIN_ARTICLES)
+        names = train[: max(settings.ANNOTATE_SUGGESTION_MIN_ARTICLES, round(len(train) * fraction))]
+        project = new_project(f"train-{'topic' if by_topic else 'essay'}-{round(fraction * 100)}", manager)
         import_gold(project, folder_of(names, source))
         started = time.perf_counter()
         model = learning.train(project)
         seconds = time.perf_counter() - started
         require(model.status == model.Status.READY, f"training on {len(names)} essays: {model.message}")
-        scores = scored([from_model(e, model, project) for e in tested], tested)
-        report[fraction] = (len(names), scores, seconds, model.peak_bytes)
+        scores = scored([from_model(essay, model, project) for essay in tested], tested)
         print(
             f"model {fraction:4.0%} ({len(names):3} essays) span F1 exact {scores.exact:.3f} overlap "
-            f"{scores.overlap:.3f} relation F1 {scores.relations:.3f}; held out in training: exact "
-            f"{model.span_f1_exact:.3f}; trained in {seconds:.1f} s, peak {model.peak_bytes / 2**20:.0f} MiB"
+            f"{scores.overlap:.3f} relation F1 {scores.relations:.3f} | own held-out: exact "
+            f"{model.span_f1_exact:.3f}, relations on gold units {model.relation_f1:.3f} | "
+            f"trained in {seconds:.1f} s, worker peak {model.peak_bytes / 2**20:.0f} MiB"
         )
-    return report, model, project, tested
+    return model, project, tested
 
 
 # --- Latency ------------------------------------------------------------------------------
@@ -231,31 +247,32 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def latency(project: Project, manager: User, requests: int) -> None:
-    """Server time of opening test essays' layers in the workspace, three ways, in
-    interleaved rounds on the same layers."""
+def latency(project: Project, manager: User, tested: list[Essay], requests: int) -> None:
+    """Server time of opening a layer in the workspace, three ways, in interleaved
+    rounds on the same layers: the test essays (new articles of the model's project),
+    and one long article made of them (about 20,000 characters)."""
     annotator = User.objects.create_user("reader", password="x")
-    Project.objects.filter(pk=project.pk).update(suggestions=True)
     projects.set_member(project=project, user=annotator, role=Role.ANNOTATOR, by=manager)
-    articles = list(Article.objects.filter(project=project).order_by("pk")[:20])
-    for article in articles:
+    texts = {essay.name: essay.text for essay in tested}
+    texts["long"] = "\n\n".join(essay.text for essay in tested)[:20_000].rsplit("\n\n", 1)[0]
+    layers = {}
+    for name, text in texts.items():
+        article, _ = projects.add_article(
+            project=project, record=ArticleRecord(title=f"open {name}", text=text), user=None
+        )
         projects.assign(article=article, annotators=[annotator], by=manager)
-    layers = list(Layer.objects.filter(annotator=annotator))
+        layers[name] = Layer.objects.get(article=article, annotator=annotator)
     client = Client()
     client.force_login(annotator)
-    timings = {"off": [], "first": [], "again": []}
 
     def open_layer(layer: Layer) -> float:
         started = time.perf_counter()
-        answer = client.get(reverse("annotate:layer_detail", args=[layer.pk]))
+        answer = client.get(reverse("annotate:layer_detail", args=[project.slug, layer.pk]))
         elapsed = time.perf_counter() - started
         require(answer.status_code == 200, f"workspace answered {answer.status_code}")
         return elapsed * 1000
 
-    for layer in layers * 2:  # warm up
-        open_layer(layer)
-    for round_number in range(requests):
-        layer = layers[round_number % len(layers)]
+    def timed(layer: Layer, timings: dict) -> None:
         Project.objects.filter(pk=project.pk).update(suggestions=False)
         timings["off"].append(open_layer(layer))
         Project.objects.filter(pk=project.pk).update(suggestions=True)
@@ -263,15 +280,31 @@ def latency(project: Project, manager: User, requests: int) -> None:
         SuggestionRun.objects.filter(layer=layer).delete()
         timings["first"].append(open_layer(layer))
         timings["again"].append(open_layer(layer))
-    print(f"opening an article, {requests} requests each (ms):")
-    for name, values in timings.items():
-        print(
-            f"  {name:6} p50 {statistics.median(values):6.1f}  p95 {percentile(values, 0.95):6.1f}  "
-            f"p99 {percentile(values, 0.99):6.1f}"
+
+    essays = [layers[name] for name in texts if name != "long"]
+    found = {kind: {"off": [], "first": [], "again": []} for kind in ("essay", "long")}
+    for layer in essays[:3] + [layers["long"]]:  # warm up
+        timed(layer, {"off": [], "first": [], "again": []})
+    for round_number in range(requests):
+        timed(essays[round_number % len(essays)], found["essay"])
+        timed(layers["long"], found["long"])
+    suggested = Suggestion.objects.filter(layer=layers["long"]).count()
+    print(f"\nopening an article in the workspace, {requests} requests of each kind (server time, ms):")
+    for kind, timings in found.items():
+        size = (
+            len(texts["long"])
+            if kind == "long"
+            else round(statistics.mean(len(texts[n]) for n in texts if n != "long"))
         )
-    for name in ("first", "again"):
-        added = [on - off for on, off in zip(timings[name], timings["off"], strict=True)]
-        print(f"  added by suggestions, {name}: p50 {statistics.median(added):.1f}  p95 {percentile(added, 0.95):.1f}")
+        print(f"  {kind} ({size:,} characters)" + (f", {suggested} suggestions" if kind == "long" else ""))
+        for name, values in timings.items():
+            print(
+                f"    {name:6} p50 {statistics.median(values):6.1f}  p95 {percentile(values, 0.95):6.1f}  "
+                f"p99 {percentile(values, 0.99):6.1f}"
+            )
+        for name in ("first", "again"):
+            added = [on - off for on, off in zip(timings[name], timings["off"], strict=True)]
+            print(f"    added, {name}: p50 {statistics.median(added):.1f}  p95 {percentile(added, 0.95):.1f}")
 
 
 # --- Anchoring ----------------------------------------------------------------------------
@@ -290,8 +323,8 @@ def annotate_like(truth: Essay, offered: Essay, rng: random.Random, *, anchored:
         if rng.random() < 0.1:
             continue
         if rng.random() < 0.25:
-            start = max(0, start + rng.choice((-6, -3, 3, 6)))
-            end = max(start + 1, end + rng.choice((-6, -3, 3, 6)))
+            start = min(max(0, start + rng.choice((-6, -3, 3, 6))), len(truth.text) - 1)
+            end = min(max(start + 1, end + rng.choice((-6, -3, 3, 6))), len(truth.text))
         if rng.random() < 0.1:
             label = {"Claim": "Premise", "Premise": "Claim"}.get(label, label)
         meant.append((label, (start, end)))
@@ -344,8 +377,13 @@ def run(args) -> None:
     print(f"code {code_version()}")
     manager = User.objects.create_user("bench-manager", password="x")
     source = corpus_folder(args.corpus, args.seed)
-    report, model, project, tested = quality(source, manager, args.seed)
-    latency(project, manager, args.requests)
+    whole = new_project("corpus", manager)
+    import_gold(whole, source)
+    essays = essays_of(whole)
+    print(f"corpus: {len(essays)} essays")
+    learning_curve(source, manager, essays, args.seed, by_topic=True)
+    model, project, tested = learning_curve(source, manager, essays, args.seed, by_topic=False)
+    latency(project, manager, tested, args.requests)
     anchoring(tested, model, project, args.seed)
 
 

@@ -32,3 +32,40 @@ def test_a_manager_trains_now_and_the_worker_stores_the_version_the_page_lists(c
     assert "Train now" not in after  # for managers
     assert "12 articles" in after
     assert "gold only" in after
+
+
+def test_the_training_makes_the_open_layers_suggestions_so_opening_them_reads_them(
+    client, project, gold, manager, annotator, annotator2
+):
+    from annotate import projects
+    from annotate.models import Layer, Project, Suggestion, SuggestionRun
+    from tests.factories import make_article
+    from tests.suggestion_corpus import essay
+
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    article = make_article(project, text=essay(20)[0], title="Essay 20")
+    projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
+    client.force_login(manager)
+    client.post(reverse("annotate:suggestion_train", args=[project.slug]))
+    run_worker()
+    job = Job.objects.get(project=project, kind=JobKind.TRAINING)
+    assert job.status == JobStatus.DONE
+    layers = list(Layer.objects.filter(article=article).order_by("pk"))
+    model_pk = str(project.suggestion_models.get(version=1).pk)
+    assert [
+        dict(SuggestionRun.objects.filter(layer=layer).values_list("source", "key")).get("model") for layer in layers
+    ] == [model_pk, model_pk]
+    made = [
+        sorted(Suggestion.objects.filter(layer=layer, source="model").values_list("kind", "start", "end"))
+        for layer in layers
+    ]
+    assert made[0] == made[1] != []
+    # Opening the layer makes nothing more: the page reads what the training made.
+    client.force_login(annotator)
+    answer = client.get(reverse("annotate:layer_detail", args=[project.slug, layers[0].pk]))
+    assert answer.status_code == 200
+    assert Suggestion.objects.filter(layer=layers[0]).count() == Suggestion.objects.filter(layer=layers[1]).count()
+    assert (
+        sorted(Suggestion.objects.filter(layer=layers[0], source="model").values_list("kind", "start", "end"))
+        == (made[0])
+    )

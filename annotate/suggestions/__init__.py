@@ -213,11 +213,12 @@ def what_it_suggests(suggestion: Suggestion) -> tuple:
     )
 
 
-def refresh(layer: Layer, *, stored: list[Suggestion] | None = None) -> list[Suggestion]:
+def refresh(layer: Layer, *, stored: list[Suggestion] | None = None, ready: dict | None = None) -> list[Suggestion]:
     """Make the layer's suggestions from markers and the model when they were not made
     from what the project has now; return all its suggestions (open and rejected).
     Nothing for a project with suggestions off or a finished layer. `stored`: the
-    layer's suggestions, when the caller has read them."""
+    layer's suggestions, when the caller has read them. `ready`: what was made for
+    the article already, by source, for a caller going through its layers (`prepare`)."""
     project = layer.article.project
     if stored is None:
         stored = list(Suggestion.objects.filter(layer=layer))
@@ -235,10 +236,8 @@ def refresh(layer: Layer, *, stored: list[Suggestion] | None = None) -> list[Sug
     rejected = {what_it_suggests(each) for each in stored if each.status == Suggestion.Status.REJECTED}
     new: list[Suggestion] = []
     for source in stale:
-        if source == MARKERS:
-            new += _from_markers(layer)
-        elif source == MODEL and model is not None:
-            new += _from_model(layer, model)
+        if source in wanted:
+            new += _made(layer, source, model, ready)
     new = [each for each in new if what_it_suggests(each) not in rejected]
     with transaction.atomic():
         # A second tab opening the layer at the same time waits here, then finds them made.
@@ -252,6 +251,46 @@ def refresh(layer: Layer, *, stored: list[Suggestion] | None = None) -> list[Sug
             if source in wanted:
                 SuggestionRun.objects.update_or_create(layer=layer, source=source, defaults={"key": wanted[source]})
     return [each for each in stored if not (each.source in stale and each.status == Suggestion.Status.OPEN)] + new
+
+
+_COPIED = [field.attname for field in Suggestion._meta.concrete_fields if field.attname not in ("id", "layer_id")]
+
+
+def _made(layer: Layer, source: str, model: SuggestionModel | None, ready: dict | None) -> list[Suggestion]:
+    """The suggestions `source` makes for the layer's article, as new rows of `layer`:
+    from `ready` when it holds the article's, else made (and kept there)."""
+    key = (layer.article_id, source)
+    if ready is not None and key in ready:
+        return [Suggestion(layer=layer, **{name: getattr(each, name) for name in _COPIED}) for each in ready[key]]
+    made = _from_markers(layer) if source == MARKERS else _from_model(layer, model)
+    if ready is not None:
+        if any(article_id != layer.article_id for article_id, _ in ready):
+            ready.clear()  # one article's at a time
+        ready[key] = [Suggestion(layer=layer, **{name: getattr(each, name) for name in _COPIED}) for each in made]
+    return made
+
+
+def prepare(project: Project, *, job=None) -> int:
+    """Make the suggestions of every open layer of the project from what it has now
+    (each article's text tagged once, however many layers it has), so that opening a
+    layer reads them rather than making them: the training job runs it once a new model
+    is ready. Returns how many layers it went through."""
+    if not project.suggestions:
+        return 0
+    layers = (
+        Layer.objects.filter(article__project=project)
+        .exclude(status=Layer.Status.FINISHED)
+        .select_related("article")
+        .order_by("article_id", "pk")
+    )
+    total = layers.count()
+    ready: dict = {}
+    for done, layer in enumerate(layers.iterator(chunk_size=200), start=1):
+        layer.article.project = project
+        refresh(layer, ready=ready)
+        if job is not None:
+            job.report_progress("suggesting", done, total)
+    return total
 
 
 # --- Showing them -------------------------------------------------------------------------

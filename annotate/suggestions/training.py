@@ -97,7 +97,7 @@ def train_model(*, job_id: int) -> None:
 
 def run(job: Job) -> None:
     """Train the next version of the job's project's model, reporting progress in the job."""
-    from annotate import long_work
+    from annotate import long_work, suggestions
     from annotate.suggestions import learning
 
     jobs.fail_stale(kind=JobKind.TRAINING)
@@ -108,6 +108,10 @@ def run(job: Job) -> None:
         return
     try:
         model = learning.train(job.project, job=job)
+        if model.status == model.Status.READY:
+            # The open layers' suggestions from the new model, made now rather than
+            # when each is opened (docs/suggestions.md, "Latency").
+            suggestions.prepare(job.project, job=job)
     except Cancelled:
         _end(job, JobStatus.CANCELLED, jobs.CANCELLED)
         return
