@@ -3,6 +3,8 @@ rejected through the domain functions, undone like any change."""
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annotate import history, projects, suggestions
 from annotate.layer_content import entries, read_one
@@ -171,3 +173,19 @@ def test_a_change_of_markers_makes_them_again_and_keeps_rejections(suggesting, p
     assert [(ghost.label.name, TEXT[slice(*ghost.span)]) for ghost in again.units] == [("Claim", "We must act now")]
     assert again.relations == []
     assert Suggestion.objects.filter(layer=suggesting, status="rejected").count() == 1
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12)), max_size=12),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 12)), max_size=12),
+)
+def test_taken_stretches_meet_what_any_taken_span_meets(units, offered):
+    taken = suggestions._Stretches((start, start + length) for start, length in units)
+    spans = [(start, start + length) for start, length in units]
+    for start, length in offered:
+        span = (start, start + length)
+        meets = any(span[0] < end and begin < span[1] for begin, end in spans)
+        assert taken.meets(span) == meets
+        if not meets:
+            taken.add(span)
+            spans.append(span)

@@ -24,6 +24,7 @@ too, as one step. Rejecting is a change of the layer too (action "suggestion.rej
 undone by Ctrl+Z like any other, and kept for the next training.
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -315,7 +316,7 @@ def shown(
         if any(each.model_id for each in every)
         else {}
     )
-    taken = sorted(span for unit in unit_entries for span in unit.spans)
+    taken = _Stretches(span for unit in unit_entries for span in unit.spans)
     open_units = sorted(
         (
             each
@@ -326,9 +327,10 @@ def shown(
     )
     kept: list[Suggestion] = []
     for each in open_units:
-        if _overlaps(each.span, taken) or any(_meets(each.span, other.span) for other in kept):
+        if taken.meets(each.span):
             continue
         kept.append(each)
+        taken.add(each.span)
     kept.sort(key=lambda each: (each.start, each.end))
     ghosts = [
         Ghost(each.pk, labels[each.label_id], each.span, each.source, versions.get(each.model_id), each.score)
@@ -371,8 +373,30 @@ def _meets(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(_meets(span, other) for other in taken)
+class _Stretches:
+    """Stretches of text taken, kept as disjoint sorted intervals, so that asking whether
+    a span meets one halves its way there (a long article has hundreds of suggestions)."""
+
+    def __init__(self, spans):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(spans):
+            if self.ends and start < self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def meets(self, span: tuple[int, int]) -> bool:
+        """Whether `span` shares a character with a stretch taken."""
+        index = bisect_right(self.ends, span[0])
+        return index < len(self.starts) and self.starts[index] < span[1]
+
+    def add(self, span: tuple[int, int]) -> None:
+        """Take `span`, which meets no stretch taken."""
+        index = bisect_right(self.ends, span[0])
+        self.starts.insert(index, span[0])
+        self.ends.insert(index, span[1])
 
 
 # --- Accepting and rejecting ---------------------------------------------------------------
