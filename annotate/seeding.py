@@ -23,9 +23,11 @@ DEMO_PEOPLE = {
 
 
 @transaction.atomic
-def load_seeds(*, seeds_dir: Path = SEEDS_DIR) -> dict[str, int]:
+def load_seeds(*, seeds_dir: Path = SEEDS_DIR, suggestions: bool = False) -> dict[str, int]:
     """Create the demo project, its people and articles; assign every article to both
-    annotators. Idempotent: what exists already is left as it is."""
+    annotators. Idempotent: what exists already is left as it is. `suggestions`: the new
+    project suggests units from discourse markers (the demo's command asks for it; tests
+    that count the workspace's marks and Tab stops leave it off)."""
     users = {}
     created_users = 0
     for username in DEMO_PEOPLE:
@@ -52,6 +54,7 @@ def load_seeds(*, seeds_dir: Path = SEEDS_DIR) -> dict[str, int]:
                 "Select the smallest passage that states the unit, press its key (m, c, p).\n"
                 "Give every claim a stance towards the major claim. Link each premise to what it supports or attacks."
             ),
+            suggestions=suggestions,
         )
     for username, role in DEMO_PEOPLE.items():
         if not project.memberships.filter(user=users[username]).exists():
