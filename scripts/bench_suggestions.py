@@ -10,8 +10,10 @@ shuffled with --seed), and reports:
   ends exact); the model trained on 10, 25, 50 and 100 % of the training essays (the
   learning curve), with its training time and peak memory;
 - latency: server time of opening an article in the workspace with suggestions off,
-  on when they are made (the first opening: tagging and writing them), and on when
-  they are read back (every later opening), over many requests in interleaved rounds;
+  on when the opening makes them ("made": tagging the text and writing them, the
+  first opening of a layer assigned after the model was trained), and on when they
+  were made before ("read": by the training job, which makes every open layer's, or by
+  an earlier opening), over many requests in interleaved rounds;
 - anchoring: agreement between two simulated annotators who start from suggestions,
   and between two who do not, on the test essays (see `annotate_like`).
 
@@ -28,6 +30,7 @@ DATABASE_URL names the server only: the script works in a database of its own,
 """
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -36,6 +39,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,6 +53,7 @@ from bench_workspace import in_a_throwaway_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -56,7 +61,7 @@ from annotate import projects  # noqa: E402
 from annotate.agreement import krippendorff_unitizing_alpha, relation_f1, span_f1  # noqa: E402
 from annotate.formats.records import ArticleRecord  # noqa: E402
 from annotate.layer_content import read  # noqa: E402
-from annotate.models import Article, Layer, Project, Role, Suggestion, SuggestionRun  # noqa: E402
+from annotate.models import Article, Layer, Project, Role, Suggestion, SuggestionModel, SuggestionRun  # noqa: E402
 from annotate.suggestions import learning  # noqa: E402
 from annotate.suggestions import markers as marker_hints  # noqa: E402
 
@@ -225,18 +230,32 @@ def learning_curve(source: Path, manager: User, essays: dict[str, Essay], seed: 
         names = train[: max(settings.ANNOTATE_SUGGESTION_MIN_ARTICLES, round(len(train) * fraction))]
         project = new_project(f"train-{'topic' if by_topic else 'essay'}-{round(fraction * 100)}", manager)
         import_gold(project, folder_of(names, source))
-        started = time.perf_counter()
-        model = learning.train(project)
-        seconds = time.perf_counter() - started
+        model = train_apart(project)
+        seconds = model.seconds
         require(model.status == model.Status.READY, f"training on {len(names)} essays: {model.message}")
         scores = scored([from_model(essay, model, project) for essay in tested], tested)
         print(
             f"model {fraction:4.0%} ({len(names):3} essays) span F1 exact {scores.exact:.3f} overlap "
             f"{scores.overlap:.3f} relation F1 {scores.relations:.3f} | own held-out: exact "
             f"{model.span_f1_exact:.3f}, relations on gold units {model.relation_f1:.3f} | "
-            f"trained in {seconds:.1f} s, worker peak {model.peak_bytes / 2**20:.0f} MiB"
+            f"trained in {seconds:.1f} s, peak {model.peak_bytes / 2**20:.0f} MiB"
         )
     return model, project, tested
+
+
+def train_apart(project: Project) -> SuggestionModel:
+    """Train the project's model in a process of its own, as a worker would: its
+    training time and peak resident memory (the version's `seconds` and `peak_bytes`,
+    which `learning.train` records) are then those of a fresh process, not of this one."""
+    url = urlsplit(os.environ["DATABASE_URL"])
+    database = url._replace(path="/" + connection.settings_dict["NAME"]).geturl()
+    code = (
+        "import sys; sys.path.insert(0, 'scripts'); from _bench import setup_django; setup_django(); "
+        "from annotate.models import Project; from annotate.suggestions import learning; "
+        f"learning.train(Project.objects.get(pk={project.pk}))"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={**os.environ, "DATABASE_URL": database})
+    return SuggestionModel.objects.filter(project=project).order_by("-version").first()
 
 
 # --- Latency ------------------------------------------------------------------------------
@@ -278,13 +297,13 @@ def latency(project: Project, manager: User, tested: list[Essay], requests: int)
         Project.objects.filter(pk=project.pk).update(suggestions=True)
         Suggestion.objects.filter(layer=layer).delete()
         SuggestionRun.objects.filter(layer=layer).delete()
-        timings["first"].append(open_layer(layer))
-        timings["again"].append(open_layer(layer))
+        timings["made"].append(open_layer(layer))
+        timings["read"].append(open_layer(layer))
 
     essays = [layers[name] for name in texts if name != "long"]
-    found = {kind: {"off": [], "first": [], "again": []} for kind in ("essay", "long")}
+    found = {kind: {"off": [], "made": [], "read": []} for kind in ("essay", "long")}
     for layer in essays[:3] + [layers["long"]]:  # warm up
-        timed(layer, {"off": [], "first": [], "again": []})
+        timed(layer, {"off": [], "made": [], "read": []})
     for round_number in range(requests):
         timed(essays[round_number % len(essays)], found["essay"])
         timed(layers["long"], found["long"])
@@ -302,7 +321,7 @@ def latency(project: Project, manager: User, tested: list[Essay], requests: int)
                 f"    {name:6} p50 {statistics.median(values):6.1f}  p95 {percentile(values, 0.95):6.1f}  "
                 f"p99 {percentile(values, 0.99):6.1f}"
             )
-        for name in ("first", "again"):
+        for name in ("made", "read"):
             added = [on - off for on, off in zip(timings[name], timings["off"], strict=True)]
             print(f"    added, {name}: p50 {statistics.median(added):.1f}  p95 {percentile(added, 0.95):.1f}")
 
