@@ -363,7 +363,7 @@ def alpha(text_length: int, first: list, second: list) -> float | None:
     result = krippendorff_unitizing_alpha(
         stretches, continuum_length=text_length, annotator_count=2, merge_overlaps=True
     )
-    return result.overall
+    return result.overall.alpha
 
 
 def anchoring(tested: list[Essay], model, project: Project, seed: int) -> None:
