@@ -105,3 +105,22 @@ def test_finished_layers_queue_one_training_once_enough_arrived(project, curator
     assert list(Job.objects.filter(project=project, kind=JobKind.TRAINING).values_list("status", flat=True)) == [
         JobStatus.QUEUED
     ]
+
+
+def test_relations_start_only_from_labels_they_started_from_in_training(project, gold):
+    model = learning.train(project)
+    weights = model.relation_weights
+    assert weights["sources"] == ["Premise"]
+    text, _, _ = essay(3)
+    read = learning.Text.read(text, learning.marker_hints.markers_of(None))
+    found = learning.tag_text(learning.open_tagger(bytes(model.tagger)), read)
+    units = learning._units(read, [(label, span) for label, span, _ in found])
+    assert {unit.label for unit in units} >= {"Claim", "Premise"}
+    # Weights that link every pair (the constant feature, first, votes for the first type):
+    # pairs from a Claim are suggested only when Claim is among the sources.
+    linking = [[0.0] * len(weights["classes"]) for _ in weights["weights"]]
+    linking[0][1] = 100.0
+    everything = dict(weights, weights=linking, sources=["Claim", "MajorClaim", "Premise"])
+    assert {source.label for source, _, _, _ in learning.relation_scores(everything, read, units)} >= {"Claim"}
+    premises_only = dict(everything, sources=["Premise"])
+    assert {source.label for source, _, _, _ in learning.relation_scores(premises_only, read, units)} == {"Premise"}

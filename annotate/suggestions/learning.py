@@ -509,13 +509,23 @@ def train_relations(examples: list[Example], labels: list[str], types: list[str]
             p /= p.sum(axis=1, keepdims=True)
             gradient = x.T @ ((p - target) * w[:, None]) / w.sum() + penalty * weights
             weights -= rate * gradient
-    return {"classes": classes, "labels": labels, "weights": weights.round(6).tolist()}
+    # The labels a relation ever starts from in training (a Premise, not a MajorClaim):
+    # no pair from another label is ever suggested.
+    sources = sorted({source for example in examples for source in _source_labels(example)})
+    return {"classes": classes, "labels": labels, "weights": weights.round(6).tolist(), "sources": sources}
+
+
+def _source_labels(example: Example) -> set[str]:
+    label_of = {span: label for label, span in example.units}
+    return {label_of[source] for _, source, _ in example.relations if source in label_of}
 
 
 def relation_scores(model: dict, read: Text, units: list[Unit]) -> list[tuple[Unit, Unit, str, float]]:
     """Each pair's most likely class and its probability, for the pairs whose most
     likely class is a relation type."""
     pairs = _pairs(units)
+    if "sources" in model:
+        pairs = [(source, target) for source, target in pairs if source.label in model["sources"]]
     if not pairs or not model.get("weights"):
         return []
     weights = np.array(model["weights"])
