@@ -6,12 +6,14 @@ browsable docs at /api/v1/docs (Swagger UI from the package's own static files).
 - `tokens`: the tokens themselves, and the throttling of failed ones.
 - `errors`: every 4xx as JSON with a code and a message.
 - `answers`: ETags and the envelope of a paged list.
-- `projects`: the routes.
+- `projects`: projects, articles and layers.
+- `pipelines`: imports and exports as jobs, a job's progress, an export's file.
+- `curation`: agreement figures and assignment.
 """
 
 from ninja import NinjaAPI, Swagger
 
-from annotate.api import errors, projects
+from annotate.api import curation, errors, pipelines, projects
 from annotate.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
@@ -29,3 +31,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", projects.router)
+api.add_router("", pipelines.router)
+api.add_router("", curation.router)
