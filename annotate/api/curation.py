@@ -10,7 +10,7 @@ from ninja import Router
 from annotate import access, agreement_jobs, agreement_store, article_lists, paging, projects
 from annotate.api import schemas
 from annotate.api.answers import MAX_PAGE_SIZE, page_link, read_answer
-from annotate.api.errors import error
+from annotate.api.errors import body_of, body_schema, error
 from annotate.api.pipelines import ERRORS, job_json
 from annotate.forms import AssignmentChangesForm
 from annotate.models import JobStatus, Layer
@@ -89,7 +89,9 @@ def assignment_list(
             return error(422, f"{annotator} is not an annotator of this project.")
         articles = articles.filter(layers__annotator__username=annotator)
     try:
-        page = paging.page_of(articles.only("pk", "title"), ("id",), after=after, before=before, size=page_size)
+        page = paging.page_of(
+            articles.only("pk", "title", "project_id"), ("id",), after=after, before=before, size=page_size
+        )
     except paging.BadCursor as problem:
         return error(422, str(problem))
     assigned: dict[int, list[dict]] = {}
@@ -111,13 +113,15 @@ def assignment_list(
     "/projects/{slug}/assignments",
     response={200: schemas.AssignmentOut, 422: schemas.ErrorOut, **ERRORS},
     url_name="assignment_list",
+    openapi_extra=body_schema(schemas.AssignmentIn, {"articles": [12, 13], "annotators": ["alice", "bob"]}),
 )
-def assignment_change(request: HttpRequest, slug: str, change: schemas.AssignmentIn) -> HttpResponse:
+def assignment_change(request: HttpRequest, slug: str) -> HttpResponse:
     """Assign `articles` (ids) to `annotators` (usernames), keeping their other
     annotators (managers); with `"assigned": false`, take them off instead, where they
     have not started. As the assignment grid saves its ticked cells: all of it, or (422,
     with the grid's message) nothing."""
     membership = access.membership_or_404(request.auth, slug, roles=access.MANAGERS)
+    change = body_of(request, schemas.AssignmentIn)
     cells = len(change.articles) * len(change.annotators)
     if not cells:
         return error(422, "Name at least one article and one annotator; nothing was saved.")

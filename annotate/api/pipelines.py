@@ -14,7 +14,7 @@ from ninja import Router
 from annotate import access, datasets, export_jobs, job_limits, jobs
 from annotate.api import schemas
 from annotate.api.answers import read_answer
-from annotate.api.errors import error
+from annotate.api.errors import body_of, body_schema, error
 from annotate.forms import ExportForm, ImportForm
 from annotate.models import Job
 from annotate.views import datasets as dataset_views
@@ -171,8 +171,9 @@ def import_create(request: HttpRequest, slug: str) -> HttpResponse:
     "/projects/{slug}/exports",
     response={202: schemas.JobOut, 200: schemas.JobOut, 422: schemas.ErrorOut, **ERRORS},
     url_name="export_create",
+    openapi_extra=body_schema(schemas.ExportIn, {"format": "jsonl", "layers": "all", "finished_only": True}),
 )
-def export_create(request: HttpRequest, slug: str, choice: schemas.ExportIn) -> HttpResponse:
+def export_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Start an export (curators and managers) with the export page's choices: a
     `format`, which `layers` ("all", "annotators", "gold" or an annotator's username),
     `finished_only`, and CoNLL's `stance` and `relations`. A worker writes the file
@@ -180,6 +181,7 @@ def export_create(request: HttpRequest, slug: str, choice: schemas.ExportIn) -> 
     instead (200, that job). Poll the job's `url` until its `download_url` is there."""
     membership = access.curator_membership(request.auth, slug)
     project = membership.project
+    choice = body_of(request, schemas.ExportIn)
     data = {"format": choice.format, "layers": choice.layers}
     data |= {name: "on" for name in ("finished_only", "stance", "relations") if getattr(choice, name)}
     form = ExportForm(data, project=project)
