@@ -20,8 +20,9 @@ api = NinjaAPI(
     title="Argument annotator API",
     version="1",
     description=(
-        "Projects, articles and layers of the argument annotator. Authenticate with a personal API token "
-        "(`Authorization: Bearer …`, made on your account page) or a logged-in browser session. See docs/api.md."
+        "Projects, articles, layers, imports, exports, jobs, agreement and assignment of the argument annotator. "
+        "Authenticate with a personal API token (`Authorization: Bearer …`, made on your account page) "
+        "or a logged-in browser session. See docs/api.md."
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
