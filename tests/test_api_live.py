@@ -5,10 +5,12 @@ download the file, which is byte for byte what `manage.py export_dataset` writes
 same project and choices. Every address the client follows comes from an answer."""
 
 import json
+import threading
 import time
 import urllib.request
 import uuid
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -146,3 +148,39 @@ def test_a_pipeline_over_http_adds_imports_assigns_exports_and_downloads_the_com
     assert (exported["status"], exported["result"]["units"]) == ("done", 2)
     assert downloaded == out.getvalue().encode()
     assert [json.loads(line)["title"] for line in downloaded.decode().splitlines()] == ["Bikes", "Trams", "Ban cars"]
+
+
+def docs_example() -> str:
+    """The Python example of docs/api.md ("A pipeline in Python"), as a lab copies it."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    section = text[text.index("## A pipeline in Python") :]
+    return section[section.index("```python\n") + 10 : section.index("\n```\n")]
+
+
+def test_the_python_example_of_the_docs_runs_as_a_lab_copies_it(live_server, lab, tmp_path, monkeypatch):
+    project, manager = lab
+    token = make_token(Client(), manager)
+    code = docs_example()
+    mine = f'BASE, TOKEN, PROJECT = "{live_server.url}/api/v1", "{token}", "{project.slug}"'
+    code = "\n".join(mine if line.startswith("BASE, TOKEN, PROJECT = ") else line for line in code.splitlines())
+    monkeypatch.chdir(tmp_path)
+    failures = []
+
+    def run():
+        try:
+            exec(code, {})  # noqa: S102 - the docs' own example, run as written
+        except Exception as error:  # the example's failure is the test's
+            failures.append(error)
+
+    example = threading.Thread(target=run)
+    example.start()
+    deadline = time.monotonic() + 60
+    while example.is_alive() and time.monotonic() < deadline:
+        run_worker()  # the worker beside the example, which polls meanwhile
+        example.join(0.2)
+
+    out = StringIO()
+    call_command("export_dataset", "--project", project.slug, "--format", "jsonl", stdout=out, stderr=StringIO())
+    assert (len(docs_example().splitlines()), failures, example.is_alive()) == (10, [], False)
+    assert (tmp_path / "lab.jsonl").read_bytes() == out.getvalue().encode()
+    assert [json.loads(line)["title"] for line in out.getvalue().splitlines()] == ["Ban cars"]
