@@ -178,6 +178,43 @@ def test_the_hostile_corpus_gets_the_import_pages_verdict_through_the_api(
     assert (hostile.counts(), Job.objects.count()) == before
 
 
+def test_files_over_the_upload_limit_get_the_import_pages_message(client, project, manager, media, settings):
+    settings.ANNOTATE_MAX_UPLOAD_BYTES = 10
+    token = make_token(client, manager)
+    client.force_login(manager)
+    page = hostile.web_verdict(client, project, "articles.jsonl", LINES, {}, "import")
+    client.logout()
+
+    answer = upload(client, token, project.slug, [jsonl()])
+
+    assert (answer.status_code, answer.json()) == (
+        page[0],
+        {"code": "invalid", "message": page[1][0], "problems": page[1]},
+    )
+    assert page[0] == 422
+    assert Job.objects.count() == 0
+
+
+def test_a_job_a_limit_refuses_is_refused_with_the_limits_message(client, project, manager, media, settings):
+    settings.ANNOTATE_MAX_PROJECT_JOBS = 1
+    settings.ANNOTATE_IMPORT_INLINE_BYTES = 0  # the page queues these files too
+    token = make_token(client, manager)
+    first = upload(client, token, project.slug, [jsonl()]).json()
+    client.force_login(manager)
+    page = client.post(f"/p/{project.slug}/import/", {"files": [jsonl()], "unknown": "fail", "action": "import"})
+    client.logout()
+
+    answer = upload(client, token, project.slug, [jsonl()])
+
+    message = (
+        f"This project has 1 job queued or running, as many as it may have at once (ANNOTATE_MAX_PROJECT_JOBS): "
+        f"import {first['id']} (queued). Try again once one of them has ended, or cancel one."
+    )
+    assert (answer.status_code, answer.json()) == (422, {"code": "invalid", "message": message})
+    assert (page.status_code, message in page.content.decode().replace("&#x27;", "'")) == (422, True)
+    assert Job.objects.count() == 1
+
+
 @pytest.fixture
 def hostile_project(project, article, annotator, manager):
     return project
