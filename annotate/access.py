@@ -62,9 +62,10 @@ def articles(membership: Membership) -> QuerySet[Article]:
     return queryset.filter(layers__annotator=membership.user)
 
 
-# Who may follow and cancel a job of each kind (an export is curation work); any other
+# Who may follow and cancel a job of each kind (an export and agreement figures are
+# curation work); any other
 # kind is for managers.
-JOB_ROLES = {JobKind.EXPORT: CURATORS}
+JOB_ROLES = {JobKind.EXPORT: CURATORS, JobKind.AGREEMENT: CURATORS}
 
 
 def job_or_404(membership: Membership, pk: int, queryset: QuerySet[Job] | None = None) -> Job:

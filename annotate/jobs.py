@@ -186,7 +186,7 @@ def import_articles(
                 existing=existing,
                 progress=job.report_progress,
             )
-            result = {**_result(report), **preview_result(unknown=unknown, existing=existing, owner=owner)}
+            result = {**report_result(report), **preview_result(unknown=unknown, existing=existing, owner=owner)}
             finish(job, JobStatus.DONE, problems=report.problems, result=result)
             return Job.objects.get(pk=job_id).status
         with transaction.atomic():
@@ -197,7 +197,7 @@ def import_articles(
             # Done in the import's own transaction: a job marked failed or cancelled
             # meanwhile rolls the import back, so "done" and the articles go together.
             if not report.problems and not finish(
-                job, JobStatus.DONE, unless_cancel_requested=True, result=_result(report)
+                job, JobStatus.DONE, unless_cancel_requested=True, result=report_result(report)
             ):
                 raise Cancelled
         if report.problems:
@@ -246,7 +246,7 @@ def _wait_for_turn(job: Job) -> None:
         time.sleep(1)
 
 
-def _result(report: datasets.ImportReport) -> dict:
+def report_result(report: datasets.ImportReport) -> dict:
     return {
         "summary": report.summary,
         "counts": report.counts,

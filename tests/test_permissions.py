@@ -355,6 +355,9 @@ def test_annotator_queue_lists_only_their_own_layers(project, article, annotator
 API_PERSONAS = [*PERSONAS, *(f"token:{persona}" for persona in PERSONAS if persona != "anonymous")]
 API_MEMBERS = {"manager": 200, "curator": 200, "annotator": 200, "outsider": 404, "anonymous": 401}
 API_PUBLIC = dict.fromkeys(PERSONAS, 200)
+API_CURATORS = {**API_MEMBERS, "annotator": 403}
+API_MANAGERS = {**API_CURATORS, "curator": 403}
+API_MANAGERS_422 = {**API_MANAGERS, "manager": 422}
 API_MATRIX = {
     ("get", "/api/v1/projects"): (lambda s: {}, {**API_MEMBERS, "outsider": 200}),
     ("get", "/api/v1/projects/{slug}"): (lambda s: {"slug": s.slug}, API_MEMBERS),
@@ -368,10 +371,31 @@ API_MATRIX = {
         lambda s: {"slug": s.slug, "article_id": s.article.pk, "owner": "ann_annotator"},
         API_MEMBERS,
     ),
+    # An import needs files: a body without any is refused with the page's message (422).
+    ("post", "/api/v1/projects/{slug}/imports"): (lambda s: {"slug": s.slug}, API_MANAGERS_422),
+    # An export needs a format (422); it is curation work, as on the export page.
+    ("post", "/api/v1/projects/{slug}/exports"): (
+        lambda s: {"slug": s.slug},
+        {**API_CURATORS, "manager": 422, "curator": 422},
+    ),
+    # A job as its page: an export's for curators and managers (an import's for managers).
+    ("get", "/api/v1/projects/{slug}/jobs/{job_id}"): (lambda s: {"slug": s.slug, "job_id": s.export.pk}, API_CURATORS),
+    ("get", "/api/v1/projects/{slug}/exports/{job_id}/file"): (
+        lambda s: {"slug": s.slug, "job_id": s.export.pk},
+        API_CURATORS,
+    ),
+    ("get", "/api/v1/projects/{slug}/agreement"): (lambda s: {"slug": s.slug}, API_CURATORS),
+    ("get", "/api/v1/projects/{slug}/assignments"): (lambda s: {"slug": s.slug}, API_MANAGERS),
+    # Naming no article and no annotator saves nothing (422).
+    ("post", "/api/v1/projects/{slug}/assignments"): (lambda s: {"slug": s.slug}, API_MANAGERS_422),
     # The schema and its docs are public: they describe the API, not anyone's data.
     ("get", "/api/v1/openapi.json"): (lambda s: {}, API_PUBLIC),
     ("get", "/api/v1/docs"): (lambda s: {}, API_PUBLIC),
 }
+
+
+# What answers other than JSON: the docs page, and an export's file (the scenario's is CSV).
+API_NOT_JSON = {("/api/v1/docs", 200): "text/html", ("/api/v1/projects/{slug}/exports/{job_id}/file", 200): "text/csv"}
 
 
 def api_routes() -> set[tuple[str, str]]:
@@ -406,4 +430,4 @@ def test_api_permission_matrix(route, persona, scenario, client, request):
     response = getattr(client, method)(url, **body, **headers)
 
     assert response.status_code == expected[role]
-    assert response["Content-Type"].startswith("text/html" if route[1] == "/api/v1/docs" else "application/json")
+    assert response["Content-Type"].startswith(API_NOT_JSON.get((route[1], response.status_code), "application/json"))

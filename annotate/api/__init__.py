@@ -6,20 +6,23 @@ browsable docs at /api/v1/docs (Swagger UI from the package's own static files).
 - `tokens`: the tokens themselves, and the throttling of failed ones.
 - `errors`: every 4xx as JSON with a code and a message.
 - `answers`: ETags and the envelope of a paged list.
-- `projects`: the routes.
+- `projects`: projects, articles and layers.
+- `pipelines`: imports and exports as jobs, a job's progress, an export's file.
+- `curation`: agreement figures and assignment.
 """
 
 from ninja import NinjaAPI, Swagger
 
-from annotate.api import errors, projects
+from annotate.api import curation, errors, pipelines, projects
 from annotate.api.auth import SessionAuth, TokenAuth
 
 api = NinjaAPI(
     title="Argument annotator API",
     version="1",
     description=(
-        "Projects, articles and layers of the argument annotator. Authenticate with a personal API token "
-        "(`Authorization: Bearer …`, made on your account page) or a logged-in browser session. See docs/api.md."
+        "Projects, articles, layers, imports, exports, jobs, agreement and assignment of the argument annotator. "
+        "Authenticate with a personal API token (`Authorization: Bearer …`, made on your account page) "
+        "or a logged-in browser session. See docs/api.md."
     ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
@@ -29,3 +32,5 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", projects.router)
+api.add_router("", pipelines.router)
+api.add_router("", curation.router)

@@ -4,6 +4,9 @@ with the message the pages show. The API's own exceptions are answered by the ha
 (Django's 404 for an unknown path, a 405, a body too large) is rewritten by
 `ApiErrorsMiddleware`."""
 
+import json
+
+import pydantic
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -35,6 +38,28 @@ def error(status: int, message: str, **extra) -> JsonResponse:
     """The answer to a request refused with `status` and `message`."""
     body = {"code": CODES.get(status, "error"), "message": message, **extra}
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def body_of(request: HttpRequest, schema: type[pydantic.BaseModel]):
+    """The request's JSON body read as `schema`, once the route has checked access (a
+    body the route declared would be read before, telling an outsider 422 rather than
+    404); what cannot be read answers 422."""
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise HttpError(422, "The body must be a JSON object.") from None
+    try:
+        return schema.model_validate(data)
+    except pydantic.ValidationError as problem:
+        raise ValidationError([{**item, "loc": ("body", *item["loc"])} for item in problem.errors()]) from None
+
+
+def body_schema(schema: type[pydantic.BaseModel], example: dict) -> dict:
+    """The OpenAPI description of a JSON body read with `body_of`."""
+    described = schema.model_json_schema()
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": described, "example": example}}}
+    }
 
 
 def _validation_message(errors: list[dict]) -> str:

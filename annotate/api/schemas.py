@@ -1,6 +1,6 @@
 """The shapes of what the API answers, which its OpenAPI schema documents."""
 
-from datetime import date
+from datetime import date, datetime
 
 from ninja import Schema
 
@@ -111,3 +111,94 @@ class ArticleRecordOut(Schema):
 class ErrorOut(Schema):
     code: str
     message: str
+
+
+class JobOut(Schema):
+    """A job: what it is, how far it got and how it ended."""
+
+    id: int
+    kind: str
+    status: str
+    phase: str
+    done: int
+    total: int
+    message: str
+    problems: list[str]
+    result: dict | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    url: str
+    download_url: str | None
+    expires_at: datetime | None
+
+
+class PreviewOut(Schema):
+    """The verdict of an import's preview: what it would write, and the choices it was made with."""
+
+    summary: str
+    counts: dict[str, int]
+    new_labels: list[str]
+    new_relation_types: list[str]
+    skipped: list[str]
+    skipped_layers: list[str]
+    preview: dict[str, str]
+
+
+class ExportIn(Schema):
+    format: str
+    layers: str = "all"
+    finished_only: bool = False
+    stance: bool = False
+    relations: bool = False
+
+
+class ArticleAgreementOut(Schema):
+    id: int
+    title: str
+    layers: int
+    alpha_u: float | None
+    span_f1_overlap: float | None
+
+
+class AgreementOut(Schema):
+    """The stored agreement figures, as the agreement page shows them."""
+
+    computed_at: datetime | None
+    current: bool
+    layers_changed: int | None
+    compared: int
+    figures: dict | None
+    job: JobOut | None
+    next: str | None
+    articles: list[ArticleAgreementOut]
+
+
+class AssignmentIn(Schema):
+    articles: list[int]
+    annotators: list[str]
+    assigned: bool = True
+
+
+class AssignmentOut(Schema):
+    added: int
+    removed: int
+    message: str
+
+
+class AssigneeOut(Schema):
+    username: str
+    status: str
+
+
+class AssignedArticleOut(Schema):
+    id: int
+    title: str
+    annotators: list[AssigneeOut]
+
+
+class AssignmentPage(Schema):
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[AssignedArticleOut]

@@ -130,11 +130,22 @@ def export_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     for ANNOTATE_EXPORT_KEEP_SECONDS after it was written; then, or if the file is gone
     from the storage before, 410, saying so."""
     membership = access.curator_membership(request.user, slug)
-    job = access.job_or_404(membership, pk, Job.objects.filter(kind=JobKind.EXPORT, status=JobStatus.DONE))
-    offer = export_jobs.offer(job, membership.project)
+    job, offer = downloadable_export(membership, pk)
     if offer.expired or offer.gone:
         context = {"membership": membership, "project": membership.project, "job": job, "export": offer}
         return render(request, "annotate/export_expired.html", context, status=410)
+    return export_file(job, offer)
+
+
+def downloadable_export(membership, pk: int) -> tuple[Job, export_jobs.Offer]:
+    """A curator's or manager's done export `pk` and what it offers (the page's download
+    and the API's): 404 for any other job, 403 as for its page."""
+    job = access.job_or_404(membership, pk, Job.objects.filter(kind=JobKind.EXPORT, status=JobStatus.DONE))
+    return job, export_jobs.offer(job, membership.project)
+
+
+def export_file(job: Job, offer: export_jobs.Offer) -> FileResponse:
+    """The file of an export still offered, as an attachment."""
     file = default_storage.open(job.result["file"])
     content_type = registry.get(job.result["format"]).content_type
     return FileResponse(file, as_attachment=True, filename=offer.file_name, content_type=content_type)
@@ -164,7 +175,7 @@ def dataset_import(request: HttpRequest, slug: str) -> HttpResponse:
             uploads = []
         owner = form.cleaned_data["owner"]
         sources = [
-            datasets.upload_source(partial(_from_start, upload), file_name=upload.name, size=upload.size, owner=owner)
+            datasets.upload_source(partial(from_start, upload), file_name=upload.name, size=upload.size, owner=owner)
             for upload in uploads
         ]
         report = datasets.import_files(
@@ -198,7 +209,7 @@ def _upload_limits() -> dict:
     }
 
 
-def _from_start(upload) -> nullcontext:
+def from_start(upload) -> nullcontext:
     """An uploaded file, from its first byte, for one more reading (left open: closing
     it would delete a temporary upload before the import reads it again)."""
     upload.seek(0)
@@ -241,7 +252,7 @@ def predictions_import(request: HttpRequest, slug: str) -> HttpResponse:
         upload = form.cleaned_data["file"]
         report = predictions.import_predictions(
             project=project,
-            open_file=partial(_from_start, upload),
+            open_file=partial(from_start, upload),
             file_name=upload.name,
             size=upload.size,
             dry_run=request.POST.get("action") != "import",

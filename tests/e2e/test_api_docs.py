@@ -23,6 +23,13 @@ def test_the_api_docs_page_lists_every_route_with_no_console_error(page, db):
         "/api/v1/projects/{slug}/articles",
         "/api/v1/projects/{slug}/articles",
         "/api/v1/projects/{slug}/articles/{article_id}/layers/{owner}",
+        "/api/v1/projects/{slug}/imports",
+        "/api/v1/projects/{slug}/exports",
+        "/api/v1/projects/{slug}/jobs/{job_id}",
+        "/api/v1/projects/{slug}/exports/{job_id}/file",
+        "/api/v1/projects/{slug}/agreement",
+        "/api/v1/projects/{slug}/assignments",
+        "/api/v1/projects/{slug}/assignments",
     ]
 
 
