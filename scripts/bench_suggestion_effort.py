@@ -61,7 +61,9 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_suggestions import (  # noqa: E402  (sets up Django)
+from _bench import code_version, require  # noqa: E402
+from bench_arcs import CHROMIUM, start_server  # noqa: E402  (sets up Django)
+from bench_suggestions import (  # noqa: E402
     Essay,
     corpus_folder,
     essays_of,
@@ -70,9 +72,6 @@ from bench_suggestions import (  # noqa: E402  (sets up Django)
     new_project,
     split,
 )
-
-from _bench import code_version, require  # noqa: E402
-from bench_arcs import CHROMIUM, start_server  # noqa: E402
 from bench_workspace import in_a_throwaway_database  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -473,7 +472,8 @@ def build_project(name: str, source: Path, train: list[str], test: list[str], ma
         model = learning.train(project)
         require(model.status == model.Status.READY, f"training: {model.message}")
         print(
-            f"model v{model.version}: held-out span F1 exact {model.span_f1_exact:.3f}, relation F1 {model.relation_f1:.3f}"
+            f"model v{model.version}: held-out span F1 exact {model.span_f1_exact:.3f}, "
+            f"relation F1 {model.relation_f1:.3f}"
         )
     Project.objects.filter(pk=project.pk).update(suggestions=suggest)
     project.refresh_from_db()
@@ -640,7 +640,8 @@ def report(results: dict, test: list[str], essays: dict) -> None:
     for mode, total in totals.items():
         print(
             f"  {mode:9} keys {total['keys']:5}  drags {total['drags']:4}  clicks {total['clicks']:4}  "
-            f"pointer actions {total['drags'] + total['clicks']:4} (missed clicks {total['missed']})  decisions {total['decisions']:4}  "
+            f"pointer actions {total['drags'] + total['clicks']:4} (missed {total['missed']})  "
+            f"decisions {total['decisions']:4}  "
             f"KLM {total['klm']:7.1f} s  wall {total['seconds']:6.1f} s"
         )
     hand, suggested = totals["by hand"], totals["suggested"]
