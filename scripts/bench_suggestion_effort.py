@@ -483,7 +483,8 @@ def build_project(name: str, source: Path, train: list[str], test: list[str], ma
 def assigned(project: Project, annotator: User, manager: User, test: list[str]) -> dict[str, Layer]:
     projects.set_member(project=project, user=annotator, role=Role.ANNOTATOR, by=manager)
     for article in Article.objects.filter(project=project, title__in=test):
-        projects.assign(article=article, annotators=[annotator], by=manager)
+        earlier = [layer.annotator for layer in article.layers.filter(annotator__isnull=False)]  # earlier runs'
+        projects.assign(article=article, annotators=[*earlier, annotator], by=manager)
     return {
         layer.article.title: layer
         for layer in Layer.objects.filter(annotator=annotator, article__project=project).select_related("article")
