@@ -206,13 +206,13 @@ def test_the_table_lists_gold_suggestions_with_adopt_and_reject(client, suggesti
     start_gold(client, suggesting)
     table = client.get(review_url(suggesting, "?view=table"))
     rows = page_of(table).xpath("//ol[@aria-label='Suggestions for gold']/li")
-    buttons = [row.xpath("./button/@aria-label") for row in rows]
+    buttons = [row.xpath("./span/button/@aria-label") for row in rows]
     assert buttons[0] == [
         "Adopt suggested Claim “We must act now”",
         "Reject suggested Claim “We must act now”",
     ]
     assert len(rows) == 6
-    adopt = rows[0].xpath("./button[@class='adopt']/@hx-post")[0]
+    adopt = rows[0].xpath("./span/button[@class='adopt']/@hx-post")[0]
     assert adopt.endswith("/accept/?view=table")
 
     adopted = hx_post(client, adopt)
@@ -231,3 +231,36 @@ def test_suggestions_off_show_no_lane_and_no_note(client, project, annotator, ma
 
     assert (suggestion_bars(response), note(response)) == ([], "")
     assert page_of(response).xpath("//*[contains(@class, 'suggestions-note')]") == []
+
+
+def suggested_relations(response) -> list[tuple[str, str]]:
+    """The suggested relations listed for gold: each one's Adopt button's name and address."""
+    rows = page_of(response).xpath("//ul[@aria-label='Suggested relations for gold']/li/span/button[@class='adopt']")
+    return [(button.get("aria-label"), button.get("hx-post")) for button in rows]
+
+
+def test_a_suggested_relation_is_adopted_with_its_suggested_ends_in_one_step(client, suggesting):
+    gold = start_gold(client, suggesting)
+    page = client.get(review_url(suggesting))
+    listed = suggested_relations(page)
+    assert [name for name, _ in listed] == [
+        "Adopt suggested relation supports from “the climate is changing” to “We must act now”",
+        "Adopt suggested relation supports from “the climate is changing” to “governments should tax carbon”",
+        "Adopt suggested relation attacks from “taxes hurt the poor” to “governments should tax carbon”",
+        "Adopt suggested relation attacks from “taxes are unpopular” to “they work”",
+    ]
+
+    adopted = hx_post(client, listed[0][1])
+
+    assert notice(adopted) == (
+        "Suggested supports from “the climate is changing” to “We must act now” adopted into gold."
+    )
+    assert gold_lane(adopted) == [
+        "Claim “We must act now”: 0 of 1 annotators",
+        "Premise “the climate is changing”: 0 of 1 annotators",
+    ]
+    assert names(adopted) == FIRST[2:]
+    assert page_of(adopted).xpath("string(//p[@class='gold-count'])") == "2 units · 1 relation in gold"
+    open_page(client, gold)
+    post(client, "layer_undo", gold)  # one step: units and relation
+    assert suggested_relations(client.get(review_url(suggesting))) == listed

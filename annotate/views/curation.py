@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from annotate import suggestions
-from annotate.models import Label
+from annotate.models import Label, RelationType
 from annotate.offsets import code_point_to_utf16
 from annotate.review import Review, ReviewLayer, ReviewUnit
 from annotate.views import highlight, panel
@@ -84,15 +84,36 @@ class Line:
         return len(self.lanes)
 
 
-def suggested(data: Review) -> list[ReviewUnit] | None:
-    """Gold's unit suggestions (`suggestions.shown`, what the workspace draws as ghosts in
-    gold) as the units of the suggestions' lane; None when there is no gold to suggest
-    for, or curation is finished (gold is read-only), so there is no such lane."""
+@dataclass
+class SuggestedLink:
+    """A suggested relation for gold, as the review lists it."""
+
+    id: int
+    type: RelationType
+    source: str  # its ends' words
+    target: str
+    origin: str  # where it came from, in words
+
+
+@dataclass
+class GoldSuggestions:
+    units: list[ReviewUnit]  # the suggestions' lane
+    relations: list[SuggestedLink]
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.relations)
+
+
+def suggested(data: Review) -> GoldSuggestions | None:
+    """Gold's suggestions (`suggestions.shown`, what the workspace draws as ghosts in
+    gold): its units as the units of the suggestions' lane, and its relations; None when
+    there is no gold to suggest for, or curation is finished (gold is read-only), so
+    there is no such lane."""
     if data.gold is None or data.finished or not data.article.project.suggestions:
         return None
     shown = suggestions.shown(data.gold.layer, data.gold.units, data.gold.relations)
     text = data.article.text
-    return [
+    units = [
         ReviewUnit(
             id=ghost.id,
             layer_id=data.gold.layer.pk,
@@ -106,6 +127,17 @@ def suggested(data: Review) -> list[ReviewUnit] | None:
         )
         for ghost in shown.units
     ]
+    links = [
+        SuggestedLink(
+            link.id,
+            link.type,
+            Truncator(text[link.source_span[0] : link.source_span[1]]).chars(40),
+            Truncator(text[link.target_span[0] : link.target_span[1]]).chars(40),
+            f"from {panel.source_name(link.origin, link.model_version)}",
+        )
+        for link in shown.relations
+    ]
+    return GoldSuggestions(units, links)
 
 
 def lines(data: Review, ghosts: list[ReviewUnit] | None = None) -> list[Line]:

@@ -50,7 +50,7 @@ def respond(
     data = review.load(article)
     view = TABLE if request.GET.get("view") == TABLE else LANES
     ghosts = curation.suggested(data)
-    lines = curation.lines(data, ghosts) if view == LANES else []
+    lines = curation.lines(data, ghosts.units if ghosts is not None else None) if view == LANES else []
     slug = membership.project.slug
     curation.draw(
         lines,
@@ -66,7 +66,7 @@ def respond(
         "view": view,
         "view_query": f"?view={TABLE}" if view == TABLE else "",
         "lines": lines,
-        "labels": curation.labels(data, ghosts) if view == LANES else [],
+        "labels": curation.labels(data, ghosts.units if ghosts else []) if view == LANES else [],
         "suggesting": membership.project.suggestions,
         "ghosts": ghosts,
         "form": form or MajorityForm(annotators=len(data.annotators)),

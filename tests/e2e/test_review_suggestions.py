@@ -100,9 +100,18 @@ def test_the_review_with_the_suggestions_lane_reads_calmly_on_a_desk_and_a_phone
     page.keyboard.press("]")
     page.screenshot(path="/tmp/review-suggestions-desk.png", full_page=True, caret="initial")
     assert serious_violations(page) == []
+    page.get_by_text("4 suggested relations for gold").click()
+    expect(page.get_by_role("list", name="Suggested relations for gold").get_by_role("listitem")).to_have_count(4)
+    page.locator(".review-gold").screenshot(path="/tmp/review-suggestions-relations.png", caret="initial")
+    assert serious_violations(page) == []
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     expect(suggestion_bars(page)).to_have_count(5)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path="/tmp/review-suggestions-phone.png", full_page=True, caret="initial")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Table of units").click()
+    expect(page.get_by_role("list", name="Suggestions for gold").get_by_role("listitem")).to_have_count(5)
+    page.screenshot(path="/tmp/review-suggestions-table.png", full_page=True, caret="initial")
