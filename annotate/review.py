@@ -36,10 +36,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from annotate import changes, layer_content, relations, units
+from annotate import changes, layer_content, relations, suggestions, units
+from annotate.changes import Changed
 from annotate.layer_content import RelationEntry, UnitEntry
 from annotate.lifecycle import set_status
-from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, RelationType
+from annotate.models import ArgumentUnit, Article, Label, Layer, Relation, RelationType, Suggestion
 from annotate.units import AnnotationError
 
 Spans = tuple[tuple[int, int], ...]
@@ -520,6 +521,48 @@ def majority_attributes(given: list[dict]) -> dict | None:
         if value is not None:
             common[name] = value
     return common
+
+
+# --- Gold's suggestions ------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    changed: Changed
+    what: str  # the suggestion, in words: "Claim “…”"
+
+
+def _decide(article: Article, suggestion_id: int, decide) -> Decision:
+    gold = Layer.objects.select_for_update().filter(article=article, annotator__isnull=True).order_by("pk").first()
+    if gold is None:
+        raise units.NotFoundError("There is no gold layer yet, so no suggestion for it: reload the page.")
+    gold.article = article
+    suggestion = (
+        Suggestion.objects.filter(pk=suggestion_id, layer=gold).select_related("label", "relation_type").first()
+    )
+    if suggestion is None:
+        raise units.NotFoundError("That suggestion is no longer there: reload the page.")
+    text = article.text
+    if suggestion.kind == Suggestion.Kind.UNIT:
+        what = f"{suggestion.label.name} “{_quote(text, (suggestion.span,))}”"
+    else:
+        ends = (_quote(text, (suggestion.span,)), _quote(text, (suggestion.target_span,)))
+        what = f"{suggestion.relation_type.name} from “{ends[0]}” to “{ends[1]}”"
+    return Decision(decide(layer=gold, suggestion_id=suggestion_id), what)
+
+
+@transaction.atomic
+def adopt_suggestion(*, article: Article, suggestion_id: int, user) -> Decision:
+    """Accept one of gold's suggestions into gold (`suggestions.accept`): one step of
+    gold's history, its change record naming the suggestion. Refused when there is no
+    gold, the suggestion is not gold's, or curation is finished."""
+    return _decide(article, suggestion_id, lambda **kwargs: suggestions.accept(**kwargs, user=user))
+
+
+@transaction.atomic
+def reject_suggestion(*, article: Article, suggestion_id: int, user) -> Decision:
+    """Reject one of gold's suggestions (`suggestions.reject`): a change of gold, undone there."""
+    return _decide(article, suggestion_id, lambda **kwargs: suggestions.reject(**kwargs, user=user))
 
 
 @transaction.atomic

@@ -32,6 +32,16 @@ project_urls = [
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<int:pk>/review/", review.article_review, name="review"),
     path("articles/<int:pk>/review/adopt/<int:unit_pk>/", review.review_adopt, name="review_adopt"),
+    path(
+        "articles/<int:pk>/review/suggestions/<int:suggestion_pk>/accept/",
+        review.review_suggestion_accept,
+        name="review_suggestion_accept",
+    ),
+    path(
+        "articles/<int:pk>/review/suggestions/<int:suggestion_pk>/reject/",
+        review.review_suggestion_reject,
+        name="review_suggestion_reject",
+    ),
     path("articles/<int:pk>/review/majority/", review.review_majority, name="review_majority"),
     path("articles/<int:pk>/review/gold/", review.review_gold, name="review_gold"),
     path("articles/<int:pk>/review/finish/", review.review_finish, name="review_finish"),

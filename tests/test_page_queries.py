@@ -114,3 +114,28 @@ def test_the_workspace_with_suggestions_runs_the_same_number_of_queries_at_two_s
         response = client.get(url)
     assert response.content.decode().count('class="suggestion-row') == 6 * paragraphs - 1
     assert len(queries) == 12
+
+
+@pytest.mark.parametrize("paragraphs", [1, 30])
+def test_the_review_with_gold_suggestions_runs_the_same_number_of_queries_at_two_sizes(
+    client, project, manager, curator, annotator, paragraphs
+):
+    """Gold's suggestions (made on the first visit, kept) are read at once for their lane."""
+    project.suggestions = True
+    project.save(update_fields=["suggestions"])
+    article = make_article(project, text=SUGGESTING * paragraphs)
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    lifecycle.start_layer(layer=layer, user=annotator)
+    make_unit(layer, project.labels.get(name="Claim"), "We must act now")
+    client.force_login(curator)
+    assert client.post(reverse("annotate:review_gold", args=[project.slug, article.pk])).status_code == 302
+    url = reverse("annotate:review", args=[project.slug, article.pk])
+    assert client.get(url).status_code == 200
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    body = response.content.decode()
+    assert body.count("data-reject=") == 6 * paragraphs  # a bar per suggestion, whatever the annotator marked
+    assert body.count('’s units"') == 1  # the annotator's one unit, on the first line
+    assert len(queries) == 14

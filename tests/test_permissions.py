@@ -63,6 +63,18 @@ MATRIX = {
         lambda s: {"slug": s.slug, "pk": s.article.pk},
         {**CURATORS_OK, "manager": 422, "curator": 422},
     ),
+    # Gold's suggestions, adopted or rejected from the review: there is none here, so a
+    # curator or manager is told so (422).
+    "review_suggestion_accept": (
+        "post",
+        lambda s: {"slug": s.slug, "pk": s.article.pk, "suggestion_pk": 1},
+        {**CURATORS_OK, "manager": 422, "curator": 422},
+    ),
+    "review_suggestion_reject": (
+        "post",
+        lambda s: {"slug": s.slug, "pk": s.article.pk, "suggestion_pk": 1},
+        {**CURATORS_OK, "manager": 422, "curator": 422},
+    ),
     "review_finish": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
     "review_reopen": ("post", lambda s: {"slug": s.slug, "pk": s.article.pk}, CURATORS_OK),
     # Starting gold from scratch sends a curator on to the gold layer in the workspace.

@@ -161,3 +161,33 @@ def test_a_finished_layer_shows_no_ghosts_and_refuses_accepting(client, suggesti
 def test_the_method_is_post(client, suggesting):
     page = open_page(client, suggesting)
     assert client.get(url("suggestion_accept", suggesting, ghosts(page)[0][0])).status_code == 405
+
+
+SWAPPED_LINE = re.compile(r'<span class="line" dir="auto" id="line-(\d+)" hx-swap-oob="true">')
+
+
+def test_finish_and_reopen_redraw_the_lines_with_ghosts_so_the_page_stays_in_step(client, suggesting):
+    page = open_page(client, suggesting)
+    post(client, "suggestion_reject", suggesting, ghosts(page)[1][0])  # starts the layer
+
+    finished = post(client, "layer_finish", suggesting, confirmed="on")
+
+    assert finished.status_code == 200
+    # The lines that held ghosts, from the first to the last, drawn again without them.
+    assert SWAPPED_LINE.findall(finished.content.decode()) == ["0", "91", "92"]
+    assert ghosts(finished) == []
+    reopened = post(client, "layer_reopen", suggesting)
+    assert reopened.status_code == 200
+    assert SWAPPED_LINE.findall(reopened.content.decode()) == ["0", "91", "92"]
+    assert [name for _, name in ghosts(reopened)] == [FIRST[0], *FIRST[2:]]
+    assert [name for _, name in ghosts(open_page(client, suggesting))] == [FIRST[0], *FIRST[2:]]
+
+
+def test_changing_the_op_ed_stance_redraws_no_line(client, suggesting):
+    open_page(client, suggesting)
+    suggesting.article.project.document_stance = True
+    suggesting.article.project.save(update_fields=["document_stance"])
+
+    answer = post(client, "layer_stance", suggesting, stance="For")
+
+    assert (answer.status_code, SWAPPED_LINE.findall(answer.content.decode())) == (200, [])

@@ -9,6 +9,10 @@ unit that overlaps another unit of the same layer on a line gets a depth of its 
 within its lane (`highlight.lanes`, as the workspace nests them) and is drawn inside
 the lane beside it, so a layer's nested units never move the lanes under it. Lines
 that no layer has a unit on get no lanes at all.
+
+With suggestions on, gold's suggestions (what the workspace draws as ghosts in gold) get
+a lane of their own under gold's, "Suggestions": hollow, dashed bars that adopt the
+suggestion into gold, never counted as anyone's units.
 """
 
 from collections.abc import Callable
@@ -17,10 +21,13 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
-from annotate.models import Label
+from annotate import suggestions
+from annotate.models import Label, RelationType
 from annotate.offsets import code_point_to_utf16
 from annotate.review import Review, ReviewLayer, ReviewUnit
-from annotate.views import highlight
+from annotate.views import highlight, panel
+
+SUGGESTED = "suggested"  # the verdict of a suggestion's bar
 
 
 @dataclass
@@ -41,17 +48,23 @@ class LaneUnit:
 
 @dataclass
 class Lane:
-    layer: ReviewLayer
+    layer: ReviewLayer | None  # None: gold's suggestions
     depths: int = 1  # units that overlap within the layer are drawn at depths of their own
     units: list[LaneUnit] = field(default_factory=list)
     html: str = ""  # its units as the page shows them (`draw`)
 
     @property
     def is_gold(self) -> bool:
-        return self.layer.layer.is_gold
+        return self.layer is not None and self.layer.layer.is_gold
+
+    @property
+    def is_suggestions(self) -> bool:
+        return self.layer is None
 
     @property
     def name(self) -> str:
+        if self.layer is None:
+            return "Suggestions"
         return "Gold" if self.is_gold else self.layer.layer.owner_name
 
 
@@ -71,21 +84,79 @@ class Line:
         return len(self.lanes)
 
 
-def lines(data: Review) -> list[Line]:
-    """The article's lines with the lanes of every layer of `data` on them."""
+@dataclass
+class SuggestedLink:
+    """A suggested relation for gold, as the review lists it."""
+
+    id: int
+    type: RelationType
+    source: str  # its ends' words
+    target: str
+    origin: str  # where it came from, in words
+
+
+@dataclass
+class GoldSuggestions:
+    units: list[ReviewUnit]  # the suggestions' lane
+    relations: list[SuggestedLink]
+
+    def __bool__(self) -> bool:
+        return bool(self.units or self.relations)
+
+
+def suggested(data: Review) -> GoldSuggestions | None:
+    """Gold's suggestions (`suggestions.shown`, what the workspace draws as ghosts in
+    gold): its units as the units of the suggestions' lane, and its relations; None when
+    there is no gold to suggest for, or curation is finished (gold is read-only), so
+    there is no such lane."""
+    if data.gold is None or data.finished or not data.article.project.suggestions:
+        return None
+    shown = suggestions.shown(data.gold.layer, data.gold.units, data.gold.relations)
+    text = data.article.text
+    units = [
+        ReviewUnit(
+            id=ghost.id,
+            layer_id=data.gold.layer.pk,
+            number=0,
+            label=ghost.label,
+            attributes={},
+            spans=(ghost.span,),
+            quote=text[ghost.span[0] : ghost.span[1]],
+            verdict=SUGGESTED,
+            badge=f"from {panel.source_name(ghost.source, ghost.model_version)}",
+        )
+        for ghost in shown.units
+    ]
+    links = [
+        SuggestedLink(
+            link.id,
+            link.type,
+            Truncator(text[link.source_span[0] : link.source_span[1]]).chars(40),
+            Truncator(text[link.target_span[0] : link.target_span[1]]).chars(40),
+            f"from {panel.source_name(link.origin, link.model_version)}",
+        )
+        for link in shown.relations
+    ]
+    return GoldSuggestions(units, links)
+
+
+def lines(data: Review, ghosts: list[ReviewUnit] | None = None) -> list[Line]:
+    """The article's lines with the lanes of every layer of `data` on them, and under
+    gold's, when `ghosts` (`suggested`) is given, the lane of gold's suggestions."""
     text = data.article.text
     starts = highlight.line_starts(text)
     ends = [*starts[1:], len(text)]
     result = [Line(start, text[start:end].removesuffix("\n")) for start, end in zip(starts, ends, strict=True)]
-    layers = [*([data.gold] if data.gold else []), *data.annotators]
+    layers = [*([data.gold] if data.gold else []), *([None] if ghosts is not None else []), *data.annotators]
+    held = [ghosts if entry is None else entry.units for entry in layers]
     # Per layer: line index → unit id → the unit's pieces on that line.
-    on_lines = [highlight.line_pieces(starts, ends, highlight.of(entry.units)) for entry in layers]
+    on_lines = [highlight.line_pieces(starts, ends, highlight.of(units)) for units in held]
     for index, line in enumerate(result):
         if not any(index in pieces for pieces in on_lines):
             continue
         line.lanes = [Lane(entry) for entry in layers]
-    for lane_index, entry in enumerate(layers):
-        by_id = {unit.id: unit for unit in entry.units}
+    for lane_index, units in enumerate(held):
+        by_id = {unit.id: unit for unit in units}
         seen: set[int] = set()
         for index, line in enumerate(result):
             cut = {}
@@ -127,25 +198,55 @@ ADOPTABLE = (
     'hx-swap="outerHTML"{}><span class="visually-hidden">Adopt {} “{}” from {}: {}{}{}{}</span></button>'
 )
 NOTED = ' title="Note: {}"'  # a unit with a note: the note shows as its title (and is read out)
+# A suggestion for gold (its id "s7", apart from units' ids): adopted as a unit is, and
+# rejected (`x`) at the address in data-reject.
+SUGGESTION = (
+    '<button type="button" class="lane-unit label-{} verdict-{}{}" data-unit="{}" data-row="{}" data-depth="{}" '
+    'data-pieces="{}" data-first data-start="{}" data-lane="{}" tabindex="-1" hx-post="{}" data-reject="{}" '
+    'hx-target="#review" hx-swap="outerHTML"><span class="visually-hidden">Adopt suggested {} “{}” ({}); '
+    "x rejects it</span></button>"
+)
 
 
-def draw(lines: list[Line], *, finished: bool, adopt_url: Callable[[int], str]) -> None:
+def draw(
+    lines: list[Line],
+    *,
+    finished: bool,
+    adopt_url: Callable[[int], str],
+    suggestion_url: Callable[[int, str], str] | None = None,
+) -> None:
     """Give every lane of `lines` its units' HTML; `finished`: curation is, so nothing is
-    adopted; `adopt_url(unit id)`: the address that adopts a unit."""
+    adopted; `adopt_url(unit id)`: the address that adopts a unit;
+    `suggestion_url(suggestion id, "accept" or "reject")`: the address that decides on a
+    suggestion of the suggestions' lane."""
     for line in lines:
         for index, lane in enumerate(line.lanes):
             if lane.units:
                 lane.html = format_html_join(
-                    "", "{}", ((_unit_html(item, lane, index, finished, adopt_url),) for item in lane.units)
+                    "",
+                    "{}",
+                    ((_unit_html(item, lane, index, finished, adopt_url, suggestion_url),) for item in lane.units),
                 )
 
 
-def _unit_html(item: LaneUnit, lane: Lane, index: int, finished: bool, adopt_url: Callable[[int], str]) -> str:
+def _unit_html(
+    item: LaneUnit,
+    lane: Lane,
+    index: int,
+    finished: bool,
+    adopt_url: Callable[[int], str],
+    suggestion_url: Callable[[int, str], str] | None,
+) -> str:
     unit = item.unit
     marks = (" in-gold" if unit.in_gold else "") + (" has-note" if unit.note else "")
-    where = (unit.label.pk, unit.verdict, marks, unit.id, item.row, item.depth, item.pieces_attribute)
+    key = f"s{unit.id}" if lane.is_suggestions else unit.id
+    where = (unit.label.pk, unit.verdict, marks, key, item.row, item.depth, item.pieces_attribute)
     if not item.first:
         return format_html(CONTINUED, *where)
+    if lane.is_suggestions:
+        urls = (suggestion_url(unit.id, "accept"), suggestion_url(unit.id, "reject"))
+        quote = Truncator(unit.quote).chars(40)
+        return format_html(SUGGESTION, *where, unit.start, index, *urls, unit.label.name, quote, unit.badge)
     quote = Truncator(unit.quote).chars(40)
     title = format_html(NOTED, unit.note) if unit.note else ""
     note = f", note: {unit.note}" if unit.note else ""
@@ -177,8 +278,10 @@ def _utf16(line: Line, offset: int) -> int:
     return code_point_to_utf16(line.text, offset - line.start)
 
 
-def labels(data: Review) -> list[Label]:
-    """The labels the review's units use, in the scheme's order: the key to the lanes' colours."""
+def labels(data: Review, ghosts: list[ReviewUnit] | None = None) -> list[Label]:
+    """The labels the review's units (and gold's suggestions) use, in the scheme's order:
+    the key to the lanes' colours."""
     layers = [*([data.gold] if data.gold else []), *data.annotators]
     used = {unit.label.pk: unit.label for entry in layers for unit in entry.units}
+    used.update((unit.label.pk, unit.label) for unit in ghosts or [])
     return sorted(used.values(), key=lambda label: (label.order, label.name))

@@ -49,8 +49,15 @@ def respond(
     offers the choices of an adoption that overlaps gold."""
     data = review.load(article)
     view = TABLE if request.GET.get("view") == TABLE else LANES
-    lines = curation.lines(data) if view == LANES else []
-    curation.draw(lines, finished=data.finished, adopt_url=adopt_urls(membership.project.slug, article))
+    ghosts = curation.suggested(data)
+    lines = curation.lines(data, ghosts.units if ghosts is not None else None) if view == LANES else []
+    slug = membership.project.slug
+    curation.draw(
+        lines,
+        finished=data.finished,
+        adopt_url=adopt_urls(slug, article),
+        suggestion_url=suggestion_urls(slug, article),
+    )
     context = {
         "membership": membership,
         "project": membership.project,
@@ -59,7 +66,9 @@ def respond(
         "view": view,
         "view_query": f"?view={TABLE}" if view == TABLE else "",
         "lines": lines,
-        "labels": curation.labels(data) if view == LANES else [],
+        "labels": curation.labels(data, ghosts.units if ghosts else []) if view == LANES else [],
+        "suggesting": membership.project.suggestions,
+        "ghosts": ghosts,
         "form": form or MajorityForm(annotators=len(data.annotators)),
         "notice": notice,
         "tone": "warning" if question else "error" if status >= 400 else "success",
@@ -74,6 +83,19 @@ def adopt_urls(slug: str, article: Article) -> Callable[[int], str]:
     placeholder = str(2**31 - 1)
     head, tail = reverse("annotate:review_adopt", args=[slug, article.pk, placeholder]).rsplit(placeholder, 1)
     return lambda unit_id: f"{head}{unit_id}{tail}"
+
+
+def suggestion_urls(slug: str, article: Article) -> Callable[[int, str], str]:
+    """The addresses that accept and reject one of gold's suggestions, by its id and
+    "accept" or "reject": each reversed once."""
+    placeholder = str(2**31 - 1)
+    parts = {
+        action: reverse(f"annotate:review_suggestion_{action}", args=[slug, article.pk, placeholder]).rsplit(
+            placeholder, 1
+        )
+        for action in ("accept", "reject")
+    }
+    return lambda suggestion_id, action: f"{parts[action][0]}{suggestion_id}{parts[action][1]}"
 
 
 @never_cache  # Back from the gold workspace must show gold as it is now, not as first loaded
@@ -132,6 +154,31 @@ def review_adopt(request: HttpRequest, slug: str, pk: int, unit_pk: int) -> Http
     except AnnotationError as error:
         return respond(request, membership, article, notice=str(error), status=422)
     return respond(request, membership, article, notice=adoption_notice(adoption))
+
+
+def decide_suggestion(request: HttpRequest, slug: str, pk: int, suggestion_pk: int, *, adopt: bool) -> HttpResponse:
+    """Adopt one of gold's suggestions into gold, or reject it; refused (422, with the
+    review as it is now) when it is no longer there or curation is finished."""
+    membership, article = curated_article(request, slug, pk)
+    decide = review.adopt_suggestion if adopt else review.reject_suggestion
+    try:
+        decision = decide(article=article, suggestion_id=suggestion_pk, user=request.user)
+    except AnnotationError as error:
+        return respond(request, membership, article, notice=str(error), status=422)
+    done = "adopted into gold" if adopt else "rejected: it is not suggested again"
+    return respond(request, membership, article, notice=f"Suggested {decision.what} {done}.")
+
+
+@require_POST
+@login_required
+def review_suggestion_accept(request: HttpRequest, slug: str, pk: int, suggestion_pk: int) -> HttpResponse:
+    return decide_suggestion(request, slug, pk, suggestion_pk, adopt=True)
+
+
+@require_POST
+@login_required
+def review_suggestion_reject(request: HttpRequest, slug: str, pk: int, suggestion_pk: int) -> HttpResponse:
+    return decide_suggestion(request, slug, pk, suggestion_pk, adopt=False)
 
 
 @require_POST

@@ -35,7 +35,7 @@ from annotate.forms import (
     UnitLabelForm,
     UnitNoteForm,
 )
-from annotate.models import NOTE_MAX_CHARS, Layer, Membership
+from annotate.models import NOTE_MAX_CHARS, Layer, Membership, Suggestion
 from annotate.views import highlight, panel, status_line
 
 PAGE = "annotate/layer_detail.html"
@@ -91,8 +91,9 @@ def lines_html(layer: Layer, stretch: tuple[int, int], rows: list[layer_content.
         for row in rows
     ]
     # The suggestions shown on those lines: beside the units there (a ghost elsewhere
-    # is not drawn, so the units elsewhere need not be read).
-    highlights += ghosts(suggestions.shown(layer, rows, []), layer.article.text)
+    # is not drawn, so the units elsewhere need not be read); none in a finished layer.
+    if layer.status != Layer.Status.FINISHED:
+        highlights += ghosts(suggestions.shown(layer, rows, []), layer.article.text)
     # render() escapes the text
     return mark_safe(highlight.render(layer.article.text, highlights, within=stretch, oob=True))
 
@@ -106,6 +107,21 @@ def ghosts(shown: suggestions.Shown, text: str) -> list[highlight.Highlight]:
         )
         for ghost in shown.units
     ]
+
+
+def suggested_stretch(layer: Layer) -> tuple[int, int] | None:
+    """The whole lines that hold the layer's open unit suggestions (first to last), which
+    a change of its status shows or hides; None when it has none."""
+    if not layer.article.project.suggestions:
+        return None
+    spans = [
+        each.span
+        for each in suggestions.refresh(layer)
+        if each.kind == Suggestion.Kind.UNIT and each.status == Suggestion.Status.OPEN
+    ]
+    if not spans:
+        return None
+    return lines_around(layer.article.text, [min(start for start, _ in spans), max(end for _, end in spans)])
 
 
 def text_html(ws: workspace.Workspace, shown: suggestions.Shown) -> SafeString:
@@ -432,7 +448,9 @@ def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:
     layer in one transaction, with the page's revision checked; answer with the layer
     bar (which carries what the action returns for it), the new revision and status,
     and the `layer-changed` event, so the panel follows a status that makes the
-    layer read-only or editable again."""
+    layer read-only or editable again. An action that returns `ghosts: True` (finish,
+    reopen) changes whether suggestions are shown: the lines that hold them are
+    redrawn too, with their ghosts or without."""
 
     @wraps(action)
     @require_POST
@@ -447,8 +465,11 @@ def bar_action(action: Callable[..., dict]) -> Callable[..., HttpResponse]:
         except (units.AnnotationError, Http404) as error:
             return refusal(request, error, layer)
         membership = access.membership_or_404(request.user, slug)
+        stretch = suggested_stretch(layer) if extra.pop("ghosts", False) else None
         context = page_context(membership, layer, **extra, **history_buttons(membership, layer))
         bar = render(request, f"{PAGE}#layer-bar", context)
+        if stretch:
+            bar.write(lines_html(layer, stretch))
         bar.write(status_line.revision(layer, oob=True))
         bar.write(status_line.history_buttons(layer, context["undo"], context["redo"], oob=True))
         bar.write(status_line.message(oob=True))
@@ -466,13 +487,13 @@ def layer_finish(request: HttpRequest, layer: Layer) -> dict:
     confirmed = form.is_valid() and form.cleaned_data["confirmed"]
     result = lifecycle.finish_layer(layer=layer, user=request.user, confirmed=confirmed)
     rows = workspace.load(layer).explain(result.findings)
-    return {"finish": result, "finding_rows": rows}
+    return {"finish": result, "finding_rows": rows, "ghosts": True}
 
 
 @bar_action
 def layer_reopen(request: HttpRequest, layer: Layer) -> dict:
     lifecycle.reopen_layer(layer=layer, user=request.user)
-    return {}
+    return {"ghosts": True}
 
 
 @bar_action

@@ -5,7 +5,8 @@
 //
 // Keys: `]` / `[` choose the next / previous unit of the annotators' lanes in text
 // order, Enter adopts the chosen one, `r` adopts it in place of the gold units of its
-// label it overlaps. After an adoption the next unit is chosen.
+// label it overlaps. After an adoption the next unit is chosen. Gold's suggestions have
+// a lane of their own: chosen and adopted the same way, and `x` rejects the chosen one.
 
 const GAP = 2; // px between a row's words and its first lane
 const SPACE = 1; // px between the bars of units nested in one lane
@@ -22,7 +23,9 @@ const choosable = () =>
 const places = () => [...document.querySelectorAll("#curation button.lane-unit, #review .review-row[data-unit]")];
 
 let chosen = null; // the id of the chosen unit
-let pending = null; // { unit, adopting } while an answer to an action on a unit is awaited
+// { unit, after } while an answer to an action on a unit is awaited; `after`: the units
+// chosen after it then, in order (a suggestion adopted or rejected leaves its lane).
+let pending = null;
 
 // Each lane is `--pitch` high under every row of words. A unit's bar is drawn in its
 // lane at its depth (nested units below the unit they sit in, thinner when many are
@@ -135,8 +138,8 @@ function fitNames() {
 // --- Choosing a unit ----------------------------------------------------------------
 
 function describe(unit) {
-  const text = unit.getAttribute("aria-label") || unit.textContent;
-  return text.replace(/^Adopt /, "");
+  const text = (unit.getAttribute("aria-label") || unit.textContent).replace(/^Adopt /, "");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function highlightWords(unit) {
@@ -186,6 +189,11 @@ function move(step) {
   choose(units[next]);
 }
 
+// Reject the chosen suggestion for gold (its bar names the address).
+function reject(unit) {
+  window.htmx.ajax("POST", unit.dataset.reject, { source: unit, target: "#review", swap: "outerHTML" }).catch(() => {});
+}
+
 function replace(unit) {
   // A request that gets no answer rejects the promise; htmx reports the failure
   // itself (htmx:sendError), so the rejection is no uncaught error of the page's.
@@ -210,8 +218,14 @@ function control(place) {
 function restore(adopted) {
   const all = places();
   const index = all.findIndex((place) => place.dataset.unit === pending.unit);
+  const after = pending.after || [];
   pending = null;
-  if (index < 0) return;
+  if (index < 0) {
+    // The unit acted on is gone (a suggestion adopted or rejected): the next one still there.
+    const next = after.map((id) => choosable().find((unit) => unit.dataset.unit === id)).find(Boolean);
+    if (next) choose(next);
+    return;
+  }
   const order = curation() ? choosable() : all;
   const from = curation() ? order.indexOf(all[index]) : index;
   const candidates = adopted ? order.slice(from + 1) : order.slice(from);
@@ -244,6 +258,9 @@ document.addEventListener("keydown", (event) => {
   } else if (event.key === "r") {
     event.preventDefault();
     replace(unit);
+  } else if (event.key === "x" && unit.dataset.reject) {
+    event.preventDefault();
+    reject(unit);
   }
 });
 
@@ -275,7 +292,11 @@ function firstOf(part) {
 document.addEventListener("htmx:beforeRequest", (event) => {
   const source = event.detail.elt;
   const unit = source.closest("[data-unit]");
-  if (unit) pending = { unit: unit.dataset.unit };
+  if (!unit) return;
+  const order = choosable();
+  const at = order.findIndex((each) => each.dataset.unit === unit.dataset.unit);
+  const after = at < 0 ? [] : [...order.slice(at + 1), ...order.slice(0, at).reverse()];
+  pending = { unit: unit.dataset.unit, after: after.map((each) => each.dataset.unit) };
 });
 
 document.addEventListener("htmx:afterSettle", (event) => {

@@ -30,16 +30,21 @@ function start(root) {
   // Suggestions are ghosts in the text (mark.ghost, never a unit), listed in the panel.
   const ghosts = () => [...document.querySelectorAll("#article-text mark.ghost[id]")];
   const ghostOf = (id) => (id ? ghosts().find((ghost) => ghost.dataset.suggestion === id) : null);
-  const chosenGhost = () => ghostOf(state.suggestion);
+  // A suggested relation has no ghost in the text: its dashed arc, and its panel row.
+  const ghostLinkOf = (id) =>
+    id ? [...document.querySelectorAll("#unit-panel .ghost-link-row")].find((row) => row.dataset.suggestion === id) : null;
+  const chosenGhost = () => ghostOf(state.suggestion) || ghostLinkOf(state.suggestion);
   const relationRow = (id) =>
     [...document.querySelectorAll("#unit-panel .relation-row")].find((row) => row.dataset.relation === id);
-  // Clicking an arc chooses its relation; Delete then deletes it.
+  // Clicking an arc chooses its relation; Delete then deletes it. A dashed arc ("s7")
+  // chooses its suggested relation, for Enter / a / x as a ghost chosen with Tab.
   const arcs =
     new URLSearchParams(window.location.search).get("arcs") === "off"
       ? null
       : startArcs({
           frame: textElement().parentElement,
-          onChoose: (id) => act(() => state.mode === "normal" && chooseRelation(id)),
+          onChoose: (id) =>
+            act(() => state.mode === "normal" && (id.startsWith("s") ? chooseSuggestedLink(id.slice(1)) : chooseRelation(id))),
         });
 
   // --- Selection → offsets -------------------------------------------------------
@@ -262,6 +267,7 @@ function start(root) {
   function choose(id, { scroll = false } = {}) {
     state.unit = id;
     state.relation = null;
+    if (!ghostOf(state.suggestion)) state.suggestion = null; // a suggested relation chosen by its arc
     if (scroll && id) bringIntoView(id);
     paint();
   }
@@ -276,6 +282,15 @@ function start(root) {
   function chooseRelation(id) {
     state.unit = null;
     state.relation = id;
+    state.suggestion = null;
+    paint();
+  }
+
+  function chooseSuggestedLink(id) {
+    if (!ghostLinkOf(id)) return;
+    if (document.activeElement?.closest?.("#article-text mark.ghost")) textElement().focus({ preventScroll: true });
+    state.unit = state.relation = null;
+    state.suggestion = id;
     paint();
   }
 
@@ -321,8 +336,9 @@ function start(root) {
   function decide(ghost, action) {
     const id = ghost.dataset.suggestion;
     const all = ghosts();
-    const at = all.indexOf(ghost);
-    state.then = [...all.slice(at + 1), ...all.slice(0, at).reverse()].map((each) => each.dataset.suggestion);
+    const at = all.indexOf(ghost); // -1 for a suggested relation: then the ghosts in text order
+    const then = at < 0 ? all : [...all.slice(at + 1), ...all.slice(0, at).reverse()];
+    state.then = then.map((each) => each.dataset.suggestion);
     if (action === "accept-all") change(`${root.dataset.suggestionsUrl}accept-all/`, { suggestion: id });
     else change(`${root.dataset.suggestionsUrl}${id}/${action}/`);
     return true;
@@ -381,7 +397,7 @@ function start(root) {
     const ghost = chosenGhost();
     if (ghost) {
       ghost.classList.add("is-selected");
-      const rows = document.querySelectorAll("#unit-panel .suggestion-row");
+      const rows = document.querySelectorAll("#unit-panel .suggestion-row, #unit-panel .ghost-link-row");
       [...rows].find((row) => row.dataset.suggestion === state.suggestion)?.classList.add("is-selected");
     }
     if (state.target) {
@@ -392,7 +408,7 @@ function start(root) {
     paintNote();
     arcs?.show(
       state.mode === "normal"
-        ? { unit: state.unit, relation: state.relation }
+        ? { unit: state.unit, relation: state.relation || (ghostLinkOf(state.suggestion) ? `s${state.suggestion}` : null) }
         : { source: state.source, target: state.target },
     );
   }
@@ -424,6 +440,10 @@ function start(root) {
     if (!editable) return state.unit ? name(state.unit) : "";
     if (finished()) return "Finished: read-only until reopened.";
     const ghost = chosenGhost();
+    if (ghost?.matches(".ghost-link-row")) {
+      const link = ghost.querySelector(".ghost-link-text").textContent.replace(/\s+/g, " ").trim();
+      return `Suggested relation: ${link} — Enter or a accepts, x rejects, Esc lets go.`;
+    }
     if (ghost) {
       return `${ghost.getAttribute("aria-label")} — Enter or a accepts, x rejects, Shift+A accepts all in its paragraph, Tab goes to the next.`;
     }
@@ -632,7 +652,7 @@ function start(root) {
     if (ghost && !finished()) {
       if (key === "Enter" || (key === "a" && !shift)) return decide(ghost, "accept");
       if (key === "x" && !shift) return decide(ghost, "reject");
-      if (key === "A" && shift) return decide(ghost, "accept-all");
+      if (key === "A" && shift && !ghost.matches(".ghost-link-row")) return decide(ghost, "accept-all");
     }
     if (key === "N" && shift) {
       writeNote();

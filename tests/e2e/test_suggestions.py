@@ -2,6 +2,8 @@
 with x, accepted a paragraph at a time with Shift+A, undone with Ctrl+Z; the panel's
 buttons; a suggested relation drawn as a dashed arc; axe finds nothing serious."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
@@ -107,3 +109,48 @@ def test_the_workspace_with_ghosts_has_no_serious_accessibility_violations(page,
     expect(page.locator("svg.arcs .arc.ghost")).to_have_count(4)
     page.wait_for_load_state("networkidle")
     assert serious_violations(page) == []
+
+
+def test_finish_hides_the_ghosts_and_reopen_brings_them_back_without_a_reload(page, suggesting):
+    ghosts = page.locator("#article-text mark.ghost")
+    expect(ghosts).to_have_count(6)
+    page.locator("#unit-panel").get_by_role("button", name="Reject suggested Claim “they work”").click()
+    expect(ghosts).to_have_count(5)
+    expect(page.locator("svg.arcs .arc.ghost")).to_have_count(3)  # one suggested relation ended there
+    page.evaluate("window.sameDocument = true")  # gone after a reload
+
+    page.get_by_role("button", name="Mark finished").click()
+    page.get_by_role("button", name="Mark finished anyway").click()
+
+    expect(page.locator("#layer-bar")).to_contain_text("Finished")
+    expect(ghosts).to_have_count(0)
+    expect(page.locator("svg.arcs .arc.ghost")).to_have_count(0)
+    page.locator("#layer-bar").get_by_role("button", name="Reopen").click()
+    expect(ghosts).to_have_count(5)
+    expect(ghost(page, "they work")).to_have_count(0)
+    expect(page.locator("svg.arcs .arc.ghost")).to_have_count(3)
+    assert page.evaluate("window.sameDocument") is True
+
+
+def test_a_click_on_a_dashed_arc_chooses_its_suggested_relation_for_the_keys(page, suggesting):
+    dashed = page.locator("svg.arcs .arc.ghost")
+    expect(dashed).to_have_count(4)
+    rows = page.locator("#unit-panel .ghost-link-row")
+    first = rows.first.get_attribute("data-suggestion")
+
+    page.locator(f'svg.arcs .arc.ghost[data-relation="s{first}"] path').first.click(force=True)
+
+    expect(rows.first).to_have_class(re.compile(r"\bis-selected\b"))
+    expect(page.locator("#mode-hint")).to_contain_text("Suggested relation: ")
+    expect(page.locator("#mode-hint")).to_contain_text("— Enter or a accepts, x rejects")
+    page.keyboard.press("x")
+    expect(dashed).to_have_count(3)
+    expect(page.locator(f'svg.arcs .arc.ghost[data-relation="s{first}"]')).to_have_count(0)
+    second = rows.first.get_attribute("data-suggestion")
+    page.locator(f'svg.arcs .arc.ghost[data-relation="s{second}"] path').first.click(force=True)
+    page.keyboard.press("Enter")  # accepted, with its suggested ends, in one step
+    expect(page.locator("svg.arcs .arc:not(.ghost)")).to_have_count(1)
+    expect(page.locator("#unit-panel .relation-row")).to_have_count(1)
+    page.keyboard.press("Control+z")
+    expect(page.locator("svg.arcs .arc:not(.ghost)")).to_have_count(0)
+    expect(dashed).to_have_count(3)
