@@ -73,6 +73,7 @@ class ProjectSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["retrain_after"].required = False
         self.fields["retrain_after"].validators.append(MaxValueValidator(1000))
         self.fields["retrain_after"].widget.attrs.update(min=1, max=1000)
         self.fields["suggestions"].help_text += (
@@ -83,6 +84,8 @@ class ProjectSettingsForm(forms.ModelForm):
 
     def clean_retrain_after(self) -> int:
         value = self.cleaned_data["retrain_after"]
+        if value is None:  # left out (a script's form): kept as it is
+            return self.instance.retrain_after
         if value < 1:
             raise forms.ValidationError("Train the model again after at least one newly finished layer.")
         return value
