@@ -191,3 +191,18 @@ def test_changing_the_op_ed_stance_redraws_no_line(client, suggesting):
     answer = post(client, "layer_stance", suggesting, stance="For")
 
     assert (answer.status_code, SWAPPED_LINE.findall(answer.content.decode())) == (200, [])
+
+
+def test_accepting_with_a_label_takes_the_words_with_that_label(client, suggesting):
+    page = open_page(client, suggesting)
+    second = ghosts(page)[1][0]  # a suggested Premise
+    labels = {label.name: label.pk for label in suggesting.article.project.scheme_labels}
+    refused = post(client, "suggestion_accept", suggesting, second, label=999999)
+    assert refused.status_code == 422
+    assert "That label is not part of this project." in refused.content.decode()
+    taken = post(client, "suggestion_accept", suggesting, second, label=labels["Claim"])
+    assert taken.status_code == 200
+    assert drawn_units(taken) == [("Claim", "the climate is changing")]
+    assert undo_label(taken) == "Undo: new Claim “the climate is changing”"
+    relation = [pk for pk, _ in ghosts(taken)]
+    assert second not in relation

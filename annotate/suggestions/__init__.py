@@ -429,7 +429,7 @@ def _unit_on(layer: Layer, span: tuple[int, int]) -> ArgumentUnit | None:
     return None
 
 
-def _accept_unit(layer: Layer, suggestion: Suggestion, user) -> Changed:
+def _accept_unit(layer: Layer, suggestion: Suggestion, user, *, label: Label | None = None) -> Changed:
     text = layer.article.text
     if any(_meets(suggestion.span, other) for other in _unit_spans(layer)):
         raise AnnotationError(
@@ -437,7 +437,11 @@ def _accept_unit(layer: Layer, suggestion: Suggestion, user) -> Changed:
             "this suggestion is out of date. Reload the page."
         )
     return units.create_unit(
-        layer=layer, label=suggestion.label, spans=[suggestion.span], user=user, suggested=provenance(suggestion)
+        layer=layer,
+        label=label or suggestion.label,
+        spans=[suggestion.span],
+        user=user,
+        suggested=provenance(suggestion),
     )
 
 
@@ -462,14 +466,19 @@ def _end(layer: Layer, span: tuple[int, int], user) -> tuple[ArgumentUnit, Chang
 
 
 @transaction.atomic
-def accept(*, layer: Layer, suggestion_id: int, user) -> Changed:
+def accept(*, layer: Layer, suggestion_id: int, user, label: Label | None = None) -> Changed:
     """Accept one suggestion: its unit, or its relation (with its ends, when they are
-    suggestions), as one step."""
+    suggestions), as one step. `label`: a unit suggestion's words taken with another
+    label than the one suggested (its span was right, its label not)."""
     ensure_open(layer)
     suggestion = _open(layer, suggestion_id)
     with changes.one_step():
         if suggestion.kind == Suggestion.Kind.UNIT:
-            return _accept_unit(layer, suggestion, user)
+            return _accept_unit(layer, suggestion, user, label=label)
+        if label is not None:
+            raise AnnotationError(
+                "A label key takes a suggested unit; this is a suggested relation (Enter accepts it)."
+            )
         source, made_source = _end(layer, suggestion.span, user)
         target, made_target = _end(layer, suggestion.target_span, user)
         linked = relations.create_relation(

@@ -410,7 +410,13 @@ def suggested(action: Callable[..., Changed]) -> Changed:
 
 @layer_action
 def suggestion_accept(request: HttpRequest, layer: Layer, suggestion_pk: int) -> Done:
-    return Done(suggested(partial(suggestions.accept, layer=layer, suggestion_id=suggestion_pk, user=request.user)))
+    """Accept a suggestion; with `label` (a label key pressed on a suggested unit), its
+    words with that label."""
+    label = None
+    if "label" in request.POST:
+        label = valid(UnitLabelForm(request.POST, labels=layer.article.project.scheme_labels))["label"]
+    accept = partial(suggestions.accept, layer=layer, suggestion_id=suggestion_pk, user=request.user, label=label)
+    return Done(suggested(accept))
 
 
 @layer_action

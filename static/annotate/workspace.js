@@ -333,14 +333,15 @@ function start(root) {
 
   // Accept or reject the chosen suggestion (or accept all in its paragraph): a change
   // like any other; when it is answered the next suggestion is chosen.
-  function decide(ghost, action) {
+  // `values`: what the action sends besides (accepting with a label key: the label).
+  function decide(ghost, action, values = {}) {
     const id = ghost.dataset.suggestion;
     const all = ghosts();
     const at = all.indexOf(ghost); // -1 for a suggested relation: then the ghosts in text order
     const then = at < 0 ? all : [...all.slice(at + 1), ...all.slice(0, at).reverse()];
     state.then = then.map((each) => each.dataset.suggestion);
     if (action === "accept-all") change(`${root.dataset.suggestionsUrl}accept-all/`, { suggestion: id });
-    else change(`${root.dataset.suggestionsUrl}${id}/${action}/`);
+    else change(`${root.dataset.suggestionsUrl}${id}/${action}/`, values);
     return true;
   }
 
@@ -405,6 +406,8 @@ function start(root) {
       rowOf(state.target)?.classList.add("is-candidate");
     }
     hint.textContent = hintText();
+    // One line while a suggestion is chosen: a click that lets go of it must not find the text moved.
+    hint.classList.toggle("one-line", Boolean(chosenGhost()));
     paintNote();
     arcs?.show(
       state.mode === "normal"
@@ -445,7 +448,7 @@ function start(root) {
       return `Suggested relation: ${link} — Enter or a accepts, x rejects, Esc lets go.`;
     }
     if (ghost) {
-      return `${ghost.getAttribute("aria-label")} — Enter or a accepts, x rejects, Shift+A accepts all in its paragraph, Tab goes to the next.`;
+      return `Enter or a accepts, a label key accepts with that label, x rejects, Shift+A accepts its paragraph, Tab goes on — ${ghost.getAttribute("aria-label")}`;
     }
     if (state.unit) return `${name(state.unit)} — ${unitKeys(state.unit)}`;
     return "Select text and press a label’s key (or click the label).";
@@ -653,6 +656,11 @@ function start(root) {
       if (key === "Enter" || (key === "a" && !shift)) return decide(ghost, "accept");
       if (key === "x" && !shift) return decide(ghost, "reject");
       if (key === "A" && shift && !ghost.matches(".ghost-link-row")) return decide(ghost, "accept-all");
+      // A label key takes a suggested unit's words with that label.
+      const relabel = labelButtons().find((b) => b.dataset.key === key);
+      if (relabel && !shift && ghostOf(state.suggestion)) {
+        return decide(ghost, "accept", { label: relabel.dataset.label });
+      }
     }
     if (key === "N" && shift) {
       writeNote();
