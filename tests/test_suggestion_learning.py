@@ -124,3 +124,19 @@ def test_relations_start_only_from_labels_they_started_from_in_training(project,
     assert {source.label for source, _, _, _ in learning.relation_scores(everything, read, units)} >= {"Claim"}
     premises_only = dict(everything, sources=["Premise"])
     assert {source.label for source, _, _, _ in learning.relation_scores(premises_only, read, units)} == {"Premise"}
+
+
+def test_a_model_in_use_takes_the_marker_hints_place(project, gold, annotator, manager):
+    from annotate import projects
+    from tests.factories import make_article
+
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    article = make_article(project, text=essay(30)[0], title="Essay 30")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+    before = suggestions.refresh(layer)
+    assert {each.source for each in before} == {"markers"}
+    learning.train(project)
+    after = suggestions.refresh(Layer.objects.select_related("article__project").get(pk=layer.pk))
+    assert {each.source for each in after} == {"model"}
+    assert set(layer.suggestions.values_list("source", flat=True)) == {"model"}

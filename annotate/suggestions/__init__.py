@@ -2,9 +2,11 @@
 
 Where suggestions come from (`Suggestion.source`):
 
-- "markers": discourse markers (`markers.py`), from the first article, no model;
+- "markers": discourse markers (`markers.py`), from the first article, until a model
+  is in use;
 - "model": the project's newest ready suggestion model (`learning.py`), trained on
-  its gold (and, in a project that is not blind, on finished layers);
+  its gold (and, in a project that is not blind, on finished layers), in the markers'
+  place once there is one;
 - any other name: predictions imported from a file (`predictions.py`), e.g. a lab's
   own model run elsewhere.
 
@@ -226,9 +228,13 @@ def refresh(layer: Layer, *, stored: list[Suggestion] | None = None, ready: dict
     if not project.suggestions or layer.status == Layer.Status.FINISHED:
         return stored
     model = current_model(project)
-    wanted = {MARKERS: marker_hints.fingerprint(marker_hints.markers_of(project.suggestion_markers))}
-    if model is not None:
-        wanted[MODEL] = str(model.pk)
+    # Marker hints start the project; once a model is in use it takes their place (it
+    # learnt from the markers as features, and their hints beside its own were mostly
+    # rejected: docs/suggestions.md, "Effort").
+    if model is None:
+        wanted = {MARKERS: marker_hints.fingerprint(marker_hints.markers_of(project.suggestion_markers))}
+    else:
+        wanted = {MODEL: str(model.pk)}
     made = dict(SuggestionRun.objects.filter(layer=layer).values_list("source", "key"))
     stale = [source for source, key in wanted.items() if made.get(source) != key]
     stale += [source for source in made if source not in wanted]
