@@ -18,8 +18,8 @@ direction) and marks it finished:
   its type key. A unit is chosen with ] and [ when that takes at most
   `MOST_STEPS` presses, otherwise by clicking it (the cheaper, by the KLM below);
 - suggested: a click into the text, Tab to the first ghost, and on each ghost Enter
-  (its span and label are a gold unit's), Enter then a click on the new unit and its
-  label key (the span is right, the label wrong), or x (anything else); the stance of
+  (its span and label are a gold unit's), the gold label's key (the span is right, the
+  label wrong: the key takes its words with that label), or x (anything else); the stance of
   accepted Claims (a click on the unit, its key); each suggested relation (drawn as a
   ghost arc) accepted or rejected with its panel button (there is no key for them);
   then the gold units and relations still missing, made by hand as above.
@@ -387,15 +387,14 @@ class Annotator:
             span, label = tuple(ghost["span"]), names[ghost["label"]]
             self.effort.decide()
             if span in gold:
-                self.press("Enter")
-                self.read_units()
-                if gold[span] != label:
-                    self.click_unit(span)
+                if gold[span] != label:  # the right words with the wrong label: its label key takes them
                     self.press(self.labels[gold[span]]["key"])
                     self.effort.made["relabelled"] += 1
                 else:
+                    self.press("Enter")
                     self.effort.made["accepted"] += 1
-                self.set_stance(span, chosen=gold[span] != label)
+                self.read_units()
+                self.set_stance(span, chosen=False)
             else:
                 self.press("x")
                 self.effort.made["rejected"] += 1
