@@ -115,6 +115,14 @@ PAGES = [
     ("argument map", "annotator", "/p/{slug}/layers/{layer}/map/"),
     ("review (3 layers + gold)", "curator", "/p/{slug}/articles/{review}/review/"),
     ("job detail", "manager", "/p/{slug}/jobs/{job}/"),
+    ("suggestion models", "curator", "/p/{slug}/suggestions/models/"),
+    ("import predictions", "manager", "/p/{slug}/import/predictions/"),
+    # The HTTP API's reads (a browser's session works as a token does).
+    ("api: projects", "annotator", "/api/v1/projects"),
+    ("api: articles", "manager", "/api/v1/projects/{slug}/articles"),
+    ("api: articles ?status=", "manager", "/api/v1/projects/{slug}/articles?status=in_progress"),
+    ("api: assignments", "manager", "/api/v1/projects/{slug}/assignments"),
+    ("api: agreement", "curator", "/api/v1/projects/{slug}/agreement"),
     # The admin: each registered model's changelist (tests/test_bench_lab.py checks that
     # none is missing), and the change record's filtered, sorted and searched.
     ("admin: user", "admin", "/admin/auth/user/"),
@@ -138,6 +146,7 @@ PAGES = [
     ("admin: change by action", "admin", "/admin/annotate/change/?o=4"),
     ("admin: change ?q=", "admin", "/admin/annotate/change/?q=annotator01"),
     ("admin: job", "admin", "/admin/annotate/job/"),
+    ("admin: api token", "admin", "/admin/annotate/apitoken/"),
     ("admin: task result", "admin", "/admin/django_tasks_database/dbtaskresult/"),
     ("admin: access attempt", "admin", "/admin/axes/accessattempt/"),
     ("admin: access log", "admin", "/admin/axes/accesslog/"),

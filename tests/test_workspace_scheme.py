@@ -51,7 +51,7 @@ def test_the_keys_help_lists_the_default_schemes_labels_stance_and_relation_keys
         "click an arc: choose its relation (hover an arc or a unit to see which units a relation links)",
         "Shift+N: write the chosen unit’s note (Ctrl+Enter saves it, Esc goes back to the text)",
         "Delete: delete the chosen unit (its relations go with it), or the chosen relation",
-        "Ctrl+Z: undo; with Shift, redo",
+        "Ctrl+Z: undo (an accepted or rejected suggestion too); with Shift, redo",
         "Esc: cancel, and clear a message",
     ]
 
@@ -68,7 +68,7 @@ def test_a_scheme_without_relation_types_or_attributes_shows_no_link_or_stance_k
         "select by word after the chosen unit",
         "Shift+N: write the chosen unit’s note (Ctrl+Enter saves it, Esc goes back to the text)",
         "Delete: delete the chosen unit",
-        "Ctrl+Z: undo; with Shift, redo",
+        "Ctrl+Z: undo (an accepted or rejected suggestion too); with Shift, redo",
         "Esc: cancel, and clear a message",
     ]
 
