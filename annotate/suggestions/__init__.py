@@ -485,17 +485,22 @@ def accept(*, layer: Layer, suggestion_id: int, user, label: Label | None = None
             raise AnnotationError(
                 "A label key takes a suggested unit; this is a suggested relation (Enter accepts it)."
             )
-        source, made_source = _end(layer, suggestion.span, user)
-        target, made_target = _end(layer, suggestion.target_span, user)
-        linked = relations.create_relation(
-            layer=layer,
-            type=suggestion.relation_type,
-            source=source,
-            target=target,
-            user=user,
-            suggested=provenance(suggestion),
-        )
-        return made_source.then(made_target).then(linked)
+        return _accept_relation(layer, suggestion, user)
+
+
+def _accept_relation(layer: Layer, suggestion: Suggestion, user) -> Changed:
+    """The suggested relation, with its ends taken first where they are suggestions."""
+    source, made_source = _end(layer, suggestion.span, user)
+    target, made_target = _end(layer, suggestion.target_span, user)
+    linked = relations.create_relation(
+        layer=layer,
+        type=suggestion.relation_type,
+        source=source,
+        target=target,
+        user=user,
+        suggested=provenance(suggestion),
+    )
+    return made_source.then(made_target).then(linked)
 
 
 @transaction.atomic
@@ -519,22 +524,7 @@ def accept_all(*, layer: Layer, within: tuple[int, int], user, shown_now: Shown)
             if suggestion.kind == Suggestion.Kind.UNIT:
                 done = done.then(_accept_unit(layer, suggestion, user))
             else:
-                source, made_source = _end(layer, suggestion.span, user)
-                target, made_target = _end(layer, suggestion.target_span, user)
-                done = (
-                    done.then(made_source)
-                    .then(made_target)
-                    .then(
-                        relations.create_relation(
-                            layer=layer,
-                            type=suggestion.relation_type,
-                            source=source,
-                            target=target,
-                            user=user,
-                            suggested=provenance(suggestion),
-                        )
-                    )
-                )
+                done = done.then(_accept_relation(layer, suggestion, user))
     return done
 
 
