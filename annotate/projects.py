@@ -33,6 +33,7 @@ from annotate.models import (
     text_hash,
 )
 from annotate.schemes import DEFAULT_PRESET, PRESETS
+from annotate.suggestions import training
 
 
 class AssignmentError(ValueError):
@@ -202,6 +203,7 @@ def set_assignments(*, project: Project, wanted: dict[int, list[int]], by) -> As
         for article_id in sorted(titles)
         for user_id in sorted(wanted[article_id] - current.get(article_id, {}).keys())
     )
+    training.layers_assigned(project, [layer.pk for layer in created])
     # One record per article changed, written at once (changes.log_change writes one row
     # per call, which would make the query count grow with the grid).
     user = by if getattr(by, "is_authenticated", False) else None

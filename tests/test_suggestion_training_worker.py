@@ -69,3 +69,44 @@ def test_the_training_makes_the_open_layers_suggestions_so_opening_them_reads_th
         sorted(Suggestion.objects.filter(layer=layers[0], source="model").values_list("kind", "start", "end"))
         == (made[0])
     )
+
+
+def test_layers_assigned_after_the_model_trained_get_their_suggestions_from_the_worker(
+    client, project, gold, manager, annotator, annotator2
+):
+    from annotate import projects
+    from annotate.models import Layer, Project, Suggestion, SuggestionRun
+    from annotate.suggestions import learning
+    from tests.factories import make_article
+    from tests.suggestion_corpus import essay
+
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    project.refresh_from_db()
+    model = learning.train(project)
+    assert model.status == model.Status.READY
+    article = make_article(project, text=essay(21)[0], title="Essay 21")
+    projects.assign(article=article, annotators=[annotator, annotator2], by=manager)
+    layers = list(Layer.objects.filter(article=article).order_by("pk"))
+    assert SuggestionRun.objects.filter(layer__in=layers).count() == 0
+    run_worker()
+    assert sorted(SuggestionRun.objects.filter(layer__in=layers).values_list("layer_id", "source", "key")) == [
+        (layers[0].pk, "model", str(model.pk)),
+        (layers[1].pk, "model", str(model.pk)),
+    ]
+    made = [sorted(Suggestion.objects.filter(layer=layer).values_list("kind", "start", "end")) for layer in layers]
+    assert made[0] == made[1] != []
+
+
+def test_layers_assigned_without_a_model_wait_for_their_opening(project, gold, manager, annotator):
+    from annotate import projects
+    from annotate.models import Layer, Project, SuggestionRun
+    from tests.factories import make_article
+    from tests.suggestion_corpus import essay
+
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    project.refresh_from_db()
+    article = make_article(project, text=essay(22)[0], title="Essay 22")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    run_worker()
+    assert SuggestionRun.objects.filter(layer__article=article).count() == 0  # markers: made on opening
+    assert Layer.objects.filter(article=article).count() == 1

@@ -86,6 +86,33 @@ def settle_stale(project: Project) -> None:
     ).update(status=SuggestionModel.Status.FAILED, message=STOPPED, finished_at=timezone.now())
 
 
+def layers_assigned(project: Project, layer_ids: list[int]) -> None:
+    """Called when layers are made by assignment: once the change commits, in a project
+    with suggestions on and a model in use, the worker makes their suggestions
+    (`suggest_layers`), so that their first opening reads them rather than tagging the
+    article in the request (docs/suggestions.md, "Latency")."""
+    if not project.suggestions or not layer_ids:
+        return
+
+    def queue() -> None:
+        from annotate.suggestions import current_model
+
+        if current_model(project) is not None:
+            suggest_layers.using(priority=job_limits.priority(project)).enqueue(layer_ids=list(layer_ids))
+
+    transaction.on_commit(queue)
+
+
+@task()
+def suggest_layers(*, layer_ids: list[int]) -> None:
+    """The worker's side of `layers_assigned`: each article tagged once for its layers."""
+    from annotate import suggestions
+
+    ready: dict = {}
+    for layer in Layer.objects.filter(pk__in=layer_ids).select_related("article__project").order_by("article_id"):
+        suggestions.refresh(layer, ready=ready)
+
+
 @task()
 def train_model(*, job_id: int) -> None:
     """The worker's side of `request_training`."""
