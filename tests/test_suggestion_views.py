@@ -206,3 +206,23 @@ def test_accepting_with_a_label_takes_the_words_with_that_label(client, suggesti
     assert undo_label(taken) == "Undo: new Claim “the climate is changing”"
     relation = [pk for pk, _ in ghosts(taken)]
     assert second not in relation
+
+
+@pytest.mark.parametrize("paragraphs", [1, 30])
+def test_a_change_redraws_its_lines_ghosts_in_a_fixed_number_of_queries(
+    client, project, annotator, manager, django_assert_num_queries, paragraphs
+):
+    project.suggestions = True
+    project.save(update_fields=["suggestions"])
+    article = make_article(project, text="\n\n".join([TEXT] * paragraphs))
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    client.force_login(annotator)
+    layer = Layer.objects.select_related("article__project").get(article=article, annotator=annotator)
+    page = open_page(client, layer)
+    assert len(ghosts(page)) == 6 * paragraphs
+    labels = {label.name: label.pk for label in project.scheme_labels}
+    # The layer's first change (it starts the layer), and one query for the open
+    # suggestions on the lines the answer redraws, however many the layer has.
+    with django_assert_num_queries(10):
+        answer = post(client, "unit_create", layer, label=labels["MajorClaim"], start=0, end=2)
+    assert answer.status_code == 200

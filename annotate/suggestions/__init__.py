@@ -309,12 +309,26 @@ def shown(
     relation_entries: list[RelationEntry],
     *,
     stored: list[Suggestion] | None = None,
+    within: tuple[int, int] | None = None,
 ) -> Shown:
-    """What the workspace draws of the layer's suggestions, beside its units and relations."""
+    """What the workspace draws of the layer's suggestions, beside its units and relations.
+    `within`: only the unit suggestions meeting that stretch, as made when the page was
+    opened (what the answer to a change redraws: one query, on every change)."""
     project = layer.article.project
     if not project.suggestions:
         return NOTHING
-    every = refresh(layer, stored=stored)
+    if within is not None:
+        every = list(
+            Suggestion.objects.filter(
+                layer=layer,
+                kind=Suggestion.Kind.UNIT,
+                status=Suggestion.Status.OPEN,
+                start__lt=within[1],
+                end__gt=within[0],
+            )
+        )
+    else:
+        every = refresh(layer, stored=stored)
     labels = {label.pk: label for label in project.scheme_labels}
     relation_types = {each.pk: each for each in project.scheme_relation_types}
     versions = (

@@ -93,7 +93,7 @@ def lines_html(layer: Layer, stretch: tuple[int, int], rows: list[layer_content.
     # The suggestions shown on those lines: beside the units there (a ghost elsewhere
     # is not drawn, so the units elsewhere need not be read); none in a finished layer.
     if layer.status != Layer.Status.FINISHED:
-        highlights += ghosts(suggestions.shown(layer, rows, []), layer.article.text)
+        highlights += ghosts(suggestions.shown(layer, rows, [], within=stretch), layer.article.text)
     # render() escapes the text
     return mark_safe(highlight.render(layer.article.text, highlights, within=stretch, oob=True))
 
