@@ -389,10 +389,6 @@ def shown(
     return Shown(ghosts, links)
 
 
-def _meets(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
 class _Stretches:
     """Stretches of text taken, kept as disjoint sorted intervals, so that asking whether
     a span meets one halves its way there (a long article has hundreds of suggestions)."""
@@ -451,7 +447,8 @@ def _unit_on(layer: Layer, span: tuple[int, int]) -> ArgumentUnit | None:
 
 def _accept_unit(layer: Layer, suggestion: Suggestion, user, *, label: Label | None = None) -> Changed:
     text = layer.article.text
-    if any(_meets(suggestion.span, other) for other in _unit_spans(layer)):
+    covered = Span.objects.filter(unit__layer=layer, start__lt=suggestion.end, end__gt=suggestion.start)
+    if covered.exists():
         raise AnnotationError(
             f"A unit already covers part of “{text[suggestion.start : suggestion.end][:40]}”: "
             "this suggestion is out of date. Reload the page."
@@ -463,10 +460,6 @@ def _accept_unit(layer: Layer, suggestion: Suggestion, user, *, label: Label | N
         user=user,
         suggested=provenance(suggestion),
     )
-
-
-def _unit_spans(layer: Layer) -> list[tuple[int, int]]:
-    return list(Span.objects.filter(unit__layer=layer).values_list("start", "end"))
 
 
 def _end(layer: Layer, span: tuple[int, int], user) -> tuple[ArgumentUnit, Changed]:
