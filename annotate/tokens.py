@@ -69,6 +69,11 @@ def snap(text: str, start: int, end: int, *, keep_punctuation: bool = False) -> 
             end = token_end
         if token_start >= end:
             break
+    return trim(text, start, end, keep_punctuation=keep_punctuation)
+
+
+def trim(text: str, start: int, end: int, *, keep_punctuation: bool = False) -> tuple[int, int]:
+    """`snap` for a span already on whole tokens (a tagger's): only its edges trimmed."""
     selected = text[start:end]
     leading = OUTER_PUNCTUATION.match(selected)
     trimmed_start = start + (leading.end() if leading else 0)

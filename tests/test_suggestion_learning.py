@@ -140,3 +140,27 @@ def test_a_model_in_use_takes_the_marker_hints_place(project, gold, annotator, m
     after = suggestions.refresh(Layer.objects.select_related("article__project").get(pk=layer.pk))
     assert {each.source for each in after} == {"model"}
     assert set(layer.suggestions.values_list("source", flat=True)) == {"model"}
+
+
+def test_a_pairs_features_are_its_distance_places_markers_and_labels():
+    text = "We must act now because the climate is changing.\n\nHowever, taxes hurt the poor."
+    markers = {"premise": ["because"], "conclusion": [], "objection": ["however"]}
+    read = learning.Text.read(text, markers)
+    quotes = [("Claim", "We must act now"), ("Premise", "the climate is changing"), ("Claim", "taxes hurt the poor")]
+    units = learning._units(read, [(label, (text.index(q), text.index(q) + len(q))) for label, q in quotes])
+    pairs = learning._pairs(units)
+    assert pairs == [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
+    rows = learning.pair_features(read, units, pairs, ["Claim", "Premise"]).tolist()
+    # Fixed: bias, order step / 5, its size / 5, adjacent, sentences apart / 5, same sentence,
+    # same paragraph, source first, source and target in the first paragraph, in the last.
+    # Then per unit (source, target) a marker of each kind (premise, conclusion, objection)
+    # just before it and inside it; the markers between; the labels one-hot, and the pair's.
+    premise_claim = [1, -0.2, 0.2, 1, 0, 1, 1, 0, 1, 1, 0, 0]
+    premise_claim += [1, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0] + [1, 0, 0]
+    premise_claim += [0, 1] + [1, 0] + [0, 0, 1, 0]
+    assert rows[pairs.index((1, 0))] == premise_claim
+    across = [1, -0.2, 0.2, 1, 0.2, 0, 0, 0, 0, 1, 1, 0]
+    across += [0, 0, 1, 0, 0, 0] + [1, 0, 0, 0, 0, 0] + [0, 0, 1]
+    across += [1, 0] + [0, 1] + [0, 1, 0, 0]
+    assert rows[pairs.index((2, 1))] == across
+    assert learning.pair_features(read, units[:1], learning._pairs(units[:1]), ["Claim", "Premise"]).shape == (0, 35)

@@ -25,7 +25,7 @@ import time
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pycrfsuite
@@ -55,6 +55,7 @@ from annotate.suggestions import markers as marker_hints
 NONE = "none"
 HELD_OUT_SHARE = 0.2
 WINDOW = 1  # a relation pair's units are at most this many paragraphs apart
+FIXED_PAIR_FEATURES = 12  # the pair features before the markers' and the labels'
 
 
 class TrainingError(Exception):
@@ -127,57 +128,65 @@ def _shape(word: str) -> str:
     return "".join(shape)[:6]
 
 
-def _token_features(read: Text, index: int) -> dict[str, float | str]:
-    start, end = read.tokens[index]
-    word = read.text[start:end]
+@lru_cache(maxsize=100_000)
+def _word_features(word: str) -> dict[str, float | str]:
+    """A word's own features, those that are set (no 0.0); shared, never changed."""
     lower = word.lower()
-    punct = not any(character.isalnum() for character in word)
-    return {
-        "w": lower,
-        "s3": lower[-3:],
-        "s2": lower[-2:],
-        "shape": _shape(word),
-        "punct": float(punct),
-        "title": float(word[:1].isupper()),
-        "marker": read.marker_of[index],
-    }
+    own: dict[str, float | str] = {"w": lower, "s3": lower[-3:], "s2": lower[-2:], "shape": _shape(word)}
+    if not any(character.isalnum() for character in word):
+        own["punct"] = 1.0
+    if word[:1].isupper():
+        own["title"] = 1.0
+    return own
 
 
 def sequence_features(read: Text, paragraph: list[int]) -> list[dict]:
-    """The CRF's features of each token of one paragraph."""
-    own = [_token_features(read, index) for index in paragraph]
-    last_paragraph = read.paragraph_of[-1] if read.paragraph_of else 0
+    """The CRF's features of each token of one paragraph (only those set: a feature
+    absent is 0.0 to CRFsuite)."""
+    text, spans, marker_of = read.text, read.tokens, read.marker_of
+    own = [_word_features(text[spans[index][0] : spans[index][1]]) for index in paragraph]
+    sentence_of, paragraph_of = read.sentence_of, read.paragraph_of
+    last_index = len(read.tokens) - 1
+    last_paragraph = paragraph_of[-1] if paragraph_of else 0
     last_sentence = read.sentence_count - 1
+    first_of_paragraph, last_of_paragraph = sentence_of[paragraph[0]], sentence_of[paragraph[-1]]
+    length = len(paragraph)
     features = []
     for position, index in enumerate(paragraph):
-        mine = own[position]
-        sentence = read.sentence_of[index]
-        feature: dict = {"bias": 1.0}
-        feature.update({key: value for key, value in mine.items() if value not in ("", 0.0)})
-        feature["first_token_of_sentence"] = float(index == 0 or read.sentence_of[index - 1] != sentence)
-        feature["last_token_of_sentence"] = float(
-            index == len(read.tokens) - 1 or read.sentence_of[index + 1] != sentence
-        )
-        feature["first_paragraph"] = float(read.paragraph_of[index] == 0)
-        feature["last_paragraph"] = float(read.paragraph_of[index] == last_paragraph)
-        feature["first_sentence"] = float(sentence == 0)
-        feature["last_sentence"] = float(sentence == last_sentence)
-        feature["first_sentence_of_paragraph"] = float(read.sentence_of[paragraph[0]] == sentence)
-        feature["last_sentence_of_paragraph"] = float(read.sentence_of[paragraph[-1]] == sentence)
+        sentence = sentence_of[index]
+        feature: dict = {"bias": 1.0, **own[position]}
+        if marker_of[index]:
+            feature["marker"] = marker_of[index]
+        if index == 0 or sentence_of[index - 1] != sentence:
+            feature["first_token_of_sentence"] = 1.0
+        if index == last_index or sentence_of[index + 1] != sentence:
+            feature["last_token_of_sentence"] = 1.0
+        if paragraph_of[index] == 0:
+            feature["first_paragraph"] = 1.0
+        if paragraph_of[index] == last_paragraph:
+            feature["last_paragraph"] = 1.0
+        if sentence == 0:
+            feature["first_sentence"] = 1.0
+        if sentence == last_sentence:
+            feature["last_sentence"] = 1.0
+        if sentence == first_of_paragraph:
+            feature["first_sentence_of_paragraph"] = 1.0
+        if sentence == last_of_paragraph:
+            feature["last_sentence_of_paragraph"] = 1.0
         for offset in (-2, -1, 1, 2):
             near = position + offset
-            if 0 <= near < len(paragraph):
+            if 0 <= near < length:
                 other = own[near]
                 feature[f"{offset}:w"] = other["w"]
-                if other["punct"]:
+                if "punct" in other:
                     feature[f"{offset}:punct"] = 1.0
-                if other["marker"]:
-                    feature[f"{offset}:marker"] = other["marker"]
-                if read.sentence_of[paragraph[near]] != sentence:
+                if marker_of[paragraph[near]]:
+                    feature[f"{offset}:marker"] = marker_of[paragraph[near]]
+                if sentence_of[paragraph[near]] != sentence:
                     feature[f"{offset}:other_sentence"] = 1.0
             else:
                 feature[f"{offset}:edge"] = 1.0
-        features.append({key: value for key, value in feature.items() if value != 0.0})
+        features.append(feature)
     return features
 
 
@@ -213,26 +222,37 @@ def training_layers(project: Project):
     return finished.order_by("article_id", "pk")
 
 
+def _segments_of(tags: list[str]) -> list[tuple[str, int, int]]:
+    """The `(label name as tagged, first, last)` positions of each segment of one
+    paragraph's BIO `tags`: a B- and the I-s of the same name after it; an I- with
+    nothing to continue begins one."""
+    found = []
+    current: list = []
+    for position, tag in enumerate(tags):
+        prefix, _, name = tag.partition("-")
+        if prefix == "I" and current and current[0] == name:
+            current[2] = position
+            continue
+        if current:
+            found.append(tuple(current))
+            current = []
+        if prefix in ("B", "I"):
+            current = [name, position, position]
+    if current:
+        found.append(tuple(current))
+    return found
+
+
 def segments(read: Text, tags: list[list[str]]) -> list[tuple[str, tuple[int, int]]]:
     """The `(label name as tagged, span)` of each segment of BIO `tags` (per paragraph of
-    `read`): a B- and the I-s of the same name after it; an I- with nothing to continue
-    begins one."""
+    `read`)."""
     found = []
     for paragraph, paragraph_tags in zip(read.paragraphs, tags, strict=True):
-        current: list = []
-        for index, tag in zip(paragraph, paragraph_tags, strict=True):
-            prefix, _, name = tag.partition("-")
-            if prefix == "I" and current and current[0] == name:
-                current[2] = index
-                continue
-            if current:
-                found.append(current)
-                current = []
-            if prefix in ("B", "I"):
-                current = [name, index, index]
-        if current:
-            found.append(current)
-    return [(name, (read.tokens[first][0], read.tokens[last][1])) for name, first, last in found]
+        if len(paragraph) != len(paragraph_tags):
+            raise ValueError("a paragraph's tags and tokens differ in number")
+        for name, first, last in _segments_of(paragraph_tags):
+            found.append((name, (read.tokens[paragraph[first]][0], read.tokens[paragraph[last]][1])))
+    return found
 
 
 def read_examples(project: Project, layers: list[Layer], progress=None) -> list[Example]:
@@ -391,17 +411,11 @@ def tag_text(tagger: _Opened, read: Text) -> list[tuple[str, tuple[int, int], fl
     found = []
     for paragraph in read.paragraphs:
         tags = tagger.tag(sequence_features(read, paragraph))
-        for name, span in segments(_one(read, paragraph), [tags]):
-            first = next(position for position, index in enumerate(paragraph) if read.tokens[index][0] == span[0])
-            last = next(position for position, index in enumerate(paragraph) if read.tokens[index][1] == span[1])
+        for name, first, last in _segments_of(tags):
+            span = (read.tokens[paragraph[first]][0], read.tokens[paragraph[last]][1])
             score = sum(tagger.marginal(tags[position], position) for position in range(first, last + 1))
             found.append((name, span, score / (last - first + 1)))
     return found
-
-
-def _one(read: Text, paragraph: list[int]) -> Text:
-    """`read` seen as the one paragraph `paragraph` (for `segments`)."""
-    return Text(read.text, read.tokens, read.paragraph_of, read.sentence_of, [paragraph], 0, [], [])
 
 
 # --- The relation classifier --------------------------------------------------------------
@@ -425,68 +439,101 @@ def _units(read: Text, found: list[tuple[str, tuple[int, int]]]) -> list[Unit]:
     return placed
 
 
-def _pairs(units: list[Unit]) -> list[tuple[Unit, Unit]]:
-    return [
-        (source, target)
-        for source in units
-        for target in units
-        if source is not target and abs(source.paragraph - target.paragraph) <= WINDOW
-    ]
+def _pairs(units: list[Unit]) -> list[tuple[int, int]]:
+    """The ordered pairs of units (indexes into `units`, by source then target) a
+    relation is looked for between: two units at most WINDOW paragraphs apart."""
+    paragraph = np.array([unit.paragraph for unit in units], dtype=int)
+    near = np.abs(paragraph[:, None] - paragraph[None, :]) <= WINDOW
+    np.fill_diagonal(near, False)
+    return list(zip(*(each.tolist() for each in np.nonzero(near)), strict=True))
 
 
 def _markers_between(read: Text, low: int, high: int) -> set[str]:
-    """The kinds of the markers starting in `[low, high)` (found by halving: a long
-    article's pairs ask thousands of times)."""
+    """The kinds of the markers starting in `[low, high)` (found by halving)."""
     first, last = bisect_left(read.marker_offsets, low), bisect_left(read.marker_offsets, high)
     return {kind for _, kind in read.marker_starts[first:last]}
 
 
-def pair_features(read: Text, source: Unit, target: Unit, labels: list[str]) -> list[float]:
-    """The classifier's features of the pair `source` → `target`."""
-    last_paragraph = read.paragraph_of[-1] if read.paragraph_of else 0
-    low, high = (
-        sorted((source.span[1], target.span[0])) if source.span < target.span else (target.span[1], source.span[0])
-    )
-    between = _markers_between(read, low, high)
-    values = [
-        1.0,
-        (target.order - source.order) / 5,
-        abs(target.order - source.order) / 5,
-        float(abs(target.order - source.order) == 1),
-        min(abs(target.sentence - source.sentence), 10) / 5,
-        float(source.sentence == target.sentence),
-        float(source.paragraph == target.paragraph),
-        float(source.span < target.span),
-        float(source.paragraph == 0),
-        float(target.paragraph == 0),
-        float(source.paragraph == last_paragraph),
-        float(target.paragraph == last_paragraph),
+def _unit_markers(read: Text, unit: Unit) -> list[float]:
+    """Whether a marker of each kind starts just before the unit (within 40 characters),
+    then whether one starts inside it."""
+    before = _markers_between(read, max(0, unit.span[0] - 40), unit.span[0] + 1)
+    inside = _markers_between(read, unit.span[0], unit.span[1])
+    return [float(kind in before) for kind in marker_hints.KINDS] + [
+        float(kind in inside) for kind in marker_hints.KINDS
     ]
-    for unit in (source, target):
-        before = _markers_between(read, max(0, unit.span[0] - 40), unit.span[0] + 1)
-        inside = _markers_between(read, unit.span[0], unit.span[1])
-        values += [float(kind in before) for kind in marker_hints.KINDS]
-        values += [float(kind in inside) for kind in marker_hints.KINDS]
-    values += [float(kind in between) for kind in marker_hints.KINDS]
-    values += [float(source.label == name) for name in labels]
-    values += [float(target.label == name) for name in labels]
-    values += [float(source.label == a and target.label == b) for a in labels for b in labels]
-    return values
+
+
+def pair_features(read: Text, units: list[Unit], pairs: list[tuple[int, int]], labels: list[str]) -> np.ndarray:
+    """The classifier's features of each pair `(source, target)` of indexes into
+    `units`, a row each: distance and order, paragraph and sentence, the markers before
+    and inside each unit and between the two, and the two labels. Built a column at a
+    time: a long article asks for thousands of pairs when it opens."""
+    width = FIXED_PAIR_FEATURES + 5 * len(marker_hints.KINDS) + 2 * len(labels) + len(labels) ** 2
+    if not pairs:
+        return np.zeros((0, width))
+    index = np.array(pairs, dtype=int)
+    source, target = index[:, 0], index[:, 1]
+    order = np.array([unit.order for unit in units], dtype=float)
+    sentence = np.array([unit.sentence for unit in units], dtype=float)
+    paragraph = np.array([unit.paragraph for unit in units], dtype=float)
+    starts = np.array([unit.span[0] for unit in units], dtype=float)
+    ends = np.array([unit.span[1] for unit in units], dtype=float)
+    last_paragraph = read.paragraph_of[-1] if read.paragraph_of else 0
+    step = order[target] - order[source]
+    earlier = np.array([units[s].span < units[t].span for s, t in pairs], dtype=float)
+    columns = [
+        np.ones(len(pairs)),
+        step / 5,
+        np.abs(step) / 5,
+        np.abs(step) == 1,
+        np.minimum(np.abs(sentence[target] - sentence[source]), 10) / 5,
+        sentence[source] == sentence[target],
+        paragraph[source] == paragraph[target],
+        earlier,
+        paragraph[source] == 0,
+        paragraph[target] == 0,
+        paragraph[source] == last_paragraph,
+        paragraph[target] == last_paragraph,
+    ]
+    # Between: from the source's end to the target's start when the source comes first
+    # (the two ends in order), else from the target's end to the source's start.
+    low = np.where(earlier == 1, np.minimum(ends[source], starts[target]), ends[target])
+    high = np.where(earlier == 1, np.maximum(ends[source], starts[target]), starts[source])
+    own = np.array([_unit_markers(read, unit) for unit in units], dtype=float)
+    between = []
+    for kind in marker_hints.KINDS:
+        offsets = np.array([offset for offset, each in read.marker_starts if each == kind], dtype=float)
+        between.append(np.searchsorted(offsets, high, side="left") > np.searchsorted(offsets, low, side="left"))
+    label_of = np.array([labels.index(unit.label) if unit.label in labels else -1 for unit in units], dtype=int)
+    one_hot = np.vstack([np.eye(len(labels)), np.zeros((1, len(labels)))])  # row -1: no label of the list
+    pair_label = np.zeros((len(pairs), len(labels) ** 2))
+    known = (label_of[source] >= 0) & (label_of[target] >= 0)
+    pair_label[np.flatnonzero(known), (label_of[source] * len(labels) + label_of[target])[known]] = 1.0
+    matrix = np.column_stack(
+        [np.asarray(column, dtype=float) for column in columns]
+        + [own[source], own[target], np.column_stack(between).astype(float)]
+        + [one_hot[label_of[source]], one_hot[label_of[target]], pair_label]
+    )
+    return matrix
 
 
 def _relation_data(examples: list[Example], labels: list[str], classes: list[str]):
-    rows, answers, weights = [], [], []
+    blocks, answers, weights = [], [], []
     for example in examples:
         units = _units(example.read, example.units)
         truth = {(source, target): name for name, source, target in example.relations}
         rejected = set(example.rejected_relations)
-        for source, target in _pairs(units):
-            name = truth.get((source.span, target.span), NONE)
-            rows.append(pair_features(example.read, source, target, labels))
+        pairs = _pairs(units)
+        blocks.append(pair_features(example.read, units, pairs, labels))
+        for source, target in pairs:
+            spans = (units[source].span, units[target].span)
+            name = truth.get(spans, NONE)
             answers.append(classes.index(name) if name in classes else 0)
             # A rejected suggestion between these units says "not this": a negative that weighs more.
-            weights.append(3.0 if name == NONE and (source.span, target.span) in rejected else 1.0)
-    return np.array(rows, dtype=float), np.array(answers, dtype=int), np.array(weights, dtype=float)
+            weights.append(3.0 if name == NONE and spans in rejected else 1.0)
+    rows = np.vstack(blocks) if answers else np.zeros((0, 0))
+    return rows, np.array(answers, dtype=int), np.array(weights, dtype=float)
 
 
 def train_relations(examples: list[Example], labels: list[str], types: list[str]) -> dict:
@@ -525,18 +572,17 @@ def relation_scores(model: dict, read: Text, units: list[Unit]) -> list[tuple[Un
     likely class is a relation type."""
     pairs = _pairs(units)
     if "sources" in model:
-        pairs = [(source, target) for source, target in pairs if source.label in model["sources"]]
+        pairs = [(source, target) for source, target in pairs if units[source].label in model["sources"]]
     if not pairs or not model.get("weights"):
         return []
     weights = np.array(model["weights"])
-    x = np.array([pair_features(read, source, target, model["labels"]) for source, target in pairs])
-    scores = x @ weights
+    scores = pair_features(read, units, pairs, model["labels"]) @ weights
     scores -= scores.max(axis=1, keepdims=True)
     p = np.exp(scores)
     p /= p.sum(axis=1, keepdims=True)
     best = p.argmax(axis=1)
     return [
-        (source, target, model["classes"][best[row]], float(p[row, best[row]]))
+        (units[source], units[target], model["classes"][best[row]], float(p[row, best[row]]))
         for row, (source, target) in enumerate(pairs)
         if best[row] != 0
     ]
@@ -545,11 +591,13 @@ def relation_scores(model: dict, read: Text, units: list[Unit]) -> list[tuple[Un
 def choose_relations(found: list[tuple[Unit, Unit, str, float]]) -> list[tuple[Unit, Unit, str, float]]:
     """At most one relation from each unit (its likeliest), and one per pair of units."""
     chosen: dict[tuple[int, int], tuple] = {}
+    sources: set[int] = set()
     for each in sorted(found, key=lambda each: -each[3]):
         source, target = each[0], each[1]
-        if any(key[0] == source.order for key in chosen) or (target.order, source.order) in chosen:
+        if source.order in sources or (target.order, source.order) in chosen:
             continue
         chosen[(source.order, target.order)] = each
+        sources.add(source.order)
     return sorted(chosen.values(), key=lambda each: (each[0].span, each[1].span))
 
 
@@ -755,7 +803,7 @@ def predict(model: SuggestionModel, text: str, project: Project) -> Predicted:
     for name, span, score in tag_text(tagger, read):
         if name not in labels or not any(character.isalnum() for character in text[span[0] : span[1]]):
             continue
-        snapped = tokens.snap(text, *span, keep_punctuation=project.snap_keeps_punctuation)
+        snapped = tokens.trim(text, *span, keep_punctuation=project.snap_keeps_punctuation)  # tags are on tokens
         found.append((name, snapped, score))
     predicted = Predicted(units=[(labels[name], span, round(score, 4)) for name, span, score in found])
     if relation_model.get("weights") and found:
