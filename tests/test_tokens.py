@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotate.tokens import snap, tokenize
+from annotate.tokens import snap, tokenize, trim
 
 
 def words(text):
@@ -147,6 +147,20 @@ def test_snapping_with_punctuation_kept_is_idempotent_and_keeps_graphemes_whole(
 
     assert snap(text, *once, keep_punctuation=True) == once
     assert (once[0] in boundaries, once[1] in boundaries) == (True, True)
+
+
+@given(st.lists(st.sampled_from(GRAPHEMES), min_size=1), st.data(), st.booleans())
+def test_trimming_a_span_on_whole_tokens_is_snapping_it(graphemes, data, keep_punctuation):
+    # A tagger's spans are on whole tokens: suggestions trim them rather than snap them.
+    text = "".join(graphemes)
+    found = tokenize(text)
+    if not found:
+        return
+    first = data.draw(st.integers(0, len(found) - 1))
+    last = data.draw(st.integers(first, len(found) - 1))
+    span = (found[first][0], found[last][1])
+
+    assert trim(text, *span, keep_punctuation=keep_punctuation) == snap(text, *span, keep_punctuation=keep_punctuation)
 
 
 # Right-to-left scripts: a word with its diacritics, joiners and inner marks is one token.
