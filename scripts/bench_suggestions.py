@@ -9,11 +9,11 @@ shuffled with --seed), and reports:
   span F1 exact and overlap (label and span), relation F1 (type, direction and both
   ends exact); the model trained on 10, 25, 50 and 100 % of the training essays (the
   learning curve), with its training time and peak memory;
-- latency: server time of opening an article in the workspace with suggestions off,
-  on when the opening makes them ("made": tagging the text and writing them, the
-  first opening of a layer assigned after the model was trained), and on when they
-  were made before ("read": by the training job, which makes every open layer's, or by
-  an earlier opening), over many requests in interleaved rounds;
+- latency: server time of opening an article in the workspace with suggestions off;
+  on, at a layer's first opening before its suggestions were made ("first": the page
+  opens without the model's, and asks for them at once, "ghosts": that request, which
+  tags the text and writes them); and on when they were made before ("read": by the
+  worker, or by an earlier opening), over many requests in interleaved rounds;
 - anchoring: agreement between two simulated annotators who start from suggestions,
   and between two who do not, on the test essays (see `annotate_like`).
 
@@ -30,8 +30,10 @@ DATABASE_URL names the server only: the script works in a database of its own,
 """
 
 import argparse
+import html
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -61,11 +63,13 @@ from annotate import projects  # noqa: E402
 from annotate.agreement import krippendorff_unitizing_alpha, relation_f1, span_f1  # noqa: E402
 from annotate.formats.records import ArticleRecord  # noqa: E402
 from annotate.layer_content import read  # noqa: E402
-from annotate.models import Article, Layer, Project, Role, Suggestion, SuggestionModel, SuggestionRun  # noqa: E402
+from annotate.models import Article, Layer, Project, Role, Suggestion, SuggestionModel  # noqa: E402
 from annotate.suggestions import learning  # noqa: E402
 from annotate.suggestions import markers as marker_hints  # noqa: E402
 
 FRACTIONS = (0.10, 0.25, 0.50, 1.00)
+# What a page opened before the model's suggestions were made asks for at once.
+ASKS = re.compile(r'<span hidden hx-get="([^"]*\?ghosts=1)" hx-trigger="load"')
 
 
 @dataclass
@@ -268,45 +272,57 @@ def percentile(values: list[float], share: float) -> float:
 
 def latency(project: Project, manager: User, tested: list[Essay], requests: int) -> None:
     """Server time of opening a layer in the workspace, three ways, in interleaved
-    rounds on the same layers: the test essays (new articles of the model's project),
-    and one long article made of them (about 20,000 characters)."""
-    annotator = User.objects.create_user("reader", password="x")
-    projects.set_member(project=project, user=annotator, role=Role.ANNOTATOR, by=manager)
+    rounds: the test essays (new articles of the model's project), and one long article
+    made of them (about 20,000 characters). Each round opens a layer never opened
+    before (a new annotator's: as a layer is first opened, with no suggestions deleted
+    before it), with suggestions off, then on (made), then on again (read)."""
     texts = {essay.name: essay.text for essay in tested}
     texts["long"] = "\n\n".join(essay.text for essay in tested)[:20_000].rsplit("\n\n", 1)[0]
-    layers = {}
-    for name, text in texts.items():
-        article, _ = projects.add_article(
-            project=project, record=ArticleRecord(title=f"open {name}", text=text), user=None
-        )
-        projects.assign(article=article, annotators=[annotator], by=manager)
-        layers[name] = Layer.objects.get(article=article, annotator=annotator)
+    articles = {
+        name: projects.add_article(project=project, record=ArticleRecord(title=f"open {name}", text=text), user=None)[0]
+        for name, text in texts.items()
+    }
     client = Client()
-    client.force_login(annotator)
+    readers = iter(range(10**6))
 
-    def open_layer(layer: Layer) -> float:
+    def new_layer(name: str) -> Layer:
+        reader = User.objects.create(username=f"reader-{next(readers)}")
+        projects.set_member(project=project, user=reader, role=Role.ANNOTATOR, by=manager)
+        projects.assign(article=articles[name], annotators=[reader], by=manager)
+        client.force_login(reader)
+        return Layer.objects.get(article=articles[name], annotator=reader)
+
+    def timed_get(url: str, **headers) -> tuple[float, str]:
         started = time.perf_counter()
-        answer = client.get(reverse("annotate:layer_detail", args=[project.slug, layer.pk]))
+        answer = client.get(url, headers=headers)
         elapsed = time.perf_counter() - started
-        require(answer.status_code == 200, f"workspace answered {answer.status_code}")
-        return elapsed * 1000
+        require(answer.status_code == 200, f"{url} answered {answer.status_code}")
+        return elapsed * 1000, answer.content.decode()
 
-    def timed(layer: Layer, timings: dict) -> None:
+    def timed(name: str, timings: dict) -> None:
+        layer = new_layer(name)
+        page = reverse("annotate:layer_detail", args=[project.slug, layer.pk])
         Project.objects.filter(pk=project.pk).update(suggestions=False)
-        timings["off"].append(open_layer(layer))
+        timings["off"].append(timed_get(page)[0])
         Project.objects.filter(pk=project.pk).update(suggestions=True)
-        Suggestion.objects.filter(layer=layer).delete()
-        SuggestionRun.objects.filter(layer=layer).delete()
-        timings["made"].append(open_layer(layer))
-        timings["read"].append(open_layer(layer))
+        elapsed, content = timed_get(page)
+        timings["first"].append(elapsed)
+        # The page asks for the model's suggestions as soon as it is shown.
+        asks = ASKS.findall(content)
+        require(len(asks) == 1, f"the first opening asked for its suggestions {len(asks)} times")
+        timings["ghosts"].append(timed_get(html.unescape(asks[0]), **{"HX-Request": "true"})[0])
+        timings["read"].append(timed_get(page)[0])
+        layers[name] = layer
 
-    essays = [layers[name] for name in texts if name != "long"]
-    found = {kind: {"off": [], "made": [], "read": []} for kind in ("essay", "long")}
-    for layer in essays[:3] + [layers["long"]]:  # warm up
-        timed(layer, {"off": [], "made": [], "read": []})
+    layers: dict[str, Layer] = {}
+    essays = [name for name in texts if name != "long"]
+    kinds = ("off", "first", "ghosts", "read")
+    found = {kind: {name: [] for name in kinds} for kind in ("essay", "long")}
+    for name in essays[:3] + ["long"]:  # warm up
+        timed(name, {name: [] for name in kinds})
     for round_number in range(requests):
         timed(essays[round_number % len(essays)], found["essay"])
-        timed(layers["long"], found["long"])
+        timed("long", found["long"])
     suggested = Suggestion.objects.filter(layer=layers["long"]).count()
     print(f"\nopening an article in the workspace, {requests} requests of each kind (server time, ms):")
     for kind, timings in found.items():
@@ -321,9 +337,13 @@ def latency(project: Project, manager: User, tested: list[Essay], requests: int)
                 f"    {name:6} p50 {statistics.median(values):6.1f}  p95 {percentile(values, 0.95):6.1f}  "
                 f"p99 {percentile(values, 0.99):6.1f}"
             )
-        for name in ("made", "read"):
+        for name in ("first", "read"):
             added = [on - off for on, off in zip(timings[name], timings["off"], strict=True)]
             print(f"    added, {name}: p50 {statistics.median(added):.1f}  p95 {percentile(added, 0.95):.1f}")
+        drawn = [first + ghosts for first, ghosts in zip(timings["first"], timings["ghosts"], strict=True)]
+        print(
+            f"    first opening and its ghosts' request: p50 {statistics.median(drawn):.1f}  p95 {percentile(drawn, 0.95):.1f}"
+        )
 
 
 # --- Anchoring ----------------------------------------------------------------------------

@@ -226,3 +226,41 @@ def test_a_change_redraws_its_lines_ghosts_in_a_fixed_number_of_queries(
     with django_assert_num_queries(10):
         answer = post(client, "unit_create", layer, label=labels["MajorClaim"], start=0, end=2)
     assert answer.status_code == 200
+
+
+def test_with_a_model_in_use_the_page_opens_at_once_and_asks_for_the_ghosts_it_then_draws(
+    client, project, curator, annotator, manager
+):
+    """Tagging a long article takes tens of milliseconds: the page does not wait for it.
+    It opens without the model's suggestions and asks for them as soon as it is shown;
+    that answer makes them, lists them in the panel and redraws the lines holding them."""
+    from annotate.models import Project, SuggestionRun
+    from annotate.suggestions import learning
+    from tests.suggestion_corpus import essay, gold_article
+
+    for number in range(12):
+        gold_article(project, curator, number)
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    learning.train(Project.objects.get(pk=project.pk))
+    article = make_article(project, text=essay(40)[0], title="Essay 40")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+
+    page = open_page(client, layer)
+    asks = re.findall(r'<span hidden hx-get="([^"]*\?ghosts=1)" hx-trigger="load"', page.content.decode())
+    assert (ghosts(page), len(asks), SuggestionRun.objects.filter(layer=layer).count()) == ([], 1, 0)
+
+    answer = client.get(html.unescape(asks[0]), headers={"HX-Request": "true"})
+    drawn = ghosts(answer)
+    assert answer.status_code == 200
+    assert drawn != [] and all(" (from model v1): “" in name for _, name in drawn)
+    assert 'hx-swap-oob="true"' in answer.content.decode()  # the lines, swapped in by their ids
+    # The panel lists them: a row for each ghost drawn, and for each suggested relation.
+    body = answer.content.decode()
+    rows = re.findall(r'<li class="suggestion-row label-\d+" data-suggestion="(\d+)"', body)
+    links = re.findall(r'<li class="ghost-link-row ', body)
+    assert sorted(int(pk) for pk in rows) == sorted(pk for pk, _ in drawn)
+    assert re.search(r'<span class="count">(\d+)</span>', body)[1] == str(len(rows) + len(links))
+    again = open_page(client, layer)
+    assert (ghosts(again), "?ghosts=1" in again.content.decode()) == (drawn, False)

@@ -95,12 +95,16 @@ class GhostLink:
 class Shown:
     units: list[Ghost]
     relations: list[GhostLink]
+    # The model's suggestions are still to be made (`shown(defer_model=True)`): the page
+    # asks for them once it is shown.
+    pending: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.units or self.relations)
 
 
 NOTHING = Shown([], [])
+PENDING = Shown([], [], pending=True)
 
 
 # --- Making them --------------------------------------------------------------------------
@@ -219,12 +223,16 @@ def what_it_suggests(suggestion: Suggestion) -> tuple:
     )
 
 
-def refresh(layer: Layer, *, stored: list[Suggestion] | None = None, ready: dict | None = None) -> list[Suggestion]:
+def refresh(
+    layer: Layer, *, stored: list[Suggestion] | None = None, ready: dict | None = None, defer_model: bool = False
+) -> list[Suggestion] | None:
     """Make the layer's suggestions from markers and the model when they were not made
     from what the project has now; return all its suggestions (open and rejected).
     Nothing for a project with suggestions off or a finished layer. `stored`: the
     layer's suggestions, when the caller has read them. `ready`: what was made for
-    the article already, by source, for a caller going through its layers (`prepare`)."""
+    the article already, by source, for a caller going through its layers (`prepare`).
+    `defer_model`: None, and nothing made, if the model's are to be made (tagging a
+    long article takes tens of milliseconds: the page opens first, then asks)."""
     project = layer.article.project
     if stored is None:
         stored = list(Suggestion.objects.filter(layer=layer))
@@ -243,6 +251,8 @@ def refresh(layer: Layer, *, stored: list[Suggestion] | None = None, ready: dict
     stale += [source for source in made if source not in wanted]
     if not stale:
         return stored
+    if defer_model and MODEL in stale and MODEL in wanted:
+        return None
     rejected = {what_it_suggests(each) for each in stored if each.status == Suggestion.Status.REJECTED}
     new: list[Suggestion] = []
     for source in stale:
@@ -324,10 +334,12 @@ def shown(
     *,
     stored: list[Suggestion] | None = None,
     within: tuple[int, int] | None = None,
+    defer_model: bool = False,
 ) -> Shown:
     """What the workspace draws of the layer's suggestions, beside its units and relations.
     `within`: only the unit suggestions meeting that stretch, as made when the page was
-    opened (what the answer to a change redraws: one query, on every change)."""
+    opened (what the answer to a change redraws: one query, on every change).
+    `defer_model`: PENDING rather than wait for the model's to be made (`refresh`)."""
     project = layer.article.project
     if not project.suggestions:
         return NOTHING
@@ -342,7 +354,9 @@ def shown(
             )
         )
     else:
-        every = refresh(layer, stored=stored)
+        every = refresh(layer, stored=stored, defer_model=defer_model)
+        if every is None:
+            return PENDING
     labels = {label.pk: label for label in project.scheme_labels}
     relation_types = {each.pk: each for each in project.scheme_relation_types}
     versions = (

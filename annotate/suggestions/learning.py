@@ -128,23 +128,37 @@ def _shape(word: str) -> str:
     return "".join(shape)[:6]
 
 
+@dataclass(frozen=True)
+class _Word:
+    """A word's features as CRFsuite attributes ("name:value", or "name" for a flag;
+    each weighs 1.0, as CRFsuite reads a dict's {"name": "value"} and {"name": 1.0}):
+    its own, and those it gives the tokens two before and after it (`near[offset]`)."""
+
+    own: tuple[str, ...]
+    near: dict[int, tuple[str, ...]]
+
+
+NEAR = (-2, -1, 1, 2)
+
+
 @lru_cache(maxsize=100_000)
-def _word_features(word: str) -> dict[str, float | str]:
-    """A word's own features, those that are set (no 0.0); shared, never changed."""
+def _word(word: str) -> _Word:
     lower = word.lower()
-    own: dict[str, float | str] = {"w": lower, "s3": lower[-3:], "s2": lower[-2:], "shape": _shape(word)}
-    if not any(character.isalnum() for character in word):
-        own["punct"] = 1.0
+    own = [f"w:{lower}", f"s3:{lower[-3:]}", f"s2:{lower[-2:]}", f"shape:{_shape(word)}"]
+    punct = not any(character.isalnum() for character in word)
+    if punct:
+        own.append("punct")
     if word[:1].isupper():
-        own["title"] = 1.0
-    return own
+        own.append("title")
+    near = {offset: (f"{offset}:w:{lower}", *([f"{offset}:punct"] if punct else [])) for offset in NEAR}
+    return _Word(tuple(own), near)
 
 
-def sequence_features(read: Text, paragraph: list[int]) -> list[dict]:
-    """The CRF's features of each token of one paragraph (only those set: a feature
-    absent is 0.0 to CRFsuite)."""
+def sequence_features(read: Text, paragraph: list[int]) -> list[list[str]]:
+    """The CRF's features of each token of one paragraph, as attributes: a word's own and
+    its neighbours', its marker, and where it stands in its sentence, paragraph and text."""
     text, spans, marker_of = read.text, read.tokens, read.marker_of
-    own = [_word_features(text[spans[index][0] : spans[index][1]]) for index in paragraph]
+    words = [_word(text[spans[index][0] : spans[index][1]]) for index in paragraph]
     sentence_of, paragraph_of = read.sentence_of, read.paragraph_of
     last_index = len(read.tokens) - 1
     last_paragraph = paragraph_of[-1] if paragraph_of else 0
@@ -154,38 +168,36 @@ def sequence_features(read: Text, paragraph: list[int]) -> list[dict]:
     features = []
     for position, index in enumerate(paragraph):
         sentence = sentence_of[index]
-        feature: dict = {"bias": 1.0, **own[position]}
+        feature = ["bias", *words[position].own]
         if marker_of[index]:
-            feature["marker"] = marker_of[index]
+            feature.append(f"marker:{marker_of[index]}")
         if index == 0 or sentence_of[index - 1] != sentence:
-            feature["first_token_of_sentence"] = 1.0
+            feature.append("first_token_of_sentence")
         if index == last_index or sentence_of[index + 1] != sentence:
-            feature["last_token_of_sentence"] = 1.0
+            feature.append("last_token_of_sentence")
         if paragraph_of[index] == 0:
-            feature["first_paragraph"] = 1.0
+            feature.append("first_paragraph")
         if paragraph_of[index] == last_paragraph:
-            feature["last_paragraph"] = 1.0
+            feature.append("last_paragraph")
         if sentence == 0:
-            feature["first_sentence"] = 1.0
+            feature.append("first_sentence")
         if sentence == last_sentence:
-            feature["last_sentence"] = 1.0
+            feature.append("last_sentence")
         if sentence == first_of_paragraph:
-            feature["first_sentence_of_paragraph"] = 1.0
+            feature.append("first_sentence_of_paragraph")
         if sentence == last_of_paragraph:
-            feature["last_sentence_of_paragraph"] = 1.0
-        for offset in (-2, -1, 1, 2):
+            feature.append("last_sentence_of_paragraph")
+        for offset in NEAR:
             near = position + offset
             if 0 <= near < length:
-                other = own[near]
-                feature[f"{offset}:w"] = other["w"]
-                if "punct" in other:
-                    feature[f"{offset}:punct"] = 1.0
-                if marker_of[paragraph[near]]:
-                    feature[f"{offset}:marker"] = marker_of[paragraph[near]]
-                if sentence_of[paragraph[near]] != sentence:
-                    feature[f"{offset}:other_sentence"] = 1.0
+                feature += words[near].near[offset]
+                other = paragraph[near]
+                if marker_of[other]:
+                    feature.append(f"{offset}:marker:{marker_of[other]}")
+                if sentence_of[other] != sentence:
+                    feature.append(f"{offset}:other_sentence")
             else:
-                feature[f"{offset}:edge"] = 1.0
+                feature.append(f"{offset}:edge")
         features.append(feature)
     return features
 

@@ -159,14 +159,17 @@ def _safe(draw: Callable[..., str], *args, **kwargs) -> SafeString:
     return mark_safe(draw(*args, **kwargs))  # the drawing functions escape what they draw
 
 
-def page_context(membership: Membership, layer: Layer, **extra) -> dict:
+def page_context(membership: Membership, layer: Layer, *, opening: bool = False, **extra) -> dict:
+    """What the workspace page and its parts are drawn from. `opening`: for the page
+    itself, which opens without waiting for the model to tag the article (its
+    suggestions are asked for once the page is shown: `layer_panel`)."""
     editable = access.can_edit(membership, layer)
     # A finished layer is read-only until it is reopened: the panel offers no changes.
     changeable = editable and layer.status != Layer.Status.FINISHED
     ws = workspace.load(layer)
     # Suggestions are drawn only where they can be accepted: not in a finished layer,
     # nor for a reader of another's layer.
-    shown = suggestions.shown(layer, ws.units, ws.relations) if changeable else suggestions.NOTHING
+    shown = suggestions.shown(layer, ws.units, ws.relations, defer_model=opening) if changeable else suggestions.NOTHING
     return {
         "membership": membership,
         "project": membership.project,
@@ -204,16 +207,25 @@ def page_context(membership: Membership, layer: Layer, **extra) -> dict:
 def layer_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = access.membership_or_404(request.user, slug)
     layer = readable_layer(membership, pk)  # opening changes nothing: a layer starts on its first change
-    return render(request, PAGE, page_context(membership, layer, **history_buttons(membership, layer)))
+    return render(request, PAGE, page_context(membership, layer, opening=True, **history_buttons(membership, layer)))
 
 
 @never_cache
 @require_GET
 @login_required
 def layer_panel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The panel, redrawn after a change. With `ghosts` (what a page opened before the
+    model's suggestions were made asks for at once): they are made, and the lines that
+    hold them are drawn again with their ghosts."""
     membership = access.membership_or_404(request.user, slug)
     layer = readable_layer(membership, pk)
-    return render(request, f"{PAGE}#unit-panel", page_context(membership, layer))
+    context = page_context(membership, layer)
+    response = render(request, f"{PAGE}#unit-panel", context)
+    if request.GET.get("ghosts") and context["shown"]:
+        stretch = suggested_stretch(layer)
+        if stretch:
+            response.write(lines_html(layer, stretch))
+    return response
 
 
 @require_GET

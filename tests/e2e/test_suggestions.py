@@ -207,3 +207,32 @@ def test_a_label_key_takes_a_suggested_units_words_with_that_label_and_a_click_f
     page.keyboard.press("Control+z")
     expect(taken).to_have_count(0)
     expect(ghost(page, "the climate is changing")).to_have_count(1)
+
+
+def test_with_a_model_in_use_the_page_opens_first_and_its_ghosts_come_right_after(
+    page, log_in, transactional_db, project, curator, annotator, manager
+):
+    from annotate.suggestions import learning
+    from tests.suggestion_corpus import essay, gold_article
+
+    for number in range(12):
+        gold_article(project, curator, number)
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    learning.train(Project.objects.get(pk=project.pk))
+    article = make_article(project, text=essay(40)[0], title="Essay 40")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    log_in("ann_annotator", "secret-pass-1")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"/p/{project.slug}/layers/{layer.pk}/")
+    ghosts = page.locator("#article-text mark.ghost")
+    expect(ghosts.first).to_be_visible()
+    count = ghosts.count()
+    expect(page.locator("#unit-panel .suggestion-row")).to_have_count(count)
+    assert re.fullmatch(r"Suggested \w+ \(from model v1\): “.+”", ghosts.first.get_attribute("aria-label"))
+    page.locator("#article-text").focus()
+    page.keyboard.press("Tab")
+    expect(ghosts.first).to_be_focused()
+    page.keyboard.press("Enter")  # accepted as any suggestion is
+    expect(page.locator("#article-text mark[data-unit]")).to_have_count(1)
+    expect(ghosts).to_have_count(count - 1)
