@@ -341,9 +341,8 @@ def latency(project: Project, manager: User, tested: list[Essay], requests: int)
             added = [on - off for on, off in zip(timings[name], timings["off"], strict=True)]
             print(f"    added, {name}: p50 {statistics.median(added):.1f}  p95 {percentile(added, 0.95):.1f}")
         drawn = [first + ghosts for first, ghosts in zip(timings["first"], timings["ghosts"], strict=True)]
-        print(
-            f"    first opening and its ghosts' request: p50 {statistics.median(drawn):.1f}  p95 {percentile(drawn, 0.95):.1f}"
-        )
+        p50, p95 = statistics.median(drawn), percentile(drawn, 0.95)
+        print(f"    first opening and its ghosts' request together: p50 {p50:.1f}  p95 {p95:.1f}")
 
 
 # --- Anchoring ----------------------------------------------------------------------------
