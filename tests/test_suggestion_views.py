@@ -264,3 +264,28 @@ def test_with_a_model_in_use_the_page_opens_at_once_and_asks_for_the_ghosts_it_t
     assert re.search(r'<span class="count">(\d+)</span>', body)[1] == str(len(rows) + len(links))
     again = open_page(client, layer)
     assert (ghosts(again), "?ghosts=1" in again.content.decode()) == (drawn, False)
+
+
+@pytest.mark.parametrize("copies", [1, 12])
+def test_the_first_opening_and_its_ghosts_request_run_a_fixed_number_of_queries(
+    client, project, curator, annotator, manager, django_assert_num_queries, copies
+):
+    from annotate.models import Project
+    from annotate.suggestions import learning
+    from tests.suggestion_corpus import essay, gold_article
+
+    for number in range(12):
+        gold_article(project, curator, number)
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    learning.train(Project.objects.get(pk=project.pk))
+    article = make_article(project, text="\n\n".join([essay(40)[0]] * copies), title="Essay 40")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    client.force_login(annotator)
+    with django_assert_num_queries(12):
+        page = client.get(url("layer_detail", layer))
+    (ask,) = re.findall(r'<span hidden hx-get="([^"]*\?ghosts=1)" hx-trigger="load"', page.content.decode())
+    # It tags the article and writes what it suggests, then draws the panel and the lines.
+    with django_assert_num_queries(23):
+        answer = client.get(html.unescape(ask), headers={"HX-Request": "true"})
+    assert len(ghosts(answer)) == 4 * copies

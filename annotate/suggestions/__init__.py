@@ -267,9 +267,12 @@ def refresh(
         Suggestion.objects.filter(layer=layer, source__in=stale, status=Suggestion.Status.OPEN).delete()
         SuggestionRun.objects.filter(layer=layer, source__in=stale).exclude(source__in=wanted).delete()
         _write(new)
-        for source in stale:
-            if source in wanted:
-                SuggestionRun.objects.update_or_create(layer=layer, source=source, defaults={"key": wanted[source]})
+        SuggestionRun.objects.bulk_create(
+            [SuggestionRun(layer=layer, source=source, key=wanted[source]) for source in stale if source in wanted],
+            update_conflicts=True,
+            unique_fields=["layer", "source"],
+            update_fields=["key", "made_at"],
+        )
     return [each for each in stored if not (each.source in stale and each.status == Suggestion.Status.OPEN)] + new
 
 

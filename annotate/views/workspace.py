@@ -221,10 +221,10 @@ def layer_panel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     layer = readable_layer(membership, pk)
     context = page_context(membership, layer)
     response = render(request, f"{PAGE}#unit-panel", context)
-    if request.GET.get("ghosts") and context["shown"]:
-        stretch = suggested_stretch(layer)
-        if stretch:
-            response.write(lines_html(layer, stretch))
+    shown = context["shown"]
+    if request.GET.get("ghosts") and shown.units:
+        stretch = lines_around(layer.article.text, [shown.units[0].span[0], max(g.span[1] for g in shown.units)])
+        response.write(lines_html(layer, stretch))
     return response
 
 
