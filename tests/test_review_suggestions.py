@@ -264,3 +264,39 @@ def test_a_suggested_relation_is_adopted_with_its_suggested_ends_in_one_step(cli
     open_page(client, gold)
     post(client, "layer_undo", gold)  # one step: units and relation
     assert suggested_relations(client.get(review_url(suggesting))) == listed
+
+
+def test_with_a_model_in_use_the_review_opens_at_once_and_asks_again_for_gold_suggestions(
+    client, project, curator, annotator, manager
+):
+    """The review does not wait for the model to tag the article for gold: it opens with
+    a note, and asks for its region again as soon as it is shown; that answer has them."""
+    from annotate.models import Project, SuggestionRun
+    from annotate.suggestions import learning
+    from tests.suggestion_corpus import essay, gold_article
+
+    for number in range(12):
+        gold_article(project, curator, number)
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    learning.train(Project.objects.get(pk=project.pk))
+    article = make_article(project, text=essay(40)[0], title="Essay 40")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    client.force_login(curator)
+    start = reverse("annotate:review_gold", args=[project.slug, article.pk])
+    assert client.post(start).status_code == 302  # gold started (its workspace not opened)
+
+    opened = page_of(client.get(review_url(article)))
+    (ask,) = opened.xpath('//div[@id="review"]/span[@hidden][@hx-trigger="load"]')
+    asked = (ask.get("hx-get"), ask.get("hx-target"), ask.get("hx-swap"))
+    assert asked == (review_url(article), "#review", "outerHTML")
+    assert opened.xpath('//p[@class="suggestions-note"]/text()') == ["Making suggestions for gold…"]
+    assert (suggestion_bars_of(opened), SuggestionRun.objects.filter(layer__article=article).count()) == ([], 0)
+
+    answer = client.get(ask.get("hx-get"), headers={"HX-Request": "true"})
+    bars = suggestion_bars(answer)
+    assert [bar["name"].split(" (from ")[1] for bar in bars] == ["model v1); x rejects it"] * 4
+    assert page_of(answer).xpath('//span[@hidden][@hx-trigger="load"]') == []
+
+
+def suggestion_bars_of(page) -> list:
+    return page.xpath("//div[contains(@class, 'lane-suggestions')]/button[contains(@class, 'lane-unit')]")

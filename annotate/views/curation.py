@@ -99,19 +99,24 @@ class SuggestedLink:
 class GoldSuggestions:
     units: list[ReviewUnit]  # the suggestions' lane
     relations: list[SuggestedLink]
+    # The model's are still to be made: the page asks for them once it is shown.
+    pending: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.units or self.relations)
 
 
-def suggested(data: Review) -> GoldSuggestions | None:
+def suggested(data: Review, *, defer_model: bool = False) -> GoldSuggestions | None:
     """Gold's suggestions (`suggestions.shown`, what the workspace draws as ghosts in
     gold): its units as the units of the suggestions' lane, and its relations; None when
     there is no gold to suggest for, or curation is finished (gold is read-only), so
-    there is no such lane."""
+    there is no such lane. `defer_model`: pending rather than wait for the model to tag
+    the article."""
     if data.gold is None or data.finished or not data.article.project.suggestions:
         return None
-    shown = suggestions.shown(data.gold.layer, data.gold.units, data.gold.relations)
+    shown = suggestions.shown(data.gold.layer, data.gold.units, data.gold.relations, defer_model=defer_model)
+    if shown.pending:
+        return GoldSuggestions([], [], pending=True)
     text = data.article.text
     units = [
         ReviewUnit(

@@ -43,13 +43,16 @@ def respond(
     notice="",
     status=200,
     question: dict | None = None,
+    opening: bool = False,
 ) -> HttpResponse:
     """The review region, read afresh from the database after every action. A notice
     with a status of 400 or more says what was refused (nothing changed); `question`
-    offers the choices of an adoption that overlaps gold."""
+    offers the choices of an adoption that overlaps gold. `opening`: the whole page,
+    which does not wait for the model to tag the article for gold (it asks for the
+    region again once it is shown)."""
     data = review.load(article)
     view = TABLE if request.GET.get("view") == TABLE else LANES
-    ghosts = curation.suggested(data)
+    ghosts = curation.suggested(data, defer_model=opening)
     lines = curation.lines(data, ghosts.units if ghosts is not None else None) if view == LANES else []
     slug = membership.project.slug
     curation.draw(
@@ -103,7 +106,7 @@ def suggestion_urls(slug: str, article: Article) -> Callable[[int, str], str]:
 @login_required
 def article_review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     membership, article = curated_article(request, slug, pk)
-    return respond(request, membership, article)
+    return respond(request, membership, article, opening=not request.htmx)
 
 
 def short(quote: str) -> str:

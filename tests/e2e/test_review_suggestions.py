@@ -2,6 +2,8 @@
 chosen with ] and [, adopted into gold with Enter, rejected with x, both undone by Ctrl+Z
 in gold's workspace; the lane as it looks on a desk and on a phone."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -115,3 +117,25 @@ def test_the_review_with_the_suggestions_lane_reads_calmly_on_a_desk_and_a_phone
     page.get_by_role("link", name="Table of units").click()
     expect(page.get_by_role("list", name="Suggestions for gold").get_by_role("listitem")).to_have_count(5)
     page.screenshot(path="/tmp/review-suggestions-table.png", full_page=True, caret="initial")
+
+
+def test_with_a_model_in_use_the_review_draws_gold_suggestions_right_after_it_opens(
+    page, log_in, transactional_db, project, curator, annotator, manager
+):
+    from annotate import review
+    from annotate.models import Project
+    from annotate.suggestions import learning
+    from tests.suggestion_corpus import essay, gold_article
+
+    for number in range(12):
+        gold_article(project, curator, number)
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    learning.train(Project.objects.get(pk=project.pk))
+    article = make_article(project, text=essay(40)[0], title="Essay 40")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    review.start_gold(article=article, user=curator)  # gold started, its suggestions not made
+    log_in("cory_curator", "secret-pass-1")
+    page.goto(f"/p/{project.slug}/articles/{article.pk}/review/")
+    expect(suggestion_bars(page)).to_have_count(4)
+    expect(page.locator(".suggestions-note")).to_have_count(0)
+    expect(suggestion_bars(page).first).to_contain_text(re.compile(r"\(from model v1\)"))
