@@ -75,3 +75,15 @@ def annotated_article(project, annotator, manager, number: int, *, finish: bool 
     if finish:
         lifecycle.finish_layer(layer=layer, user=annotator, confirmed=True)
     return article, layer
+
+
+def model_in_use(project, curator, *, essays: int = 12):
+    """Turn suggestions on in `project` and train its model on `essays` curated essays
+    (numbers 0 to essays - 1): the version, ready and in use."""
+    from annotate.models import Project
+    from annotate.suggestions import learning
+
+    for number in range(essays):
+        gold_article(project, curator, number)
+    Project.objects.filter(pk=project.pk).update(suggestions=True)
+    return learning.train(Project.objects.get(pk=project.pk))

@@ -271,14 +271,10 @@ def test_with_a_model_in_use_the_review_opens_at_once_and_asks_again_for_gold_su
 ):
     """The review does not wait for the model to tag the article for gold: it opens with
     a note, and asks for its region again as soon as it is shown; that answer has them."""
-    from annotate.models import Project, SuggestionRun
-    from annotate.suggestions import learning
-    from tests.suggestion_corpus import essay, gold_article
+    from annotate.models import SuggestionRun
+    from tests.suggestion_corpus import essay, model_in_use
 
-    for number in range(12):
-        gold_article(project, curator, number)
-    Project.objects.filter(pk=project.pk).update(suggestions=True)
-    learning.train(Project.objects.get(pk=project.pk))
+    model_in_use(project, curator)
     article = make_article(project, text=essay(40)[0], title="Essay 40")
     projects.assign(article=article, annotators=[annotator], by=manager)
     client.force_login(curator)

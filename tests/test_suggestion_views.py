@@ -234,14 +234,10 @@ def test_with_a_model_in_use_the_page_opens_at_once_and_asks_for_the_ghosts_it_t
     """Tagging a long article takes tens of milliseconds: the page does not wait for it.
     It opens without the model's suggestions and asks for them as soon as it is shown;
     that answer makes them, lists them in the panel and redraws the lines holding them."""
-    from annotate.models import Project, SuggestionRun
-    from annotate.suggestions import learning
-    from tests.suggestion_corpus import essay, gold_article
+    from annotate.models import SuggestionRun
+    from tests.suggestion_corpus import essay, model_in_use
 
-    for number in range(12):
-        gold_article(project, curator, number)
-    Project.objects.filter(pk=project.pk).update(suggestions=True)
-    learning.train(Project.objects.get(pk=project.pk))
+    model_in_use(project, curator)
     article = make_article(project, text=essay(40)[0], title="Essay 40")
     projects.assign(article=article, annotators=[annotator], by=manager)
     layer = Layer.objects.get(article=article, annotator=annotator)
@@ -270,14 +266,9 @@ def test_with_a_model_in_use_the_page_opens_at_once_and_asks_for_the_ghosts_it_t
 def test_the_first_opening_and_its_ghosts_request_run_a_fixed_number_of_queries(
     client, project, curator, annotator, manager, django_assert_num_queries, copies
 ):
-    from annotate.models import Project
-    from annotate.suggestions import learning
-    from tests.suggestion_corpus import essay, gold_article
+    from tests.suggestion_corpus import essay, model_in_use
 
-    for number in range(12):
-        gold_article(project, curator, number)
-    Project.objects.filter(pk=project.pk).update(suggestions=True)
-    learning.train(Project.objects.get(pk=project.pk))
+    model_in_use(project, curator)
     article = make_article(project, text="\n\n".join([essay(40)[0]] * copies), title="Essay 40")
     projects.assign(article=article, annotators=[annotator], by=manager)
     layer = Layer.objects.get(article=article, annotator=annotator)

@@ -123,14 +123,9 @@ def test_with_a_model_in_use_the_review_draws_gold_suggestions_right_after_it_op
     page, log_in, transactional_db, project, curator, annotator, manager
 ):
     from annotate import review
-    from annotate.models import Project
-    from annotate.suggestions import learning
-    from tests.suggestion_corpus import essay, gold_article
+    from tests.suggestion_corpus import essay, model_in_use
 
-    for number in range(12):
-        gold_article(project, curator, number)
-    Project.objects.filter(pk=project.pk).update(suggestions=True)
-    learning.train(Project.objects.get(pk=project.pk))
+    model_in_use(project, curator)
     article = make_article(project, text=essay(40)[0], title="Essay 40")
     projects.assign(article=article, annotators=[annotator], by=manager)
     review.start_gold(article=article, user=curator)  # gold started, its suggestions not made

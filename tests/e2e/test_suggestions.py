@@ -212,13 +212,9 @@ def test_a_label_key_takes_a_suggested_units_words_with_that_label_and_a_click_f
 def test_with_a_model_in_use_the_page_opens_first_and_its_ghosts_come_right_after(
     page, log_in, transactional_db, project, curator, annotator, manager
 ):
-    from annotate.suggestions import learning
-    from tests.suggestion_corpus import essay, gold_article
+    from tests.suggestion_corpus import essay, model_in_use
 
-    for number in range(12):
-        gold_article(project, curator, number)
-    Project.objects.filter(pk=project.pk).update(suggestions=True)
-    learning.train(Project.objects.get(pk=project.pk))
+    model_in_use(project, curator)
     article = make_article(project, text=essay(40)[0], title="Essay 40")
     projects.assign(article=article, annotators=[annotator], by=manager)
     layer = Layer.objects.get(article=article, annotator=annotator)
