@@ -21,9 +21,15 @@ def pair(source_id, target_id) -> frozenset:
 
 
 def link_between(source: ArgumentUnit, target: ArgumentUnit) -> Relation | None:
-    """The relation linking `source` and `target`, in either direction, if there is one."""
+    """The relation linking `source` and `target`, in either direction, if there is one.
+    Asked of the relations alone first: joined to the units and labels it needs only for
+    its names, the planner may take a table analysed while empty for a small one and
+    walk every relation; there is rarely one to name."""
     either = Q(source=source, target=target) | Q(source=target, target=source)
-    return Relation.objects.filter(either).select_related("type", "source__label", "target__label").first()
+    found = Relation.objects.filter(either).values_list("pk", flat=True).first()
+    if found is None:
+        return None
+    return Relation.objects.select_related("type", "source__label", "target__label").get(pk=found)
 
 
 def _named(unit: ArgumentUnit, text: str) -> str:
