@@ -296,13 +296,18 @@ def _made(layer: Layer, source: str, model: SuggestionModel | None, ready: dict 
     from `ready` when it holds the article's, else made (and kept there)."""
     key = (layer.article_id, source)
     if ready is not None and key in ready:
-        return [Suggestion(layer=layer, **{name: getattr(each, name) for name in _COPIED}) for each in ready[key]]
+        return _copies(ready[key], layer)
     made = _from_markers(layer) if source == MARKERS else _from_model(layer, model)
     if ready is not None:
         if any(article_id != layer.article_id for article_id, _ in ready):
             ready.clear()  # one article's at a time
-        ready[key] = [Suggestion(layer=layer, **{name: getattr(each, name) for name in _COPIED}) for each in made]
+        ready[key] = _copies(made, layer)
     return made
+
+
+def _copies(made: list[Suggestion], layer: Layer) -> list[Suggestion]:
+    """New, unsaved rows of `layer` suggesting what `made` does."""
+    return [Suggestion(layer_id=layer.pk, **{name: getattr(each, name) for name in _COPIED}) for each in made]
 
 
 def prepare(project: Project, *, job=None) -> int:

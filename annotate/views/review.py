@@ -80,25 +80,24 @@ def respond(
     return render_partial(request, PAGE, "review", context, status=status)
 
 
-def adopt_urls(slug: str, article: Article) -> Callable[[int], str]:
-    """The address that adopts a unit of `article`, by the unit's id: reversed once, as
-    the lanes have a button per unit."""
+def _by_id(route: str, slug: str, article: Article) -> Callable[[int], str]:
+    """The address of `route` for `article` and an id, reversed once (the lanes have a
+    button per unit and per suggestion)."""
     placeholder = str(2**31 - 1)
-    head, tail = reverse("annotate:review_adopt", args=[slug, article.pk, placeholder]).rsplit(placeholder, 1)
-    return lambda unit_id: f"{head}{unit_id}{tail}"
+    head, tail = reverse(route, args=[slug, article.pk, placeholder]).rsplit(placeholder, 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def adopt_urls(slug: str, article: Article) -> Callable[[int], str]:
+    """The address that adopts a unit of `article`, by the unit's id."""
+    return _by_id("annotate:review_adopt", slug, article)
 
 
 def suggestion_urls(slug: str, article: Article) -> Callable[[int, str], str]:
     """The addresses that accept and reject one of gold's suggestions, by its id and
-    "accept" or "reject": each reversed once."""
-    placeholder = str(2**31 - 1)
-    parts = {
-        action: reverse(f"annotate:review_suggestion_{action}", args=[slug, article.pk, placeholder]).rsplit(
-            placeholder, 1
-        )
-        for action in ("accept", "reject")
-    }
-    return lambda suggestion_id, action: f"{parts[action][0]}{suggestion_id}{parts[action][1]}"
+    "accept" or "reject"."""
+    made = {action: _by_id(f"annotate:review_suggestion_{action}", slug, article) for action in ("accept", "reject")}
+    return lambda suggestion_id, action: made[action](suggestion_id)
 
 
 @never_cache  # Back from the gold workspace must show gold as it is now, not as first loaded

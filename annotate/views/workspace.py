@@ -119,9 +119,14 @@ def suggested_stretch(layer: Layer) -> tuple[int, int] | None:
         for each in suggestions.refresh(layer)
         if each.kind == Suggestion.Kind.UNIT and each.status == Suggestion.Status.OPEN
     ]
+    return lines_holding(layer.article.text, spans)
+
+
+def lines_holding(text: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """The whole lines of `text` from the first of `spans` to the last; None for none."""
     if not spans:
         return None
-    return lines_around(layer.article.text, [min(start for start, _ in spans), max(end for _, end in spans)])
+    return lines_around(text, [min(start for start, _ in spans), max(end for _, end in spans)])
 
 
 def text_html(ws: workspace.Workspace, shown: suggestions.Shown) -> SafeString:
@@ -221,10 +226,10 @@ def layer_panel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     layer = readable_layer(membership, pk)
     context = page_context(membership, layer)
     response = render(request, f"{PAGE}#unit-panel", context)
-    shown = context["shown"]
-    if request.GET.get("ghosts") and shown.units:
-        stretch = lines_around(layer.article.text, [shown.units[0].span[0], max(g.span[1] for g in shown.units)])
-        response.write(lines_html(layer, stretch))
+    if request.GET.get("ghosts"):
+        stretch = lines_holding(layer.article.text, [ghost.span for ghost in context["shown"].units])
+        if stretch:
+            response.write(lines_html(layer, stretch))
     return response
 
 
