@@ -232,3 +232,24 @@ def test_with_a_model_in_use_the_page_opens_first_and_its_ghosts_come_right_afte
     page.keyboard.press("Enter")  # accepted as any suggestion is
     expect(page.locator("#article-text mark[data-unit]")).to_have_count(1)
     expect(ghosts).to_have_count(count - 1)
+
+
+def test_on_a_phone_the_model_ghosts_come_after_the_page_and_nothing_scrolls_sideways(
+    page, log_in, transactional_db, project, curator, annotator, manager
+):
+    from tests.suggestion_corpus import essay, model_in_use
+
+    model_in_use(project, curator)
+    article = make_article(project, text=essay(41)[0], title="Essay 41")
+    projects.assign(article=article, annotators=[annotator], by=manager)
+    layer = Layer.objects.get(article=article, annotator=annotator)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in("ann_annotator", "secret-pass-1")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(f"/p/{project.slug}/layers/{layer.pk}/")
+    ghosts = page.locator("#article-text mark.ghost")
+    expect(ghosts.first).to_be_visible()
+    expect(page.locator("#unit-panel .suggestion-row")).to_have_count(ghosts.count())
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth") is True
+    page.screenshot(path="/tmp/lead/phone_ghosts.png", full_page=True, caret="initial")
+    assert serious_violations(page) == []
